@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely/migration';
+import * as skusOrdersIdempotency from './2026-11-22T00-00-skus-orders-idempotency.js';
+
+/**
+ * Every migration, by name. Names sort by date, which is the order Kysely's
+ * Migrator applies them in. Listed by hand rather than read from the folder
+ * so the same code runs under tsx and in a bundle.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-22T00-00-skus-orders-idempotency': skusOrdersIdempotency,
+};

@@ -1,0 +1,60 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database, Sku } from '../schema.js';
+
+// Every function takes `db` or a transaction first, so callers choose the boundary.
+type Db = Kysely<Database>;
+
+/** Creates a SKU; false when it already exists. */
+export async function insertSku(db: Db, sku: string, stock: number): Promise<boolean> {
+  const row = await db
+    .insertInto('skus')
+    .values({ sku, initial_stock: stock, stock })
+    .onConflict((oc) => oc.column('sku').doNothing())
+    .returning('sku')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function findSku(db: Db, sku: string): Promise<Sku | undefined> {
+  return db.selectFrom('skus').selectAll().where('sku', '=', sku).executeTakeFirst();
+}
+
+/** A plain read, no lock: what the naive strategy decides on. */
+export async function readStock(db: Db, sku: string): Promise<{ stock: number; version: number } | undefined> {
+  return db.selectFrom('skus').select(['stock', 'version']).where('sku', '=', sku).executeTakeFirst();
+}
+
+/**
+ * The conditional atomic decrement: PostgreSQL re-checks `stock >= quantity`
+ * on the latest row version under its row lock, so two buyers can never both
+ * take the last unit. Returns the stock left, or undefined when nothing changed.
+ */
+export async function deductIfAvailable(db: Db, sku: string, quantity: number): Promise<number | undefined> {
+  const row = await db
+    .updateTable('skus')
+    .set({ stock: sql<number>`stock - ${quantity}`, version: sql<number>`version + 1` })
+    .where('sku', '=', sku)
+    .where('stock', '>=', quantity)
+    .returning('stock')
+    .executeTakeFirst();
+  return row?.stock;
+}
+
+/** Blind write of a value computed elsewhere: the lost update the naive strategy shows. */
+export async function overwriteStock(db: Db, sku: string, stock: number): Promise<void> {
+  await db
+    .updateTable('skus')
+    .set({ stock, version: sql<number>`version + 1` })
+    .where('sku', '=', sku)
+    .execute();
+}
+
+/** Applies a change decided by another store (Redis), keeping PostgreSQL in step. */
+export async function adjustStock(db: Db, sku: string, delta: number): Promise<boolean> {
+  const result = await db
+    .updateTable('skus')
+    .set({ stock: sql<number>`stock + ${delta}`, version: sql<number>`version + 1` })
+    .where('sku', '=', sku)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

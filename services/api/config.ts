@@ -1,0 +1,84 @@
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+import { loadEnv } from '../shared/env-files.js';
+
+/**
+ * Every variable the service reads. `.env.example` lists the same names and
+ * test/unit/config.test.ts keeps the two (and docker-compose.yml) in step.
+ */
+export const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+  DATABASE_URL: Type.String({ minLength: 1 }),
+  // Main Redis first; all of them (three in the stack) form the Redlock quorum.
+  REDIS_URLS: Type.String({ minLength: 1 }),
+  KAFKA_BROKERS: Type.String({ minLength: 1 }),
+  ADMIN_TOKEN: Type.String({ minLength: 16 }),
+  // pg-atomic is the safe strategy with the fewest moving parts.
+  DEFAULT_STRATEGY: Type.String({ default: 'pg-atomic' }),
+  // A flash sale caps units per order; 10 keeps one buyer from emptying a small stock.
+  MAX_QUANTITY: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  // Purchase bodies are ~100 bytes; 16 KiB leaves room without inviting abuse.
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16384 }),
+  // Time to receive a whole request (headers and body) from a client.
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000 }),
+  // An idle socket is closed after this long; a load generator reconnects.
+  CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30000 }),
+  // Above k6's default keep-alive reuse so connections are not churned mid-run.
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 72000 }),
+  // 20 per process: two API processes stay well under PostgreSQL's 200 connections.
+  PG_POOL_MAX: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
+  // A burst of 300 buyers queues for the pool; 5 s bounds that wait, then 503.
+  PG_ACQUIRE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
+  // No single statement of ours should run longer; a stuck one becomes a 503.
+  PG_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
+  // Redis answers in well under a millisecond; 2 s means it is gone, not slow.
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 2000 }),
+  // Readiness probes must answer fast, so each dependency gets at most this.
+  HEALTH_CHECK_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1500 }),
+  // An in-flight Idempotency-Key older than this belongs to a crashed request
+  // and may be taken over; 3x the longest bounded wait above.
+  IDEMPOTENCY_STALE_MS: Type.Integer({ minimum: 1000, default: 30000 }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates a raw environment; throws ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const known: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') known[key] = value;
+  }
+  const withDefaults = Value.Default(ConfigSchema, known);
+  const converted = Value.Convert(ConfigSchema, withDefaults);
+  if (!Value.Check(ConfigSchema, converted)) {
+    const problems = Value.Errors(ConfigSchema, converted).map((error) => {
+      const missing = 'requiredProperties' in error.params ? String(error.params.requiredProperties) : '';
+      const name = error.instancePath.replace(/^\//, '') || missing;
+      return `${name}: ${error.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return converted as Config;
+}
+
+export function loadConfig(): Config {
+  return parseConfig(loadEnv());
+}
+
+export function redisUrls(config: Config): string[] {
+  return config.REDIS_URLS.split(',').map((url) => url.trim()).filter((url) => url.length > 0);
+}
+
+export function kafkaBrokers(config: Config): string[] {
+  return config.KAFKA_BROKERS.split(',').map((broker) => broker.trim()).filter((broker) => broker.length > 0);
+}

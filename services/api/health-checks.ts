@@ -1,0 +1,57 @@
+import { sql, type Kysely } from 'kysely';
+import type { Redis } from 'ioredis';
+import type { Admin, Kafka } from 'kafkajs';
+import type { Database } from '../../db/schema.js';
+
+export type CheckResult = Record<string, 'up' | 'down'>;
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export interface HealthTargets {
+  db: Kysely<Database>;
+  redisNodes: Redis[];
+  kafka: Kafka;
+  timeoutMs: number;
+}
+
+/** Checks every dependency in parallel, each bounded by `timeoutMs`. */
+export function createReadinessCheck(targets: HealthTargets): { check: () => Promise<CheckResult>; close: () => Promise<void> } {
+  let admin: Admin | undefined;
+
+  async function kafkaUp(): Promise<void> {
+    // One admin connection reused across probes; dropped after a failure so the next probe reconnects.
+    admin ??= targets.kafka.admin({ retry: { retries: 0 } });
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+    } catch (error: unknown) {
+      const failed = admin;
+      admin = undefined;
+      await failed.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async function check(): Promise<CheckResult> {
+    const probes: [string, () => Promise<unknown>][] = [
+      ['postgres', () => sql`select 1`.execute(targets.db)],
+      ...targets.redisNodes.map((node, index): [string, () => Promise<unknown>] => [`redis-${index + 1}`, () => node.ping()]),
+      ['kafka', kafkaUp],
+    ];
+    const results = await Promise.allSettled(probes.map(([, probe]) => within(probe(), targets.timeoutMs)));
+    return Object.fromEntries(probes.map(([name], index) => [name, results[index]?.status === 'fulfilled' ? 'up' : 'down']));
+  }
+
+  return {
+    check,
+    close: async () => {
+      await admin?.disconnect().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import fp from 'fastify-plugin';
+import type { Config } from '../../config.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+  }
+}
+
+/** Makes the validated configuration (loaded once by the caller) available to every plugin. */
+export default fp<{ config: Config }>(
+  async (fastify, options) => {
+    fastify.decorate('config', options.config);
+  },
+  { name: 'config' },
+);

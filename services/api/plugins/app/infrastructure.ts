@@ -1,0 +1,53 @@
+import fp from 'fastify-plugin';
+import type { Kysely } from 'kysely';
+import type { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import { createDb } from '../../../../db/client.js';
+import type { Database } from '../../../../db/schema.js';
+import { createKafka } from '../../../shared/kafka.js';
+import { createRedis } from '../../../shared/redis.js';
+import { kafkaBrokers, redisUrls } from '../../config.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Kysely<Database>;
+    /** The main Redis: stock counters and deduction markers. */
+    redis: Redis;
+    /** Every Redis server, main first: the Redlock quorum. */
+    redisNodes: Redis[];
+    kafka: Kafka;
+  }
+}
+
+/** Connections to PostgreSQL, every Redis and Kafka, closed when the app closes. */
+export default fp(
+  async (fastify) => {
+    const { config } = fastify;
+    const db = createDb({
+      connectionString: config.DATABASE_URL,
+      poolMax: config.PG_POOL_MAX,
+      acquireTimeoutMs: config.PG_ACQUIRE_TIMEOUT_MS,
+      statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
+      applicationName: 'flash-sale-api',
+    });
+    const redisNodes = redisUrls(config).map((url, index) =>
+      createRedis(url, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: `flash-sale-api-${index + 1}` }),
+    );
+    for (const [index, node] of redisNodes.entries()) {
+      // Without a listener ioredis prints every reconnect failure; one warning per incident is enough.
+      node.on('error', (error: Error) => fastify.log.debug({ err: error, redis: index + 1 }, 'redis connection error'));
+    }
+    const [main] = redisNodes;
+    if (main === undefined) throw new Error('REDIS_URLS lists no server');
+
+    fastify.decorate('db', db);
+    fastify.decorate('redis', main);
+    fastify.decorate('redisNodes', redisNodes);
+    fastify.decorate('kafka', createKafka(kafkaBrokers(config), 'flash-sale-api', fastify.log));
+
+    fastify.addHook('onClose', async () => {
+      await Promise.allSettled([db.destroy(), ...redisNodes.map((node) => node.quit())]);
+    });
+  },
+  { name: 'infrastructure', dependencies: ['config'] },
+);

@@ -1,0 +1,59 @@
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyReply } from 'fastify';
+import { ProblemError, type ErrorCode } from '../../../shared/errors.js';
+import { classifyDependencyFailure } from '../../../shared/dependency-errors.js';
+import { problemBody, problemContentType } from '../../problem.js';
+
+// Fastify's own client-error codes, mapped to ours so they too are problem+json.
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'validation_failed',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'validation_failed',
+};
+
+function send(reply: FastifyReply, code: ErrorCode, detail: string, extensions: Record<string, unknown> = {}): FastifyReply {
+  const body = problemBody(code, detail, extensions);
+  return reply.code(body.status).type(problemContentType).send(body);
+}
+
+/**
+ * Every error leaves as application/problem+json with a code from the one
+ * list. Client mistakes are 4xx; a down dependency is 503; anything else is
+ * a 500 whose details stay in the log, never in the answer.
+ */
+export default fp(
+  async (fastify) => {
+    fastify.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error instanceof ProblemError) {
+        if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+        return send(reply, error.code, error.message, error.extensions);
+      }
+      if (error.validation !== undefined) {
+        const errors = error.validation.map((issue) => ({
+          in: error.validationContext ?? 'request',
+          path: issue.instancePath === '' ? '/' : issue.instancePath,
+          message: issue.message ?? 'invalid',
+        }));
+        return send(reply, 'validation_failed', error.message, { errors });
+      }
+      const mapped = error.code === undefined ? undefined : fastifyCodes[error.code];
+      if (mapped !== undefined) return send(reply, mapped, error.message);
+      if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+        return send(reply, 'validation_failed', error.message);
+      }
+      const failure = classifyDependencyFailure(error);
+      if (failure !== undefined) {
+        request.log.warn({ err: error }, 'dependency failure');
+        reply.header('retry-after', '1');
+        return send(reply, 'dependency_unavailable', `${failure.dependency} did not answer`, { dependency: failure.dependency });
+      }
+      request.log.error({ err: error }, 'unexpected error');
+      return send(reply, 'internal_error', 'Something went wrong on our side; it has been logged.');
+    });
+
+    fastify.setNotFoundHandler((request, reply) => send(reply, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`));
+  },
+  { name: 'problems' },
+);

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ProblemError } from '../../shared/errors.js';
+import { problemContentType } from '../problem.js';
+import { runPurchase } from '../purchases/purchase-flow.js';
+import { problemResponses } from '../schemas/problem.js';
+import { OrderAccepted, PurchaseHeaders, PurchaseQuery, purchaseBody } from '../schemas/purchase.js';
+
+const routes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { config, strategies, metrics } = fastify;
+  const flowDeps = { db: fastify.db, log: fastify.log, idempotencyStaleMs: config.IDEMPOTENCY_STALE_MS };
+
+  fastify.post('/v1/purchases', {
+    schema: {
+      tags: ['purchases'],
+      summary: 'Buy units of a SKU with the strategy named in X-Strategy or ?strategy=',
+      headers: PurchaseHeaders,
+      querystring: PurchaseQuery,
+      body: purchaseBody(config.MAX_QUANTITY),
+      response: { 201: OrderAccepted, 202: OrderAccepted, ...problemResponses },
+    },
+  }, async (request, reply) => {
+    const name = request.headers['x-strategy'] ?? request.query.strategy ?? config.DEFAULT_STRATEGY;
+    const strategy = strategies.get(name);
+    if (strategy === undefined) {
+      throw new ProblemError('unknown_strategy', `No strategy "${name}". Known: ${[...strategies.keys()].join(', ')}.`, {
+        extensions: { known: [...strategies.keys()] },
+      });
+    }
+    const stopTimer = metrics.purchaseSeconds.startTimer({ strategy: name });
+    let outcome = 'error';
+    try {
+      const result = await runPurchase(flowDeps, strategy, {
+        ...request.body,
+        strategy: name,
+        idempotencyKey: request.headers['idempotency-key'],
+      }, randomUUID());
+      outcome = result.outcome;
+      const { status, headers, body } = result.answer;
+      reply.code(status).headers(headers);
+      if (status >= 400) reply.type(problemContentType);
+      return body;
+    } finally {
+      metrics.purchases.inc({ strategy: name, outcome });
+      stopTimer({ outcome });
+    }
+  });
+};
+
+export default routes;

@@ -1,0 +1,52 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { findSku } from '../../../db/queries/skus.js';
+import { ProblemError } from '../../shared/errors.js';
+import { problemResponses } from '../schemas/problem.js';
+import { CreateSkuBody, SkuAudit, SkuParams, SkuView } from '../schemas/sku.js';
+import { auditSku, createSku } from '../skus/sku-service.js';
+
+const adminSecurity = [{ adminToken: [] }];
+
+const routes: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.post('/v1/admin/skus', {
+    preHandler: fastify.requireAdmin,
+    schema: {
+      tags: ['admin'],
+      summary: 'Create a SKU with its stock in PostgreSQL and Redis',
+      security: adminSecurity,
+      body: CreateSkuBody,
+      response: { 201: SkuView, ...problemResponses },
+    },
+  }, async (request, reply) => {
+    const { sku, stock } = request.body;
+    if ((await createSku(fastify.db, fastify.redis, sku, stock)) === 'exists') {
+      throw new ProblemError('sku_exists', `SKU ${sku} already exists.`);
+    }
+    return reply.code(201).header('location', `/v1/skus/${sku}`).send({ sku, initialStock: stock, available: stock });
+  });
+
+  fastify.get('/v1/skus/:sku', {
+    schema: { tags: ['skus'], summary: 'Stock of a SKU', params: SkuParams, response: { 200: SkuView, ...problemResponses } },
+  }, async (request) => {
+    const row = await findSku(fastify.db, request.params.sku);
+    if (row === undefined) throw new ProblemError('sku_not_found', `No SKU ${request.params.sku}.`);
+    return { sku: row.sku, initialStock: row.initial_stock, available: row.stock };
+  });
+
+  fastify.get('/v1/admin/skus/:sku/audit', {
+    preHandler: fastify.requireAdmin,
+    schema: {
+      tags: ['admin'],
+      summary: 'Oversold units and store consistency, computed from the orders table',
+      security: adminSecurity,
+      params: SkuParams,
+      response: { 200: SkuAudit, ...problemResponses },
+    },
+  }, async (request) => {
+    const audit = await auditSku(fastify.db, fastify.redis, request.params.sku);
+    if (audit === undefined) throw new ProblemError('sku_not_found', `No SKU ${request.params.sku}.`);
+    return audit;
+  });
+};
+
+export default routes;

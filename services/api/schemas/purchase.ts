@@ -1,0 +1,33 @@
+import Type from 'typebox';
+
+// SKU codes and user ids are identifiers, not free text: printable ASCII, bounded.
+export const SkuCode = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', description: 'SKU code: letters, digits, . _ : -, at most 64' });
+const UserId = Type.String({ pattern: '^[\\x21-\\x7E]{1,128}$', description: 'Buyer id: 1-128 visible ASCII characters' });
+const StrategyName = Type.String({ minLength: 1, maxLength: 64 });
+
+export function purchaseBody(maxQuantity: number) {
+  return Type.Object(
+    {
+      sku: SkuCode,
+      userId: UserId,
+      quantity: Type.Integer({ minimum: 1, maximum: maxQuantity }),
+    },
+    { additionalProperties: false },
+  );
+}
+
+export const PurchaseHeaders = Type.Object({
+  'idempotency-key': Type.String({ pattern: '^[\\x21-\\x7E]{1,255}$', description: '1-255 visible ASCII characters; retries reuse it' }),
+  'x-strategy': Type.Optional(StrategyName),
+});
+
+export const PurchaseQuery = Type.Object({ strategy: Type.Optional(StrategyName) }, { additionalProperties: false });
+
+export const OrderAccepted = Type.Object({
+  orderId: Type.String({ format: 'uuid' }),
+  status: Type.Union([Type.Literal('confirmed'), Type.Literal('pending')]),
+  sku: Type.String(),
+  userId: Type.String(),
+  quantity: Type.Integer(),
+  strategy: Type.String(),
+});

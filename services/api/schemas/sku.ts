@@ -1,0 +1,29 @@
+import Type from 'typebox';
+import { SkuCode } from './purchase.js';
+
+export const CreateSkuBody = Type.Object(
+  // A billion units is far beyond any flash sale and well inside PostgreSQL's integer.
+  { sku: SkuCode, stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }) },
+  { additionalProperties: false },
+);
+
+export const SkuParams = Type.Object({ sku: SkuCode });
+
+export const SkuView = Type.Object({
+  sku: Type.String(),
+  initialStock: Type.Integer(),
+  available: Type.Integer({ description: 'Stock left according to PostgreSQL' }),
+});
+
+export const SkuAudit = Type.Object({
+  sku: Type.String(),
+  initialStock: Type.Integer(),
+  confirmedUnits: Type.Integer({ description: 'Units in confirmed orders: what was sold' }),
+  pendingUnits: Type.Integer({ description: 'Units in orders not yet settled' }),
+  confirmedOrders: Type.Integer(),
+  oversoldUnits: Type.Integer({ description: 'max(0, confirmedUnits − initialStock)' }),
+  expectedStock: Type.Integer({ description: 'initialStock − confirmedUnits: what every store should hold once settled' }),
+  pgStock: Type.Integer({ description: 'Stock counter in PostgreSQL' }),
+  redisStock: Type.Union([Type.Integer(), Type.Null()], { description: 'Stock counter in the main Redis; null when missing or unreachable' }),
+  consistent: Type.Boolean({ description: 'True only when nothing is pending, nothing is oversold and every store equals expectedStock' }),
+});

@@ -1,0 +1,62 @@
+import type { Kysely } from 'kysely';
+import type { Redis } from 'ioredis';
+import type { Database } from '../../../db/schema.js';
+import { findSku, insertSku } from '../../../db/queries/skus.js';
+import { unitsSold } from '../../../db/queries/orders.js';
+import { stockKey } from '../../shared/redis-keys.js';
+
+/**
+ * Creates a SKU in every store the strategies use. The PostgreSQL insert
+ * decides who creates it (409 for the others); Redis is written inside that
+ * transaction, so a Redis failure leaves no half-created SKU behind.
+ */
+export async function createSku(db: Kysely<Database>, redis: Redis, sku: string, stock: number): Promise<'created' | 'exists'> {
+  return db.transaction().execute(async (trx) => {
+    if (!(await insertSku(trx, sku, stock))) return 'exists';
+    // Overwrite, not NX: PostgreSQL just said the SKU is new, so any Redis value is a leftover.
+    await redis.set(stockKey(sku), stock);
+    return 'created';
+  });
+}
+
+export interface Audit {
+  sku: string;
+  initialStock: number;
+  confirmedUnits: number;
+  pendingUnits: number;
+  confirmedOrders: number;
+  oversoldUnits: number;
+  expectedStock: number;
+  pgStock: number;
+  redisStock: number | null;
+  consistent: boolean;
+}
+
+async function readRedisStock(redis: Redis, sku: string): Promise<number | null> {
+  try {
+    const value = await redis.get(stockKey(sku));
+    return value === null ? null : Number(value);
+  } catch {
+    // An audit is still worth giving with Redis down: it then says inconsistent.
+    return null;
+  }
+}
+
+/** Oversold and consistency, computed from the orders table (the truth) and compared with each store. */
+export async function auditSku(db: Kysely<Database>, redis: Redis, sku: string): Promise<Audit | undefined> {
+  const row = await findSku(db, sku);
+  if (row === undefined) return undefined;
+  const [units, redisStock] = await Promise.all([unitsSold(db, sku), readRedisStock(redis, sku)]);
+  const expectedStock = row.initial_stock - units.confirmedUnits;
+  const oversoldUnits = Math.max(0, units.confirmedUnits - row.initial_stock);
+  return {
+    sku,
+    initialStock: row.initial_stock,
+    ...units,
+    oversoldUnits,
+    expectedStock,
+    pgStock: row.stock,
+    redisStock,
+    consistent: units.pendingUnits === 0 && oversoldUnits === 0 && row.stock === expectedStock && redisStock === expectedStock,
+  };
+}

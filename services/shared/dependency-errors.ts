@@ -1,0 +1,43 @@
+/**
+ * Tells a dependency that is down or too slow (answer 503, the client may
+ * retry) from a bug (answer 500). Matching on codes and messages is the only
+ * way: pg and ioredis throw plain Errors for connection trouble.
+ */
+const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+// SQLSTATEs meaning "the server cannot serve this now" (shutdown, too many connections, out of resources).
+const pgUnavailableStates = new Set(['57P01', '57P02', '57P03', '53300', '53400']);
+const pgStatementTimeout = '57014';
+
+const pgMessages = [
+  'timeout exceeded when trying to connect', // pg pool: no free connection in time
+  'Connection terminated', // the server went away mid-query
+  'Client has encountered a connection error',
+];
+const redisMessages = [
+  'Connection is closed',
+  'Command timed out', // commandTimeout
+  'Reached the max retries per request limit', // MaxRetriesPerRequestError
+  "Stream isn't writeable",
+];
+
+export interface DependencyFailure {
+  kind: 'unavailable' | 'timeout';
+  dependency: 'postgres' | 'redis' | 'unknown';
+}
+
+export function classifyDependencyFailure(error: unknown): DependencyFailure | undefined {
+  if (error instanceof AggregateError) {
+    return error.errors.map(classifyDependencyFailure).find((failure) => failure !== undefined);
+  }
+  if (!(error instanceof Error)) return undefined;
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  if (code === pgStatementTimeout) return { kind: 'timeout', dependency: 'postgres' };
+  if (code !== undefined && (pgUnavailableStates.has(code) || code.startsWith('08'))) return { kind: 'unavailable', dependency: 'postgres' };
+  if (error.name === 'MaxRetriesPerRequestError' || redisMessages.some((m) => error.message.includes(m))) {
+    return { kind: 'unavailable', dependency: 'redis' };
+  }
+  if (pgMessages.some((m) => error.message.includes(m))) return { kind: 'unavailable', dependency: 'postgres' };
+  if (code !== undefined && networkCodes.has(code)) return { kind: 'unavailable', dependency: 'unknown' };
+  return undefined;
+}

@@ -1,0 +1,75 @@
+/**
+ * The one list of error codes. Each is also the tail of the problem+json
+ * `type` and its `code` field, so clients can switch on either. Adding a code
+ * here is a contract change: never rename one.
+ */
+export const errorCodes = [
+  'validation_failed',
+  'unknown_strategy',
+  'unauthorized',
+  'route_not_found',
+  'sku_not_found',
+  'sku_exists',
+  'order_not_found',
+  'sold_out',
+  'idempotency_key_in_flight',
+  'idempotency_key_reused',
+  'payload_too_large',
+  'unsupported_media_type',
+  'contended',
+  'dependency_unavailable',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+const catalog: Record<ErrorCode, { status: number; title: string }> = {
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  unknown_strategy: { status: 400, title: 'Unknown stock-deduction strategy' },
+  unauthorized: { status: 401, title: 'Missing or wrong admin token' },
+  route_not_found: { status: 404, title: 'No such route' },
+  sku_not_found: { status: 404, title: 'Unknown SKU' },
+  sku_exists: { status: 409, title: 'The SKU already exists' },
+  order_not_found: { status: 404, title: 'Unknown order' },
+  sold_out: { status: 409, title: 'Sold out' },
+  idempotency_key_in_flight: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
+  idempotency_key_reused: { status: 422, title: 'This Idempotency-Key was used with a different request body' },
+  payload_too_large: { status: 413, title: 'The request body is too large' },
+  unsupported_media_type: { status: 415, title: 'The request body must be application/json' },
+  contended: { status: 503, title: 'The strategy could not decide in time' },
+  dependency_unavailable: { status: 503, title: 'A dependency is unavailable' },
+  internal_error: { status: 500, title: 'Internal error' },
+};
+
+export function problemType(code: ErrorCode): string {
+  return `urn:flash-sale-inventory:problem:${code}`;
+}
+
+export function statusOf(code: ErrorCode): number {
+  return catalog[code].status;
+}
+
+export function titleOf(code: ErrorCode): string {
+  return catalog[code].title;
+}
+
+/** An expected failure that the HTTP layer turns into problem+json. */
+export class ProblemError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryAfterSeconds: number | undefined;
+  readonly extensions: Record<string, unknown>;
+
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    options: { retryAfterSeconds?: number; extensions?: Record<string, unknown> } = {},
+  ) {
+    super(detail);
+    this.name = 'ProblemError';
+    this.code = code;
+    this.status = statusOf(code);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.extensions = options.extensions ?? {};
+  }
+}

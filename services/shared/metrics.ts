@@ -1,0 +1,50 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The counters strategies write to; kept narrow so strategies stay testable alone. */
+export interface StrategyMetrics {
+  /** A decision made in one store could not be copied to the other (audit will say inconsistent). */
+  stockMirrorFailures: Counter<'strategy' | 'store'>;
+  /** Undoing a Redis deduction after PostgreSQL refused the order. */
+  compensations: Counter<'strategy' | 'result'>;
+}
+
+export interface Metrics extends StrategyMetrics {
+  registry: Registry;
+  purchases: Counter<'strategy' | 'outcome'>;
+  purchaseSeconds: Histogram<'strategy' | 'outcome'>;
+}
+
+/** One registry per app instance, so several apps in one test process do not collide. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    purchases: new Counter({
+      name: 'purchase_requests_total',
+      help: 'Purchase requests by strategy and outcome',
+      labelNames: ['strategy', 'outcome'],
+      registers: [registry],
+    }),
+    purchaseSeconds: new Histogram({
+      name: 'purchase_duration_seconds',
+      help: 'Purchase latency by strategy and outcome',
+      labelNames: ['strategy', 'outcome'],
+      // From sub-millisecond Redis answers to lock waits of seconds.
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    stockMirrorFailures: new Counter({
+      name: 'stock_mirror_failures_total',
+      help: 'Stock changes decided in one store that could not be copied to the other',
+      labelNames: ['strategy', 'store'],
+      registers: [registry],
+    }),
+    compensations: new Counter({
+      name: 'redis_compensations_total',
+      help: 'Redis deductions undone because PostgreSQL did not take the order',
+      labelNames: ['strategy', 'result'],
+      registers: [registry],
+    }),
+  };
+}

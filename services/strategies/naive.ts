@@ -1,0 +1,38 @@
+import { insertOrder } from '../../db/queries/orders.js';
+import { overwriteStock, readStock } from '../../db/queries/skus.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { confirmedOrder } from './orders.js';
+import { mirrorToRedis } from './stock-mirror.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+
+const name = 'naive';
+
+/**
+ * Deliberately unsafe: read, decide in the application, write back the value
+ * computed from the read. Between the read and the write other buyers read the
+ * same stock, so several of them sell the same units (a lost update). It exists
+ * to show that the audit catches oversell. Never use it.
+ */
+export function createNaive(deps: StrategyDeps): Strategy {
+  return {
+    name,
+    description: 'Unsafe baseline: read stock, then write read − quantity. Oversells under concurrency.',
+    async: false,
+    async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
+      const current = await readStock(deps.db, request.sku);
+      if (current === undefined) return { kind: 'unknown_sku' };
+      if (current.stock < request.quantity) return { kind: 'sold_out' };
+      try {
+        await deps.db.transaction().execute(async (trx) => {
+          await overwriteStock(trx, request.sku, current.stock - request.quantity);
+          await insertOrder(trx, confirmedOrder(request, name));
+        });
+      } catch (error: unknown) {
+        if (isUniqueViolation(error)) return { kind: 'duplicate' };
+        throw error;
+      }
+      await mirrorToRedis(deps, name, request.sku, -request.quantity);
+      return { kind: 'confirmed', orderId: request.orderId };
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { insertOrder } from '../../db/queries/orders.js';
+import { deductIfAvailable, findSku } from '../../db/queries/skus.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { confirmedOrder } from './orders.js';
+import { mirrorToRedis } from './stock-mirror.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+
+const name = 'pg-atomic';
+
+/**
+ * One conditional UPDATE decides: `stock = stock − q WHERE stock >= q`.
+ * PostgreSQL re-evaluates the condition on the newest row version after
+ * waiting for the row lock, so it cannot oversell, and the order insert sits
+ * in the same transaction, so stock and orders move together. Concurrent
+ * buyers queue on one row lock held for a single statement plus the insert.
+ */
+export function createPgAtomic(deps: StrategyDeps): Strategy {
+  return {
+    name,
+    description: 'Conditional UPDATE … WHERE stock >= quantity and the order insert in one PostgreSQL transaction.',
+    async: false,
+    async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
+      let taken: boolean;
+      try {
+        taken = await deps.db.transaction().execute(async (trx) => {
+          const remaining = await deductIfAvailable(trx, request.sku, request.quantity);
+          if (remaining === undefined) return false;
+          await insertOrder(trx, confirmedOrder(request, name));
+          return true;
+        });
+      } catch (error: unknown) {
+        if (isUniqueViolation(error)) return { kind: 'duplicate' };
+        throw error;
+      }
+      if (!taken) {
+        // Only the rare refusal pays for a second query, to tell sold out from unknown.
+        return (await findSku(deps.db, request.sku)) === undefined ? { kind: 'unknown_sku' } : { kind: 'sold_out' };
+      }
+      await mirrorToRedis(deps, name, request.sku, -request.quantity);
+      return { kind: 'confirmed', orderId: request.orderId };
+    },
+  };
+}

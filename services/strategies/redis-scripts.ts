@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import type { Redis, Result } from 'ioredis';
+
+// Lua lives in .lua files beside this one (named <command>-<numKeys>.lua) and is
+// loaded once per connection with defineCommand, which runs it by EVALSHA.
+function lua(name: string): string {
+  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+}
+
+/** [kind, value]: see the Output block of each script. */
+export type ScriptReply = [number, string | number];
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    deductStock(stockKey: string, deductionKey: string, quantity: number, orderId: string, deductionTtlMs: number): Result<ScriptReply, Context>;
+    restoreStock(stockKey: string, deductionKey: string, quantity: number, orderId: string): Result<number, Context>;
+    adjustStock(stockKey: string, delta: number): Result<number | null, Context>;
+  }
+}
+
+/** Registers the project's scripts on a connection; idempotent. */
+export function defineStockScripts(redis: Redis): void {
+  if (typeof redis.deductStock === 'function') return;
+  redis.defineCommand('deductStock', { numberOfKeys: 2, lua: lua('deduct-stock-2') });
+  redis.defineCommand('restoreStock', { numberOfKeys: 2, lua: lua('restore-stock-2') });
+  redis.defineCommand('adjustStock', { numberOfKeys: 1, lua: lua('adjust-stock-1') });
+}
