@@ -10,5 +10,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Files share one stack; each test isolates itself by a unique SKU.
     pool: 'forks',
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

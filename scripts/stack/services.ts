@@ -1,0 +1,87 @@
+import { StackError } from './errors.js';
+import { kafkaDescribe } from './kafka-health.js';
+import { isKafkaRunning } from './kafka.js';
+import { choosePort, parsePort, parsePortList } from './ports.js';
+import { checkPostgres, runningPostgresPid } from './postgres.js';
+import { REDIS_NAMES, isRedisRunning, pingRedis } from './redis.js';
+import { maskUrl, type ServiceLine, type StackState } from './state.js';
+import { waitFor } from './processes.js';
+
+export type Env = Record<string, string | undefined>;
+
+/** Servers the user brought (process env or .env): the stack starts none of these. */
+export interface Externals {
+  postgres?: string;
+  redis?: string[];
+  kafka?: string[];
+}
+
+const list = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
+export function externals(env: Env): Externals {
+  const out: Externals = {};
+  if (env.DATABASE_URL !== undefined && env.DATABASE_URL.trim() !== '') out.postgres = env.DATABASE_URL.trim();
+  if (env.REDIS_URLS !== undefined && list(env.REDIS_URLS).length > 0) out.redis = list(env.REDIS_URLS);
+  if (env.KAFKA_BROKERS !== undefined && list(env.KAFKA_BROKERS).length > 0) out.kafka = list(env.KAFKA_BROKERS);
+  return out;
+}
+
+/** 10 s: an external server that answers at all does so in well under a second. */
+const EXTERNAL_TIMEOUT_MS = 10_000;
+
+export async function checkExternalPostgres(url: string): Promise<ServiceLine[]> {
+  await checkPostgres(url, EXTERNAL_TIMEOUT_MS).catch((error: unknown) => {
+    throw new StackError(`external ${error instanceof Error ? error.message : String(error)}`);
+  });
+  return [{ name: 'postgres', address: maskUrl(url), how: 'external' }];
+}
+
+export async function checkExternalRedis(urls: string[]): Promise<ServiceLine[]> {
+  return Promise.all(
+    urls.map(async (url, index) => {
+      await waitFor(`external redis ${maskUrl(url)}`, EXTERNAL_TIMEOUT_MS, () => pingRedis(url));
+      return { name: `redis-${index + 1}`, address: maskUrl(url), how: 'external' as const };
+    }),
+  );
+}
+
+export async function checkExternalKafka(brokers: string[]): Promise<ServiceLine[]> {
+  await kafkaDescribe(brokers, EXTERNAL_TIMEOUT_MS);
+  return [{ name: 'kafka', address: brokers.join(','), how: 'external' }];
+}
+
+/**
+ * Picks ports for the managed services that are not running. Running ones keep
+ * theirs; the others reuse the remembered port when free, else the next free one.
+ */
+export async function assignPorts(state: StackState, env: Env, ext: Externals): Promise<void> {
+  const wanted: Array<[string, number]> = [];
+  if (ext.postgres === undefined) wanted.push(['postgres', parsePort('STACK_PG_PORT', env.STACK_PG_PORT, 55432)]);
+  if (ext.redis === undefined) {
+    const ports = parsePortList('STACK_REDIS_PORTS', env.STACK_REDIS_PORTS, [56379, 56380, 56381]);
+    REDIS_NAMES.forEach((name, index) => wanted.push([name, ports[index] ?? 0]));
+  }
+  if (ext.kafka === undefined) {
+    wanted.push(['kafka', parsePort('STACK_KAFKA_PORT', env.STACK_KAFKA_PORT, 59092)]);
+    wanted.push(['kafka-controller', parsePort('STACK_KAFKA_CONTROLLER_PORT', env.STACK_KAFKA_CONTROLLER_PORT, 59093)]);
+  }
+  const running = new Set<string>();
+  if (runningPostgresPid(state) !== undefined) running.add('postgres');
+  for (const name of REDIS_NAMES) if (isRedisRunning(state, name)) running.add(name);
+  if (isKafkaRunning(state)) running.add('kafka').add('kafka-controller');
+  const taken = new Set<number>();
+  for (const name of running) {
+    const port = state.ports[name]?.chosen;
+    if (port !== undefined) taken.add(port);
+  }
+  for (const [name, port] of wanted) {
+    if (running.has(name)) continue;
+    const choice = await choosePort(name, port, state.ports[name], taken);
+    state.ports[name] = choice;
+    taken.add(choice.chosen);
+  }
+}
