@@ -1,5 +1,5 @@
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { StackError } from './errors.js';
 import { isOurs, lastLogLine, runLogged, waitFor, type RunOptions } from './processes.js';
@@ -35,6 +35,27 @@ function owner(): { uid: number; gid: number } | undefined {
   const user = osUser('postgres');
   if (user === undefined) throw new StackError("no 'postgres' OS user: install postgresql (it creates the user)");
   return user;
+}
+
+/**
+ * The postgres OS user must be able to walk down to the data directory. A
+ * clone under a private folder (mktemp -d makes 0700 ones) blocks it, so each
+ * blocking ancestor gets search permission only (o+x: enter, not list), and
+ * we say so rather than fail with initdb's "Permission denied".
+ */
+function letOwnerReach(dir: string, user: { uid: number; gid: number }): void {
+  const blocked: string[] = [];
+  for (let current = dirname(dir); ; current = dirname(current)) {
+    const info = statSync(current);
+    const reachable =
+      info.uid === user.uid ? (info.mode & 0o100) !== 0 : info.gid === user.gid ? (info.mode & 0o010) !== 0 : (info.mode & 0o001) !== 0;
+    if (!reachable) blocked.push(current);
+    if (current === dirname(current)) break;
+  }
+  for (const path of blocked) {
+    chmodSync(path, statSync(path).mode | 0o001);
+    process.stderr.write(`stack: gave others search permission (o+x) on ${path} so the postgres user can reach its data\n`);
+  }
 }
 
 async function query(config: pg.ClientConfig, sql: string): Promise<pg.QueryResult> {
@@ -116,6 +137,7 @@ export async function ensurePostgres(state: StackState): Promise<ServiceLine> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (user !== undefined) chownSync(dir, user.uid, user.gid);
   }
+  if (user !== undefined) letOwnerReach(pgDir, user);
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await initCluster(bin, run);
   const confPath = join(dataDir, 'stack.conf');
   writeIfChanged(confPath, stackConf(port));
