@@ -7,6 +7,8 @@ export interface SkusTable {
   stock: number;
   // Bumped by every write to `stock`, so an optimistic writer sees any interleaving.
   version: Generated<number>;
+  // bigint: pg returns it as a string; compare it in SQL, not in JavaScript.
+  fence_token: Generated<string>;
   created_at: Generated<Date>;
 }
 
@@ -40,10 +42,32 @@ export interface IdempotencyKeysTable {
   completed_at: Date | null;
 }
 
+/** Events written in the purchase transaction, published to Kafka by the relay. */
+export interface OutboxTable {
+  id: string;
+  sku: string;
+  order_id: string;
+  type: string;
+  payload: ColumnType<unknown, string, string>;
+  created_at: Generated<Date>;
+  published_at: Date | null;
+}
+
+/** Events the downstream consumer has applied, one row per event id. */
+export interface InboxTable {
+  event_id: string;
+  order_id: string;
+  sku: string;
+  type: string;
+  received_at: Generated<Date>;
+}
+
 export interface Database {
   skus: SkusTable;
   orders: OrdersTable;
   idempotency_keys: IdempotencyKeysTable;
+  outbox: OutboxTable;
+  inbox: InboxTable;
 }
 
 export type Sku = Selectable<SkusTable>;

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration';
 import * as skusOrdersIdempotency from './2026-11-22T00-00-skus-orders-idempotency.js';
+import * as fencingOutboxInbox from './2026-11-22T01-00-fencing-outbox-inbox.js';
 
 /**
  * Every migration, by name. Names sort by date, which is the order Kysely's
@@ -8,4 +9,5 @@ import * as skusOrdersIdempotency from './2026-11-22T00-00-skus-orders-idempoten
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-22T00-00-skus-orders-idempotency': skusOrdersIdempotency,
+  '2026-11-22T01-00-fencing-outbox-inbox': fencingOutboxInbox,
 };

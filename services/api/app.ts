@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import type { Config } from '../shared/config.js';
 import openapi from './plugins/external/openapi.js';
 import adminAuth from './plugins/app/admin-auth.js';
 import configPlugin from './plugins/app/config.js';

@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
-import type { Config } from './config.js';
+import type { Config } from '../shared/config.js';
 
 /** Fastify's own options, shared by server.ts and the tests so both run the same server. */
 export function serverOptions(config: Config, options: { prettyLogs?: boolean } = {}): FastifyServerOptions {

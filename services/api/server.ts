@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import closeWithGrace from 'close-with-grace';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import app from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig } from '../shared/config.js';
 import { serverOptions } from './server-options.js';
 
 // Long enough for in-flight purchases to finish their bounded waits (5 s at most).

@@ -23,3 +23,30 @@ export function createKafka(brokers: string[], clientId: string, log: Log): Kafk
     },
   });
 }
+
+export interface TopicSettings {
+  PURCHASE_TOPIC: string;
+  ORDER_EVENTS_TOPIC: string;
+  TOPIC_PARTITIONS: number;
+}
+
+/**
+ * Creates the project's topics when missing (idempotent). Both the API and the
+ * worker call it, so neither depends on the broker auto-creating topics with
+ * a single partition.
+ */
+export async function ensureTopics(kafka: Kafka, settings: TopicSettings): Promise<void> {
+  const admin = kafka.admin({ retry: { retries: 2 } });
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = [settings.PURCHASE_TOPIC, settings.ORDER_EVENTS_TOPIC].filter((topic) => !existing.has(topic));
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions: settings.TOPIC_PARTITIONS, replicationFactor: 1 })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -6,6 +6,12 @@ export interface StrategyMetrics {
   stockMirrorFailures: Counter<'strategy' | 'store'>;
   /** Undoing a Redis deduction after PostgreSQL refused the order. */
   compensations: Counter<'strategy' | 'result'>;
+  /** Optimistic conflicts that led to another attempt: retry storms show here. */
+  retries: Counter<'strategy'>;
+  /** Lock attempts by result: acquired, timeout (gave up waiting), lost (lease not renewed). */
+  locks: Counter<'strategy' | 'result'>;
+  /** Writes PostgreSQL refused because their fencing token was older than one already accepted. */
+  fencedWrites: Counter<'strategy'>;
 }
 
 export interface Metrics extends StrategyMetrics {
@@ -38,6 +44,24 @@ export function createMetrics(): Metrics {
       name: 'stock_mirror_failures_total',
       help: 'Stock changes decided in one store that could not be copied to the other',
       labelNames: ['strategy', 'store'],
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'strategy_retries_total',
+      help: 'Attempts repeated after an optimistic conflict',
+      labelNames: ['strategy'],
+      registers: [registry],
+    }),
+    locks: new Counter({
+      name: 'strategy_locks_total',
+      help: 'Lock attempts by result (acquired, timeout, lost)',
+      labelNames: ['strategy', 'result'],
+      registers: [registry],
+    }),
+    fencedWrites: new Counter({
+      name: 'fenced_writes_total',
+      help: 'Writes refused by PostgreSQL because their fencing token was stale',
+      labelNames: ['strategy'],
       registers: [registry],
     }),
     compensations: new Counter({

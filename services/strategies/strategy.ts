@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Log } from '../shared/log.js';
 import type { Database } from '../../db/schema.js';
 import type { StrategyMetrics } from '../shared/metrics.js';
+import type { Config } from '../shared/config.js';
+import type { KafkaSender } from '../shared/kafka-sender.js';
 
 /** A purchase that passed validation and holds its Idempotency-Key. */
 export interface PurchaseRequest {
@@ -42,6 +44,11 @@ export interface StrategyDeps {
   db: Kysely<Database>;
   /** The main Redis, where the stock counter lives. */
   redis: Redis;
+  /** Every Redis server, main first: the Redlock quorum. */
+  redisNodes: Redis[];
+  /** Sends to Kafka (acks from all in-sync replicas); connects on first use. */
+  kafka: KafkaSender;
+  config: Config;
   log: Log;
   metrics: StrategyMetrics;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import app from '../../services/api/app.js';
-import { type Config, parseConfig } from '../../services/api/config.js';
+import { type Config, parseConfig } from '../../services/shared/config.js';
 import { serverOptions } from '../../services/api/server-options.js';
 import { loadEnv } from '../../services/shared/env-files.js';
 

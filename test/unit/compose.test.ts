@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ConfigSchema, parseConfig } from '../../services/api/config.js';
+import { ConfigSchema, parseConfig } from '../../services/shared/config.js';
 import { repoRoot } from '../../services/shared/env-files.js';
 
 // No Docker engine runs here, so docker-compose.yml is kept in step by reading it.

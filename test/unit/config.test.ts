@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ConfigSchema, parseConfig } from '../../services/api/config.js';
+import { ConfigError, ConfigSchema, parseConfig } from '../../services/shared/config.js';
 import { repoRoot } from '../../services/shared/env-files.js';
 
 const required = {

@@ -5,8 +5,9 @@ import type { Kafka } from 'kafkajs';
 import { createDb } from '../../../../db/client.js';
 import type { Database } from '../../../../db/schema.js';
 import { createKafka } from '../../../shared/kafka.js';
+import { createKafkaSender, type KafkaSender } from '../../../shared/kafka-sender.js';
 import { createRedis } from '../../../shared/redis.js';
-import { kafkaBrokers, redisUrls } from '../../config.js';
+import { kafkaBrokers, redisUrls } from '../../../shared/config.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,6 +17,7 @@ declare module 'fastify' {
     /** Every Redis server, main first: the Redlock quorum. */
     redisNodes: Redis[];
     kafka: Kafka;
+    kafkaSender: KafkaSender;
   }
 }
 
@@ -43,10 +45,13 @@ export default fp(
     fastify.decorate('db', db);
     fastify.decorate('redis', main);
     fastify.decorate('redisNodes', redisNodes);
-    fastify.decorate('kafka', createKafka(kafkaBrokers(config), 'flash-sale-api', fastify.log));
+    const kafka = createKafka(kafkaBrokers(config), 'flash-sale-api', fastify.log);
+    const kafkaSender = createKafkaSender(kafka, config);
+    fastify.decorate('kafka', kafka);
+    fastify.decorate('kafkaSender', kafkaSender);
 
     fastify.addHook('onClose', async () => {
-      await Promise.allSettled([db.destroy(), ...redisNodes.map((node) => node.quit())]);
+      await Promise.allSettled([db.destroy(), kafkaSender.close(), ...redisNodes.map((node) => node.quit())]);
     });
   },
   { name: 'infrastructure', dependencies: ['config'] },

@@ -14,7 +14,18 @@ export default fp(
   async (fastify) => {
     const metrics = createMetrics();
     fastify.decorate('metrics', metrics);
-    fastify.decorate('strategies', createStrategyRegistry({ db: fastify.db, redis: fastify.redis, log: fastify.log, metrics }));
+    fastify.decorate(
+      'strategies',
+      createStrategyRegistry({
+        db: fastify.db,
+        redis: fastify.redis,
+        redisNodes: fastify.redisNodes,
+        kafka: fastify.kafkaSender,
+        config: fastify.config,
+        log: fastify.log,
+        metrics,
+      }),
+    );
   },
   { name: 'strategies', dependencies: ['infrastructure'] },
 );

@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
-import { loadEnv } from '../shared/env-files.js';
+import { loadEnv } from './env-files.js';
 
 /**
  * Every variable the service reads. `.env.example` lists the same names and
@@ -43,6 +43,32 @@ export const ConfigSchema = Type.Object({
   // An in-flight Idempotency-Key older than this belongs to a crashed request
   // and may be taken over; 3x the longest bounded wait above.
   IDEMPOTENCY_STALE_MS: Type.Integer({ minimum: 1000, default: 30000 }),
+
+  // --- Strategies ---
+  // Lock lease: long enough for one read-check-write (~5 ms) with a wide margin;
+  // short enough that a crashed holder blocks the SKU for 2 s at most.
+  LOCK_TTL_MS: Type.Integer({ minimum: 100, default: 2000 }),
+  // How long a buyer waits for a lock before a 503. 300 buyers on one SKU hold
+  // it ~5 ms each: 1.5 s of queue, so 5 s leaves room on a slow machine.
+  LOCK_WAIT_MS: Type.Integer({ minimum: 10, default: 5000 }),
+  // Redlock per-node answer bound: loopback answers in ~0.1 ms; a node slower
+  // than 50 ms is treated as down so the others can still form a quorum.
+  REDLOCK_NODE_TIMEOUT_MS: Type.Integer({ minimum: 5, default: 50 }),
+  // pg-optimistic tries per purchase before a 503 (see README for the trade-off).
+  OPTIMISTIC_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+  // pg-pessimistic: the longest a buyer waits on the row lock (SET LOCAL lock_timeout).
+  PG_LOCK_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 2000 }),
+  // Kafka topics: purchase requests (kafka-queue) and order events (outbox).
+  PURCHASE_TOPIC: Type.String({ minLength: 1, default: 'purchase-requests' }),
+  ORDER_EVENTS_TOPIC: Type.String({ minLength: 1, default: 'order-events' }),
+  // Partitions per topic: keyed by SKU, so this bounds how many SKUs apply in parallel.
+  TOPIC_PARTITIONS: Type.Integer({ minimum: 1, maximum: 100, default: 6 }),
+  // The smoothing itself: at most this many queued purchases applied per second,
+  // whatever the spike at the front door.
+  QUEUE_APPLY_MAX_PER_SECOND: Type.Integer({ minimum: 1, default: 1000 }),
+  // Outbox relay: rows claimed per round, and the pause when nothing is waiting.
+  OUTBOX_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
+  OUTBOX_POLL_MS: Type.Integer({ minimum: 5, default: 100 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
