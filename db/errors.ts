@@ -1,9 +1,17 @@
-/** PostgreSQL's SQLSTATE for a unique violation. */
+// SQLSTATEs we act on (PostgreSQL appendix A).
 const uniqueViolation = '23505';
+const lockNotAvailable = '55P03';
+
+function sqlState(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+}
 
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const code = 'code' in error ? error.code : undefined;
-  if (code !== uniqueViolation) return false;
-  return constraint === undefined || ('constraint' in error && error.constraint === constraint);
+  if (sqlState(error) !== uniqueViolation) return false;
+  return constraint === undefined || (typeof error === 'object' && error !== null && 'constraint' in error && error.constraint === constraint);
+}
+
+/** lock_timeout expired while waiting for a row lock. */
+export function isLockTimeout(error: unknown): boolean {
+  return sqlState(error) === lockNotAvailable;
 }

@@ -39,3 +39,37 @@ export async function unitsSold(db: Db, sku: string): Promise<UnitsSold> {
     pendingUnits: Number(row.pending_units),
   };
 }
+
+/**
+ * Locks an order that is still waiting for the queue worker (FOR UPDATE), so two
+ * deliveries of the same message cannot both apply it; undefined once it is settled.
+ */
+export async function lockPendingOrder(db: Db, id: string): Promise<Order | undefined> {
+  return db.selectFrom('orders').selectAll().where('id', '=', id).where('status', '=', 'pending').forUpdate().executeTakeFirst();
+}
+
+/** Settles a pending order; false when it was not pending (already settled by an earlier delivery). */
+export async function settlePendingOrder(db: Db, id: string, status: 'confirmed' | 'rejected', reason: string | null): Promise<boolean> {
+  const result = await db
+    .updateTable('orders')
+    .set({ status, reason, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Puts an order rejected because it never reached the queue back to pending,
+ * so a retry with the same Idempotency-Key queues it again; false otherwise.
+ */
+export async function requeueUnqueuedOrder(db: Db, id: string, notQueuedReason: string): Promise<boolean> {
+  const result = await db
+    .updateTable('orders')
+    .set({ status: 'pending', reason: null, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('status', '=', 'rejected')
+    .where('reason', '=', notQueuedReason)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

@@ -58,3 +58,29 @@ export async function adjustStock(db: Db, sku: string, delta: number): Promise<b
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/**
+ * The optimistic write: applies only if nobody wrote the row since `version`
+ * was read. False means a conflict: read again and retry.
+ */
+export async function writeIfVersion(db: Db, sku: string, version: number, stock: number): Promise<boolean> {
+  const result = await db
+    .updateTable('skus')
+    .set({ stock, version: sql<number>`version + 1` })
+    .where('sku', '=', sku)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Bounds how long this transaction waits for any row lock (55P03 when it expires). */
+export async function setLockTimeout(trx: Db, ms: number): Promise<void> {
+  // SET takes no bind parameters; the value is an integer we own, never client input.
+  await sql.raw(`set local lock_timeout = ${Math.trunc(ms)}`).execute(trx);
+}
+
+/** SELECT … FOR UPDATE: holds the SKU's row lock until the transaction ends. */
+export async function lockStock(trx: Db, sku: string): Promise<number | undefined> {
+  const row = await trx.selectFrom('skus').select('stock').where('sku', '=', sku).forUpdate().executeTakeFirst();
+  return row?.stock;
+}

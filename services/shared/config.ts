@@ -48,9 +48,10 @@ export const ConfigSchema = Type.Object({
   // Lock lease: long enough for one read-check-write (~5 ms) with a wide margin;
   // short enough that a crashed holder blocks the SKU for 2 s at most.
   LOCK_TTL_MS: Type.Integer({ minimum: 100, default: 2000 }),
-  // How long a buyer waits for a lock before a 503. 300 buyers on one SKU hold
-  // it ~5 ms each: 1.5 s of queue, so 5 s leaves room on a slow machine.
-  LOCK_WAIT_MS: Type.Integer({ minimum: 10, default: 5000 }),
+  // How long a buyer waits for a lock before a 503. Measured on 2 loaded cores,
+  // a hold lasts 40-60 ms (a transaction plus lock traffic), so the 50 sales of
+  // a 300-buyer burst take up to ~4.5 s; 10 s keeps those buyers from giving up.
+  LOCK_WAIT_MS: Type.Integer({ minimum: 10, default: 10000 }),
   // Redlock per-node answer bound: loopback answers in ~0.1 ms; a node slower
   // than 50 ms is treated as down so the others can still form a quorum.
   REDLOCK_NODE_TIMEOUT_MS: Type.Integer({ minimum: 5, default: 50 }),

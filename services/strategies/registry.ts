@@ -1,7 +1,13 @@
 import { defineStockScripts } from './redis-scripts.js';
 import { createNaive } from './naive.js';
+import { createKafkaQueue } from './kafka-queue.js';
+import { createOutbox } from './outbox.js';
 import { createPgAtomic } from './pg-atomic.js';
+import { createPgOptimistic } from './pg-optimistic.js';
+import { createPgPessimistic } from './pg-pessimistic.js';
+import { createRedisLock } from './redis-lock.js';
 import { createRedisLua } from './redis-lua.js';
+import { createRedlock } from './redlock.js';
 import type { Strategy, StrategyDeps } from './strategy.js';
 
 export type StrategyRegistry = ReadonlyMap<string, Strategy>;
@@ -9,6 +15,16 @@ export type StrategyRegistry = ReadonlyMap<string, Strategy>;
 /** Every strategy the API serves, by the name clients send in X-Strategy. */
 export function createStrategyRegistry(deps: StrategyDeps): StrategyRegistry {
   defineStockScripts(deps.redis);
-  const strategies = [createNaive(deps), createPgAtomic(deps), createRedisLua(deps)];
+  const strategies = [
+    createNaive(deps),
+    createPgAtomic(deps),
+    createPgOptimistic(deps),
+    createPgPessimistic(deps),
+    createRedisLua(deps),
+    createRedisLock(deps),
+    createRedlock(deps),
+    createKafkaQueue(deps),
+    createOutbox(deps),
+  ];
   return new Map(strategies.map((strategy) => [strategy.name, strategy]));
 }

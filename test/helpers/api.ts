@@ -43,7 +43,7 @@ async function call(url: string, init: RequestInit): Promise<Answer> {
   return { status: response.status, headers: response.headers, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
 }
 
-export function createSku(api: RunningApi, sku: string, stock: number, token = adminToken): Promise<Answer> {
+export function createSku(api: { url: string }, sku: string, stock: number, token = adminToken): Promise<Answer> {
   return call(`${api.url}/v1/admin/skus`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -51,7 +51,7 @@ export function createSku(api: RunningApi, sku: string, stock: number, token = a
   });
 }
 
-export function audit(api: RunningApi, sku: string): Promise<Answer> {
+export function audit(api: { url: string }, sku: string): Promise<Answer> {
   return call(`${api.url}/v1/admin/skus/${sku}/audit`, { headers: { authorization: `Bearer ${adminToken}` } });
 }
 
@@ -64,7 +64,7 @@ export interface PurchaseInput {
   via?: 'header' | 'query';
 }
 
-export function purchase(api: RunningApi, input: PurchaseInput): Promise<Answer> {
+export function purchase(api: { url: string }, input: PurchaseInput): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': input.key ?? randomUUID() };
   let url = `${api.url}/v1/purchases`;
   if (input.strategy !== undefined) {
@@ -75,8 +75,19 @@ export function purchase(api: RunningApi, input: PurchaseInput): Promise<Answer>
   return call(url, { method: 'POST', headers, body: JSON.stringify(body) });
 }
 
-export function get(api: RunningApi, path: string, headers: Record<string, string> = {}): Promise<Answer> {
+export function get(api: { url: string }, path: string, headers: Record<string, string> = {}): Promise<Answer> {
   return call(`${api.url}${path}`, { headers });
+}
+
+/** Waits until asynchronous strategies have settled every order of the SKU, then returns the audit. */
+export async function settledAudit(api: { url: string }, sku: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await call(`${api.url}/v1/admin/skus/${sku}/audit`, { headers: { authorization: `Bearer ${adminToken}` } });
+    const settled = answer.body.pendingUnits === 0 && (answer.body.outboxBacklog ?? 0) === 0;
+    if (settled || Date.now() > deadline) return answer.body;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 export function countBy(answers: Answer[]): Record<number, number> {

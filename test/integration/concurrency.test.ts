@@ -1,50 +1,108 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningApi, audit, countBy, createSku, get, purchase, startApi, uniqueSku } from '../helpers/api.js';
+import { startWorker } from '../../services/worker/worker.js';
+import { type Answer, type RunningApi, countBy, createSku, get, purchase, settledAudit, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { type ChildService, spawnApi } from '../helpers/processes.js';
+import { asyncStrategies, safeStrategies, syncSafeStrategies } from '../helpers/strategies.js';
 
 // The flash sale in miniature: six buyers per unit, all at once.
 const stock = 50;
 const buyers = 300;
 
 let api: RunningApi;
+let worker: { stop: () => Promise<void> };
 beforeAll(async () => {
   api = await startApi();
+  // The worker settles kafka-queue purchases and relays outbox events.
+  worker = await startWorker(testConfig(), pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
 });
 afterAll(async () => {
+  await worker.stop();
   await api.close();
 });
 
-async function flashSale(strategy: string) {
+interface Sale {
+  sku: string;
+  answers: Answer[];
+  counts: Record<number, number>;
+  audit: Record<string, unknown>;
+  /** Units the buyers were told they got (201). */
+  confirmedUnits: number;
+}
+
+async function flashSale(strategy: string, options: { stock: number; buyers: number; quantity: (buyer: number) => number; apis: { url: string }[] }): Promise<Sale> {
   const sku = uniqueSku(strategy);
-  expect((await createSku(api, sku, stock)).status).toBe(201);
-  const answers = await Promise.all(Array.from({ length: buyers }, () => purchase(api, { sku, strategy })));
+  expect((await createSku(api, sku, options.stock)).status).toBe(201);
+  const answers = await Promise.all(
+    Array.from({ length: options.buyers }, (_, buyer) =>
+      purchase(options.apis[buyer % options.apis.length] ?? api, { sku, strategy, quantity: options.quantity(buyer) }),
+    ),
+  );
   const confirmed = answers.filter((answer) => answer.status === 201);
   // Every acknowledged order must exist, with the strategy that took it.
   const orders = await Promise.all(confirmed.map((answer) => get(api, `/v1/orders/${String(answer.body.orderId)}`)));
   for (const order of orders) expect(order.body).toMatchObject({ status: 'confirmed', sku, strategy });
-  return { sku, counts: countBy(answers), confirmed: confirmed.length, audit: (await audit(api, sku)).body };
+  return {
+    sku,
+    answers,
+    counts: countBy(answers),
+    audit: await settledAudit(api, sku),
+    confirmedUnits: confirmed.reduce((sum, answer) => sum + Number(answer.body.quantity), 0),
+  };
 }
+
+const oneEach = () => 1;
 
 describe('300 concurrent purchases of 1 unit on 50 units', () => {
   it('naive oversells, and the audit sees it', async () => {
-    const sale = await flashSale('naive');
-    expect(sale.confirmed).toBeGreaterThan(stock);
-    expect(sale.audit.confirmedUnits).toBe(sale.confirmed);
-    expect(sale.audit.oversoldUnits).toBe(sale.confirmed - stock);
+    const sale = await flashSale('naive', { stock, buyers, quantity: oneEach, apis: [api] });
+    expect(sale.confirmedUnits).toBeGreaterThan(stock);
+    expect(sale.audit.confirmedUnits).toBe(sale.confirmedUnits);
+    expect(sale.audit.oversoldUnits).toBe(sale.confirmedUnits - stock);
     expect(sale.audit.consistent).toBe(false);
   });
 
-  it.each(['pg-atomic', 'redis-lua'])('%s confirms exactly the stock and the stores agree', async (strategy) => {
-    const sale = await flashSale(strategy);
+  it.each(syncSafeStrategies)('%s confirms exactly the stock and the stores agree', async (strategy) => {
+    const sale = await flashSale(strategy, { stock, buyers, quantity: oneEach, apis: [api] });
     expect(sale.counts).toEqual({ 201: stock, 409: buyers - stock });
-    expect(sale.audit).toMatchObject({
-      initialStock: stock,
-      confirmedUnits: stock,
-      confirmedOrders: stock,
-      pendingUnits: 0,
-      oversoldUnits: 0,
-      pgStock: 0,
-      redisStock: 0,
-      consistent: true,
-    });
+    expect(sale.audit).toMatchObject({ initialStock: stock, confirmedUnits: stock, confirmedOrders: stock, pendingUnits: 0, oversoldUnits: 0, pgStock: 0, redisStock: 0, consistent: true });
+  });
+
+  it.each(asyncStrategies)('%s accepts or refuses at once, then settles exactly the stock', async (strategy) => {
+    const sale = await flashSale(strategy, { stock, buyers, quantity: oneEach, apis: [api] });
+    expect((sale.counts[202] ?? 0) + (sale.counts[409] ?? 0)).toBe(buyers);
+    expect(sale.counts[202]).toBeGreaterThanOrEqual(stock);
+    expect(sale.audit).toMatchObject({ confirmedUnits: stock, confirmedOrders: stock, pendingUnits: 0, oversoldUnits: 0, pgStock: 0, redisStock: 0, consistent: true });
+    // Every 202 ended confirmed or rejected, never lost.
+    const statuses = await Promise.all(sale.answers.filter((a) => a.status === 202).map((a) => get(api, String(a.headers.get('location')))));
+    expect(countBy(statuses)).toEqual({ 200: sale.counts[202] });
+    const byStatus: Record<string, number> = {};
+    for (const order of statuses) byStatus[String(order.body.status)] = (byStatus[String(order.body.status)] ?? 0) + 1;
+    expect(byStatus).toEqual({ confirmed: stock, rejected: (sale.counts[202] ?? 0) - stock });
+  });
+});
+
+describe('mixed quantities (1-3) on a small stock', () => {
+  it.each(safeStrategies)('%s never oversells', async (strategy) => {
+    const sale = await flashSale(strategy, { stock: 20, buyers: 100, quantity: (buyer) => (buyer % 3) + 1, apis: [api] });
+    expect(sale.audit.oversoldUnits).toBe(0);
+    expect(sale.audit.consistent).toBe(true);
+    expect(Number(sale.audit.confirmedUnits)).toBeLessThanOrEqual(20);
+    if (!(asyncStrategies as readonly string[]).includes(strategy)) expect(sale.audit.confirmedUnits).toBe(sale.confirmedUnits);
+  });
+});
+
+describe('two API processes on the same stack, load split between them', () => {
+  let second: ChildService;
+  beforeAll(async () => {
+    second = await spawnApi();
+  });
+  afterAll(async () => {
+    await second.stop();
+  });
+
+  it.each(safeStrategies)('%s still confirms exactly the stock', async (strategy) => {
+    const sale = await flashSale(strategy, { stock, buyers, quantity: oneEach, apis: [api, second] });
+    expect(sale.audit).toMatchObject({ confirmedUnits: stock, confirmedOrders: stock, oversoldUnits: 0, pendingUnits: 0, consistent: true });
   });
 });

@@ -1,19 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deductionKey, stockKey } from '../../services/shared/redis-keys.js';
 import { type RunningApi, audit, createSku, get, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
-
-/** A loopback port with nothing listening: a dependency that is down. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+import { freePort } from '../helpers/processes.js';
 
 let healthy: RunningApi;
 let redis: Redis;
@@ -30,7 +20,8 @@ describe('with the main Redis down', () => {
   let broken: RunningApi;
   beforeAll(async () => {
     const [, ...others] = testConfig().REDIS_URLS.split(',');
-    broken = await startApi({ REDIS_URLS: [`redis://127.0.0.1:${await deadPort()}`, ...others].join(',') });
+    // A port nothing listens on: the main Redis is down.
+    broken = await startApi({ REDIS_URLS: [`redis://127.0.0.1:${await freePort()}`, ...others].join(',') });
   });
   afterAll(async () => {
     await broken.close();

@@ -26,4 +26,8 @@ export const SkuAudit = Type.Object({
   pgStock: Type.Integer({ description: 'Stock counter in PostgreSQL' }),
   redisStock: Type.Union([Type.Integer(), Type.Null()], { description: 'Stock counter in the main Redis; null when missing or unreachable' }),
   consistent: Type.Boolean({ description: 'True only when nothing is pending, nothing is oversold and every store equals expectedStock' }),
+  outboxBacklog: Type.Integer({ description: 'Outbox events of the SKU not yet published to Kafka' }),
+  inboxEvents: Type.Integer({ description: 'Order events of the SKU recorded by the downstream consumer (inbox rows)' }),
+  outboxOrdersWithOneInboxEvent: Type.Integer({ description: 'Confirmed outbox-strategy orders with exactly one inbox event' }),
+  everyOutboxOrderHasOneInboxEvent: Type.Boolean({ description: 'True when every confirmed outbox-strategy order has exactly one inbox event (delivered, not duplicated)' }),
 });

@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Database } from '../../../db/schema.js';
 import { findSku, insertSku } from '../../../db/queries/skus.js';
 import { unitsSold } from '../../../db/queries/orders.js';
+import { countUnpublished } from '../../../db/queries/outbox.js';
+import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
 import { stockKey } from '../../shared/redis-keys.js';
 
 /**
@@ -30,6 +32,13 @@ export interface Audit {
   pgStock: number;
   redisStock: number | null;
   consistent: boolean;
+  /** Outbox events of the SKU not yet published to Kafka. */
+  outboxBacklog: number;
+  /** Events of the SKU the downstream consumer recorded (inbox rows). */
+  inboxEvents: number;
+  /** Confirmed orders of the outbox strategy with exactly one inbox event. */
+  outboxOrdersWithOneInboxEvent: number;
+  everyOutboxOrderHasOneInboxEvent: boolean;
 }
 
 async function readRedisStock(redis: Redis, sku: string): Promise<number | null> {
@@ -44,9 +53,22 @@ async function readRedisStock(redis: Redis, sku: string): Promise<number | null>
 
 /** Oversold and consistency, computed from the orders table (the truth) and compared with each store. */
 export async function auditSku(db: Kysely<Database>, redis: Redis, sku: string): Promise<Audit | undefined> {
-  const row = await findSku(db, sku);
-  if (row === undefined) return undefined;
-  const [units, redisStock] = await Promise.all([unitsSold(db, sku), readRedisStock(redis, sku)]);
+  // One snapshot for every PostgreSQL figure: the queue worker settles orders
+  // while an audit runs, and a stock read from before a commit next to orders
+  // read after it would look inconsistent.
+  const snapshot = await db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+    const row = await findSku(trx, sku);
+    if (row === undefined) return undefined;
+    const units = await unitsSold(trx, sku);
+    const outboxBacklog = await countUnpublished(trx, sku);
+    const inboxEvents = await countInboxEvents(trx, sku);
+    const delivery = await outboxDelivery(trx, sku);
+    return { row, units, outboxBacklog, inboxEvents, delivery };
+  });
+  if (snapshot === undefined) return undefined;
+  const { row, units, outboxBacklog, inboxEvents, delivery } = snapshot;
+  // Redis after the snapshot: the queue worker mirrors Redis before its commit, so an order settled here is in Redis too.
+  const redisStock = await readRedisStock(redis, sku);
   const expectedStock = row.initial_stock - units.confirmedUnits;
   const oversoldUnits = Math.max(0, units.confirmedUnits - row.initial_stock);
   return {
@@ -58,5 +80,10 @@ export async function auditSku(db: Kysely<Database>, redis: Redis, sku: string):
     pgStock: row.stock,
     redisStock,
     consistent: units.pendingUnits === 0 && oversoldUnits === 0 && row.stock === expectedStock && redisStock === expectedStock,
+    // Delivery of outbox events, kept out of `consistent`, whose meaning (the stock) is unchanged.
+    outboxBacklog,
+    inboxEvents,
+    outboxOrdersWithOneInboxEvent: delivery.withOneInboxEvent,
+    everyOutboxOrderHasOneInboxEvent: delivery.withOneInboxEvent === delivery.outboxOrders,
   };
 }

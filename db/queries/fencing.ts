@@ -1,0 +1,33 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../schema.js';
+
+type Db = Kysely<Database>;
+
+/**
+ * A fencing token from PostgreSQL's `fence_tokens` sequence: unique and
+ * increasing across the whole database. bigint, so pg returns a string.
+ */
+export async function nextFenceToken(db: Db): Promise<string> {
+  const { rows } = await sql<{ token: string }>`select nextval('fence_tokens')::text as token`.execute(db);
+  const row = rows[0];
+  if (row === undefined) throw new Error('nextval returned no row');
+  return row.token;
+}
+
+/**
+ * The fenced write: records `token` as the SKU's newest only if it is newer
+ * than every token written before. False means a newer lock holder already
+ * wrote (or the SKU does not exist): the caller must not write.
+ * The UPDATE also takes the row lock, held until the transaction ends, so no
+ * other fenced writer can slip in between this check and the caller's writes.
+ * Tokens are compared as bigint in SQL: as JavaScript strings "9" > "10".
+ */
+export async function acceptFenceToken(trx: Db, sku: string, token: string): Promise<boolean> {
+  const result = await trx
+    .updateTable('skus')
+    .set({ fence_token: sql<string>`${token}::bigint` })
+    .where('sku', '=', sku)
+    .where('fence_token', '<', sql<string>`${token}::bigint`)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

@@ -1,0 +1,103 @@
+import type { Kysely } from 'kysely';
+import { insertOrder } from '../../../db/queries/orders.js';
+import { acceptFenceToken } from '../../../db/queries/fencing.js';
+import { findSku, overwriteStock, readStock } from '../../../db/queries/skus.js';
+import { isUniqueViolation } from '../../../db/errors.js';
+import type { Database } from '../../../db/schema.js';
+import { confirmedOrder } from '../orders.js';
+import { mirrorToRedis } from '../stock-mirror.js';
+import type { PurchaseOutcome, PurchaseRequest, StrategyDeps } from '../strategy.js';
+import type { StockSightings } from './stock-sightings.js';
+
+/** The lock as the write sees it: where its fencing token comes from, and whether it is still held. */
+export interface Fence {
+  /** Called inside the write's transaction, so a token from PostgreSQL costs no second pool checkout. */
+  token(db: Kysely<Database>): Promise<string>;
+  signal: AbortSignal;
+  isHeld(): boolean;
+}
+
+export interface HeldLock extends Fence {
+  release(): Promise<void>;
+}
+
+/** Ends the transaction with an outcome (rolling it back): thrown, never escapes this file. */
+class Refusal extends Error {
+  constructor(readonly outcome: PurchaseOutcome) {
+    super(outcome.kind);
+  }
+}
+
+/**
+ * What a lock holder does, in one transaction (one pooled connection, taken
+ * once: holders must not queue for the pool at every statement while others
+ * wait for the lock):
+ * 1. the fenced check: PostgreSQL refuses a token older than one it has seen,
+ *    i.e. a holder whose lease expired while a newer holder wrote;
+ * 2. read the stock, after the fence UPDATE and so under the row lock it took:
+ *    a read made before could predate the write of a holder whose lease had
+ *    expired, and writing `that read − q` would lose that sale;
+ * 3. check, write read − q and the order; look at the lease once more, then commit.
+ * A holder that sells nothing writes nothing (rolled back).
+ */
+export async function fencedWrite(
+  deps: Pick<StrategyDeps, 'db' | 'metrics'>,
+  strategy: string,
+  request: PurchaseRequest,
+  fence: Fence,
+  sightings?: StockSightings,
+): Promise<PurchaseOutcome> {
+  try {
+    const { outcome, stockLeft } = await deps.db.transaction().execute(async (trx) => {
+      if (!(await acceptFenceToken(trx, request.sku, await fence.token(trx)))) {
+        if ((await findSku(trx, request.sku)) === undefined) throw new Refusal({ kind: 'unknown_sku' });
+        deps.metrics.fencedWrites.inc({ strategy });
+        throw new Refusal({ kind: 'contended', reason: 'fencing token refused: a newer lock holder has written' });
+      }
+      const current = await readStock(trx, request.sku);
+      if (current === undefined) throw new Refusal({ kind: 'unknown_sku' });
+      if (current.stock < request.quantity) {
+        sightings?.record(request.sku, current.stock);
+        throw new Refusal({ kind: 'sold_out' });
+      }
+      await overwriteStock(trx, request.sku, current.stock - request.quantity);
+      await insertOrder(trx, confirmedOrder(request, strategy));
+      // Last look before COMMIT: the watchdog may have lost the lease meanwhile.
+      if (fence.signal.aborted || !fence.isHeld()) {
+        deps.metrics.locks.inc({ strategy, result: 'lost' });
+        throw new Refusal({ kind: 'contended', reason: 'lock lease lost before commit' });
+      }
+      const confirmed: PurchaseOutcome = { kind: 'confirmed', orderId: request.orderId };
+      return { outcome: confirmed, stockLeft: current.stock - request.quantity };
+    });
+    // Committed, and the lock is still ours (released by the caller): tell this process's waiters.
+    sightings?.record(request.sku, stockLeft);
+    return outcome;
+  } catch (error: unknown) {
+    if (error instanceof Refusal) return error.outcome;
+    if (isUniqueViolation(error)) return { kind: 'duplicate' };
+    throw error;
+  }
+}
+
+/**
+ * Everything a lock strategy does once it holds the lock: the fenced write,
+ * then the lock back, then the Redis copy of the change (an INCRBY, which
+ * commutes with every other, so it need not hold the lock).
+ */
+export async function purchaseUnderLock(
+  deps: StrategyDeps,
+  strategy: string,
+  request: PurchaseRequest,
+  lock: HeldLock,
+  sightings: StockSightings,
+): Promise<PurchaseOutcome> {
+  let outcome: PurchaseOutcome;
+  try {
+    outcome = await fencedWrite(deps, strategy, request, lock, sightings);
+  } finally {
+    await lock.release();
+  }
+  if (outcome.kind === 'confirmed') await mirrorToRedis(deps, strategy, request.sku, -request.quantity);
+  return outcome;
+}

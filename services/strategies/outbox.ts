@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { insertOrder } from '../../db/queries/orders.js';
+import { insertOutboxEvent } from '../../db/queries/outbox.js';
+import { deductIfAvailable, findSku } from '../../db/queries/skus.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { confirmedOrder } from './orders.js';
+import { mirrorToRedis } from './stock-mirror.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+
+const name = 'outbox';
+
+export const orderConfirmedType = 'order.confirmed';
+
+/** The event the relay publishes to ORDER_EVENTS_TOPIC (the outbox row's payload). */
+export interface OrderEvent {
+  eventId: string;
+  type: string;
+  orderId: string;
+  sku: string;
+  userId: string;
+  quantity: number;
+  strategy: string;
+}
+
+/**
+ * pg-atomic plus a transactional outbox: the stock decrement, the confirmed
+ * order and an `order.confirmed` event row commit in ONE PostgreSQL
+ * transaction, so there is never an order without its event or an event
+ * without its order. No Kafka call in the request path: the worker's relay
+ * publishes the row later (at least once) and the consumer's inbox makes the
+ * effect exactly once.
+ */
+export function createOutbox(deps: StrategyDeps): Strategy {
+  return {
+    name,
+    description: 'Conditional UPDATE, the order and an order.confirmed outbox event in one PostgreSQL transaction; the worker relays events to Kafka.',
+    async: false,
+    async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
+      let taken: boolean;
+      try {
+        taken = await deps.db.transaction().execute(async (trx) => {
+          if ((await deductIfAvailable(trx, request.sku, request.quantity)) === undefined) return false;
+          await insertOrder(trx, confirmedOrder(request, name));
+          const eventId = randomUUID();
+          const event: OrderEvent = { eventId, type: orderConfirmedType, orderId: request.orderId, sku: request.sku, userId: request.userId, quantity: request.quantity, strategy: name };
+          await insertOutboxEvent(trx, { id: eventId, sku: request.sku, order_id: request.orderId, type: orderConfirmedType, payload: JSON.stringify(event) });
+          return true;
+        });
+      } catch (error: unknown) {
+        if (isUniqueViolation(error)) return { kind: 'duplicate' };
+        throw error;
+      }
+      if (!taken) {
+        return (await findSku(deps.db, request.sku)) === undefined ? { kind: 'unknown_sku' } : { kind: 'sold_out' };
+      }
+      await mirrorToRedis(deps, name, request.sku, -request.quantity);
+      return { kind: 'confirmed', orderId: request.orderId };
+    },
+  };
+}

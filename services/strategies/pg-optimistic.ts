@@ -1,0 +1,68 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { insertOrder } from '../../db/queries/orders.js';
+import { readStock, writeIfVersion } from '../../db/queries/skus.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { confirmedOrder } from './orders.js';
+import { mirrorToRedis } from './stock-mirror.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+
+const name = 'pg-optimistic';
+
+// Backoff between attempts: full jitter over an exponential ceiling. 2 ms is
+// about one commit on this machine; 100 ms caps the wait so a loser of many
+// rounds still answers within OPTIMISTIC_MAX_ATTEMPTS × 100 ms at worst.
+const backoffBaseMs = 2;
+const backoffCapMs = 100;
+
+function backoffMs(attempt: number): number {
+  return Math.random() * Math.min(backoffCapMs, backoffBaseMs * 2 ** attempt);
+}
+
+/**
+ * Read stock and version without a lock, decide in the application, then
+ * write only if the version is unchanged. No lock is held while deciding, but
+ * under one hot SKU almost every writer loses the race and retries: the retry
+ * storm is counted in strategy_retries_total and ends in a 503 when the budget
+ * (OPTIMISTIC_MAX_ATTEMPTS) runs out.
+ */
+export function createPgOptimistic(deps: StrategyDeps): Strategy {
+  type Attempt = 'confirmed' | 'conflict' | PurchaseOutcome;
+
+  async function attempt(request: PurchaseRequest): Promise<Attempt> {
+    const current = await readStock(deps.db, request.sku);
+    if (current === undefined) return { kind: 'unknown_sku' };
+    if (current.stock < request.quantity) return { kind: 'sold_out' };
+    try {
+      return await deps.db.transaction().execute(async (trx) => {
+        if (!(await writeIfVersion(trx, request.sku, current.version, current.stock - request.quantity))) return 'conflict';
+        await insertOrder(trx, confirmedOrder(request, name));
+        return 'confirmed';
+      });
+    } catch (error: unknown) {
+      if (isUniqueViolation(error)) return { kind: 'duplicate' };
+      throw error;
+    }
+  }
+
+  return {
+    name,
+    description: 'Read stock and version, then UPDATE … WHERE version = read; retry with jittered exponential backoff on conflict.',
+    async: false,
+    async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
+      for (let tries = 0; tries < deps.config.OPTIMISTIC_MAX_ATTEMPTS; tries += 1) {
+        if (tries > 0) {
+          deps.metrics.retries.inc({ strategy: name });
+          await sleep(backoffMs(tries));
+        }
+        const result = await attempt(request);
+        if (result === 'conflict') continue;
+        if (result === 'confirmed') {
+          await mirrorToRedis(deps, name, request.sku, -request.quantity);
+          return { kind: 'confirmed', orderId: request.orderId };
+        }
+        return result;
+      }
+      return { kind: 'contended', reason: `version conflict on every one of ${deps.config.OPTIMISTIC_MAX_ATTEMPTS} attempts` };
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { readStock } from '../../db/queries/skus.js';
+import { defineLockScripts } from './locks/lock-scripts.js';
+import { purchaseUnderLock } from './locks/locked-purchase.js';
+import { StockSightings } from './locks/stock-sightings.js';
+import { acquireFencedLock } from './locks/single-node-lock.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+
+const name = 'redis-lock';
+
+/**
+ * A lock per SKU on the main Redis serialises "read, check, write": only the
+ * holder reads and writes the stock. The lock is a lease (it expires if the
+ * holder dies), renewed by a watchdog while the holder works; a holder that
+ * loses it stops before committing. Because a holder can still be late (a
+ * pause between its last check and its commit), each acquisition also gets a
+ * fencing token from a per-SKU Redis counter, in the same Lua step as the
+ * lock, and PostgreSQL refuses a write whose token is older than one it has
+ * already accepted.
+ * Safe only if every writer of the SKU's stock goes through this lock: the
+ * write is `read − q`, which would undo a concurrent write made without it.
+ */
+export function createRedisLock(deps: StrategyDeps): Strategy {
+  defineLockScripts(deps.redis);
+  const timing = { leaseMs: deps.config.LOCK_TTL_MS, waitMs: deps.config.LOCK_WAIT_MS };
+  const sightings = new StockSightings();
+  return {
+    name,
+    description: 'Per-SKU Redis lock (SET NX PX, watchdog-renewed lease) with fencing tokens checked by PostgreSQL; read, check, write under the lock.',
+    async: false,
+    async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
+      const arrived = Date.now();
+      // Fast path without the lock: stock that was short at some moment during
+      // this request is a true sold_out answer, and it spares the queue of
+      // lock waiters after a sell-out. The authoritative check is under the lock.
+      const seen = await readStock(deps.db, request.sku);
+      if (seen === undefined) return { kind: 'unknown_sku' };
+      if (seen.stock < request.quantity) return { kind: 'sold_out' };
+
+      // A holder in this process saw the stock run out after we arrived: stop waiting (see StockSightings).
+      const stop = (): boolean => sightings.soldOutSince(request.sku, request.quantity, arrived);
+      const held = await acquireFencedLock(deps.redis, request.sku, { ...timing, stop }, deps.log);
+      if (held === undefined) {
+        if (stop()) return { kind: 'sold_out' };
+        deps.metrics.locks.inc({ strategy: name, result: 'timeout' });
+        return { kind: 'contended', reason: `lock not acquired within ${timing.waitMs} ms` };
+      }
+      deps.metrics.locks.inc({ strategy: name, result: 'acquired' });
+      const { lease, fenceToken } = held;
+      const lock = {
+        signal: lease.signal,
+        isHeld: () => lease.isHeld(),
+        token: () => Promise.resolve(fenceToken),
+        release: () => lease.release(),
+      };
+      return purchaseUnderLock(deps, name, request, lock, sightings);
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { Consumer } from 'kafkajs';
+import { createDb } from '../../db/client.js';
+import { type Config, kafkaBrokers, redisUrls } from '../shared/config.js';
+import { createKafka, ensureTopics } from '../shared/kafka.js';
+import { createKafkaSender } from '../shared/kafka-sender.js';
+import type { Log } from '../shared/log.js';
+import { createMetrics } from '../shared/metrics.js';
+import { createRedis } from '../shared/redis.js';
+import { defineStockScripts } from '../strategies/redis-scripts.js';
+import type { StrategyDeps } from '../strategies/strategy.js';
+import { startInboxConsumer } from './inbox-consumer.js';
+import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
+import { startPurchaseApplier } from './purchase-applier.js';
+
+export interface RunningWorker {
+  stop(): Promise<void>;
+}
+
+/**
+ * The worker, in-process: the purchase applier (kafka-queue), the outbox relay
+ * and the inbox consumer (outbox). Resolves once both consumers have joined
+ * their groups. main.ts runs it as a process; tests call it directly.
+ */
+export async function startWorker(config: Config, log: Log): Promise<RunningWorker> {
+  const db = createDb({
+    connectionString: config.DATABASE_URL,
+    poolMax: config.PG_POOL_MAX,
+    acquireTimeoutMs: config.PG_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
+    applicationName: 'flash-sale-worker',
+  });
+  // Only the main Redis: the stock counter and the sold-out flag live there.
+  const [mainUrl] = redisUrls(config);
+  if (mainUrl === undefined) throw new Error('REDIS_URLS lists no server');
+  const redis = createRedis(mainUrl, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'flash-sale-worker' });
+  redis.on('error', (error: Error) => log.debug({ err: error }, 'redis connection error'));
+  defineStockScripts(redis);
+  const kafka = createKafka(kafkaBrokers(config), 'flash-sale-worker', log);
+  const sender = createKafkaSender(kafka, config);
+  const deps: StrategyDeps = { db, redis, redisNodes: [redis], kafka: sender, config, log, metrics: createMetrics() };
+
+  const consumers: Consumer[] = [];
+  let relay: OutboxRelay | undefined;
+  async function stop(): Promise<void> {
+    await relay?.stop();
+    // disconnect() waits for the message in hand, then leaves the group: its partitions move at once.
+    await Promise.allSettled(consumers.map((consumer) => consumer.disconnect()));
+    await Promise.allSettled([sender.close(), db.destroy(), redis.quit()]);
+  }
+
+  try {
+    await ensureTopics(kafka, config);
+    relay = startOutboxRelay(deps);
+    const started = await Promise.all([startPurchaseApplier(kafka, deps), startInboxConsumer(kafka, deps)]);
+    consumers.push(...started);
+  } catch (error: unknown) {
+    await stop();
+    throw error;
+  }
+  log.info({ applyMaxPerSecond: config.QUEUE_APPLY_MAX_PER_SECOND }, 'worker started');
+  return { stop };
+}

@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql, type Kysely } from 'kysely';
+import { pino } from 'pino';
+import { createDb } from '../../db/client.js';
+import type { Database } from '../../db/schema.js';
+import { loadEnv, repoRoot } from '../../services/shared/env-files.js';
+import { type RunningWorker, startWorker } from '../../services/worker/worker.js';
+import { adminToken, audit, type RunningApi, testConfig } from './api.js';
+
+/** The worker in this test process, as main.ts would run it. */
+export function startInProcessWorker(overrides: Record<string, string> = {}): Promise<RunningWorker> {
+  const config = testConfig(overrides);
+  return startWorker(config, pino({ level: config.LOG_LEVEL }));
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything it printed, for a failure message. */
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+// The first join after a SIGKILL waits for the dead member's 6 s session to expire.
+const workerReadyTimeoutMs = 30_000;
+
+/** The worker as a real process (tsx services/worker/main.ts), resolved once it logged "worker started". */
+export async function spawnWorker(env: Record<string, string> = {}): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/worker/main.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ADMIN_TOKEN: adminToken, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + workerReadyTimeoutMs;
+  while (!output.includes('"worker started"')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`worker did not start:\n${output.slice(-3000)}`);
+    }
+    await sleep(50);
+  }
+  return { child, output: () => output, exited };
+}
+
+/** A direct connection for the checks the audit does not expose. */
+export function openDb(): Kysely<Database> {
+  return createDb({ connectionString: loadEnv().DATABASE_URL ?? '', poolMax: 2, acquireTimeoutMs: 5000, statementTimeoutMs: 5000, applicationName: 'worker-test' });
+}
+
+export async function orderStatuses(db: Kysely<Database>, sku: string): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('orders').select(['status', sql<string>`count(*)`.as('n')]).where('sku', '=', sku).groupBy('status').execute();
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+}
+
+/** Order ids of a SKU with more than one inbox row: must be none. */
+export async function ordersWithSeveralInboxEvents(db: Kysely<Database>, sku: string): Promise<string[]> {
+  const rows = await db.selectFrom('inbox').select('order_id').where('sku', '=', sku).groupBy('order_id').having(sql<number>`count(*)`, '>', 1).execute();
+  return rows.map((row) => row.order_id);
+}
+
+export type AuditBody = Record<string, unknown>;
+
+/** Polls the audit until `done` holds; fails after `timeoutMs` with the last audit. */
+export async function auditWhen(api: RunningApi, sku: string, done: (body: AuditBody) => boolean, timeoutMs = 30_000): Promise<AuditBody> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = (await audit(api, sku)).body;
+    if (done(body)) return body;
+    if (Date.now() > deadline) throw new Error(`audit of ${sku} did not settle in ${timeoutMs} ms: ${JSON.stringify(body)}`);
+    await sleep(100);
+  }
+}
+
+export const settledQueue = (body: AuditBody): boolean => body.pendingUnits === 0;
+export const settledOutbox = (body: AuditBody): boolean =>
+  body.outboxBacklog === 0 && body.inboxEvents === body.confirmedOrders && body.everyOutboxOrderHasOneInboxEvent === true;
