@@ -1,6 +1,7 @@
 // SQLSTATEs we act on (PostgreSQL appendix A).
 const uniqueViolation = '23505';
 const lockNotAvailable = '55P03';
+const foreignKeyViolation = '23503';
 
 function sqlState(error: unknown): unknown {
   return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
@@ -14,4 +15,9 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 /** lock_timeout expired while waiting for a row lock. */
 export function isLockTimeout(error: unknown): boolean {
   return sqlState(error) === lockNotAvailable;
+}
+
+/** A row references one that does not exist (orders.sku → skus.sku: an unknown SKU). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return sqlState(error) === foreignKeyViolation;
 }

@@ -1,5 +1,5 @@
 import { findOrderByIdempotencyKey, insertOrder, requeueUnqueuedOrder, settlePendingOrder } from '../../db/queries/orders.js';
-import { isUniqueViolation } from '../../db/errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import { isMarkedSoldOut } from '../shared/sold-out-flag.js';
 import { confirmedOrder } from './orders.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
@@ -29,12 +29,6 @@ export function parsePurchaseMessage(value: Buffer | null): PurchaseMessage | un
   } catch {
     return undefined;
   }
-}
-
-// PostgreSQL's SQLSTATE for a foreign key violation: orders.sku references skus.sku,
-// so the insert itself tells an unknown SKU apart, without a lookup per request.
-function isForeignKeyViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === '23503';
 }
 
 /**
@@ -91,6 +85,7 @@ export function createKafkaQueue(deps: StrategyDeps): Strategy {
       try {
         await insertOrder(deps.db, { ...confirmedOrder(request, name), status: 'pending' });
       } catch (error: unknown) {
+        // orders.sku references skus.sku: the insert itself says the SKU is unknown, no lookup per request.
         if (isForeignKeyViolation(error)) return { kind: 'unknown_sku' };
         if (isUniqueViolation(error)) return retryOrDuplicate(request);
         throw error;

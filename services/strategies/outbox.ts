@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { insertOrder } from '../../db/queries/orders.js';
 import { insertOutboxEvent } from '../../db/queries/outbox.js';
-import { deductIfAvailable, findSku } from '../../db/queries/skus.js';
-import { isUniqueViolation } from '../../db/errors.js';
-import { confirmedOrder } from './orders.js';
-import { mirrorToRedis } from './stock-mirror.js';
+import { deductAndOrder } from './pg-atomic.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
 const name = 'outbox';
@@ -35,26 +31,11 @@ export function createOutbox(deps: StrategyDeps): Strategy {
     name,
     description: 'Conditional UPDATE, the order and an order.confirmed outbox event in one PostgreSQL transaction; the worker relays events to Kafka.',
     async: false,
-    async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
-      let taken: boolean;
-      try {
-        taken = await deps.db.transaction().execute(async (trx) => {
-          if ((await deductIfAvailable(trx, request.sku, request.quantity)) === undefined) return false;
-          await insertOrder(trx, confirmedOrder(request, name));
-          const eventId = randomUUID();
-          const event: OrderEvent = { eventId, type: orderConfirmedType, orderId: request.orderId, sku: request.sku, userId: request.userId, quantity: request.quantity, strategy: name };
-          await insertOutboxEvent(trx, { id: eventId, sku: request.sku, order_id: request.orderId, type: orderConfirmedType, payload: JSON.stringify(event) });
-          return true;
-        });
-      } catch (error: unknown) {
-        if (isUniqueViolation(error)) return { kind: 'duplicate' };
-        throw error;
-      }
-      if (!taken) {
-        return (await findSku(deps.db, request.sku)) === undefined ? { kind: 'unknown_sku' } : { kind: 'sold_out' };
-      }
-      await mirrorToRedis(deps, name, request.sku, -request.quantity);
-      return { kind: 'confirmed', orderId: request.orderId };
-    },
+    purchase: (request: PurchaseRequest): Promise<PurchaseOutcome> =>
+      deductAndOrder(deps, request, name, async (trx) => {
+        const eventId = randomUUID();
+        const event: OrderEvent = { eventId, type: orderConfirmedType, orderId: request.orderId, sku: request.sku, userId: request.userId, quantity: request.quantity, strategy: name };
+        await insertOutboxEvent(trx, { id: eventId, sku: request.sku, order_id: request.orderId, type: orderConfirmedType, payload: JSON.stringify(event) });
+      }),
   };
 }

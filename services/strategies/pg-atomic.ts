@@ -1,11 +1,44 @@
+import type { Kysely } from 'kysely';
 import { insertOrder } from '../../db/queries/orders.js';
 import { deductIfAvailable, findSku } from '../../db/queries/skus.js';
 import { isUniqueViolation } from '../../db/errors.js';
+import type { Database } from '../../db/schema.js';
 import { confirmedOrder } from './orders.js';
 import { mirrorToRedis } from './stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
 const name = 'pg-atomic';
+
+/**
+ * The conditional decrement and the order in one transaction, plus whatever
+ * `alsoInTransaction` writes (the outbox strategy adds its event row there).
+ * Shared by pg-atomic and outbox so both decide stock the same way.
+ */
+export async function deductAndOrder(
+  deps: StrategyDeps,
+  request: PurchaseRequest,
+  strategy: string,
+  alsoInTransaction: (trx: Kysely<Database>) => Promise<void> = async () => undefined,
+): Promise<PurchaseOutcome> {
+  let taken: boolean;
+  try {
+    taken = await deps.db.transaction().execute(async (trx) => {
+      if ((await deductIfAvailable(trx, request.sku, request.quantity)) === undefined) return false;
+      await insertOrder(trx, confirmedOrder(request, strategy));
+      await alsoInTransaction(trx);
+      return true;
+    });
+  } catch (error: unknown) {
+    if (isUniqueViolation(error)) return { kind: 'duplicate' };
+    throw error;
+  }
+  if (!taken) {
+    // Only the rare refusal pays for a second query, to tell sold out from unknown.
+    return (await findSku(deps.db, request.sku)) === undefined ? { kind: 'unknown_sku' } : { kind: 'sold_out' };
+  }
+  await mirrorToRedis(deps, strategy, request.sku, -request.quantity);
+  return { kind: 'confirmed', orderId: request.orderId };
+}
 
 /**
  * One conditional UPDATE decides: `stock = stock − q WHERE stock >= q`.
@@ -19,25 +52,6 @@ export function createPgAtomic(deps: StrategyDeps): Strategy {
     name,
     description: 'Conditional UPDATE … WHERE stock >= quantity and the order insert in one PostgreSQL transaction.',
     async: false,
-    async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
-      let taken: boolean;
-      try {
-        taken = await deps.db.transaction().execute(async (trx) => {
-          const remaining = await deductIfAvailable(trx, request.sku, request.quantity);
-          if (remaining === undefined) return false;
-          await insertOrder(trx, confirmedOrder(request, name));
-          return true;
-        });
-      } catch (error: unknown) {
-        if (isUniqueViolation(error)) return { kind: 'duplicate' };
-        throw error;
-      }
-      if (!taken) {
-        // Only the rare refusal pays for a second query, to tell sold out from unknown.
-        return (await findSku(deps.db, request.sku)) === undefined ? { kind: 'unknown_sku' } : { kind: 'sold_out' };
-      }
-      await mirrorToRedis(deps, name, request.sku, -request.quantity);
-      return { kind: 'confirmed', orderId: request.orderId };
-    },
+    purchase: (request) => deductAndOrder(deps, request, name),
   };
 }
