@@ -78,11 +78,15 @@ describe('fencing', () => {
     const lease = await tryAcquireRedlock(nodes, redlockKey(sku), { leaseMs: 2000, waitMs: 0, nodeTimeoutMs: 50 });
     if (lease === undefined) throw new Error('no redlock');
     const write = async (token: string) => (await fencedWrite({ db, metrics }, 'redlock', purchaseRequest(sku), fenceOf(lease, token))).kind;
-    // As strings "9" > "10": a comparison in JavaScript would let the older token through.
-    expect(await write('10')).toBe('confirmed');
-    expect(await write('9')).toBe('contended');
     expect(await write(newer)).toBe('confirmed');
     expect(await write(older)).toBe('contended');
+    // Two later tokens with different digit counts, e.g. 100 then 90: as strings
+    // "90" > "100", so a comparison in JavaScript would let the older one through.
+    const digits = newer.length;
+    const bigger = (10n ** BigInt(digits + 1)).toString();
+    const smaller = (9n * 10n ** BigInt(digits)).toString();
+    expect(await write(bigger)).toBe('confirmed');
+    expect(await write(smaller)).toBe('contended');
     await lease.release();
     expect((await audit(api, sku)).body).toMatchObject({ confirmedUnits: 2 });
   });
