@@ -1,6 +1,5 @@
-import { readStock } from '../../db/queries/skus.js';
 import { defineLockScripts } from './locks/lock-scripts.js';
-import { purchaseUnderLock } from './locks/locked-purchase.js';
+import { lockedPurchase } from './locks/locked-purchase.js';
 import { StockSightings } from './locks/stock-sightings.js';
 import { acquireFencedLock } from './locks/single-node-lock.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
@@ -27,32 +26,19 @@ export function createRedisLock(deps: StrategyDeps): Strategy {
     name,
     description: 'Per-SKU Redis lock (SET NX PX, watchdog-renewed lease) with fencing tokens checked by PostgreSQL; read, check, write under the lock.',
     async: false,
-    async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
-      const arrived = Date.now();
-      // Fast path without the lock: stock that was short at some moment during
-      // this request is a true sold_out answer, and it spares the queue of
-      // lock waiters after a sell-out. The authoritative check is under the lock.
-      const seen = await readStock(deps.db, request.sku);
-      if (seen === undefined) return { kind: 'unknown_sku' };
-      if (seen.stock < request.quantity) return { kind: 'sold_out' };
-
-      // A holder in this process saw the stock run out after we arrived: stop waiting (see StockSightings).
-      const stop = (): boolean => sightings.soldOutSince(request.sku, request.quantity, arrived);
-      const held = await acquireFencedLock(deps.redis, request.sku, { ...timing, stop }, deps.log);
-      if (held === undefined) {
-        if (stop()) return { kind: 'sold_out' };
-        deps.metrics.locks.inc({ strategy: name, result: 'timeout' });
-        return { kind: 'contended', reason: `lock not acquired within ${timing.waitMs} ms` };
-      }
-      deps.metrics.locks.inc({ strategy: name, result: 'acquired' });
-      const { lease, fenceToken } = held;
-      const lock = {
-        signal: lease.signal,
-        isHeld: () => lease.isHeld(),
-        token: () => Promise.resolve(fenceToken),
-        release: () => lease.release(),
-      };
-      return purchaseUnderLock(deps, name, request, lock, sightings);
-    },
+    purchase: (request: PurchaseRequest): Promise<PurchaseOutcome> =>
+      lockedPurchase(
+        deps,
+        name,
+        request,
+        sightings,
+        async (stop) => {
+          const held = await acquireFencedLock(deps.redis, request.sku, { ...timing, stop }, deps.log);
+          if (held === undefined) return undefined;
+          const { lease, fenceToken } = held;
+          return { signal: lease.signal, isHeld: () => lease.isHeld(), token: () => Promise.resolve(fenceToken), release: () => lease.release() };
+        },
+        `lock not acquired within ${timing.waitMs} ms`,
+      ),
   };
 }

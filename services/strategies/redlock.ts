@@ -1,7 +1,6 @@
 import { nextFenceToken } from '../../db/queries/fencing.js';
-import { readStock } from '../../db/queries/skus.js';
 import { defineLockScripts, redlockKey } from './locks/lock-scripts.js';
-import { purchaseUnderLock } from './locks/locked-purchase.js';
+import { lockedPurchase } from './locks/locked-purchase.js';
 import { StockSightings } from './locks/stock-sightings.js';
 import { acquireRedlock } from './locks/redlock.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
@@ -34,31 +33,19 @@ export function createRedlock(deps: StrategyDeps): Strategy {
     name,
     description: 'Redlock over every Redis server (majority, bounded per-node waits, watchdog), fencing tokens from a PostgreSQL sequence.',
     async: false,
-    async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
-      const arrived = Date.now();
-      // Fast path without the lock: stock that was short at some moment during
-      // this request is a true sold_out answer. The authoritative check is under the lock.
-      const seen = await readStock(deps.db, request.sku);
-      if (seen === undefined) return { kind: 'unknown_sku' };
-      if (seen.stock < request.quantity) return { kind: 'sold_out' };
-
-      // A holder in this process saw the stock run out after we arrived: stop waiting (see StockSightings).
-      const stop = (): boolean => sightings.soldOutSince(request.sku, request.quantity, arrived);
-      const lease = await acquireRedlock(deps.redisNodes, redlockKey(request.sku), { ...timing, stop }, deps.log);
-      if (lease === undefined) {
-        if (stop()) return { kind: 'sold_out' };
-        deps.metrics.locks.inc({ strategy: name, result: 'timeout' });
-        return { kind: 'contended', reason: `no Redis majority within ${timing.waitMs} ms` };
-      }
-      deps.metrics.locks.inc({ strategy: name, result: 'acquired' });
-      const lock = {
-        signal: lease.signal,
-        isHeld: () => lease.isHeld(),
-        // Drawn after the lock is held, so a later holder always draws a larger number.
-        token: nextFenceToken,
-        release: () => lease.release(),
-      };
-      return purchaseUnderLock(deps, name, request, lock, sightings);
-    },
+    purchase: (request: PurchaseRequest): Promise<PurchaseOutcome> =>
+      lockedPurchase(
+        deps,
+        name,
+        request,
+        sightings,
+        async (stop) => {
+          const lease = await acquireRedlock(deps.redisNodes, redlockKey(request.sku), { ...timing, stop }, deps.log);
+          if (lease === undefined) return undefined;
+          // The token is drawn after the lock is held, so a later holder always draws a larger number.
+          return { signal: lease.signal, isHeld: () => lease.isHeld(), token: nextFenceToken, release: () => lease.release() };
+        },
+        `no Redis majority within ${timing.waitMs} ms`,
+      ),
   };
 }

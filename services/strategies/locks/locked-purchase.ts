@@ -101,3 +101,38 @@ export async function purchaseUnderLock(
   if (outcome.kind === 'confirmed') await mirrorToRedis(deps, strategy, request.sku, -request.quantity);
   return outcome;
 }
+
+/**
+ * The whole of a lock strategy's purchase, given how it acquires its lock:
+ * an unlocked sold-out fast path, a bounded wait for the lock (cut short once
+ * a holder has seen the stock run out), then the fenced write under it.
+ * `acquire` gets the `stop` test to pass to its retry loop, and says why it
+ * failed (for the 503) when it returns undefined.
+ */
+export async function lockedPurchase(
+  deps: StrategyDeps,
+  strategy: string,
+  request: PurchaseRequest,
+  sightings: StockSightings,
+  acquire: (stop: () => boolean) => Promise<HeldLock | undefined>,
+  timeoutReason: string,
+): Promise<PurchaseOutcome> {
+  const arrived = Date.now();
+  // Fast path without the lock: stock that was short at some moment during
+  // this request is a true sold_out answer, and it spares the queue of lock
+  // waiters after a sell-out. The authoritative check is under the lock.
+  const seen = await readStock(deps.db, request.sku);
+  if (seen === undefined) return { kind: 'unknown_sku' };
+  if (seen.stock < request.quantity) return { kind: 'sold_out' };
+
+  // A holder in this process saw the stock run out after we arrived: stop waiting (see StockSightings).
+  const stop = (): boolean => sightings.soldOutSince(request.sku, request.quantity, arrived);
+  const lock = await acquire(stop);
+  if (lock === undefined) {
+    if (stop()) return { kind: 'sold_out' };
+    deps.metrics.locks.inc({ strategy, result: 'timeout' });
+    return { kind: 'contended', reason: timeoutReason };
+  }
+  deps.metrics.locks.inc({ strategy, result: 'acquired' });
+  return purchaseUnderLock(deps, strategy, request, lock, sightings);
+}
