@@ -1,7 +1,7 @@
 import { findOrderByIdempotencyKey, insertOrder, requeueUnqueuedOrder, settlePendingOrder } from '../../db/queries/orders.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import { isMarkedSoldOut } from '../shared/sold-out-flag.js';
-import { confirmedOrder } from './orders.js';
+import { orderRow } from './orders.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
 const name = 'kafka-queue';
@@ -83,7 +83,7 @@ export function createKafkaQueue(deps: StrategyDeps): Strategy {
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       if (await soldOutFlagSet(request.sku)) return { kind: 'sold_out' };
       try {
-        await insertOrder(deps.db, { ...confirmedOrder(request, name), status: 'pending' });
+        await insertOrder(deps.db, orderRow(request, name, 'pending'));
       } catch (error: unknown) {
         // orders.sku references skus.sku: the insert itself says the SKU is unknown, no lookup per request.
         if (isForeignKeyViolation(error)) return { kind: 'unknown_sku' };

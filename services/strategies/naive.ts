@@ -1,7 +1,7 @@
 import { insertOrder } from '../../db/queries/orders.js';
 import { overwriteStock, readStock } from '../../db/queries/skus.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { confirmedOrder } from './orders.js';
+import { orderRow } from './orders.js';
 import { mirrorToRedis } from './stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -25,7 +25,7 @@ export function createNaive(deps: StrategyDeps): Strategy {
       try {
         await deps.db.transaction().execute(async (trx) => {
           await overwriteStock(trx, request.sku, current.stock - request.quantity);
-          await insertOrder(trx, confirmedOrder(request, name));
+          await insertOrder(trx, orderRow(request, name));
         });
       } catch (error: unknown) {
         if (isUniqueViolation(error)) return { kind: 'duplicate' };

@@ -3,7 +3,7 @@ import { insertOrder } from '../../db/queries/orders.js';
 import { deductIfAvailable, findSku } from '../../db/queries/skus.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { Database } from '../../db/schema.js';
-import { confirmedOrder } from './orders.js';
+import { orderRow } from './orders.js';
 import { mirrorToRedis } from './stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -24,7 +24,7 @@ export async function deductAndOrder(
   try {
     taken = await deps.db.transaction().execute(async (trx) => {
       if ((await deductIfAvailable(trx, request.sku, request.quantity)) === undefined) return false;
-      await insertOrder(trx, confirmedOrder(request, strategy));
+      await insertOrder(trx, orderRow(request, strategy));
       await alsoInTransaction(trx);
       return true;
     });

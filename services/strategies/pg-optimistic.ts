@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { insertOrder } from '../../db/queries/orders.js';
 import { readStock, writeIfVersion } from '../../db/queries/skus.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { confirmedOrder } from './orders.js';
+import { orderRow } from './orders.js';
 import { mirrorToRedis } from './stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -35,7 +35,7 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
     try {
       return await deps.db.transaction().execute(async (trx) => {
         if (!(await writeIfVersion(trx, request.sku, current.version, current.stock - request.quantity))) return 'conflict';
-        await insertOrder(trx, confirmedOrder(request, name));
+        await insertOrder(trx, orderRow(request, name));
         return 'confirmed';
       });
     } catch (error: unknown) {

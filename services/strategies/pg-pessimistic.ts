@@ -1,7 +1,7 @@
 import { insertOrder } from '../../db/queries/orders.js';
 import { lockStock, overwriteStock, setLockTimeout } from '../../db/queries/skus.js';
 import { isLockTimeout, isUniqueViolation } from '../../db/errors.js';
-import { confirmedOrder } from './orders.js';
+import { orderRow } from './orders.js';
 import { mirrorToRedis } from './stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -28,7 +28,7 @@ export function createPgPessimistic(deps: StrategyDeps): Strategy {
           if (stock === undefined) return { kind: 'unknown_sku' };
           if (stock < request.quantity) return { kind: 'sold_out' };
           await overwriteStock(trx, request.sku, stock - request.quantity);
-          await insertOrder(trx, confirmedOrder(request, name));
+          await insertOrder(trx, orderRow(request, name));
           return { kind: 'confirmed', orderId: request.orderId };
         });
       } catch (error: unknown) {

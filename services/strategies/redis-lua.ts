@@ -3,7 +3,7 @@ import { adjustStock } from '../../db/queries/skus.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { classifyDependencyFailure } from '../shared/dependency-errors.js';
 import { deductionKey, stockKey } from '../shared/redis-keys.js';
-import { confirmedOrder } from './orders.js';
+import { orderRow } from './orders.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
 const name = 'redis-lua';
@@ -56,7 +56,7 @@ export function createRedisLua(deps: StrategyDeps): Strategy {
       try {
         await deps.db.transaction().execute(async (trx) => {
           if (!(await adjustStock(trx, request.sku, -request.quantity))) throw new SkuMissingInPostgres();
-          await insertOrder(trx, confirmedOrder({ ...request, orderId }, name));
+          await insertOrder(trx, orderRow({ ...request, orderId }, name));
           committing = true;
         });
         return { kind: 'confirmed', orderId };

@@ -4,7 +4,7 @@ import { acceptFenceToken } from '../../../db/queries/fencing.js';
 import { findSku, overwriteStock, readStock } from '../../../db/queries/skus.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import type { Database } from '../../../db/schema.js';
-import { confirmedOrder } from '../orders.js';
+import { orderRow } from '../orders.js';
 import { mirrorToRedis } from '../stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, StrategyDeps } from '../strategy.js';
 import type { StockSightings } from './stock-sightings.js';
@@ -61,7 +61,7 @@ export async function fencedWrite(
         throw new Refusal({ kind: 'sold_out' });
       }
       await overwriteStock(trx, request.sku, current.stock - request.quantity);
-      await insertOrder(trx, confirmedOrder(request, strategy));
+      await insertOrder(trx, orderRow(request, strategy));
       // Last look before COMMIT: the watchdog may have lost the lease meanwhile.
       if (fence.signal.aborted || !fence.isHeld()) {
         deps.metrics.locks.inc({ strategy, result: 'lost' });
