@@ -90,7 +90,7 @@ async function formatStorage(java: string, clusterId: string): Promise<void> {
   if (existsSync(join(kafkaDataDir, 'meta.properties'))) return;
   const logFile = join(kafkaLogsDir, 'format.log');
   // 256m: the storage tool only writes a few small files.
-  const args = [...jvmOptions('64m', '256m'), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', serverProperties, '--ignore-formatted'];
+  const args = [...jvmOptions('64m', '256m'), 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', serverProperties, '--ignore-formatted'];
   if ((await runLogged(java, args, { logFile, cwd: kafkaDir })) !== 0) {
     throw new StackError(`kafka storage format failed: ${lastLogLine(logFile)} (log ${logFile})`);
   }

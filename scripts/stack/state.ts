@@ -50,9 +50,20 @@ function freshState(): StackState {
     pids: {},
     // 18 random bytes in base64url: URL-safe, so DATABASE_URL needs no escaping.
     pgPassword: randomBytes(18).toString('base64url'),
-    // KRaft cluster ids are 16 bytes in base64url (22 characters), like `kafka-storage random-uuid`.
-    kafkaClusterId: randomBytes(16).toString('base64url'),
+    kafkaClusterId: newClusterId(),
   };
+}
+
+/**
+ * A KRaft cluster id: 16 random bytes in base64url (22 characters), like
+ * `kafka-storage random-uuid`, which also never starts one with '-' (a
+ * command line would read it as an option; 1 id in 64 would).
+ */
+function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** Reads .stack/state.json; a missing or damaged file yields a fresh state. */
