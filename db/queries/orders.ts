@@ -40,6 +40,40 @@ export async function unitsSold(db: Db, sku: string): Promise<UnitsSold> {
   };
 }
 
+export interface DelayPercentiles {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/**
+ * Milliseconds from an order's creation (its request) to its confirmation, for
+ * orders confirmed after they were created: the asynchronous ones. Synchronous
+ * strategies insert a confirmed row whose updated_at equals created_at (both
+ * now() of one transaction), so they are left out without naming strategies.
+ */
+export async function confirmationDelays(db: Db, sku: string): Promise<DelayPercentiles> {
+  const ms = sql<number>`extract(epoch from (updated_at - created_at)) * 1000`;
+  const row = await db
+    .selectFrom('orders')
+    .select([
+      sql<string>`count(*)`.as('count'),
+      sql<number | null>`percentile_cont(0.5) within group (order by ${ms})`.as('p50'),
+      sql<number | null>`percentile_cont(0.95) within group (order by ${ms})`.as('p95'),
+      sql<number | null>`percentile_cont(0.99) within group (order by ${ms})`.as('p99'),
+      sql<number | null>`max(${ms})`.as('max'),
+    ])
+    .where('sku', '=', sku)
+    .where('status', '=', 'confirmed')
+    .where(sql<boolean>`updated_at > created_at`)
+    .executeTakeFirstOrThrow();
+  // percentile_cont is double precision (a number); max of a numeric expression comes back as a string.
+  const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
+  return { count: Number(row.count), p50: num(row.p50), p95: num(row.p95), p99: num(row.p99), max: num(row.max) };
+}
+
 /**
  * Locks an order that is still waiting for the queue worker (FOR UPDATE), so two
  * deliveries of the same message cannot both apply it; undefined once it is settled.

@@ -7,7 +7,17 @@ import { sleep } from 'k6';
 import http from 'k6/http';
 import type { RefinedResponse, ResponseType } from 'k6/http';
 import exec from 'k6/execution';
-import { Counter, Gauge, Trend } from 'k6/metrics';
+import { type Audit, adminHeaders, describe, readAudit, serverOutcomes } from './api.ts';
+import {
+  OUTCOMES,
+  type Outcome,
+  answeredAt,
+  auditGauges,
+  outcomeCounters,
+  outcomeLatency,
+  purchaseLatency,
+  timeToSoldOut,
+} from './metrics.ts';
 import {
   SUMMARY_TREND_STATS,
   constantArrivalScenario,
@@ -17,6 +27,7 @@ import {
   parseDurationMs,
   planArrivals,
 } from './options.ts';
+import { type RunInfo, type SummaryData, summarize } from './summary.ts';
 
 // ---------------------------------------------------------------- settings
 
@@ -32,46 +43,7 @@ const REQUEST_TIMEOUT = envString('REQUEST_TIMEOUT', '30s');
 const SUMMARY_PATH = envString('SUMMARY_PATH', '');
 
 const PLAN = planArrivals(STOCK, DEMAND_FACTOR, RATE, DURATION_MS);
-
-// -------------------------------------------------------------------- metrics
-
-/** One counter and one latency trend per outcome of POST /v1/purchases. */
-const OUTCOMES = ['confirmed', 'pending', 'sold_out', 'contended', 'error'] as const;
-type Outcome = (typeof OUTCOMES)[number];
-
-const outcomeCounters: Record<Outcome, Counter> = {
-  confirmed: new Counter('purchases_confirmed'), // 201
-  pending: new Counter('purchases_pending'), // 202 (asynchronous strategies)
-  sold_out: new Counter('purchases_sold_out'), // 409 with code sold_out
-  contended: new Counter('purchases_contended'), // 503 (could not decide in time, or a store is down)
-  error: new Counter('purchases_error'), // anything else: other 4xx, 5xx other than 503, timeouts, connection errors
-};
-const outcomeLatency: Record<Outcome, Trend> = {
-  confirmed: new Trend('purchase_latency_confirmed', true),
-  pending: new Trend('purchase_latency_pending', true),
-  sold_out: new Trend('purchase_latency_sold_out', true),
-  contended: new Trend('purchase_latency_contended', true),
-  error: new Trend('purchase_latency_error', true),
-};
-/** Latency of every purchase, whatever the outcome. */
-const purchaseLatency = new Trend('purchase_latency', true);
-/**
- * Milliseconds from the scenario start to the first 409 sold_out a VU saw;
- * each VU adds one sample, so the trend's **min** is the time until sold out.
- */
-const timeToSoldOut = new Trend('time_to_sold_out', true);
-/** Milliseconds from the scenario start to each answer; its max ends the throughput window. */
-const answeredAt = new Trend('purchase_answered_at', true);
-
-// Set by teardown() from the audit, after asynchronous strategies settled.
-const oversoldUnits = new Gauge('oversold_units');
-const undersoldUnits = new Gauge('undersold_units');
-const unsoldUnits = new Gauge('unsold_units');
-const confirmedUnits = new Gauge('confirmed_units');
-const pendingUnitsLeft = new Gauge('pending_units_left');
-const auditConsistent = new Gauge('audit_consistent');
-const serverTurnedAway = new Gauge('server_turned_away');
-const settleTime = new Gauge('settle_time', true);
+const RUN: RunInfo = { strategy: STRATEGY, stock: STOCK, rate: RATE, durationCapMs: DURATION_MS, demandFactor: DEMAND_FACTOR, plan: PLAN };
 
 // -------------------------------------------------------------------- options
 
@@ -97,35 +69,8 @@ interface SetupData {
   runId: string;
   strategy: string;
   async: boolean;
-  initialStock: number;
-  plan: typeof PLAN;
   /** purchase_requests_total of this strategy by outcome, before the run. */
   serverOutcomesBefore: Record<string, number>;
-}
-
-function adminHeaders(): Record<string, string> {
-  return { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-}
-
-function describe(res: RefinedResponse<ResponseType | undefined>): string {
-  const body = typeof res.body === 'string' ? res.body.slice(0, 300) : '';
-  return `HTTP ${res.status}${res.error ? ` (${res.error})` : ''} ${body}`;
-}
-
-/** purchase_requests_total{strategy=STRATEGY} by outcome, from the API's Prometheus endpoint. */
-function serverOutcomes(): Record<string, number> {
-  const res = http.get(`${API_URL}/metrics`, { tags: { name: 'metrics' }, timeout: '10s' });
-  const counts: Record<string, number> = {};
-  if (res.status !== 200 || typeof res.body !== 'string') return counts;
-  for (const line of res.body.split('\n')) {
-    if (!line.startsWith('purchase_requests_total{')) continue;
-    const labels = line.slice(line.indexOf('{') + 1, line.lastIndexOf('}'));
-    const strategy = /strategy="([^"]*)"/.exec(labels)?.[1];
-    const outcome = /outcome="([^"]*)"/.exec(labels)?.[1];
-    if (strategy !== STRATEGY || outcome === undefined) continue;
-    counts[outcome] = (counts[outcome] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return counts;
 }
 
 export function setup(): SetupData {
@@ -156,7 +101,7 @@ export function setup(): SetupData {
   const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
   const sku = `k6-${STRATEGY}-${runId}`.slice(0, 64);
   const created = http.post(`${API_URL}/v1/admin/skus`, JSON.stringify({ sku, stock: STOCK }), {
-    headers: adminHeaders(),
+    headers: adminHeaders(ADMIN_TOKEN),
     tags: { name: 'create-sku' },
     timeout: '10s',
   });
@@ -166,15 +111,7 @@ export function setup(): SetupData {
     `flash sale: strategy=${STRATEGY} sku=${sku} stock=${STOCK} rate=${RATE}/s window=${PLAN.windowMs}ms ` +
       `purchases≈${PLAN.plannedPurchases} VUs=${PLAN.preAllocatedVUs}..${PLAN.maxVUs}`,
   );
-  return {
-    sku,
-    runId,
-    strategy: STRATEGY,
-    async: info.async,
-    initialStock: STOCK,
-    plan: PLAN,
-    serverOutcomesBefore: serverOutcomes(),
-  };
+  return { sku, runId, strategy: STRATEGY, async: info.async, serverOutcomesBefore: serverOutcomes(API_URL, STRATEGY) };
 }
 
 /** Per VU: whether it has already reported its first sold_out, and how many errors it logged. */
@@ -235,22 +172,16 @@ export default function (data: SetupData): void {
   }
 }
 
-interface Audit {
-  initialStock: number;
-  confirmedUnits: number;
-  pendingUnits: number;
-  oversoldUnits: number;
-  consistent: boolean;
-}
-
-function readAudit(sku: string): Audit {
-  const res = http.get(`${API_URL}/v1/admin/skus/${encodeURIComponent(sku)}/audit`, {
-    headers: adminHeaders(),
-    tags: { name: 'audit' },
-    timeout: '10s',
-  });
-  if (res.status !== 200) throw new Error(`GET audit of ${sku} failed: ${describe(res)}`);
-  return res.json() as unknown as Audit;
+/** Waits (bounded) until an asynchronous strategy's worker settled every order; the wait in ms. */
+function settle(sku: string, audit: Audit): { audit: Audit; waitedMs: number } {
+  const started = Date.now();
+  let current = audit;
+  while (current.pendingUnits > 0 && Date.now() - started < SETTLE_TIMEOUT_MS) {
+    sleep(0.25);
+    current = readAudit(API_URL, ADMIN_TOKEN, sku);
+  }
+  if (current.pendingUnits > 0) console.warn(`${current.pendingUnits} unit(s) still pending after ${SETTLE_TIMEOUT_MS} ms`);
+  return { audit: current, waitedMs: Date.now() - started };
 }
 
 /** Outcomes the API counts as a buyer turned away for a reason other than sold out. */
@@ -260,27 +191,19 @@ export function teardown(data: SetupData): void {
   // Thresholds need a sample even when an outcome never happened.
   for (const outcome of OUTCOMES) outcomeCounters[outcome].add(0);
 
-  let audit = readAudit(data.sku);
+  let audit = readAudit(API_URL, ADMIN_TOKEN, data.sku);
   if (data.async) {
-    // Asynchronous strategies answered 202; wait (bounded) until the worker settled every order.
-    const started = Date.now();
-    while (audit.pendingUnits > 0 && Date.now() - started < SETTLE_TIMEOUT_MS) {
-      sleep(0.25);
-      audit = readAudit(data.sku);
-    }
-    settleTime.add(Date.now() - started);
-    if (audit.pendingUnits > 0) {
-      console.warn(`${audit.pendingUnits} unit(s) still pending after ${SETTLE_TIMEOUT_MS} ms`);
-    }
+    const settled = settle(data.sku, audit);
+    audit = settled.audit;
+    auditGauges.settleTime.add(settled.waitedMs);
   }
 
   // Buyers turned away for a reason other than sold out, as the API counted
   // them (purchase_requests_total of this strategy, delta over the run). The
   // counter is process-wide: run one scenario at a time against the API.
   const before = data.serverOutcomesBefore;
-  const after = serverOutcomes();
   let turnedAway = 0;
-  for (const [outcome, count] of Object.entries(after)) {
+  for (const [outcome, count] of Object.entries(serverOutcomes(API_URL, STRATEGY))) {
     if (!NOT_TURNED_AWAY.has(outcome)) turnedAway += count - (before[outcome] ?? 0);
   }
 
@@ -292,13 +215,21 @@ export function teardown(data: SetupData): void {
   const unsold = Math.max(0, audit.initialStock - audit.confirmedUnits);
   const undersold = turnedAway > 0 ? unsold : 0;
 
-  oversoldUnits.add(audit.oversoldUnits);
-  undersoldUnits.add(undersold);
-  unsoldUnits.add(unsold);
-  confirmedUnits.add(audit.confirmedUnits);
-  pendingUnitsLeft.add(audit.pendingUnits);
-  auditConsistent.add(audit.consistent ? 1 : 0);
-  serverTurnedAway.add(turnedAway);
+  auditGauges.oversoldUnits.add(audit.oversoldUnits);
+  auditGauges.undersoldUnits.add(undersold);
+  auditGauges.unsoldUnits.add(unsold);
+  auditGauges.confirmedUnits.add(audit.confirmedUnits);
+  auditGauges.pendingUnitsLeft.add(audit.pendingUnits);
+  auditGauges.auditConsistent.add(audit.consistent ? 1 : 0);
+  auditGauges.serverTurnedAway.add(turnedAway);
+  const delay = audit.confirmationDelayMs;
+  auditGauges.confirmationDelayCount.add(delay.count);
+  if (delay.count > 0) {
+    auditGauges.confirmationDelayP50.add(delay.p50 ?? 0);
+    auditGauges.confirmationDelayP95.add(delay.p95 ?? 0);
+    auditGauges.confirmationDelayP99.add(delay.p99 ?? 0);
+    auditGauges.confirmationDelayMax.add(delay.max ?? 0);
+  }
 
   console.info(
     `audit ${data.sku}: confirmed=${audit.confirmedUnits}/${audit.initialStock} oversold=${audit.oversoldUnits} ` +
@@ -306,155 +237,6 @@ export function teardown(data: SetupData): void {
   );
 }
 
-// ------------------------------------------------------------------- summary
-
-interface MetricSummary {
-  type: string;
-  values: Record<string, number>;
-  thresholds?: Record<string, { ok: boolean }>;
-}
-interface SummaryData {
-  metrics: Record<string, MetricSummary | undefined>;
-  state: { testRunDurationMs: number };
-  setup_data?: SetupData;
-}
-
-function value(data: SummaryData, metric: string, stat: string): number | null {
-  const v = data.metrics[metric]?.values[stat];
-  return v === undefined ? null : v;
-}
-
-function latency(data: SummaryData, metric: string) {
-  return {
-    count: value(data, metric, 'count') ?? 0,
-    avg: value(data, metric, 'avg'),
-    p50: value(data, metric, 'med'),
-    p90: value(data, metric, 'p(90)'),
-    p95: value(data, metric, 'p(95)'),
-    p99: value(data, metric, 'p(99)'),
-    max: value(data, metric, 'max'),
-  };
-}
-
-/** The figures the compare runner needs, in one flat object. */
-function digest(data: SummaryData) {
-  const counts = {
-    confirmed: value(data, 'purchases_confirmed', 'count') ?? 0,
-    pending: value(data, 'purchases_pending', 'count') ?? 0,
-    soldOut: value(data, 'purchases_sold_out', 'count') ?? 0,
-    contended: value(data, 'purchases_contended', 'count') ?? 0,
-    error: value(data, 'purchases_error', 'count') ?? 0,
-  };
-  const answered = counts.confirmed + counts.pending + counts.soldOut + counts.contended + counts.error;
-  // Throughput counts from the scenario start to the last answer (at least the
-  // arrival window): a saturated strategy answers long after the window closed.
-  const lastAnswerMs = value(data, 'purchase_answered_at', 'max') ?? 0;
-  const windowS = Math.max(PLAN.windowMs, lastAnswerMs) / 1000;
-  const soldOutMs = value(data, 'time_to_sold_out', 'min');
-  const confirmedUnitsValue = value(data, 'confirmed_units', 'value');
-  const thresholdResults: Record<string, Record<string, boolean>> = {};
-  let thresholdsOk = true;
-  for (const [name, metric] of Object.entries(data.metrics)) {
-    if (metric?.thresholds === undefined) continue;
-    thresholdResults[name] = {};
-    for (const [expr, result] of Object.entries(metric.thresholds)) {
-      thresholdResults[name][expr] = result.ok;
-      thresholdsOk &&= result.ok;
-    }
-  }
-  return {
-    strategy: STRATEGY,
-    async: data.setup_data?.async ?? null,
-    sku: data.setup_data?.sku ?? null,
-    settings: {
-      stock: STOCK,
-      rate: RATE,
-      durationCapMs: DURATION_MS,
-      windowMs: PLAN.windowMs,
-      demandFactor: DEMAND_FACTOR,
-      targetPurchases: PLAN.targetPurchases,
-      plannedPurchases: PLAN.plannedPurchases,
-      preAllocatedVUs: PLAN.preAllocatedVUs,
-      maxVUs: PLAN.maxVUs,
-    },
-    purchases: answered,
-    lastAnswerMs,
-    /** Purchases answered per second, from the scenario start to the last answer (at least the arrival window). */
-    throughput: answered / windowS,
-    /**
-     * Units confirmed (audit, so asynchronous strategies count too) per second
-     * until the first sold_out answer, or over the window when it never sold out.
-     */
-    confirmedPerSecond:
-      (confirmedUnitsValue ?? counts.confirmed) / ((soldOutMs !== null && soldOutMs > 0 ? soldOutMs : PLAN.windowMs) / 1000),
-    outcomes: counts,
-    latencyMs: {
-      all: latency(data, 'purchase_latency'),
-      confirmed: latency(data, 'purchase_latency_confirmed'),
-      pending: latency(data, 'purchase_latency_pending'),
-      soldOut: latency(data, 'purchase_latency_sold_out'),
-      contended: latency(data, 'purchase_latency_contended'),
-      error: latency(data, 'purchase_latency_error'),
-    },
-    droppedIterations: value(data, 'dropped_iterations', 'count') ?? 0,
-    confirmedUnits: confirmedUnitsValue,
-    oversoldUnits: value(data, 'oversold_units', 'value'),
-    undersoldUnits: value(data, 'undersold_units', 'value'),
-    unsoldUnits: value(data, 'unsold_units', 'value'),
-    pendingUnitsLeft: value(data, 'pending_units_left', 'value'),
-    auditConsistent: value(data, 'audit_consistent', 'value') === 1,
-    serverTurnedAway: value(data, 'server_turned_away', 'value'),
-    timeToSoldOutMs: soldOutMs,
-    settleMs: value(data, 'settle_time', 'value'),
-    testRunDurationMs: data.state.testRunDurationMs,
-    thresholds: thresholdResults,
-    thresholdsOk,
-  };
-}
-
-function ms(v: number | null): string {
-  return v === null ? '-' : `${v.toFixed(1)}ms`;
-}
-
-function text(d: ReturnType<typeof digest>): string {
-  const lines = [
-    '',
-    `  flash sale · ${d.strategy}${d.async ? ' (async)' : ''} · sku ${d.sku}`,
-    `  stock ${d.settings.stock} · rate ${d.settings.rate}/s · window ${d.settings.windowMs}ms · ` +
-      `purchases ${d.purchases} (planned ${d.settings.plannedPurchases}) · dropped iterations ${d.droppedIterations}`,
-    `  throughput ${d.throughput.toFixed(1)} req/s (last answer at ${ms(d.lastAnswerMs)}) · ` +
-      `confirmed ${d.confirmedPerSecond.toFixed(1)} units/s until sold out`,
-    `  outcomes  confirmed ${d.outcomes.confirmed} · pending ${d.outcomes.pending} · sold_out ${d.outcomes.soldOut} · ` +
-      `contended ${d.outcomes.contended} · error ${d.outcomes.error}`,
-    '  latency   outcome     count      p50       p95       p99       max',
-  ];
-  for (const [name, l] of Object.entries(d.latencyMs)) {
-    if (l.count === 0) continue;
-    lines.push(
-      `            ${name.padEnd(10)} ${String(l.count).padStart(6)} ${ms(l.p50).padStart(9)} ${ms(l.p95).padStart(9)} ` +
-        `${ms(l.p99).padStart(9)} ${ms(l.max).padStart(9)}`,
-    );
-  }
-  lines.push(
-    `  audit     confirmed units ${d.confirmedUnits ?? '-'} · oversold ${d.oversoldUnits ?? '-'} · undersold ${d.undersoldUnits ?? '-'} ` +
-      `· unsold ${d.unsoldUnits ?? '-'} · pending left ${d.pendingUnitsLeft ?? '-'} · consistent ${d.auditConsistent}`,
-    `  time to sold out ${ms(d.timeToSoldOutMs)}${d.settleMs !== null ? ` · settled ${ms(d.settleMs)} after the last request` : ''}`,
-    '  thresholds',
-  );
-  for (const [name, exprs] of Object.entries(d.thresholds)) {
-    for (const [expr, ok] of Object.entries(exprs)) lines.push(`    ${ok ? '✓' : '✗'} ${name} ${expr}`);
-  }
-  lines.push('');
-  return lines.join('\n');
-}
-
 export function handleSummary(data: SummaryData): Record<string, string> {
-  const d = digest(data);
-  if (data.setup_data === undefined) {
-    // setup() threw (API not ready, bad settings): there is nothing to report.
-    return { stdout: '\n  flash sale: setup failed, no purchases were made (see the error above)\n\n' };
-  }
-  const out: Record<string, string> = { stdout: text(d) };
-  if (SUMMARY_PATH !== '') out[SUMMARY_PATH] = JSON.stringify({ ...d, k6: { metrics: data.metrics, state: data.state } }, null, 2);
-  return out;
+  return summarize(data, RUN, SUMMARY_PATH);
 }

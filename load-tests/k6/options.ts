@@ -63,10 +63,11 @@ export interface ArrivalPlan {
  * the window lasts targetPurchases / RATE seconds, capped by DURATION (when the
  * cap applies, fewer purchases arrive and the effective demand factor is lower;
  * the script warns). VUs: an arrival-rate executor needs about
- * rate × latency VUs in flight. On a 2-core box each VU costs a JS runtime, so
- * start with half a second of arrivals and allow up to two seconds of
- * latency (bounded to 1000); beyond that k6 drops iterations and reports them
- * as dropped_iterations, which is itself a result.
+ * rate × latency VUs in flight. On a 2-core box a VU initialised mid-run
+ * takes CPU from the API under test (and k6 drops arrivals while it waits), so
+ * one second of arrivals is initialised before the start (bounded to 500),
+ * and up to two seconds of latency are allowed (bounded to 1000); beyond that
+ * k6 drops iterations and reports them as dropped_iterations, itself a result.
  */
 export function planArrivals(stock: number, demandFactor: number, rate: number, durationCapMs: number): ArrivalPlan {
   const targetPurchases = Math.ceil(stock * demandFactor);
@@ -76,7 +77,7 @@ export function planArrivals(stock: number, demandFactor: number, rate: number, 
     windowMs,
     plannedPurchases: Math.floor((rate * windowMs) / 1000),
     targetPurchases,
-    preAllocatedVUs: envInt('PRE_ALLOCATED_VUS', clamp(Math.ceil(rate / 2), 10, 300)),
+    preAllocatedVUs: envInt('PRE_ALLOCATED_VUS', clamp(rate, 20, 500)),
     maxVUs: envInt('MAX_VUS', clamp(Math.ceil(rate * 2), 50, 1000)),
   };
 }

@@ -2,7 +2,7 @@
  * The native local stack: real PostgreSQL, three Redis servers, one Kafka broker
  * and a k6 binary, all under .stack/ on 127.0.0.1.
  * Usage: tsx scripts/stack/cli.ts <up|down|status|reset> [--no-k6]
- * --no-k6 (with up): start the servers only; `npm start` needs no load tool.
+ * --no-k6 (with up): start the servers only, without k6 and Chromium; `npm start` needs no test tool.
  */
 import { StackError } from './errors.js';
 import { acquireLock } from './lock.js';

@@ -10,7 +10,7 @@ const execFileAsync = promisify(execFile);
 
 export const isRoot = (): boolean => process.getuid?.() === 0;
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;
@@ -60,7 +60,7 @@ const POLICY_RC_D = '/usr/sbin/policy-rc.d';
  * Installs Debian packages as root without letting their maintainer scripts
  * start system services (exit 101 from policy-rc.d means "not allowed").
  */
-async function aptInstall(packages: string[]): Promise<void> {
+export async function aptInstall(packages: string[]): Promise<void> {
   const logFile = join(logsDir, 'apt.log');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   // 15 min per apt step: a normal install takes ~1 min; this only stops a hung mirror or dpkg lock.

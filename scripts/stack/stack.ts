@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { loadEnv } from '../../services/shared/env-files.js';
+import { checkChromiumPrerequisites, ensureChromium } from './chromium.js';
 import { messageOf, StackError } from './errors.js';
 import { checkK6Prerequisites, ensureK6, findK6 } from './k6.js';
 import { kafkaJarsPresent } from './kafka-install.js';
@@ -13,7 +14,7 @@ import { formatLine, loadState, maskUrl, saveState, writeStackEnv, type ServiceL
 const redisUrls = (state: StackState): string[] => REDIS_NAMES.map((name) => redisUrl(state.ports[name]?.chosen ?? 0));
 
 export interface UpOptions {
-  /** k6 is a load-test tool, not a server: `npm start` skips building it. */
+  /** k6 and Chromium are test tools, not servers: `npm start` skips building/installing them. */
   k6: boolean;
 }
 
@@ -27,7 +28,10 @@ export async function up(options: UpOptions = { k6: true }): Promise<void> {
     await findJava();
     if (!kafkaJarsPresent()) requireTool('mvn', 'install maven (Kafka jars come from Maven Central)');
   }
-  if (options.k6) checkK6Prerequisites(env);
+  if (options.k6) {
+    checkK6Prerequisites(env);
+    checkChromiumPrerequisites();
+  }
   const needPostgres = ext.postgres === undefined && runningPostgresPid(state) === undefined;
   const needRedis = ext.redis === undefined && !REDIS_NAMES.every((name) => isRedisRunning(state, name));
   await ensureServerPackages(needPostgres, needRedis);
@@ -53,6 +57,8 @@ export async function up(options: UpOptions = { k6: true }): Promise<void> {
     const k6 = await ensureK6(env);
     console.log(formatLine(k6));
     k6Path = k6.address;
+    // The HTML report test drives it; a system package, so 'external' like a k6 on PATH.
+    console.log(formatLine({ name: 'chromium', address: await ensureChromium(), how: 'external' }));
   }
   writeStackEnv({
     DATABASE_URL: ext.postgres ?? postgresUrl(state),

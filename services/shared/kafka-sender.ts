@@ -12,6 +12,9 @@ export interface KafkaSender {
  * A producer that connects on first use (so the API starts while Kafka is
  * down and reports it in /health/ready) and reconnects after a failure.
  */
+/** Sends joined into one produce request at most: bounds a request's size. */
+const maxSendsPerRequest = 500;
+
 export function createKafkaSender(kafka: Kafka, settings: TopicSettings): KafkaSender {
   let connecting: Promise<Producer> | undefined;
 
@@ -34,17 +37,51 @@ export function createKafkaSender(kafka: Kafka, settings: TopicSettings): KafkaS
     return connecting;
   }
 
-  return {
-    async send(topic, messages) {
-      const ready = await producer();
-      try {
-        await ready.send({ topic, messages, acks: -1 });
-      } catch (error: unknown) {
-        // Start from a fresh connection next time; this one may be broken.
-        connecting = undefined;
-        await ready.disconnect().catch(() => undefined);
-        throw error;
+  async function sendNow(topic: string, messages: Message[]): Promise<void> {
+    const ready = await producer();
+    try {
+      await ready.send({ topic, messages, acks: -1 });
+    } catch (error: unknown) {
+      // Start from a fresh connection next time; this one may be broken.
+      connecting = undefined;
+      await ready.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  // The idempotent producer has one request in flight, so one send per
+  // purchase would cap a hot SKU at one broker round trip per purchase
+  // (~200/s measured on 2 cores). Sends that arrive while a request is out
+  // wait and leave together in the next one; each caller still resolves only
+  // once its own messages are acknowledged, and shares the batch's failure.
+  const waiting = new Map<string, Array<{ messages: Message[]; resolve: () => void; reject: (error: unknown) => void }>>();
+  const flushing = new Set<string>();
+
+  async function flush(topic: string): Promise<void> {
+    flushing.add(topic);
+    try {
+      for (let queue = waiting.get(topic); queue !== undefined && queue.length > 0; queue = waiting.get(topic)) {
+        const batch = queue.splice(0, maxSendsPerRequest);
+        try {
+          await sendNow(topic, batch.flatMap((entry) => entry.messages));
+          for (const entry of batch) entry.resolve();
+        } catch (error: unknown) {
+          for (const entry of batch) entry.reject(error);
+        }
       }
+    } finally {
+      flushing.delete(topic);
+    }
+  }
+
+  return {
+    send(topic, messages) {
+      return new Promise<void>((resolve, reject) => {
+        const queue = waiting.get(topic) ?? [];
+        waiting.set(topic, queue);
+        queue.push({ messages, resolve, reject });
+        if (!flushing.has(topic)) void flush(topic);
+      });
     },
     async close() {
       const pending = connecting;

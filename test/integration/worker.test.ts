@@ -60,6 +60,11 @@ describe('with the worker in this process', () => {
     expect(settled).toMatchObject({ confirmedUnits: stock, confirmedOrders: stock, pendingUnits: 0, oversoldUnits: 0, pgStock: 0, redisStock: 0, consistent: true });
     // Every queued order was settled: the stock confirmed, the rest rejected as sold out.
     expect(await orderStatuses(db, sku)).toEqual({ confirmed: stock, rejected: queued.length - stock });
+    // The audit times each confirmation from its request: one delay per confirmed order, all after the request.
+    const delay = settled.confirmationDelayMs as { count: number; p50: number; max: number };
+    expect(delay.count).toBe(stock);
+    expect(delay.p50).toBeGreaterThan(0);
+    expect(delay.max).toBeGreaterThanOrEqual(delay.p50);
     const outcome = await get(api, `/v1/orders/${String(watched)}`);
     expect(['confirmed', 'rejected']).toContain(outcome.body.status);
   });
@@ -78,6 +83,8 @@ describe('with the worker in this process', () => {
       inboxEvents: stock,
       outboxOrdersWithOneInboxEvent: stock,
       everyOutboxOrderHasOneInboxEvent: true,
+      // Confirmed in the request's own transaction: no order waited for a confirmation.
+      confirmationDelayMs: { count: 0, p50: null, p95: null, p99: null, max: null },
     });
   });
 });

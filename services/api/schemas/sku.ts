@@ -15,6 +15,8 @@ export const SkuView = Type.Object({
   available: Type.Integer({ description: 'Stock left according to PostgreSQL' }),
 });
 
+const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
+
 export const SkuAudit = Type.Object({
   sku: Type.String(),
   initialStock: Type.Integer(),
@@ -30,4 +32,14 @@ export const SkuAudit = Type.Object({
   inboxEvents: Type.Integer({ description: 'Order events of the SKU recorded by the downstream consumer (inbox rows)' }),
   outboxOrdersWithOneInboxEvent: Type.Integer({ description: 'Confirmed outbox-strategy orders with exactly one inbox event' }),
   everyOutboxOrderHasOneInboxEvent: Type.Boolean({ description: 'True when every confirmed outbox-strategy order has exactly one inbox event (delivered, not duplicated)' }),
+  confirmationDelayMs: Type.Object(
+    {
+      count: Type.Integer({ description: 'Orders confirmed after they were created (0 for synchronous strategies)' }),
+      p50: NullableNumber,
+      p95: NullableNumber,
+      p99: NullableNumber,
+      max: NullableNumber,
+    },
+    { description: 'Asynchronous strategies: milliseconds from the order\'s creation (its request) to its confirmation by the worker' },
+  ),
 });

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
 import type { Database } from '../../../db/schema.js';
 import { findSku, insertSku } from '../../../db/queries/skus.js';
-import { unitsSold } from '../../../db/queries/orders.js';
+import { type DelayPercentiles, confirmationDelays, unitsSold } from '../../../db/queries/orders.js';
 import { countUnpublished } from '../../../db/queries/outbox.js';
 import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
 import { stockKey } from '../../shared/redis-keys.js';
@@ -39,6 +39,8 @@ export interface Audit {
   /** Confirmed orders of the outbox strategy with exactly one inbox event. */
   outboxOrdersWithOneInboxEvent: number;
   everyOutboxOrderHasOneInboxEvent: boolean;
+  /** Orders confirmed after they were created (asynchronous strategies): ms from request to confirmation. */
+  confirmationDelayMs: DelayPercentiles;
 }
 
 async function readRedisStock(redis: Redis, sku: string): Promise<number | null> {
@@ -63,10 +65,11 @@ export async function auditSku(db: Kysely<Database>, redis: Redis, sku: string):
     const outboxBacklog = await countUnpublished(trx, sku);
     const inboxEvents = await countInboxEvents(trx, sku);
     const delivery = await outboxDelivery(trx, sku);
-    return { row, units, outboxBacklog, inboxEvents, delivery };
+    const delays = await confirmationDelays(trx, sku);
+    return { row, units, outboxBacklog, inboxEvents, delivery, delays };
   });
   if (snapshot === undefined) return undefined;
-  const { row, units, outboxBacklog, inboxEvents, delivery } = snapshot;
+  const { row, units, outboxBacklog, inboxEvents, delivery, delays } = snapshot;
   // Redis after the snapshot: the queue worker mirrors Redis before its commit, so an order settled here is in Redis too.
   const redisStock = await readRedisStock(redis, sku);
   const expectedStock = row.initial_stock - units.confirmedUnits;
@@ -85,5 +88,6 @@ export async function auditSku(db: Kysely<Database>, redis: Redis, sku: string):
     inboxEvents,
     outboxOrdersWithOneInboxEvent: delivery.withOneInboxEvent,
     everyOutboxOrderHasOneInboxEvent: delivery.withOneInboxEvent === delivery.outboxOrders,
+    confirmationDelayMs: delays,
   };
 }

@@ -1,0 +1,44 @@
+// The HTTP ceiling's server: the API's Fastify options (same logger level,
+// timeouts, body limit) and the purchase body's schema, but a handler that
+// touches no store. k6 against this route measures what Node, Fastify and k6
+// cost on this machine before any strategy does its work.
+// Usage: node --import tsx load-tests/ceilings/noop-server.ts (PORT=0 picks a free port;
+// the bound address is printed as one JSON line on stdout).
+import Fastify from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { loadConfig } from '../../services/shared/config.js';
+import { serverOptions } from '../../services/api/server-options.js';
+import { PurchaseHeaders, purchaseBody } from '../../services/api/schemas/purchase.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const server = Fastify(serverOptions(config)).withTypeProvider<TypeBoxTypeProvider>();
+  server.removeContentTypeParser('text/plain');
+
+  server.get('/health/ready', async () => ({ status: 'ready' }));
+  // Parsed and validated like a purchase, answered like a confirmed one, with nothing in between.
+  server.post(
+    '/v1/noop',
+    { schema: { body: purchaseBody(config.MAX_QUANTITY), headers: PurchaseHeaders } },
+    async (request, reply) => {
+      const { sku, userId, quantity } = request.body;
+      return reply.code(201).send({ status: 'confirmed', sku, userId, quantity });
+    },
+  );
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      server.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+  const address = await server.listen({ host: config.HOST, port: config.PORT });
+  process.stdout.write(`${JSON.stringify({ listening: address })}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error('noop-server: failed to start', error);
+  process.exit(1);
+});

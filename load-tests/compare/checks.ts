@@ -1,0 +1,76 @@
+// What a compare run must show before anyone trusts it (and CI lets it land):
+// no safe strategy oversold, naive did, nothing was left pending, no answer
+// outside 201/202/409/503, and every strategy and ceiling has its figures.
+import type { Check, Ceilings, StrategyResult } from './report-types.js';
+
+const UNSAFE = 'naive';
+
+function complete(result: StrategyResult): boolean {
+  return (
+    result.purchases > 0 &&
+    result.latencyMs.p50 !== null &&
+    result.latencyMs.p95 !== null &&
+    result.latencyMs.p99 !== null &&
+    result.oversoldUnits !== null &&
+    result.undersoldUnits !== null &&
+    result.confirmedUnits !== null
+  );
+}
+
+export function runChecks(requested: string[], results: StrategyResult[], ceilings: Ceilings, failures: Map<string, string>): Check[] {
+  const checks: Check[] = [];
+  const byName = new Map(results.map((result) => [result.strategy, result]));
+
+  const missing = requested.filter((name) => !byName.has(name) || !complete(byName.get(name) as StrategyResult));
+  checks.push({
+    name: 'every strategy measured',
+    ok: missing.length === 0,
+    detail:
+      missing.length === 0
+        ? `${requested.length} of ${requested.length} with throughput, latency and audit figures`
+        : `missing or incomplete: ${missing.map((name) => `${name}${failures.has(name) ? ` (${failures.get(name)})` : ''}`).join(', ')}`,
+  });
+
+  const unmeasured = (['http', 'redis', 'postgres'] as const).filter((name) => ceilings[name] === null);
+  checks.push({
+    name: 'every ceiling measured',
+    ok: unmeasured.length === 0,
+    detail:
+      unmeasured.length === 0
+        ? 'http, redis, postgres'
+        : `not measured: ${unmeasured.map((name) => `${name}${failures.has(`ceiling:${name}`) ? ` (${failures.get(`ceiling:${name}`)})` : ''}`).join(', ')}`,
+  });
+
+  const safe = results.filter((result) => result.strategy !== UNSAFE);
+  const oversold = safe.filter((result) => result.oversoldUnits !== 0);
+  checks.push({
+    name: 'no safe strategy oversold',
+    ok: oversold.length === 0,
+    detail: oversold.length === 0 ? `${safe.length} safe strategies, 0 units oversold` : oversold.map((r) => `${r.strategy}: ${r.oversoldUnits ?? 'unknown'}`).join(', '),
+  });
+
+  const naive = byName.get(UNSAFE);
+  if (requested.includes(UNSAFE)) {
+    const units = naive?.oversoldUnits ?? null;
+    checks.push({
+      name: 'naive oversold (the audit catches it)',
+      ok: units !== null && units > 0,
+      detail: units === null ? 'no audit figure' : `${units} unit(s) oversold`,
+    });
+  }
+
+  const pending = results.filter((result) => (result.pendingUnitsLeft ?? 0) > 0);
+  checks.push({
+    name: 'nothing left pending',
+    ok: pending.length === 0,
+    detail: pending.length === 0 ? 'every queued order settled' : pending.map((r) => `${r.strategy}: ${r.pendingUnitsLeft} unit(s)`).join(', '),
+  });
+
+  const unexpected = results.filter((result) => result.outcomes.error > 0);
+  checks.push({
+    name: 'only 201/202/409/503 answers',
+    ok: unexpected.length === 0,
+    detail: unexpected.length === 0 ? 'no other status, timeout or connection error' : unexpected.map((r) => `${r.strategy}: ${r.outcomes.error}`).join(', '),
+  });
+  return checks;
+}

@@ -1,0 +1,103 @@
+// Runs one k6 script as a child process: its output goes to a log file, a
+// one-line progress (percent of the scenario, iterations done) to the
+// terminal, its JSON digest to summaryPath, and its web dashboard to an HTML
+// export beside the report.
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { repoRoot } from '../../services/shared/env-files.js';
+
+export interface K6Job {
+  /** Shown before the progress, e.g. "[3/9] redlock". */
+  label: string;
+  script: string;
+  env: Record<string, string>;
+  summaryPath: string;
+  /** Where the web dashboard export goes; none when undefined. */
+  dashboardPath?: string;
+  logFile: string;
+  /** Hard stop: k6 is killed past this (its own timeouts should end it well before). */
+  timeoutMs: number;
+}
+
+// k6 prints, about once a second when not on a terminal:
+//   running (01.9s), 064/600 VUs, 6858 complete and 0 interrupted iterations
+//   flash_sale   [  37% ] 064/600 VUs  1.9s/5s
+const runningLine = /^running \(([^)]+)\), (\d+)\/(\d+) VUs, (\d+) complete/;
+const scenarioLine = /\[\s*(\d+)%\s*\]/;
+
+function progressWriter(label: string): { update(line: string): void; done(text: string): void } {
+  const tty = process.stdout.isTTY;
+  let lastPrinted = 0;
+  let vus = '';
+  let complete = '';
+  let elapsed = '';
+  return {
+    update(line: string) {
+      const running = runningLine.exec(line);
+      if (running !== null) {
+        [, elapsed = '', vus = '', , complete = ''] = running;
+        return;
+      }
+      const scenario = scenarioLine.exec(line);
+      if (scenario === null) return;
+      const text = `  ${label}  ${scenario[1]?.padStart(3)}%  ${elapsed}  ${complete} requests  ${vus} VUs busy`;
+      // A terminal gets one line rewritten in place; a log (CI) a line every 5 s.
+      if (tty) process.stdout.write(`\r\x1b[K${text}`);
+      else if (Date.now() - lastPrinted >= 5000) {
+        process.stdout.write(`${text}\n`);
+        lastPrinted = Date.now();
+      }
+    },
+    done(text: string) {
+      process.stdout.write(`${tty ? '\r\x1b[K' : ''}  ${label}  ${text}\n`);
+    },
+  };
+}
+
+/** k6's exit code: 0 all thresholds held, 99 a threshold failed, 107 setup() threw, other: k6 itself failed. */
+export function runK6(k6Bin: string, job: K6Job): Promise<number> {
+  const env: Record<string, string> = {
+    ...job.env,
+    K6_NO_USAGE_REPORT: 'true',
+    SUMMARY_PATH: job.summaryPath,
+  };
+  if (job.dashboardPath !== undefined) {
+    // No dashboard server (port -1): only the self-contained HTML export at the end;
+    // 1 s periods so that a run of a few seconds still has enough points to export.
+    Object.assign(env, {
+      K6_WEB_DASHBOARD: 'true',
+      K6_WEB_DASHBOARD_PORT: '-1',
+      K6_WEB_DASHBOARD_PERIOD: '1s',
+      K6_WEB_DASHBOARD_EXPORT: job.dashboardPath,
+    });
+  }
+  const progress = progressWriter(job.label);
+  const log = createWriteStream(job.logFile, { flags: 'a' });
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(k6Bin, ['run', job.script], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let pending = '';
+    const onData = (chunk: Buffer): void => {
+      log.write(chunk);
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) progress.update(line.trim());
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setTimeout(() => child.kill('SIGKILL'), job.timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      log.end();
+      reject(new Error(`could not run ${k6Bin}: ${error.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      log.end();
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      progress.done(signal !== null ? `killed after ${seconds} s (${signal})` : `done in ${seconds} s (k6 exit ${code ?? '?'})`);
+      resolve(code ?? 1);
+    });
+  });
+}

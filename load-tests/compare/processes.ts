@@ -1,0 +1,74 @@
+// Child processes of the compare run: the API, the worker and the no-op
+// server, each with its output in a log file of the results folder.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { repoRoot } from '../../services/shared/env-files.js';
+
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  /** The last output, for an error message. */
+  tail(): string;
+  stop(): Promise<void>;
+}
+
+/** `node --import tsx <entry>` (this same Node), its stdout and stderr appended to logFile. */
+export function spawnTs(name: string, entry: string, env: Record<string, string>, logFile: string): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  let recent = '';
+  const keep = (chunk: Buffer): void => {
+    log.write(chunk);
+    recent = (recent + chunk.toString()).slice(-8000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    name,
+    process: child,
+    tail: () => recent,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        // The API's grace period is 10 s; past 15 s it is killed.
+        const killed = await Promise.race([exited.then(() => false), sleep(15_000).then(() => true)]);
+        if (killed) child.kill('SIGKILL');
+        await exited;
+      }
+      log.end();
+    },
+  };
+}
+
+/** Polls `ready` every 200 ms until it is true; throws with the child's output when it exits or time runs out. */
+export async function waitFor(child: Child, ready: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await ready()) return;
+    if (child.process.exitCode !== null || child.process.signalCode !== null) {
+      throw new Error(`${child.name} exited before it was ready:\n${child.tail().slice(-3000)}`);
+    }
+    if (Date.now() > deadline) {
+      await child.stop();
+      throw new Error(`${child.name} was not ready after ${timeoutMs / 1000} s:\n${child.tail().slice(-3000)}`);
+    }
+    await sleep(200);
+  }
+}
+
+/** true when GET url answers 200 within 2 s. */
+export async function answers200(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}

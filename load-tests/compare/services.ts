@@ -1,0 +1,69 @@
+// The API and the worker for a compare run: reused when they already run
+// (`npm start` in another terminal), started here otherwise, the way
+// `npm start` does, and stopped again at the end.
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { type Config, kafkaBrokers } from '../../services/shared/config.js';
+import { createKafka } from '../../services/shared/kafka.js';
+import { inboxGroup, purchaseApplierGroup } from '../../services/worker/consumers.js';
+import { type Child, answers200, spawnTs, waitFor } from './processes.js';
+
+export interface RunningServices {
+  apiUrl: string;
+  /** What was reused and what was started, for the report and the terminal. */
+  description: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Whether a worker is consuming: both of its consumer groups have members.
+ * The API's readiness cannot tell, and kafka-queue orders would never settle without one.
+ */
+async function workerIsRunning(config: Config): Promise<boolean> {
+  const kafka = createKafka(kafkaBrokers(config), 'flash-sale-compare', pino({ level: 'silent' }));
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const { groups } = await admin.describeGroups([purchaseApplierGroup, inboxGroup]);
+    return groups.length === 2 && groups.every((group) => group.members.length > 0);
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+// A worker's first join after another member died waits for that member's 6 s session to expire.
+const startTimeoutMs = 60_000;
+
+export async function bringUpServices(config: Config, logsDir: string, logLevel: string): Promise<RunningServices> {
+  const apiUrl = `http://${config.HOST}:${config.PORT}`;
+  const started: Child[] = [];
+  const parts: string[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(started.map((child) => child.stop()));
+  };
+  try {
+    if (await answers200(`${apiUrl}/health/ready`)) {
+      parts.push(`API already running at ${apiUrl} (reused)`);
+    } else {
+      const api = spawnTs('api', 'services/api/server.ts', { LOG_LEVEL: logLevel }, join(logsDir, 'api.log'));
+      started.push(api);
+      await waitFor(api, () => answers200(`${apiUrl}/health/ready`), startTimeoutMs);
+      parts.push(`API started at ${apiUrl} (LOG_LEVEL=${logLevel}, log api.log)`);
+    }
+    if (await workerIsRunning(config)) {
+      parts.push('worker already running (reused)');
+    } else {
+      // info: the worker logs at start and on group changes only, and "worker started" tells it is ready.
+      const worker = spawnTs('worker', 'services/worker/main.ts', { LOG_LEVEL: 'info' }, join(logsDir, 'worker.log'));
+      started.push(worker);
+      await waitFor(worker, () => worker.tail().includes('"worker started"'), startTimeoutMs);
+      parts.push('worker started (log worker.log)');
+    }
+  } catch (error: unknown) {
+    await stop();
+    throw error;
+  }
+  return { apiUrl, description: parts.join('; '), stop };
+}

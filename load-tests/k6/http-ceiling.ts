@@ -1,0 +1,84 @@
+// HTTP ceiling: the flash-sale request (same body, headers and timeout)
+// against the no-op route of load-tests/ceilings/noop-server.ts.
+//   MODE=max  closed loop, VUS virtual users as fast as they go for DURATION:
+//             the most requests per second this machine answers over HTTP.
+//   MODE=rate the flash-sale's own open arrival rate (STOCK, DEMAND_FACTOR, RATE,
+//             DURATION as in flash-sale.ts): the latency floor at that load.
+// Runs inside k6 (not Node).
+import http from 'k6/http';
+import exec from 'k6/execution';
+import { Trend } from 'k6/metrics';
+import { describe } from './api.ts';
+import { SUMMARY_TREND_STATS, constantArrivalScenario, envInt, envNumber, envString, parseDurationMs, planArrivals } from './options.ts';
+
+const TARGET_URL = envString('TARGET_URL', 'http://127.0.0.1:3999').replace(/\/+$/, '');
+const MODE = envString('MODE', 'max');
+const DURATION_MS = parseDurationMs('DURATION', envString('DURATION', '5s'));
+const REQUEST_TIMEOUT = envString('REQUEST_TIMEOUT', '30s');
+const SUMMARY_PATH = envString('SUMMARY_PATH', '');
+if (MODE !== 'max' && MODE !== 'rate') throw new Error(`MODE must be max or rate, got "${MODE}"`);
+
+const PLAN = planArrivals(envInt('STOCK', 100), envNumber('DEMAND_FACTOR', 10), envInt('RATE', 200), DURATION_MS);
+const VUS = envInt('VUS', 64);
+
+/** Milliseconds from the scenario start to each answer; its max ends the throughput window. */
+const answeredAt = new Trend('noop_answered_at', true);
+const noopLatency = new Trend('noop_latency', true);
+
+export const options = {
+  scenarios: {
+    ceiling:
+      MODE === 'max'
+        ? { executor: 'constant-vus', vus: VUS, duration: `${DURATION_MS}ms`, gracefulStop: '10s' }
+        : constantArrivalScenario(PLAN, 'default', '10s'),
+  },
+  thresholds: { http_req_failed: ['rate==0'] },
+  summaryTrendStats: SUMMARY_TREND_STATS,
+};
+
+export function setup(): void {
+  const ready = http.get(`${TARGET_URL}/health/ready`, { timeout: '10s' });
+  if (ready.status !== 200) throw new Error(`no-op server at ${TARGET_URL} is not ready: ${describe(ready)}`);
+}
+
+export default function (): void {
+  const res = http.post(
+    `${TARGET_URL}/v1/noop`,
+    JSON.stringify({ sku: 'ceiling', userId: `u${exec.scenario.iterationInTest}`, quantity: 1 }),
+    {
+      headers: { 'content-type': 'application/json', 'x-strategy': 'noop', 'idempotency-key': crypto.randomUUID() },
+      timeout: REQUEST_TIMEOUT,
+    },
+  );
+  if (res.status !== 201) throw new Error(`no-op route answered ${describe(res)}`);
+  noopLatency.add(res.timings.duration);
+  answeredAt.add(Date.now() - exec.scenario.startTime);
+}
+
+interface SummaryData {
+  metrics: Record<string, { values: Record<string, number> } | undefined>;
+  state: { testRunDurationMs: number };
+}
+
+export function handleSummary(data: SummaryData): Record<string, string> {
+  const v = (metric: string, stat: string): number | null => data.metrics[metric]?.values[stat] ?? null;
+  const requests = v('noop_latency', 'count') ?? 0;
+  const windowMs = Math.max(MODE === 'max' ? DURATION_MS : PLAN.windowMs, v('noop_answered_at', 'max') ?? 0);
+  const digest = {
+    mode: MODE,
+    vus: MODE === 'max' ? VUS : PLAN.maxVUs,
+    rate: MODE === 'rate' ? PLAN.rate : null,
+    durationMs: MODE === 'max' ? DURATION_MS : PLAN.windowMs,
+    requests,
+    throughput: requests / (windowMs / 1000),
+    latencyMs: { count: requests, p50: v('noop_latency', 'med'), p95: v('noop_latency', 'p(95)'), p99: v('noop_latency', 'p(99)'), max: v('noop_latency', 'max') },
+    failedRate: v('http_req_failed', 'rate'),
+    droppedIterations: v('dropped_iterations', 'count') ?? 0,
+  };
+  const line =
+    `\n  http ceiling (${MODE}): ${requests} requests, ${digest.throughput.toFixed(0)} req/s, ` +
+    `p50 ${digest.latencyMs.p50?.toFixed(2) ?? '-'}ms p95 ${digest.latencyMs.p95?.toFixed(2) ?? '-'}ms, dropped ${digest.droppedIterations}\n\n`;
+  const out: Record<string, string> = { stdout: line };
+  if (SUMMARY_PATH !== '') out[SUMMARY_PATH] = JSON.stringify(digest, null, 2);
+  return out;
+}

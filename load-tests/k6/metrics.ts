@@ -1,0 +1,49 @@
+// Custom metrics of the flash-sale scenario. Names are what the summary, the
+// thresholds and load-tests/README.md refer to. Runs inside k6 (not Node).
+import { Counter, Gauge, Trend } from 'k6/metrics';
+
+/** Outcomes of POST /v1/purchases. */
+export const OUTCOMES = ['confirmed', 'pending', 'sold_out', 'contended', 'error'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const outcomeCounters: Record<Outcome, Counter> = {
+  confirmed: new Counter('purchases_confirmed'), // 201
+  pending: new Counter('purchases_pending'), // 202 (asynchronous strategies)
+  sold_out: new Counter('purchases_sold_out'), // 409 with code sold_out
+  contended: new Counter('purchases_contended'), // 503 (could not decide in time, or a store is down)
+  error: new Counter('purchases_error'), // anything else: other 4xx, 5xx other than 503, timeouts, connection errors
+};
+export const outcomeLatency: Record<Outcome, Trend> = {
+  confirmed: new Trend('purchase_latency_confirmed', true),
+  pending: new Trend('purchase_latency_pending', true),
+  sold_out: new Trend('purchase_latency_sold_out', true),
+  contended: new Trend('purchase_latency_contended', true),
+  error: new Trend('purchase_latency_error', true),
+};
+/** Latency of every purchase, whatever the outcome. */
+export const purchaseLatency = new Trend('purchase_latency', true);
+/**
+ * Milliseconds from the scenario start to the first 409 sold_out a VU saw;
+ * each VU adds one sample, so the trend's **min** is the time until sold out.
+ */
+export const timeToSoldOut = new Trend('time_to_sold_out', true);
+/** Milliseconds from the scenario start to each answer; its max ends the throughput window. */
+export const answeredAt = new Trend('purchase_answered_at', true);
+
+// Set once by teardown() from the audit, after asynchronous strategies settled.
+export const auditGauges = {
+  oversoldUnits: new Gauge('oversold_units'),
+  undersoldUnits: new Gauge('undersold_units'),
+  unsoldUnits: new Gauge('unsold_units'),
+  confirmedUnits: new Gauge('confirmed_units'),
+  pendingUnitsLeft: new Gauge('pending_units_left'),
+  auditConsistent: new Gauge('audit_consistent'),
+  serverTurnedAway: new Gauge('server_turned_away'),
+  settleTime: new Gauge('settle_time', true),
+  // Asynchronous strategies: request to confirmation per order, from the audit (PostgreSQL timestamps).
+  confirmationDelayCount: new Gauge('confirmation_delay_count'),
+  confirmationDelayP50: new Gauge('confirmation_delay_p50', true),
+  confirmationDelayP95: new Gauge('confirmation_delay_p95', true),
+  confirmationDelayP99: new Gauge('confirmation_delay_p99', true),
+  confirmationDelayMax: new Gauge('confirmation_delay_max', true),
+};
