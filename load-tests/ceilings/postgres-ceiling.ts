@@ -4,6 +4,7 @@
 // which is what a flash sale does to PostgreSQL.
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Kysely } from 'kysely';
@@ -32,8 +33,9 @@ export async function measurePostgresCeiling(options: PostgresCeilingOptions): P
   writeFileSync(scriptPath, updateSql);
   const url = new URL(options.databaseUrl);
   const seconds = Math.max(1, Math.round(options.durationMs / 1000));
-  // -n: no vacuum of pgbench's own tables (there are none); -j 2: the machine's cores.
-  const args = ['-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username), '-n', '-c', String(options.clients), '-j', '2', '-T', String(seconds), '-f', scriptPath, url.pathname.slice(1)];
+  // -n: no vacuum of pgbench's own tables (there are none); -j: one thread per core, at most one per client.
+  const threads = Math.min(options.clients, availableParallelism());
+  const args = ['-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username), '-n', '-c', String(options.clients), '-j', String(threads), '-T', String(seconds), '-f', scriptPath, url.pathname.slice(1)];
   const { stdout } = await execFileAsync('pgbench', args, {
     env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) },
     timeout: options.durationMs + 60_000,
@@ -47,6 +49,6 @@ export async function measurePostgresCeiling(options: PostgresCeilingOptions): P
     latencyAvgMs: Number(latency),
     clients: options.clients,
     durationMs: seconds * 1000,
-    command: `pgbench -n -c ${options.clients} -j 2 -T ${seconds} -f ceiling-postgres.sql  (${updateSql.trim()})`,
+    command: `pgbench -n -c ${options.clients} -j ${threads} -T ${seconds} -f ceiling-postgres.sql  (${updateSql.trim()})`,
   };
 }

@@ -42,7 +42,10 @@ function positiveInt(name: string, raw: string): number {
 
 /** "10s", "500ms", "1m30s" or a bare number of seconds, to milliseconds (as k6 reads DURATION). */
 export function parseDuration(raw: string): number {
-  if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
+  if (/^\d+(\.\d+)?$/.test(raw)) {
+    if (Number(raw) <= 0) throw new Error(`--duration must be longer than 0, got "${raw}"`);
+    return Math.round(Number(raw) * 1000);
+  }
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   let total = 0;
   let rest = raw;

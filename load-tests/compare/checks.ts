@@ -1,6 +1,7 @@
 // What a compare run must show before anyone trusts it (and CI lets it land):
-// no safe strategy oversold, naive did, nothing was left pending, no answer
-// outside 201/202/409/503, and every strategy and ceiling has its figures.
+// no safe strategy oversold and each sold its whole stock, naive oversold,
+// nothing was left pending, no answer outside 201/202/409/503, and every
+// strategy and ceiling has its figures.
 import type { Check, Ceilings, StrategyResult } from './report-types.js';
 
 const UNSAFE = 'naive';
@@ -58,6 +59,25 @@ export function runChecks(requested: string[], results: StrategyResult[], ceilin
       detail: units === null ? 'no audit figure' : `${units} unit(s) oversold`,
     });
   }
+
+  // A strategy that refuses everyone never oversells, so a safe one must also
+  // have sold, keep both stores in step, and leave stock unsold only when it
+  // turned buyers away for another reason than sold out (503s: undersold, a
+  // result to read, not a failure); a sold-out answer with stock left is a lie.
+  const wrong = safe.flatMap((r) => {
+    const problems: string[] = [];
+    if ((r.confirmedUnits ?? 0) === 0) problems.push('sold nothing');
+    if (!r.auditConsistent) problems.push('audit inconsistent');
+    if ((r.unsoldUnits ?? 0) > 0 && r.undersoldUnits === 0 && r.purchases >= r.stock) {
+      problems.push(`${r.unsoldUnits} unit(s) left while buyers were told sold out`);
+    }
+    return problems.length > 0 ? [`${r.strategy}: ${problems.join(', ')}`] : [];
+  });
+  checks.push({
+    name: 'every safe strategy sold, and said sold out only when it was',
+    ok: wrong.length === 0,
+    detail: wrong.length === 0 ? 'stock left only where buyers got 503s (undersold), audits consistent' : wrong.join('; '),
+  });
 
   const pending = results.filter((result) => (result.pendingUnitsLeft ?? 0) > 0);
   checks.push({

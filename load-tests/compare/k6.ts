@@ -54,7 +54,10 @@ function progressWriter(label: string): { update(line: string): void; done(text:
   };
 }
 
-/** k6's exit code: 0 all thresholds held, 99 a threshold failed, 107 setup() threw, other: k6 itself failed. */
+/** What runK6 returns when k6 was killed (its time ran out): not one of k6's own codes. */
+export const killedExitCode = -1;
+
+/** k6's exit code: 0 all thresholds held, 99 a threshold failed, 107 setup() threw, other: k6 itself failed; -1 killed. */
 export function runK6(k6Bin: string, job: K6Job): Promise<number> {
   const env: Record<string, string> = {
     ...job.env,
@@ -73,6 +76,8 @@ export function runK6(k6Bin: string, job: K6Job): Promise<number> {
   }
   const progress = progressWriter(job.label);
   const log = createWriteStream(job.logFile, { flags: 'a' });
+  // A log that cannot be written must not end the compare run (and leave the API running).
+  log.on('error', () => undefined);
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(k6Bin, ['run', job.script], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -92,12 +97,13 @@ export function runK6(k6Bin: string, job: K6Job): Promise<number> {
       log.end();
       reject(new Error(`could not run ${k6Bin}: ${error.message}`));
     });
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': output may still arrive after 'exit', and the log must not be ended before it.
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
       log.end();
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       progress.done(signal !== null ? `killed after ${seconds} s (${signal})` : `done in ${seconds} s (k6 exit ${code ?? '?'})`);
-      resolve(code ?? 1);
+      resolve(signal !== null ? killedExitCode : (code ?? 1));
     });
   });
 }

@@ -32,6 +32,16 @@ async function k6Version(k6Bin: string): Promise<string> {
 export async function describeMachine(k6Bin: string, db: Kysely<Database>, redis: Redis): Promise<Machine> {
   const pg = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(db);
   const info = await redis.info('server');
+  return {
+    ...unknownMachine(),
+    k6: await k6Version(k6Bin),
+    postgres: pg.rows[0]?.v ?? 'unknown',
+    redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
+  };
+}
+
+/** When PostgreSQL or Redis would not say their versions: the report is still written. */
+export function unknownMachine(): Machine {
   const list = cpus();
   return {
     cpus: list.length,
@@ -39,9 +49,9 @@ export async function describeMachine(k6Bin: string, db: Kysely<Database>, redis
     memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
     os: osName(),
     node: process.version,
-    k6: await k6Version(k6Bin),
-    postgres: pg.rows[0]?.v ?? 'unknown',
-    redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
+    k6: 'unknown',
+    postgres: 'unknown',
+    redis: 'unknown',
     kafka: KAFKA_VERSION,
   };
 }

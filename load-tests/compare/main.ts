@@ -15,8 +15,8 @@ import { type CompareOptions, arrivalWindow, parseOptions, usage } from './args.
 import { type FlashSaleDigest, strategyResult } from './build-report.js';
 import { runChecks } from './checks.js';
 import { runK6 } from './k6.js';
-import { describeMachine } from './machine.js';
-import type { Ceilings, Report, StrategyResult } from './report-types.js';
+import { describeMachine, unknownMachine } from './machine.js';
+import type { Ceilings, Check, Report, StrategyResult } from './report-types.js';
 import { renderHtml } from './render-html.js';
 import { renderMarkdown } from './render-markdown.js';
 import { inspectReportHtml } from './inspect-html.js';
@@ -94,6 +94,28 @@ async function ceiling<T>(name: string, failures: Map<string, string>, measure: 
   }
 }
 
+/** The charts report.html must show (data-chart names, see html/charts.ts). */
+const expectedCharts = ['throughput', 'confirmed-throughput', 'latency', 'oversold', 'sellout'];
+
+/** Opens report.html in headless Chromium: every strategy and chart, no console error, no request off the file. */
+async function htmlCheck(htmlPath: string, strategies: string[]): Promise<Check> {
+  const name = 'report.html renders in Chromium';
+  try {
+    const seen = await inspectReportHtml(htmlPath);
+    const missing = [...strategies.filter((s) => !seen.strategies.includes(s)), ...expectedCharts.filter((c) => !seen.charts.includes(c)).map((c) => `chart ${c}`)];
+    const problems = [...seen.consoleErrors, ...seen.failedRequests];
+    return {
+      name,
+      ok: missing.length === 0 && problems.length === 0,
+      detail:
+        `${seen.strategies.length} strategies, charts: ${seen.charts.join(', ')}` +
+        `${missing.length > 0 ? `; missing ${missing.join(', ')}` : ''}${problems.length > 0 ? `; errors: ${problems.join(' | ')}` : ''}`,
+    };
+  } catch (error: unknown) {
+    return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 async function main(): Promise<number> {
   const parsed = parseOptions(process.argv.slice(2));
   if (parsed === 'help') {
@@ -108,10 +130,22 @@ async function main(): Promise<number> {
   mkdirSync(dir, { recursive: true });
   say(`compare: results in ${relative(repoRoot, dir)}/`);
 
-  const services = await bringUpServices(config, dir, serverLogLevel);
-  say(`compare: ${services.description}`);
+  // Clients first: nothing can throw between starting the API and worker and the try that stops them.
   const db = createDb({ connectionString: config.DATABASE_URL, poolMax: 2, acquireTimeoutMs: 5000, statementTimeoutMs: 60_000, applicationName: 'flash-sale-compare' });
   const redis = createRedis(redisUrls(config)[0] ?? '', { commandTimeoutMs: 5000, name: 'flash-sale-compare' });
+  const services = await bringUpServices(config, dir, serverLogLevel).catch(async (error: unknown) => {
+    await db.destroy();
+    redis.disconnect();
+    throw error;
+  });
+  say(`compare: ${services.description}`);
+  // A SIGTERM to this process alone (Ctrl-C reaches the whole group) must not leave our API and worker behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`compare: ${signal}, stopping what it started`);
+      void services.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
   try {
     const plan = arrivalWindow(options);
     const strategies = pickStrategies(await listStrategies(services.apiUrl), options.strategies);
@@ -166,7 +200,10 @@ async function main(): Promise<number> {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       command: ['npm run compare', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
-      machine: await describeMachine(k6Bin, db, redis),
+      machine: await describeMachine(k6Bin, db, redis).catch((error: unknown) => {
+        say(`compare: could not describe the machine: ${error instanceof Error ? error.message : String(error)}`);
+        return unknownMachine();
+      }),
       settings: {
         stock: options.stock,
         rate: options.rate,
@@ -183,18 +220,7 @@ async function main(): Promise<number> {
     };
 
     writeFileSync(join(dir, 'report.html'), renderHtml(report));
-    if (options.checkHtml) {
-      const seen = await inspectReportHtml(join(dir, 'report.html'));
-      const missing = strategies.filter((name) => !seen.strategies.includes(name));
-      const problems = [...seen.consoleErrors, ...seen.failedRequests];
-      report.checks.push({
-        name: 'report.html renders in Chromium',
-        ok: missing.length === 0 && problems.length === 0 && seen.charts.length >= 4,
-        detail:
-          `${seen.strategies.length} strategies, charts: ${seen.charts.join(', ')}` +
-          `${missing.length > 0 ? `; missing ${missing.join(', ')}` : ''}${problems.length > 0 ? `; errors: ${problems.join(' | ')}` : ''}`,
-      });
-    }
+    if (options.checkHtml) report.checks.push(await htmlCheck(join(dir, 'report.html'), strategies));
     // JSON and markdown last, so they hold every check the exit code is based on.
     const markdown = renderMarkdown(report);
     writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -10,29 +10,36 @@ export interface Child {
   process: ChildProcess;
   /** The last output, for an error message. */
   tail(): string;
+  /** Whether one of the markers given to spawnTs has appeared in the output, however long ago. */
+  saw(marker: string): boolean;
   stop(): Promise<void>;
 }
 
 /** `node --import tsx <entry>` (this same Node), its stdout and stderr appended to logFile. */
-export function spawnTs(name: string, entry: string, env: Record<string, string>, logFile: string): Child {
+export function spawnTs(name: string, entry: string, env: Record<string, string>, logFile: string, markers: string[] = []): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(logFile, { flags: 'a' });
+  log.on('error', () => undefined); // a full disk must not end the run with children left behind
   let recent = '';
+  const seen = new Set<string>();
   const keep = (chunk: Buffer): void => {
-    log.write(chunk);
+    if (!log.writableEnded) log.write(chunk);
     recent = (recent + chunk.toString()).slice(-8000);
+    for (const marker of markers) if (recent.includes(marker)) seen.add(marker);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close', not 'exit': output may still arrive after 'exit'.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return {
     name,
     process: child,
     tail: () => recent,
+    saw: (marker) => seen.has(marker),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

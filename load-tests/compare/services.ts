@@ -56,9 +56,9 @@ export async function bringUpServices(config: Config, logsDir: string, logLevel:
       parts.push('worker already running (reused)');
     } else {
       // info: the worker logs at start and on group changes only, and "worker started" tells it is ready.
-      const worker = spawnTs('worker', 'services/worker/main.ts', { LOG_LEVEL: 'info' }, join(logsDir, 'worker.log'));
+      const worker = spawnTs('worker', 'services/worker/main.ts', { LOG_LEVEL: 'info' }, join(logsDir, 'worker.log'), ['"worker started"']);
       started.push(worker);
-      await waitFor(worker, () => worker.tail().includes('"worker started"'), startTimeoutMs);
+      await waitFor(worker, () => worker.saw('"worker started"'), startTimeoutMs);
       parts.push('worker started (log worker.log)');
     }
   } catch (error: unknown) {

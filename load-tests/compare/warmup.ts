@@ -33,5 +33,21 @@ export async function warmUp(apiUrl: string, adminToken: string, strategies: str
       }
     };
     await Promise.all(Array.from({ length: concurrency }, buyer));
+    // The worker must not still be settling warm-up orders while the first strategy is measured.
+    await settled(apiUrl, adminToken, sku);
+  }
+}
+
+async function settled(apiUrl: string, adminToken: string, sku: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const res = await fetch(`${apiUrl}/v1/admin/skus/${encodeURIComponent(sku)}/audit`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    const audit = (await res.json()) as { pendingUnits?: number; outboxBacklog?: number };
+    if (res.status === 200 && audit.pendingUnits === 0 && audit.outboxBacklog === 0) return;
+    if (Date.now() > deadline) throw new Error(`warm-up: ${sku} still had pending orders or unpublished events after 30 s (is the worker running?)`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -13,11 +13,17 @@ export function describe(res: RefinedResponse<ResponseType | undefined>): string
   return `HTTP ${res.status}${res.error ? ` (${res.error})` : ''} ${body}`;
 }
 
-/** purchase_requests_total{strategy} by outcome, from the API's Prometheus endpoint. */
-export function serverOutcomes(apiUrl: string, strategy: string): Record<string, number> {
+/**
+ * purchase_requests_total{strategy} by outcome, from the API's Prometheus
+ * endpoint; null when it cannot be read (then undersold is unknown, not 0).
+ */
+export function serverOutcomes(apiUrl: string, strategy: string): Record<string, number> | null {
   const res = http.get(`${apiUrl}/metrics`, { tags: { name: 'metrics' }, timeout: '10s' });
   const counts: Record<string, number> = {};
-  if (res.status !== 200 || typeof res.body !== 'string') return counts;
+  if (res.status !== 200 || typeof res.body !== 'string') {
+    console.warn(`GET /metrics failed (${describe(res)}): undersold_units will be missing`);
+    return null;
+  }
   for (const line of res.body.split('\n')) {
     if (!line.startsWith('purchase_requests_total{')) continue;
     const labels = line.slice(line.indexOf('{') + 1, line.lastIndexOf('}'));

@@ -69,8 +69,8 @@ interface SetupData {
   runId: string;
   strategy: string;
   async: boolean;
-  /** purchase_requests_total of this strategy by outcome, before the run. */
-  serverOutcomesBefore: Record<string, number>;
+  /** purchase_requests_total of this strategy by outcome, before the run; null when unreadable. */
+  serverOutcomesBefore: Record<string, number> | null;
 }
 
 export function setup(): SetupData {
@@ -184,8 +184,24 @@ function settle(sku: string, audit: Audit): { audit: Audit; waitedMs: number } {
   return { audit: current, waitedMs: Date.now() - started };
 }
 
-/** Outcomes the API counts as a buyer turned away for a reason other than sold out. */
+/** Outcomes that are NOT a buyer turned away for a reason other than sold out. */
 const NOT_TURNED_AWAY = new Set(['confirmed', 'pending', 'sold_out', 'replayed']);
+
+/**
+ * Buyers turned away for a reason other than sold out, as the API counted
+ * them (purchase_requests_total of this strategy, delta over the run); null
+ * when either reading failed. The counter is process-wide: run one scenario
+ * at a time against the API.
+ */
+function turnedAwayDuringRun(before: Record<string, number> | null): number | null {
+  const after = serverOutcomes(API_URL, STRATEGY);
+  if (before === null || after === null) return null;
+  let turnedAway = 0;
+  for (const [outcome, count] of Object.entries(after)) {
+    if (!NOT_TURNED_AWAY.has(outcome)) turnedAway += count - (before[outcome] ?? 0);
+  }
+  return turnedAway;
+}
 
 export function teardown(data: SetupData): void {
   // Thresholds need a sample even when an outcome never happened.
@@ -198,14 +214,7 @@ export function teardown(data: SetupData): void {
     auditGauges.settleTime.add(settled.waitedMs);
   }
 
-  // Buyers turned away for a reason other than sold out, as the API counted
-  // them (purchase_requests_total of this strategy, delta over the run). The
-  // counter is process-wide: run one scenario at a time against the API.
-  const before = data.serverOutcomesBefore;
-  let turnedAway = 0;
-  for (const [outcome, count] of Object.entries(serverOutcomes(API_URL, STRATEGY))) {
-    if (!NOT_TURNED_AWAY.has(outcome)) turnedAway += count - (before[outcome] ?? 0);
-  }
+  const turnedAway = turnedAwayDuringRun(data.serverOutcomesBefore);
 
   // undersold_units: stock left unsold while buyers were refused for reasons
   // other than sold out (503 contended/unavailable, errors). Defined as
@@ -213,15 +222,16 @@ export function teardown(data: SetupData): void {
   // such a refusal, else 0: with only 201/202/409 answers, unsold stock means
   // demand ran out, not that the strategy turned buyers away.
   const unsold = Math.max(0, audit.initialStock - audit.confirmedUnits);
-  const undersold = turnedAway > 0 ? unsold : 0;
+  const undersold = turnedAway === null ? null : turnedAway > 0 ? unsold : 0;
 
   auditGauges.oversoldUnits.add(audit.oversoldUnits);
-  auditGauges.undersoldUnits.add(undersold);
+  // Left without a sample when unknown: the summary then reports null and the compare checks fail.
+  if (undersold !== null) auditGauges.undersoldUnits.add(undersold);
   auditGauges.unsoldUnits.add(unsold);
   auditGauges.confirmedUnits.add(audit.confirmedUnits);
   auditGauges.pendingUnitsLeft.add(audit.pendingUnits);
   auditGauges.auditConsistent.add(audit.consistent ? 1 : 0);
-  auditGauges.serverTurnedAway.add(turnedAway);
+  if (turnedAway !== null) auditGauges.serverTurnedAway.add(turnedAway);
   const delay = audit.confirmationDelayMs;
   auditGauges.confirmationDelayCount.add(delay.count);
   if (delay.count > 0) {

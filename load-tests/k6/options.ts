@@ -25,7 +25,10 @@ export function envNumber(name: string, fallback: number, min = 0): number {
 
 /** k6-style duration ("500ms", "10s", "1m30s", "1h"; a bare number is seconds) to milliseconds. */
 export function parseDurationMs(name: string, text: string): number {
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    if (Number(text) <= 0) throw new Error(`${name} must be longer than 0, got "${text}"`);
+    return Math.round(Number(text) * 1000);
+  }
   const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   let total = 0;
   let rest = text;

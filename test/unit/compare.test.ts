@@ -16,6 +16,7 @@ describe('compare options', () => {
     expect(parseDuration('500ms')).toBe(500);
     expect(parseDuration('2')).toBe(2000);
     expect(() => parseDuration('soon')).toThrow(/--duration/);
+    expect(() => parseDuration('0')).toThrow(/longer than 0/);
   });
 
   it('has quick defaults, and demand must exceed stock', () => {
@@ -30,7 +31,8 @@ describe('compare options', () => {
 });
 
 describe('compare checks', () => {
-  const report = sampleReport();
+  const sample = sampleReport();
+  const report = sample;
   const names = report.strategies.map((s) => s.strategy);
   const failed = (results: StrategyResult[], requested = names) =>
     runChecks(requested, results, report.ceilings, new Map())
@@ -44,6 +46,18 @@ describe('compare checks', () => {
   it('fail when a safe strategy oversold', () => {
     const results = report.strategies.map((s) => (s.strategy === 'pg-atomic' ? { ...s, oversoldUnits: 1 } : s));
     expect(failed(results)).toEqual(['no safe strategy oversold']);
+  });
+
+  it('fail when a safe strategy sold nothing, lied about sold out, or left the stores out of step', () => {
+    const name = 'every safe strategy sold, and said sold out only when it was';
+    const refusedAll = report.strategies.map((s) => (s.strategy === 'redis-lock' ? { ...s, confirmedUnits: 0, unsoldUnits: s.stock, undersoldUnits: s.stock } : s));
+    expect(failed(refusedAll)).toEqual([name]);
+    const lied = report.strategies.map((s) => (s.strategy === 'pg-atomic' ? { ...s, confirmedUnits: s.stock - 3, unsoldUnits: 3, undersoldUnits: 0 } : s));
+    expect(failed(lied)).toEqual([name]);
+    const inconsistent = report.strategies.map((s) => (s.strategy === 'outbox' ? { ...s, auditConsistent: false } : s));
+    expect(failed(inconsistent)).toEqual([name]);
+    // Stock left while buyers got 503s is undersold: reported, not a failure (the sample's redlock).
+    expect(failed(sample.strategies)).toEqual([]);
   });
 
   it('fail when naive did not oversell', () => {
