@@ -1,7 +1,7 @@
 // `npm run compare`: every strategy under the same k6 flash-sale load, one
 // after the other, then the machine's ceilings, then the report. The npm
 // script has already brought the stack up and migrated the database.
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDb } from '../../db/client.js';
@@ -11,15 +11,15 @@ import { createRedis } from '../../services/shared/redis.js';
 import { measureHttpCeiling } from '../ceilings/http-ceiling.js';
 import { measurePostgresCeiling } from '../ceilings/postgres-ceiling.js';
 import { measureRedisCeiling } from '../ceilings/redis-ceiling.js';
-import { type CompareOptions, arrivalWindow, parseOptions, usage } from './args.js';
+import { arrivalWindow, parseOptions, usage } from './args.js';
 import { type FlashSaleDigest, strategyResult } from './build-report.js';
 import { runChecks } from './checks.js';
-import { runK6 } from './k6.js';
 import { describeMachine, unknownMachine } from './machine.js';
-import type { Ceilings, Check, Report, StrategyResult } from './report-types.js';
+import type { Ceilings, Report, StrategyResult } from './report-types.js';
 import { renderHtml } from './render-html.js';
 import { renderMarkdown } from './render-markdown.js';
-import { inspectReportHtml } from './inspect-html.js';
+import { htmlCheck } from './html-check.js';
+import { listStrategies, pickStrategies, runStrategy, type StrategyRun } from './run-strategy.js';
 import { bringUpServices } from './services.js';
 import { warmUp } from './warmup.js';
 
@@ -31,57 +31,6 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function listStrategies(apiUrl: string): Promise<string[]> {
-  const res = await fetch(`${apiUrl}/v1/strategies`, { signal: AbortSignal.timeout(10_000) });
-  if (res.status !== 200) throw new Error(`GET /v1/strategies answered ${res.status}`);
-  return ((await res.json()) as Array<{ name: string }>).map((strategy) => strategy.name);
-}
-
-function pickStrategies(known: string[], wanted: string[] | undefined): string[] {
-  if (wanted === undefined) return known;
-  const unknown = wanted.filter((name) => !known.includes(name));
-  if (unknown.length > 0) throw new Error(`unknown strategy: ${unknown.join(', ')} (the API knows ${known.join(', ')})`);
-  return wanted;
-}
-
-interface StrategyRun {
-  digest: FlashSaleDigest | undefined;
-  exitCode: number;
-  dashboard: string | null;
-}
-
-async function runStrategy(k6Bin: string, dir: string, label: string, strategy: string, apiUrl: string, adminToken: string, options: CompareOptions): Promise<StrategyRun> {
-  const summaryPath = join(dir, `${strategy}.json`);
-  const dashboard = `${strategy}.dashboard.html`;
-  const exitCode = await runK6(k6Bin, {
-    label,
-    script: 'load-tests/k6/flash-sale.ts',
-    env: {
-      API_URL: apiUrl,
-      ADMIN_TOKEN: adminToken,
-      STRATEGY: strategy,
-      STOCK: String(options.stock),
-      RATE: String(options.rate),
-      DURATION: `${options.durationMs}ms`,
-      DEMAND_FACTOR: String(options.demandFactor),
-      SETTLE_TIMEOUT: `${options.settleTimeoutMs}ms`,
-    },
-    summaryPath,
-    dashboardPath: join(dir, dashboard),
-    logFile: join(dir, `${strategy}.k6.log`),
-    // Window + setup + requests still in flight (30 s timeout) + settling + summary.
-    timeoutMs: options.durationMs + options.settleTimeoutMs + 180_000,
-  });
-  let digest: FlashSaleDigest | undefined;
-  try {
-    digest = JSON.parse(readFileSync(summaryPath, 'utf8')) as FlashSaleDigest;
-  } catch {
-    digest = undefined; // setup() failed or k6 was killed: reported as missing
-  }
-  // k6 skips the export when a run is too short to chart.
-  return { digest, exitCode, dashboard: existsSync(join(dir, dashboard)) ? dashboard : null };
-}
-
 /** Runs one ceiling; a failure leaves it null (the checks then fail) but not the whole run. */
 async function ceiling<T>(name: string, failures: Map<string, string>, measure: () => Promise<T>): Promise<T | null> {
   try {
@@ -91,28 +40,6 @@ async function ceiling<T>(name: string, failures: Map<string, string>, measure: 
     failures.set(`ceiling:${name}`, message.split('\n')[0] ?? message);
     say(`  ceiling ${name} failed: ${message}`);
     return null;
-  }
-}
-
-/** The charts report.html must show (data-chart names, see html/charts.ts). */
-const expectedCharts = ['throughput', 'confirmed-throughput', 'latency', 'oversold', 'sellout'];
-
-/** Opens report.html in headless Chromium: every strategy and chart, no console error, no request off the file. */
-async function htmlCheck(htmlPath: string, strategies: string[]): Promise<Check> {
-  const name = 'report.html renders in Chromium';
-  try {
-    const seen = await inspectReportHtml(htmlPath);
-    const missing = [...strategies.filter((s) => !seen.strategies.includes(s)), ...expectedCharts.filter((c) => !seen.charts.includes(c)).map((c) => `chart ${c}`)];
-    const problems = [...seen.consoleErrors, ...seen.failedRequests];
-    return {
-      name,
-      ok: missing.length === 0 && problems.length === 0,
-      detail:
-        `${seen.strategies.length} strategies, charts: ${seen.charts.join(', ')}` +
-        `${missing.length > 0 ? `; missing ${missing.join(', ')}` : ''}${problems.length > 0 ? `; errors: ${problems.join(' | ')}` : ''}`,
-    };
-  } catch (error: unknown) {
-    return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
   }
 }
 
