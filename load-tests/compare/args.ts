@@ -2,6 +2,7 @@
 // settings; --quick is the CI smoke run (all strategies and ceilings in under
 // 3 minutes on 2 cores), the defaults are the full run README's table comes from.
 import { parseArgs } from 'node:util';
+import { type ArrivalWindow, arrivalWindow, parseDurationMs } from '../k6/plan.js';
 
 export interface CompareOptions {
   strategies: string[] | undefined;
@@ -40,23 +41,9 @@ function positiveInt(name: string, raw: string): number {
   return value;
 }
 
-/** "10s", "500ms", "1m30s" or a bare number of seconds, to milliseconds (as k6 reads DURATION). */
+/** --duration as k6 reads DURATION: "10s", "500ms", "1m30s" or a bare number of seconds, to milliseconds. */
 export function parseDuration(raw: string): number {
-  if (/^\d+(\.\d+)?$/.test(raw)) {
-    if (Number(raw) <= 0) throw new Error(`--duration must be longer than 0, got "${raw}"`);
-    return Math.round(Number(raw) * 1000);
-  }
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let rest = raw;
-  while (rest !== '') {
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
-    if (match === null) throw new Error(`--duration must look like 10s, 500ms or 1m30s, got "${raw}"`);
-    total += Number(match[1]) * (units[match[2] ?? 's'] ?? 1000);
-    rest = rest.slice(match[0].length);
-  }
-  if (total <= 0) throw new Error(`--duration must be longer than 0, got "${raw}"`);
-  return Math.round(total);
+  return parseDurationMs('--duration', raw);
 }
 
 export function parseOptions(argv: string[]): CompareOptions | 'help' {
@@ -98,9 +85,7 @@ export function parseOptions(argv: string[]): CompareOptions | 'help' {
   };
 }
 
-/** The arrival window and purchases every strategy gets, as load-tests/k6/options.ts planArrivals sizes them. */
-export function arrivalWindow(options: Pick<CompareOptions, 'stock' | 'rate' | 'demandFactor' | 'durationMs'>): { windowMs: number; purchases: number } {
-  const target = Math.ceil(options.stock * options.demandFactor);
-  const windowMs = Math.max(1, Math.min(options.durationMs, Math.ceil((target * 1000) / options.rate)));
-  return { windowMs, purchases: Math.floor((options.rate * windowMs) / 1000) };
+/** The arrival window and purchases every strategy gets, sized as the k6 scenario sizes them. */
+export function arrivalWindowOf(options: Pick<CompareOptions, 'stock' | 'rate' | 'demandFactor' | 'durationMs'>): ArrivalWindow {
+  return arrivalWindow(options.stock, options.demandFactor, options.rate, options.durationMs);
 }

@@ -11,7 +11,7 @@ import { createRedis } from '../../services/shared/redis.js';
 import { measureHttpCeiling } from '../ceilings/http-ceiling.js';
 import { measurePostgresCeiling } from '../ceilings/postgres-ceiling.js';
 import { measureRedisCeiling } from '../ceilings/redis-ceiling.js';
-import { arrivalWindow, parseOptions, usage } from './args.js';
+import { arrivalWindowOf, parseOptions, usage } from './args.js';
 import { type FlashSaleDigest, strategyResult } from './build-report.js';
 import { runChecks } from './checks.js';
 import { describeMachine, unknownMachine } from './machine.js';
@@ -74,10 +74,10 @@ async function main(): Promise<number> {
     });
   }
   try {
-    const plan = arrivalWindow(options);
+    const plan = arrivalWindowOf(options);
     const strategies = pickStrategies(await listStrategies(services.apiUrl), options.strategies);
     say(
-      `compare: ${strategies.length} strategies × ${plan.purchases} purchases of ${options.stock} units ` +
+      `compare: ${strategies.length} strategies × ${plan.plannedPurchases} purchases of ${options.stock} units ` +
         `at ${options.rate}/s over ${(plan.windowMs / 1000).toFixed(1)} s${options.quick ? ' (quick)' : ''}, one after the other; then the ceilings`,
     );
 
@@ -136,7 +136,7 @@ async function main(): Promise<number> {
         rate: options.rate,
         durationMs: options.durationMs,
         windowMs: plan.windowMs,
-        purchases: plan.purchases,
+        purchases: plan.plannedPurchases,
         demandFactor: options.demandFactor,
         quick: options.quick,
         strategies,

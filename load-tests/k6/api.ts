@@ -2,6 +2,8 @@
 // audit and the Prometheus counters. Runs inside k6 (not Node).
 import http from 'k6/http';
 import type { RefinedResponse, ResponseType } from 'k6/http';
+// Type only (erased when k6 loads the script): the audit's delays have report.json's Percentiles shape.
+import type { Percentiles } from '../compare/report-types.ts';
 
 export function adminHeaders(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -35,14 +37,6 @@ export function serverOutcomes(apiUrl: string, strategy: string): Record<string,
   return counts;
 }
 
-export interface DelayPercentiles {
-  count: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  max: number | null;
-}
-
 /** The fields of GET /v1/admin/skus/:sku/audit the scenario uses. */
 export interface Audit {
   initialStock: number;
@@ -50,7 +44,7 @@ export interface Audit {
   pendingUnits: number;
   oversoldUnits: number;
   consistent: boolean;
-  confirmationDelayMs: DelayPercentiles;
+  confirmationDelayMs: Percentiles;
 }
 
 export function readAudit(apiUrl: string, token: string, sku: string): Audit {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StackError, messageOf } from './errors.js';
@@ -54,6 +54,18 @@ function openLog(logFile: string): number {
   return openSync(logFile, 'a');
 }
 
+/** In its own process group (detached), stdout and stderr to the open log `fd`. */
+function spawnToLog(command: string, args: string[], options: RunOptions, fd: number): ChildProcess {
+  return spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    uid: options.uid,
+    gid: options.gid,
+    detached: true,
+    stdio: ['ignore', fd, fd],
+  });
+}
+
 /**
  * Starts a long-running server in its own session with stdio to a log file,
  * so it survives the CLI exiting (and a closed terminal). Returns its pid.
@@ -61,14 +73,7 @@ function openLog(logFile: string): number {
 export function spawnDetached(command: string, args: string[], options: RunOptions): number {
   const fd = openLog(options.logFile);
   try {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      uid: options.uid,
-      gid: options.gid,
-      detached: true,
-      stdio: ['ignore', fd, fd],
-    });
+    const child = spawnToLog(command, args, options, fd);
     child.on('error', () => undefined); // reported below through the missing pid
     child.unref();
     if (child.pid === undefined) throw new StackError(`could not start ${command}; see ${options.logFile}`);
@@ -85,14 +90,7 @@ export function spawnDetached(command: string, args: string[], options: RunOptio
 export function runLogged(command: string, args: string[], options: RunOptions): Promise<number> {
   const fd = openLog(options.logFile);
   return new Promise<number>((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      uid: options.uid,
-      gid: options.gid,
-      detached: true,
-      stdio: ['ignore', fd, fd],
-    });
+    const child = spawnToLog(command, args, options, fd);
     let timedOut = false;
     const timer =
       options.timeoutMs === undefined

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalWindow, parseDuration, parseOptions } from '../../load-tests/compare/args.js';
+import { arrivalWindowOf, parseDuration, parseOptions } from '../../load-tests/compare/args.js';
 import { type FlashSaleDigest, storeOf, strategyResult } from '../../load-tests/compare/build-report.js';
 import { runChecks } from '../../load-tests/compare/checks.js';
 import type { StrategyResult } from '../../load-tests/compare/report-types.js';
@@ -7,15 +7,15 @@ import { sampleReport } from '../helpers/sample-report.js';
 
 describe('compare options', () => {
   it('sizes the window from stock × demand ÷ rate, capped by --duration', () => {
-    expect(arrivalWindow({ stock: 200, demandFactor: 10, rate: 200, durationMs: 30_000 })).toEqual({ windowMs: 10_000, purchases: 2000 });
-    expect(arrivalWindow({ stock: 200, demandFactor: 10, rate: 200, durationMs: 5000 })).toEqual({ windowMs: 5000, purchases: 1000 });
+    expect(arrivalWindowOf({ stock: 200, demandFactor: 10, rate: 200, durationMs: 30_000 })).toEqual({ windowMs: 10_000, plannedPurchases: 2000, targetPurchases: 2000 });
+    expect(arrivalWindowOf({ stock: 200, demandFactor: 10, rate: 200, durationMs: 5000 })).toEqual({ windowMs: 5000, plannedPurchases: 1000, targetPurchases: 2000 });
   });
 
   it('reads durations as k6 does and refuses nonsense', () => {
     expect(parseDuration('1m30s')).toBe(90_000);
     expect(parseDuration('500ms')).toBe(500);
     expect(parseDuration('2')).toBe(2000);
-    expect(() => parseDuration('soon')).toThrow(/--duration/);
+    expect(() => parseDuration('soon')).toThrow(/--duration must be a duration/);
     expect(() => parseDuration('0')).toThrow(/longer than 0/);
   });
 
