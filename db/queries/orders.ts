@@ -74,6 +74,35 @@ export async function confirmationDelays(db: Db, sku: string): Promise<DelayPerc
   return { count: Number(row.count), p50: num(row.p50), p95: num(row.p95), p99: num(row.p99), max: num(row.max) };
 }
 
+export interface ConfirmationSpan {
+  /** Orders confirmed after they were created (the asynchronous ones). */
+  orders: number;
+  units: number;
+  /** Milliseconds from the first to the last of those confirmations; null with fewer than two. */
+  spanMs: number | null;
+}
+
+/**
+ * How fast a worker confirmed the asynchronous orders of a SKU: units over
+ * the time from the first confirmation to the last. Same selection as
+ * confirmationDelays (updated_at after created_at).
+ */
+export async function confirmationSpan(db: Db, sku: string): Promise<ConfirmationSpan> {
+  const row = await db
+    .selectFrom('orders')
+    .select([
+      sql<string>`count(*)`.as('orders'),
+      sql<string>`coalesce(sum(quantity), 0)`.as('units'),
+      sql<string | null>`extract(epoch from (max(updated_at) - min(updated_at))) * 1000`.as('span_ms'),
+    ])
+    .where('sku', '=', sku)
+    .where('status', '=', 'confirmed')
+    .where(sql<boolean>`updated_at > created_at`)
+    .executeTakeFirstOrThrow();
+  const orders = Number(row.orders);
+  return { orders, units: Number(row.units), spanMs: orders < 2 || row.span_ms === null ? null : Number(row.span_ms) };
+}
+
 /**
  * Locks an order that is still waiting for the queue worker (FOR UPDATE), so two
  * deliveries of the same message cannot both apply it; undefined once it is settled.

@@ -1,7 +1,7 @@
 // HTTP ceiling: starts the no-op server (same Node, same Fastify options and
 // log level as the API) and runs load-tests/k6/http-ceiling.ts against it twice:
-// closed loop for the most requests per second, then the strategies' own open
-// rate for the latency floor.
+// closed loop at the capacity phases' VUs for the most requests per second,
+// then the spike's open rate for the latency floor.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HttpCeiling, Percentiles } from '../compare/report-types.js';
@@ -11,8 +11,10 @@ import { answers200, spawnTs, waitFor } from '../compare/processes.js';
 export interface HttpCeilingOptions {
   k6Bin: string;
   dir: string;
+  /** The --repeat round, in file names. */
+  round: number;
   logLevel: string;
-  /** The strategies' arrival settings, for the open-rate run. */
+  /** The spike's arrival settings, for the open-rate run. */
   stock: number;
   rate: number;
   demandFactor: number;
@@ -35,6 +37,7 @@ function readDigest(path: string): K6CeilingDigest {
 
 export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<HttpCeiling> {
   const logFile = join(options.dir, 'noop-server.log');
+  const stem = `ceiling-http.r${options.round}`;
   // PORT 0: the kernel picks a free port; the server prints the address it got.
   const server = spawnTs('no-op server', 'load-tests/ceilings/noop-server.ts', { PORT: '0', LOG_LEVEL: options.logLevel }, logFile);
   try {
@@ -49,19 +52,19 @@ export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<H
       30_000,
     );
     const common = { TARGET_URL: url };
-    const maxPath = join(options.dir, 'ceiling-http-max.json');
+    const maxPath = join(options.dir, `${stem}.max.json`);
     const maxCode = await runK6(options.k6Bin, {
-      label: 'ceiling http (closed loop)',
+      label: `[r${options.round}] ceiling http (closed loop, ${options.vus} VUs)`,
       script: 'load-tests/k6/http-ceiling.ts',
       env: { ...common, MODE: 'max', VUS: String(options.vus), DURATION: `${options.maxDurationMs}ms` },
       summaryPath: maxPath,
-      logFile: join(options.dir, 'ceiling-http.k6.log'),
+      logFile: join(options.dir, `${stem}.k6.log`),
       timeoutMs: options.maxDurationMs + 60_000,
     });
-    const ratePath = join(options.dir, 'ceiling-http-rate.json');
-    const dashboard = 'ceiling-http.dashboard.html';
+    const ratePath = join(options.dir, `${stem}.rate.json`);
+    const dashboard = `${stem}.dashboard.html`;
     const rateCode = await runK6(options.k6Bin, {
-      label: `ceiling http (${options.rate}/s)`,
+      label: `[r${options.round}] ceiling http (${options.rate}/s)`,
       script: 'load-tests/k6/http-ceiling.ts',
       env: {
         ...common,
@@ -73,11 +76,11 @@ export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<H
       },
       summaryPath: ratePath,
       dashboardPath: join(options.dir, dashboard),
-      logFile: join(options.dir, 'ceiling-http.k6.log'),
+      logFile: join(options.dir, `${stem}.k6.log`),
       timeoutMs: options.durationMs + 60_000,
     });
     if (maxCode !== 0 || rateCode !== 0) {
-      throw new Error(`k6 against the no-op route failed (exit ${maxCode}, ${rateCode}); see ceiling-http.k6.log`);
+      throw new Error(`k6 against the no-op route failed (exit ${maxCode}, ${rateCode}); see ${stem}.k6.log`);
     }
     const max = readDigest(maxPath);
     const atRate = readDigest(ratePath);
@@ -88,6 +91,7 @@ export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<H
       durationMs: max.durationMs,
       atRate: { rate: options.rate, throughput: atRate.throughput, latencyMs: atRate.latencyMs, droppedIterations: atRate.droppedIterations },
       dashboard,
+      range: {},
     };
   } finally {
     await server.stop();

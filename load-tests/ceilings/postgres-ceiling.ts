@@ -50,5 +50,6 @@ export async function measurePostgresCeiling(options: PostgresCeilingOptions): P
     clients: options.clients,
     durationMs: seconds * 1000,
     command: `pgbench -n -c ${options.clients} -j ${threads} -T ${seconds} -f ceiling-postgres.sql  (${updateSql.trim()})`,
+    range: {},
   };
 }

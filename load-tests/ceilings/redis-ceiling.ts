@@ -62,6 +62,7 @@ export async function measureRedisCeiling(options: RedisCeilingOptions): Promise
       clients: options.clients,
       requests: options.requests,
       command: `redis-benchmark -c ${options.clients} -n ${options.requests} -r 100000000 EVALSHA <deduct-stock-2.lua> 2 ${stockKey} ${markerKey} 1 ceiling-order 60000`,
+      range: {},
     };
   } finally {
     await redis.del(stockKey).catch(() => undefined);

@@ -1,39 +1,61 @@
-// Command-line options of `npm run compare`. Every strategy runs with the same
-// settings; --quick is the CI smoke run (all strategies and ceilings in under
-// 3 minutes on 2 cores), the defaults are the full run README's table comes from.
+// Command-line options of `npm run compare`. Every strategy runs every phase
+// with the same settings; --quick is the CI smoke run (every strategy and
+// phase at reduced size, under 4 minutes on 2 cores), the defaults are the
+// full run README's tables come from (with --repeat 3).
 import { parseArgs } from 'node:util';
 import { type ArrivalWindow, arrivalWindow, parseDurationMs } from '../k6/plan.js';
 
 export interface CompareOptions {
   strategies: string[] | undefined;
-  stock: number;
-  rate: number;
-  durationMs: number;
-  demandFactor: number;
+  /** Every phase and ceiling runs this many times; the report gives medians and min–max. */
+  repeat: number;
+  /** Selling and refusing capacity: closed loop at this many VUs (the HTTP ceiling's VUs too) for durationMs. */
+  capacity: { vus: number; durationMs: number };
+  curve: { vus: number[]; durationMs: number };
+  spike: {
+    stock: number;
+    /** Fixed arrival rate; undefined: derived from the selling capacities (see spike-rate.ts). */
+    rate: number | undefined;
+    demandFactor: number;
+    /** Upper bound of the arrival window. */
+    durationMs: number;
+    /** p95 above which a strategy did not keep up with the spike. */
+    keptUpP95Ms: number;
+  };
   quick: boolean;
   /** Open report.html in headless Chromium and fail when a strategy or chart is missing. */
   checkHtml: boolean;
+  /** How long a phase waits for the worker to settle queued orders and outbox events. */
   settleTimeoutMs: number;
-  /** Closed-loop HTTP ceiling run, redis-benchmark requests, pgbench length. */
-  ceiling: { vus: number; httpMs: number; redisRequests: number; pgMs: number };
+  /** HTTP closed-loop length, redis-benchmark requests, pgbench length. */
+  ceiling: { httpMs: number; redisRequests: number; pgMs: number };
 }
 
 export const usage = `Usage: npm run compare -- [options]
 
-Runs the k6 flash-sale scenario once per strategy, one after the other, with
-the same settings, measures the machine's ceilings (no-op HTTP route, Redis
-Lua, PostgreSQL hot-row UPDATE) and writes load-tests/results/<time>/ with
-report.json, report.md, report.html and a k6 dashboard per strategy.
+Measures every strategy the same way, one after the other, beside the
+machine's ceilings (no-op HTTP route, Redis Lua, PostgreSQL hot-row UPDATE):
+  1. selling capacity   closed loop on a SKU that cannot sell out: sales/s
+  2. refusing capacity  closed loop on a sold-out SKU: refusals/s
+  3. contention curve   selling capacity at several VU counts on one hot SKU
+  4. spike              open-model flash sale above the slower strategies' capacity
+and writes load-tests/results/<time>/ with report.json, report.md, report.html.
 
 Options:
-  --strategies a,b,c   strategies to run (default: every one the API lists)
-  --stock N            units of each fresh SKU (default 200; quick 50)
-  --rate N             purchases started per second (default 200; quick 200)
-  --duration D         upper bound of each arrival window, e.g. 10s, 1m (default 30s)
-  --demand-factor F    purchases = stock × F (default 10)
-  --quick              smoke run of every strategy and ceiling in under 3 minutes (CI)
-  --check-html         open report.html in headless Chromium and check it (CI)
-  --help               this text`;
+  --strategies a,b,c     strategies to run (default: every one the API lists)
+  --repeat N             run everything N times; figures are medians with min–max (default 1)
+  --vus N                VUs of the capacity phases and the HTTP ceiling (default 64)
+  --capacity-duration D  length of each capacity phase (default 8s; quick 2s)
+  --curve 1,8,32,128     VU counts of the contention curve (default 1,8,32,128)
+  --curve-duration D     length of each curve point (default 4s; quick 1.5s)
+  --stock N              units of the spike's SKU (default 300; quick 100)
+  --rate N               spike arrivals per second (default: derived from the selling capacities)
+  --demand-factor F      spike purchases = stock × F (default 10)
+  --duration D           upper bound of the spike's arrival window (default 30s)
+  --kept-up-p95 MS       spike p95 above which a strategy did not keep up (default 1000)
+  --quick                every strategy and phase at reduced size, under 4 minutes (CI)
+  --check-html           open report.html in headless Chromium and check it (CI)
+  --help                 this text`;
 
 function positiveInt(name: string, raw: string): number {
   const value = Number(raw);
@@ -42,8 +64,14 @@ function positiveInt(name: string, raw: string): number {
 }
 
 /** --duration as k6 reads DURATION: "10s", "500ms", "1m30s" or a bare number of seconds, to milliseconds. */
-export function parseDuration(raw: string): number {
-  return parseDurationMs('--duration', raw);
+export function parseDuration(raw: string, name = 'duration'): number {
+  return parseDurationMs(`--${name}`, raw);
+}
+
+function vuList(raw: string): number[] {
+  const list = raw.split(',').map((part) => positiveInt('curve', part.trim()));
+  if (list.length < 2) throw new Error('--curve needs at least two VU counts, e.g. 1,8,32,128');
+  return [...new Set(list)].sort((a, b) => a - b);
 }
 
 export function parseOptions(argv: string[]): CompareOptions | 'help' {
@@ -51,10 +79,16 @@ export function parseOptions(argv: string[]): CompareOptions | 'help' {
     args: argv,
     options: {
       strategies: { type: 'string' },
+      repeat: { type: 'string' },
+      vus: { type: 'string' },
+      'capacity-duration': { type: 'string' },
+      curve: { type: 'string' },
+      'curve-duration': { type: 'string' },
       stock: { type: 'string' },
       rate: { type: 'string' },
-      duration: { type: 'string' },
       'demand-factor': { type: 'string' },
+      duration: { type: 'string' },
+      'kept-up-p95': { type: 'string' },
       quick: { type: 'boolean', default: false },
       'check-html': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -72,20 +106,30 @@ export function parseOptions(argv: string[]): CompareOptions | 'help' {
     .filter((name) => name !== '');
   return {
     strategies: strategies !== undefined && strategies.length > 0 ? strategies : undefined,
-    stock: positiveInt('stock', values.stock ?? (quick ? '50' : '200')),
-    rate: positiveInt('rate', values.rate ?? '200'),
-    durationMs: parseDuration(values.duration ?? '30s'),
-    demandFactor,
+    repeat: positiveInt('repeat', values.repeat ?? '1'),
+    capacity: {
+      vus: positiveInt('vus', values.vus ?? '64'),
+      durationMs: parseDuration(values['capacity-duration'] ?? (quick ? '2s' : '8s'), 'capacity-duration'),
+    },
+    curve: {
+      vus: vuList(values.curve ?? '1,8,32,128'),
+      durationMs: parseDuration(values['curve-duration'] ?? (quick ? '1500ms' : '4s'), 'curve-duration'),
+    },
+    spike: {
+      stock: positiveInt('stock', values.stock ?? (quick ? '100' : '300')),
+      rate: values.rate === undefined ? undefined : positiveInt('rate', values.rate),
+      demandFactor,
+      durationMs: parseDuration(values.duration ?? '30s'),
+      keptUpP95Ms: positiveInt('kept-up-p95', values['kept-up-p95'] ?? '1000'),
+    },
     quick,
     checkHtml: values['check-html'],
     settleTimeoutMs: quick ? 30_000 : 60_000,
-    ceiling: quick
-      ? { vus: 64, httpMs: 3000, redisRequests: 50_000, pgMs: 3000 }
-      : { vus: 64, httpMs: 10_000, redisRequests: 200_000, pgMs: 10_000 },
+    ceiling: quick ? { httpMs: 3000, redisRequests: 50_000, pgMs: 3000 } : { httpMs: 10_000, redisRequests: 200_000, pgMs: 10_000 },
   };
 }
 
-/** The arrival window and purchases every strategy gets, sized as the k6 scenario sizes them. */
-export function arrivalWindowOf(options: Pick<CompareOptions, 'stock' | 'rate' | 'demandFactor' | 'durationMs'>): ArrivalWindow {
-  return arrivalWindow(options.stock, options.demandFactor, options.rate, options.durationMs);
+/** The spike's arrival window and purchases at `rate`, sized as the k6 scenario sizes them. */
+export function spikeWindow(options: CompareOptions, rate: number): ArrivalWindow {
+  return arrivalWindow(options.spike.stock, options.spike.demandFactor, rate, options.spike.durationMs);
 }

@@ -1,33 +1,42 @@
-// Turns each strategy's k6 digest (load-tests/k6/summary.ts, written at
-// SUMMARY_PATH) and the measured ceilings into report.json's StrategyResult.
-import type { Ceilings, OutcomeCounts, Percentiles, StoreName, StrategyResult } from './report-types.js';
+// Turns the k6 digests of every phase and run (phases.ts) into report.json's
+// StrategyResult: medians and ranges over the runs (aggregate.ts), the spike's
+// verdict, and every throughput as a ratio to its ceiling and to the fastest
+// safe strategy of the same phase.
+import { combine, median, rangesOf } from './aggregate.js';
+import type { CapacityDigest, SpikeDigest } from './phases.js';
+import type {
+  Ceilings,
+  ClosedLoopResult,
+  CurvePoint,
+  Ratios,
+  SellingCapacity,
+  SpikeResult,
+  SpikeVerdict,
+  StoreName,
+  StrategyResult,
+} from './report-types.js';
 
-/** The part of the flash-sale digest read here (see load-tests/k6/summary.ts). */
-export interface FlashSaleDigest {
+/** Every run of every phase of one strategy; a phase that failed in a run is simply absent from its list. */
+export interface StrategyRuns {
   strategy: string;
-  async: boolean | null;
-  purchases: number;
-  throughput: number;
-  confirmedPerSecond: number;
-  outcomes: OutcomeCounts;
-  latencyMs: Record<'all' | 'confirmed' | 'pending' | 'soldOut' | 'contended' | 'error', Percentiles>;
-  droppedIterations: number;
-  settings: { stock: number };
-  confirmedUnits: number | null;
-  oversoldUnits: number | null;
-  undersoldUnits: number | null;
-  unsoldUnits: number | null;
-  pendingUnitsLeft: number | null;
-  auditConsistent: boolean;
-  timeToSoldOutMs: number | null;
-  settleMs: number | null;
-  confirmationDelayMs: Percentiles | null;
-  thresholdsOk: boolean;
+  async: boolean;
+  selling: CapacityDigest[];
+  refusing: CapacityDigest[];
+  /** Curve runs by VU count. */
+  curve: Map<number, CapacityDigest[]>;
+  spike: Array<{ digest: SpikeDigest; exitCode: number; dashboard: string | null }>;
+}
+
+/** The unsafe baseline, meant to oversell: held to no oversell check, and left out of "fastest safe" and the spike rate. */
+const UNSAFE = 'naive';
+
+export function isSafe(strategy: string): boolean {
+  return strategy !== UNSAFE;
 }
 
 /**
- * Where each strategy's deduction happens, so its confirmed units per second
- * can be read against that store's ceiling. Only redis-lua decides in Redis:
+ * Where each strategy's deduction happens, so its sales per second can be
+ * read against that store's ceiling. Only redis-lua decides in Redis:
  * redis-lock and redlock take a lock in Redis but write the stock with a fenced
  * UPDATE in PostgreSQL, and kafka-queue's worker applies a conditional UPDATE.
  */
@@ -35,56 +44,160 @@ export function storeOf(strategy: string): StoreName {
   return strategy === 'redis-lua' ? 'redis' : 'postgres';
 }
 
-function percentiles(p: Percentiles): Percentiles {
-  return { count: p.count, p50: p.p50, p95: p.p95, p99: p.p99, max: p.max };
+function ratio(value: number | null | undefined, ceiling: number | null | undefined): number | null {
+  return value === null || value === undefined || ceiling === null || ceiling === undefined || ceiling <= 0 ? null : value / ceiling;
 }
 
-function ratio(value: number | null, ceiling: number | null | undefined): number | null {
-  return value === null || ceiling === null || ceiling === undefined || ceiling <= 0 ? null : value / ceiling;
+const noRatios: Ratios = { toHttpCeiling: null, toStoreCeiling: null, toFastestSafe: null };
+
+function closedLoop(runs: CapacityDigest[]): ClosedLoopResult | null {
+  if (runs.length === 0) return null;
+  const figures = runs.map((d) => ({
+    vus: d.vus,
+    durationMs: d.durationMs,
+    perSecond: d.perSecond,
+    answersPerSecond: d.answersPerSecond,
+    p50Ms: d.p50Ms,
+    p95Ms: d.p95Ms,
+    p99Ms: d.p99Ms,
+    outcomes: d.outcomes,
+  }));
+  return { ...combine(figures), ratios: noRatios, range: rangesOf(figures) };
 }
 
-export function strategyResult(
-  digest: FlashSaleDigest,
-  extra: { k6ExitCode: number; dashboard: string | null },
-  ceilings: Ceilings,
-): StrategyResult {
-  const store = storeOf(digest.strategy);
-  const storeCeiling = store === 'redis' ? ceilings.redis?.opsPerSecond : ceilings.postgres?.tps;
-  const all = percentiles(digest.latencyMs.all);
-  return {
-    strategy: digest.strategy,
-    async: digest.async === true,
-    store,
-    throughput: digest.throughput,
-    confirmedPerSecond: digest.confirmedPerSecond,
-    latencyMs: all,
+function selling(runs: CapacityDigest[]): SellingCapacity | null {
+  const base = closedLoop(runs);
+  if (base === null) return null;
+  const drain = runs.map((d) => ({ drainPerSecond: d.drainPerSecond, drainAfterMs: d.drainAfterMs }));
+  return { ...base, ...combine(drain), drainToStoreCeiling: null, range: { ...base.range, ...rangesOf(drain) } };
+}
+
+function curvePoint(vus: number, runs: CapacityDigest[]): CurvePoint | null {
+  if (runs.length === 0) return null;
+  const figures = runs.map((d) => ({ perSecond: d.perSecond, p50Ms: d.p50Ms, p95Ms: d.p95Ms, contended: d.outcomes.contended }));
+  return { vus, ...combine(figures), range: rangesOf(figures) };
+}
+
+/** See SpikeVerdict. A handful of dropped arrivals is k6 sharing the cores, not the strategy: 1 % of the offered load. */
+export function verdictOf(spike: Pick<SpikeResult, 'droppedIterations' | 'purchases' | 'latencyMs' | 'outcomes' | 'confirmationDelayMs'>, async: boolean, keptUpP95Ms: number): SpikeVerdict {
+  const offered = spike.purchases + spike.droppedIterations;
+  if (spike.droppedIterations > offered * 0.01 || (spike.latencyMs.p95 ?? 0) > keptUpP95Ms) return 'fell behind';
+  if (spike.outcomes.contended > 0) return 'shed';
+  if (async && (spike.confirmationDelayMs?.p95 ?? 0) > keptUpP95Ms) return 'queued';
+  return 'kept up';
+}
+
+function spikeOf(runs: StrategyRuns['spike'], async: boolean, keptUpP95Ms: number): SpikeResult | null {
+  if (runs.length === 0) return null;
+  const figures = runs.map(({ digest: d, exitCode }) => ({
+    perSecond: d.throughput,
+    confirmedPerSecond: d.confirmedPerSecond,
+    purchases: d.purchases,
+    outcomes: d.outcomes,
+    droppedIterations: d.droppedIterations,
+    latencyMs: d.latencyMs.all,
     latencyByOutcomeMs: {
-      confirmed: percentiles(digest.latencyMs.confirmed),
-      pending: percentiles(digest.latencyMs.pending),
-      soldOut: percentiles(digest.latencyMs.soldOut),
-      contended: percentiles(digest.latencyMs.contended),
-      error: percentiles(digest.latencyMs.error),
+      confirmed: d.latencyMs.confirmed,
+      pending: d.latencyMs.pending,
+      soldOut: d.latencyMs.soldOut,
+      contended: d.latencyMs.contended,
+      error: d.latencyMs.error,
     },
-    outcomes: digest.outcomes,
-    purchases: digest.purchases,
-    droppedIterations: digest.droppedIterations,
-    stock: digest.settings.stock,
-    confirmedUnits: digest.confirmedUnits,
-    oversoldUnits: digest.oversoldUnits,
-    undersoldUnits: digest.undersoldUnits,
-    unsoldUnits: digest.unsoldUnits,
-    timeToSellOutMs: digest.timeToSoldOutMs,
-    confirmationDelayMs: digest.confirmationDelayMs,
-    settleMs: digest.settleMs,
-    pendingUnitsLeft: digest.pendingUnitsLeft,
-    auditConsistent: digest.auditConsistent,
-    thresholdsOk: digest.thresholdsOk,
-    k6ExitCode: extra.k6ExitCode,
-    dashboard: extra.dashboard,
-    ratios: {
-      throughputToHttpCeiling: ratio(digest.throughput, ceilings.http?.throughput),
-      confirmedToStoreCeiling: ratio(digest.confirmedPerSecond, storeCeiling),
-      p50ToHttpFloor: ratio(all.p50, ceilings.http?.atRate.latencyMs.p50),
-    },
+    stock: d.settings.stock,
+    confirmedUnits: d.confirmedUnits,
+    oversoldUnits: d.oversoldUnits,
+    undersoldUnits: d.undersoldUnits,
+    unsoldUnits: d.unsoldUnits,
+    pendingUnitsLeft: d.pendingUnitsLeft,
+    auditConsistent: d.auditConsistent,
+    timeToSellOutMs: d.timeToSoldOutMs,
+    confirmationDelayMs: d.confirmationDelayMs,
+    drainAfterMs: d.drainAfterMs,
+    thresholdsOk: d.thresholdsOk,
+    k6ExitCode: exitCode,
+  }));
+  const combined = combine(figures);
+  // The time series and dashboard of one real run: the one whose sell-out time is the median (never sold out counts as last).
+  const byTime = runs.toSorted((a, b) => (a.digest.timeToSoldOutMs ?? Infinity) - (b.digest.timeToSoldOutMs ?? Infinity));
+  const shown = byTime[Math.floor((byTime.length - 1) / 2)] ?? (runs[0] as StrategyRuns['spike'][number]);
+  return {
+    ...combined,
+    // Worst run's exit code: a threshold failed in any run is visible.
+    k6ExitCode: figures.map((f) => f.k6ExitCode).find((code) => code !== 0) ?? 0,
+    verdict: verdictOf(combined, async, keptUpP95Ms),
+    dashboard: shown.dashboard,
+    series: shown.digest.series,
+    ratios: { toHttpAtRate: null, confirmedToStoreCeiling: null, p50ToHttpFloor: null },
+    range: rangesOf(figures.map(({ k6ExitCode: _code, ...rest }) => rest)),
   };
+}
+
+/** Ratios need every strategy (the fastest safe one) and the ceilings, so they come last. */
+function withRatios(results: StrategyResult[], ceilings: Ceilings): StrategyResult[] {
+  const storeCeiling = (store: StoreName): number | undefined => (store === 'redis' ? ceilings.redis?.opsPerSecond : ceilings.postgres?.tps);
+  const fastest = (phase: 'selling' | 'refusing'): number | undefined => {
+    const figures = results.filter((r) => r.safe).flatMap((r) => (r.capacity[phase] === null ? [] : [r.capacity[phase].perSecond]));
+    return figures.length === 0 ? undefined : Math.max(...figures);
+  };
+  const ratios = (perSecond: number, store: StoreName, phase: 'selling' | 'refusing'): Ratios => ({
+    toHttpCeiling: ratio(perSecond, ceilings.http?.throughput),
+    toStoreCeiling: ratio(perSecond, storeCeiling(store)),
+    toFastestSafe: ratio(perSecond, fastest(phase)),
+  });
+  return results.map((r) => {
+    const { selling: sell, refusing: refuse } = r.capacity;
+    const spike = r.spike;
+    return {
+      ...r,
+      capacity: {
+        selling: sell === null ? null : { ...sell, ratios: ratios(sell.perSecond, r.store, 'selling'), drainToStoreCeiling: ratio(sell.drainPerSecond, ceilings.postgres?.tps) },
+        refusing: refuse === null ? null : { ...refuse, ratios: ratios(refuse.perSecond, r.store, 'refusing') },
+      },
+      spike:
+        spike === null
+          ? null
+          : {
+              ...spike,
+              ratios: {
+                toHttpAtRate: ratio(spike.perSecond, ceilings.http?.atRate.throughput),
+                confirmedToStoreCeiling: ratio(spike.confirmedPerSecond, storeCeiling(r.store)),
+                p50ToHttpFloor: ratio(spike.latencyMs.p50, ceilings.http?.atRate.latencyMs.p50),
+              },
+            },
+    };
+  });
+}
+
+export function strategyResults(all: StrategyRuns[], curveVus: number[], ceilings: Ceilings, keptUpP95Ms: number): StrategyResult[] {
+  const results = all.map((runs): StrategyResult => {
+    const curve = curveVus.flatMap((vus) => {
+      const point = curvePoint(vus, runs.curve.get(vus) ?? []);
+      return point === null ? [] : [point];
+    });
+    const counts = [runs.selling.length, runs.refusing.length, runs.spike.length, ...curveVus.map((vus) => runs.curve.get(vus)?.length ?? 0)];
+    return {
+      strategy: runs.strategy,
+      async: runs.async,
+      safe: isSafe(runs.strategy),
+      store: storeOf(runs.strategy),
+      capacity: { selling: selling(runs.selling), refusing: closedLoop(runs.refusing) },
+      curve,
+      spike: spikeOf(runs.spike, runs.async, keptUpP95Ms),
+      runs: Math.min(...counts),
+    };
+  });
+  return withRatios(results, ceilings);
+}
+
+/**
+ * The default spike rate: the median of the safe strategies' selling
+ * capacities, rounded up to 50/s, so about half of the safe strategies can sell
+ * at the offered rate and half cannot, whatever this machine's speed (a fixed
+ * rate would separate nothing on a faster machine or after a faster build).
+ * Kept within 50–3,000/s: k6 shares the cores, and beyond that it, not the API,
+ * would set the pace.
+ */
+export function deriveSpikeRate(sellingPerSecond: number[]): number {
+  if (sellingPerSecond.length === 0) return 200;
+  return Math.min(3000, Math.max(50, Math.ceil(median(sellingPerSecond) / 50) * 50));
 }

@@ -1,96 +1,146 @@
 // What a compare run must show before anyone trusts it (and CI lets it land):
-// no safe strategy oversold and each sold its whole stock, naive oversold,
-// nothing was left pending, no answer outside 201/202/409/503, and every
-// strategy and ceiling has its figures.
+// every strategy and ceiling has its figures, no safe strategy oversold and
+// each sold its stock in the spike, naive oversold, nothing was left pending,
+// no answer outside 201/202/409/503 in any phase, and the spike saturated at
+// least one safe strategy (otherwise the run compared nothing).
+import type { StrategyRuns } from './build-report.js';
 import type { Check, Ceilings, StrategyResult } from './report-types.js';
 
-const UNSAFE = 'naive';
+export interface CheckInput {
+  requested: string[];
+  results: StrategyResult[];
+  /** Every run of every phase, as measured: the checks that must hold in each run read these. */
+  runs: StrategyRuns[];
+  ceilings: Ceilings;
+  curveVus: number[];
+  /** Why a phase or ceiling has no figures, by `strategy` or `ceiling:name`. */
+  failures: Map<string, string>;
+}
 
-function complete(result: StrategyResult): boolean {
-  return (
-    result.purchases > 0 &&
-    result.latencyMs.p50 !== null &&
-    result.latencyMs.p95 !== null &&
-    result.latencyMs.p99 !== null &&
-    result.oversoldUnits !== null &&
-    result.undersoldUnits !== null &&
-    result.confirmedUnits !== null
+function check(name: string, problems: string[], okDetail: string): Check {
+  return { name, ok: problems.length === 0, detail: problems.length === 0 ? okDetail : problems.join('; ') };
+}
+
+function everyStrategyMeasured({ requested, results, curveVus, failures }: CheckInput): Check {
+  const byName = new Map(results.map((r) => [r.strategy, r]));
+  const problems = requested.flatMap((name) => {
+    const r = byName.get(name);
+    const missing: string[] = [];
+    if (r?.capacity.selling == null) missing.push('selling capacity');
+    if (r?.capacity.refusing == null) missing.push('refusing capacity');
+    const points = new Set(r?.curve.map((point) => point.vus) ?? []);
+    const holes = curveVus.filter((vus) => !points.has(vus));
+    if (holes.length > 0) missing.push(`curve at ${holes.join(', ')} VUs`);
+    const spike = r?.spike;
+    if (spike == null || spike.purchases === 0 || spike.latencyMs.p95 === null || spike.oversoldUnits === null || spike.undersoldUnits === null || spike.confirmedUnits === null) {
+      missing.push('spike figures');
+    }
+    return missing.length === 0 ? [] : [`${name}: ${missing.join(', ')}${failures.has(name) ? ` (${failures.get(name)})` : ''}`];
+  });
+  return check('every strategy measured', problems, `${requested.length} of ${requested.length}: capacity, curve and spike figures`);
+}
+
+function safeCapacityPresent({ results }: CheckInput): Check {
+  const problems = results
+    .filter((r) => r.safe)
+    .flatMap((r) => {
+      const zero = [
+        (r.capacity.selling?.perSecond ?? 0) > 0 ? null : 'sold nothing in the selling phase',
+        (r.capacity.refusing?.perSecond ?? 0) > 0 ? null : 'refused nothing in the refusing phase',
+      ].filter((p) => p !== null);
+      return zero.length === 0 ? [] : [`${r.strategy}: ${zero.join(', ')}`];
+    });
+  return check("every safe strategy's capacity measured", problems, 'selling and refusing figures above zero for every safe strategy');
+}
+
+function everyCeilingMeasured({ ceilings, failures }: CheckInput): Check {
+  const unmeasured = (['http', 'redis', 'postgres'] as const).filter((name) => ceilings[name] === null);
+  return check(
+    'every ceiling measured',
+    unmeasured.map((name) => `not measured: ${name}${failures.has(`ceiling:${name}`) ? ` (${failures.get(`ceiling:${name}`)})` : ''}`),
+    'http, redis, postgres',
   );
 }
 
-export function runChecks(requested: string[], results: StrategyResult[], ceilings: Ceilings, failures: Map<string, string>): Check[] {
-  const checks: Check[] = [];
-  const byName = new Map(results.map((result) => [result.strategy, result]));
+function noSafeOversell({ results }: CheckInput): Check {
+  const safe = results.filter((r) => r.safe);
+  // oversoldUnits is the worst run's (aggregate.ts): one oversold run fails the check.
+  const problems = safe.filter((r) => r.spike?.oversoldUnits !== 0).map((r) => `${r.strategy}: ${r.spike?.oversoldUnits ?? 'unknown'}`);
+  return check('no safe strategy oversold', problems, `${safe.length} safe strategies, 0 units oversold in every run`);
+}
 
-  const missing = requested.filter((name) => !byName.has(name) || !complete(byName.get(name) as StrategyResult));
-  checks.push({
-    name: 'every strategy measured',
-    ok: missing.length === 0,
-    detail:
-      missing.length === 0
-        ? `${requested.length} of ${requested.length} with throughput, latency and audit figures`
-        : `missing or incomplete: ${missing.map((name) => `${name}${failures.has(name) ? ` (${failures.get(name)})` : ''}`).join(', ')}`,
-  });
-
-  const unmeasured = (['http', 'redis', 'postgres'] as const).filter((name) => ceilings[name] === null);
-  checks.push({
-    name: 'every ceiling measured',
-    ok: unmeasured.length === 0,
-    detail:
-      unmeasured.length === 0
-        ? 'http, redis, postgres'
-        : `not measured: ${unmeasured.map((name) => `${name}${failures.has(`ceiling:${name}`) ? ` (${failures.get(`ceiling:${name}`)})` : ''}`).join(', ')}`,
-  });
-
-  const safe = results.filter((result) => result.strategy !== UNSAFE);
-  const oversold = safe.filter((result) => result.oversoldUnits !== 0);
-  checks.push({
-    name: 'no safe strategy oversold',
-    ok: oversold.length === 0,
-    detail: oversold.length === 0 ? `${safe.length} safe strategies, 0 units oversold` : oversold.map((r) => `${r.strategy}: ${r.oversoldUnits ?? 'unknown'}`).join(', '),
-  });
-
-  const naive = byName.get(UNSAFE);
-  if (requested.includes(UNSAFE)) {
-    const units = naive?.oversoldUnits ?? null;
-    checks.push({
-      name: 'naive oversold (the audit catches it)',
-      ok: units !== null && units > 0,
-      detail: units === null ? 'no audit figure' : `${units} unit(s) oversold`,
+function unsafeOversold({ results }: CheckInput): Check[] {
+  return results
+    .filter((r) => !r.safe)
+    .map((r) => {
+      const units = r.spike?.oversoldUnits ?? null;
+      return { name: `${r.strategy} oversold (the audit catches it)`, ok: units !== null && units > 0, detail: units === null ? 'no audit figure' : `${units} unit(s) oversold` };
     });
-  }
+}
 
-  // A strategy that refuses everyone never oversells, so a safe one must also
-  // have sold, keep both stores in step, and leave stock unsold only when it
-  // turned buyers away for another reason than sold out (503s: undersold, a
-  // result to read, not a failure); a sold-out answer with stock left is a lie.
-  const wrong = safe.flatMap((r) => {
-    const problems: string[] = [];
-    if ((r.confirmedUnits ?? 0) === 0) problems.push('sold nothing');
-    if (!r.auditConsistent) problems.push('audit inconsistent');
-    if ((r.unsoldUnits ?? 0) > 0 && r.undersoldUnits === 0 && r.purchases >= r.stock) {
-      problems.push(`${r.unsoldUnits} unit(s) left while buyers were told sold out`);
-    }
-    return problems.length > 0 ? [`${r.strategy}: ${problems.join(', ')}`] : [];
-  });
-  checks.push({
-    name: 'every safe strategy sold, and said sold out only when it was',
-    ok: wrong.length === 0,
-    detail: wrong.length === 0 ? 'stock left only where buyers got 503s (undersold), audits consistent' : wrong.join('; '),
-  });
+/**
+ * A strategy that refuses everyone never oversells, so a safe one must also
+ * have sold, keep its stores in step, and leave stock unsold only when it
+ * turned buyers away for another reason than sold out (503s: undersold, a
+ * result to read, not a failure); a sold-out answer with stock left is a lie.
+ */
+function soldHonestly({ runs, results }: CheckInput): Check {
+  const unsafe = new Set(results.filter((r) => !r.safe).map((r) => r.strategy));
+  const problems = runs
+    .filter((r) => !unsafe.has(r.strategy))
+    .flatMap((r) =>
+      r.spike.flatMap(({ digest: d }, index) => {
+        const wrong: string[] = [];
+        if ((d.confirmedUnits ?? 0) === 0) wrong.push('sold nothing');
+        if (!d.auditConsistent) wrong.push('audit inconsistent');
+        if ((d.unsoldUnits ?? 0) > 0 && d.undersoldUnits === 0 && d.purchases >= d.settings.stock) wrong.push(`${d.unsoldUnits} unit(s) left while buyers were told sold out`);
+        return wrong.length === 0 ? [] : [`${r.strategy} (run ${index + 1}): ${wrong.join(', ')}`];
+      }),
+    );
+  return check('every safe strategy sold, and said sold out only when it was', problems, 'in every spike: stock left only where buyers got 503s (undersold), audits consistent');
+}
 
-  const pending = results.filter((result) => (result.pendingUnitsLeft ?? 0) > 0);
-  checks.push({
-    name: 'nothing left pending',
-    ok: pending.length === 0,
-    detail: pending.length === 0 ? 'every queued order settled' : pending.map((r) => `${r.strategy}: ${r.pendingUnitsLeft} unit(s)`).join(', '),
+function nothingPending({ runs }: CheckInput): Check {
+  const problems = runs.flatMap((r) => {
+    const phases = [...r.selling, ...r.refusing, ...[...r.curve.values()].flat(), ...r.spike.map((s) => s.digest)];
+    const left = phases.reduce((sum, d) => sum + (d.pendingUnitsLeft ?? 0), 0);
+    return left > 0 ? [`${r.strategy}: ${left} unit(s)`] : [];
   });
+  return check('nothing left pending', problems, 'every queued order settled after every phase');
+}
 
-  const unexpected = results.filter((result) => result.outcomes.error > 0);
-  checks.push({
-    name: 'only 201/202/409/503 answers',
-    ok: unexpected.length === 0,
-    detail: unexpected.length === 0 ? 'no other status, timeout or connection error' : unexpected.map((r) => `${r.strategy}: ${r.outcomes.error}`).join(', '),
+function onlyExpectedAnswers({ runs }: CheckInput): Check {
+  const problems = runs.flatMap((r) => {
+    const phases = [...r.selling, ...r.refusing, ...[...r.curve.values()].flat(), ...r.spike.map((s) => s.digest)];
+    const errors = phases.reduce((sum, d) => sum + d.outcomes.error, 0);
+    return errors > 0 ? [`${r.strategy}: ${errors}`] : [];
   });
-  return checks;
+  return check('only 201/202/409/503 answers', problems, 'no other status, timeout or connection error in any phase');
+}
+
+function spikeSeparated({ results }: CheckInput): Check {
+  const safe = results.filter((r) => r.safe && r.spike !== null);
+  const saturated = safe.filter((r) => r.spike?.verdict !== 'kept up');
+  return {
+    name: 'the spike saturated a safe strategy',
+    ok: saturated.length > 0,
+    detail:
+      saturated.length > 0
+        ? saturated.map((r) => `${r.strategy}: ${r.spike?.verdict}`).join(', ')
+        : `every safe strategy kept up: the spike compared nothing (raise --rate or lower --kept-up-p95)`,
+  };
+}
+
+export function runChecks(input: CheckInput): Check[] {
+  return [
+    everyStrategyMeasured(input),
+    safeCapacityPresent(input),
+    everyCeilingMeasured(input),
+    noSafeOversell(input),
+    ...unsafeOversold(input),
+    soldHonestly(input),
+    nothingPending(input),
+    onlyExpectedAnswers(input),
+    spikeSeparated(input),
+  ];
 }

@@ -1,25 +1,25 @@
-// `npm run compare`: every strategy under the same k6 flash-sale load, one
-// after the other, then the machine's ceilings, then the report. The npm
-// script has already brought the stack up and migrated the database.
+// `npm run compare`: every strategy measured the same way (capacity selling
+// and refusing, contention curve, spike), beside the machine's ceilings,
+// --repeat times, then the report. The npm script has already brought the
+// stack up and migrated the database.
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createDb } from '../../db/client.js';
 import { loadConfig, redisUrls } from '../../services/shared/config.js';
 import { loadEnv, repoRoot } from '../../services/shared/env-files.js';
 import { createRedis } from '../../services/shared/redis.js';
-import { measureHttpCeiling } from '../ceilings/http-ceiling.js';
-import { measurePostgresCeiling } from '../ceilings/postgres-ceiling.js';
-import { measureRedisCeiling } from '../ceilings/redis-ceiling.js';
-import { arrivalWindowOf, parseOptions, usage } from './args.js';
-import { type FlashSaleDigest, strategyResult } from './build-report.js';
+import { type CompareOptions, parseOptions, spikeWindow, usage } from './args.js';
+import { combine, rangesOf } from './aggregate.js';
+import { deriveSpikeRate, isSafe, strategyResults } from './build-report.js';
 import { runChecks } from './checks.js';
+import { curveSvg } from './html/curve-chart.js';
+import { htmlCheck } from './html-check.js';
 import { describeMachine, unknownMachine } from './machine.js';
-import type { Ceilings, Report, StrategyResult } from './report-types.js';
+import { listStrategies, pickStrategies } from './phases.js';
+import type { Ceilings, Report, RunSettings } from './report-types.js';
 import { renderHtml } from './render-html.js';
 import { renderMarkdown } from './render-markdown.js';
-import { htmlCheck } from './html-check.js';
-import { listStrategies, pickStrategies, runStrategy, type StrategyRun } from './run-strategy.js';
+import { type Measurements, type RoundContext, capacityRound, ceilingRound, emptyMeasurements, spikeRound } from './rounds.js';
 import { bringUpServices } from './services.js';
 import { warmUp } from './warmup.js';
 
@@ -31,16 +31,59 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** Runs one ceiling; a failure leaves it null (the checks then fail) but not the whole run. */
-async function ceiling<T>(name: string, failures: Map<string, string>, measure: () => Promise<T>): Promise<T | null> {
-  try {
-    return await measure();
-  } catch (error: unknown) {
-    const message = error instanceof Error ? error.message : String(error);
-    failures.set(`ceiling:${name}`, message.split('\n')[0] ?? message);
-    say(`  ceiling ${name} failed: ${message}`);
-    return null;
-  }
+/** The median of each ceiling over the rounds it was measured in, with its range; null when no round measured it. */
+function combineCeilings(m: Measurements): Ceilings {
+  const one = <T extends { range: object }>(runs: T[]): T | null => (runs.length === 0 ? null : { ...combine(runs), range: rangesOf(runs.map(({ range: _r, ...rest }) => rest)) });
+  return { http: one(m.ceilings.http), redis: one(m.ceilings.redis), postgres: one(m.ceilings.postgres) };
+}
+
+/** The spike rate: --rate, or derived from the first round's selling capacities of the safe strategies. */
+function spikeRateOf(options: CompareOptions, m: Measurements): { rate: number; source: 'option' | 'derived'; reason: string } {
+  if (options.spike.rate !== undefined) return { rate: options.spike.rate, source: 'option', reason: `given with --rate ${options.spike.rate}` };
+  const selling = m.runs.filter((r) => isSafe(r.strategy)).flatMap((r) => (r.selling[0] === undefined ? [] : [r.selling[0].perSecond]));
+  const rate = deriveSpikeRate(selling);
+  return {
+    rate,
+    source: 'derived',
+    reason: `the median selling capacity of the ${selling.length} safe strategies (round 1), rounded up to 50/s: about half of them cannot sell that fast`,
+  };
+}
+
+function settingsOf(options: CompareOptions, strategies: string[], spike: { rate: number; source: 'option' | 'derived'; reason: string }): RunSettings {
+  const window = spikeWindow(options, spike.rate);
+  return {
+    repeat: options.repeat,
+    quick: options.quick,
+    strategies,
+    capacity: options.capacity,
+    curve: options.curve,
+    spike: {
+      stock: options.spike.stock,
+      rate: spike.rate,
+      rateSource: spike.source,
+      rateReason: spike.reason,
+      demandFactor: options.spike.demandFactor,
+      windowMs: window.windowMs,
+      durationMs: options.spike.durationMs,
+      purchases: window.plannedPurchases,
+      keptUpP95Ms: options.spike.keptUpP95Ms,
+    },
+  };
+}
+
+/** report.html (checked in Chromium with --check-html), curve.svg, then report.json and report.md, which hold every check. */
+async function writeReport(dir: string, report: Report, checkHtml: boolean): Promise<string> {
+  writeFileSync(join(dir, 'report.html'), renderHtml(report));
+  writeFileSync(join(dir, 'curve.svg'), curveSvg(report));
+  if (checkHtml) report.checks.push(await htmlCheck(join(dir, 'report.html'), report));
+  const markdown = renderMarkdown(report);
+  writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(dir, 'report.md'), markdown);
+  // load-tests/results/latest: the newest run, for a bookmark or a CI step.
+  const latest = join(resultsRoot, 'latest');
+  rmSync(latest, { force: true });
+  symlinkSync(relative(resultsRoot, dir), latest);
+  return markdown;
 }
 
 async function main(): Promise<number> {
@@ -74,56 +117,44 @@ async function main(): Promise<number> {
     });
   }
   try {
-    const plan = arrivalWindowOf(options);
     const strategies = pickStrategies(await listStrategies(services.apiUrl), options.strategies);
-    say(
-      `compare: ${strategies.length} strategies × ${plan.plannedPurchases} purchases of ${options.stock} units ` +
-        `at ${options.rate}/s over ${(plan.windowMs / 1000).toFixed(1)} s${options.quick ? ' (quick)' : ''}, one after the other; then the ceilings`,
-    );
-
-    say('compare: warming up every strategy (30 purchases each on a throwaway SKU, not measured)');
-    await warmUp(services.apiUrl, config.ADMIN_TOKEN, strategies);
-
-    const failures = new Map<string, string>();
-    const runs: Array<{ strategy: string; run: StrategyRun }> = [];
-    for (const [index, strategy] of strategies.entries()) {
-      const run = await runStrategy(k6Bin, dir, `[${index + 1}/${strategies.length}] ${strategy.padEnd(14)}`, strategy, services.apiUrl, config.ADMIN_TOKEN, options);
-      if (run.digest === undefined) failures.set(strategy, `k6 exit ${run.exitCode}, no summary; see ${strategy}.k6.log`);
-      runs.push({ strategy, run });
-      // A breath between strategies: the previous one's connections and settling must not load the next.
-      await sleep(1000);
-    }
-
-    // Ceilings after the strategies, so their dead rows and keys cannot slow a strategy down.
-    const ceilings: Ceilings = {
-      http: await ceiling('http', failures, () =>
-        measureHttpCeiling({
-          k6Bin,
-          dir,
-          logLevel: serverLogLevel,
-          stock: options.stock,
-          rate: options.rate,
-          demandFactor: options.demandFactor,
-          durationMs: options.durationMs,
-          vus: options.ceiling.vus,
-          maxDurationMs: options.ceiling.httpMs,
-        }),
-      ),
-      redis: await ceiling('redis', failures, async () => {
-        say('  ceiling redis: redis-benchmark EVALSHA deduct-stock-2.lua …');
-        return measureRedisCeiling({ redisUrl: redisUrls(config)[0] ?? '', clients: 50, requests: options.ceiling.redisRequests });
-      }),
-      postgres: await ceiling('postgres', failures, async () => {
-        say('  ceiling postgres: pgbench conditional UPDATE on one hot row …');
-        return measurePostgresCeiling({ db, databaseUrl: config.DATABASE_URL, clients: config.PG_POOL_MAX, durationMs: options.ceiling.pgMs, dir });
-      }),
+    const ctx: RoundContext = {
+      target: { k6Bin, dir, apiUrl: services.apiUrl, adminToken: config.ADMIN_TOKEN, settleTimeoutMs: options.settleTimeoutMs },
+      options,
+      strategies,
+      db,
+      databaseUrl: config.DATABASE_URL,
+      redisUrl: redisUrls(config)[0] ?? '',
+      pgPoolMax: config.PG_POOL_MAX,
+      say,
     };
+    say(
+      `compare: ${strategies.length} strategies × ${options.repeat} round(s)${options.quick ? ' (quick)' : ''}: capacity at ${options.capacity.vus} VUs ` +
+        `(${options.capacity.durationMs / 1000} s each, selling and refusing), curve at ${options.curve.vus.join('/')} VUs (${options.curve.durationMs / 1000} s each), ` +
+        `spike of ${options.spike.stock} units × ${options.spike.demandFactor}; then the ceilings`,
+    );
+    say('compare: warming up every strategy (30 purchases each on a throwaway SKU, not measured)');
+    await warmUp(services.apiUrl, config.ADMIN_TOKEN, strategies.map((s) => s.name));
 
-    const results: StrategyResult[] = runs
-      .filter((entry) => entry.run.digest !== undefined)
-      .map((entry) => strategyResult(entry.run.digest as FlashSaleDigest, { k6ExitCode: entry.run.exitCode, dashboard: entry.run.dashboard }, ceilings));
+    const m = emptyMeasurements(strategies);
+    let spike: ReturnType<typeof spikeRateOf> | undefined;
+    for (let round = 1; round <= options.repeat; round++) {
+      await capacityRound(ctx, m, round);
+      spike ??= spikeRateOf(options, m);
+      if (round === 1) say(`compare: spike rate ${spike.rate}/s (${spike.reason})`);
+      await spikeRound(ctx, m, round, spike.rate);
+      await ceilingRound(ctx, m, round, spike.rate, serverLogLevel);
+    }
+    const rate = spike ?? spikeRateOf(options, m);
+    const settings = settingsOf(
+      options,
+      strategies.map((s) => s.name),
+      rate,
+    );
+    const ceilings = combineCeilings(m);
+    const results = strategyResults(m.runs, options.curve.vus, ceilings, options.spike.keptUpP95Ms);
     const report: Report = {
-      schemaVersion: 1,
+      schemaVersion: 2,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       command: ['npm run compare', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
@@ -131,35 +162,15 @@ async function main(): Promise<number> {
         say(`compare: could not describe the machine: ${error instanceof Error ? error.message : String(error)}`);
         return unknownMachine();
       }),
-      settings: {
-        stock: options.stock,
-        rate: options.rate,
-        durationMs: options.durationMs,
-        windowMs: plan.windowMs,
-        purchases: plan.plannedPurchases,
-        demandFactor: options.demandFactor,
-        quick: options.quick,
-        strategies,
-      },
+      settings,
       ceilings,
       strategies: results,
-      checks: runChecks(strategies, results, ceilings, failures),
+      checks: runChecks({ requested: settings.strategies, results, runs: m.runs, ceilings, curveVus: options.curve.vus, failures: m.failures }),
     };
-
-    writeFileSync(join(dir, 'report.html'), renderHtml(report));
-    if (options.checkHtml) report.checks.push(await htmlCheck(join(dir, 'report.html'), strategies));
-    // JSON and markdown last, so they hold every check the exit code is based on.
-    const markdown = renderMarkdown(report);
-    writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(join(dir, 'report.md'), markdown);
-    // load-tests/results/latest: the newest run, for a bookmark or a CI step.
-    const latest = join(resultsRoot, 'latest');
-    rmSync(latest, { force: true });
-    symlinkSync(relative(resultsRoot, dir), latest);
-
+    const markdown = await writeReport(dir, report, options.checkHtml);
     say('');
     say(markdown);
-    say(`compare: report in ${relative(repoRoot, dir)}/report.html (also report.md, report.json, <strategy>.dashboard.html)`);
+    say(`compare: report in ${relative(repoRoot, dir)}/report.html (also report.md, report.json, curve.svg, k6 dashboards of each spike)`);
     const failed = report.checks.filter((check) => !check.ok);
     for (const check of failed) say(`compare: FAILED ${check.name}: ${check.detail}`);
     return failed.length === 0 ? 0 : 1;

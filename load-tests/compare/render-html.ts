@@ -1,31 +1,25 @@
 // The report as one self-contained HTML page: inline CSS, inline SVG charts
 // drawn here in TypeScript, no script, no font, no image, no network. It opens
 // from a CI artifact or an email attachment exactly as it was rendered.
-import { barChartSvg } from './html/bar-chart.js';
-import { chartSpecs, type ChartSpec } from './html/charts.js';
+import { capacityFigures, spikeFigures } from './html/charts.js';
+import { curveFigures } from './html/curve-chart.js';
 import { Html, html } from './html/escape.js';
+import { figureHtml } from './html/figure.js';
+import { seriesGroup } from './html/series-chart.js';
 import { styles } from './html/styles.js';
 import { ceilingsTable, checksList, strategiesTable } from './html/tables.js';
 import { elapsed, utcMinute } from './report-format.js';
-import { runFacts } from './report-table.js';
+import { runFacts } from './report-facts.js';
+import { capacityTable, curveTable, spikeTable } from './report-table.js';
 import type { Report } from './report-types.js';
 
-// Hatching for the naive baseline's oversold bar; defined once for every chart on the page.
+// Hatching for the unsafe baseline's oversold bar and for dropped arrivals; defined once for every chart on the page.
 // Not display:none: Firefox does not paint patterns defined in an undisplayed SVG.
 const patterns = html`<svg width="0" height="0" style="position:absolute" aria-hidden="true" focusable="false"><defs>
 <pattern id="hatch-unsafe" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-<rect width="6" height="6" fill="#fecaca"/><rect width="3" height="6" fill="#b91c1c"/></pattern></defs></svg>`;
-
-function figure(spec: ChartSpec): Html {
-  const legend = spec.legend.map(
-    (item) => html`<li><span class="swatch ${item.shape === 'line' ? 'line ' : ''}${item.className}" aria-hidden="true"></span>${item.label}</li>`,
-  );
-  return html`<figure class="chart-figure" data-chart="${spec.name}">
-<figcaption><strong>${spec.heading}</strong>${spec.caption}</figcaption>
-<ul class="legend" aria-label="legend">${legend}</ul>
-${barChartSvg(spec.chart)}
-</figure>`;
-}
+<rect width="6" height="6" fill="#fecaca"/><rect width="3" height="6" fill="#b91c1c"/></pattern>
+<pattern id="hatch-dropped" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+<rect width="5" height="5" fill="#f3e8ff"/><rect width="2" height="5" fill="#7e22ce"/></pattern></defs></svg>`;
 
 function header(report: Report): Html {
   const facts = runFacts(report);
@@ -40,10 +34,14 @@ function header(report: Report): Html {
 <dt>Command</dt><dd><code>${report.command}</code></dd>
 <dt>Machine</dt><dd>${facts.machine}</dd>
 <dt>Software</dt><dd>${facts.versions}</dd>
-<dt>Load</dt><dd>${facts.settings}</dd>
+${facts.phases.map((phase) => html`<dt>${phase.label}</dt><dd>${phase.text}</dd>`)}
 <dt>Strategies</dt><dd>${report.settings.strategies.join(', ')}</dd>
 </dl>
 </header>`;
+}
+
+function section(id: string, title: string, ...body: Array<Html | Html[]>): Html {
+  return html`<section aria-labelledby="${id}"><h2 id="${id}">${title}</h2>${body}</section>`;
 }
 
 export function renderHtml(report: Report): string {
@@ -59,10 +57,21 @@ export function renderHtml(report: Report): string {
 ${patterns}
 <main>
 ${header(report)}
-<section aria-labelledby="checks"><h2 id="checks">Checks</h2>${checksList(report.checks)}</section>
-<section aria-labelledby="results"><h2 id="results">Strategies</h2>${strategiesTable(report)}</section>
-<section aria-labelledby="ceilings"><h2 id="ceilings">Ceilings: one operation alone, same machine, same run</h2>${ceilingsTable(report)}</section>
-<section aria-labelledby="charts"><h2 id="charts">Charts</h2>${chartSpecs(report).map(figure)}</section>
+${section('checks', 'Checks', checksList(report.checks))}
+${section('ceilings', 'Ceilings: one operation alone, same machine, same run', ceilingsTable(report))}
+${section('capacity', 'Capacity: closed loop, selling and refusing', strategiesTable(report, capacityTable(report), 'capacity'), capacityFigures(report).map(figureHtml))}
+${section('curve', 'Contention curve: selling as buyers grow', strategiesTable(report, curveTable(report), 'curve'), curveFigures(report).map(figureHtml))}
+${section(
+  'spike',
+  'Spike: the flash sale, open model',
+  strategiesTable(report, spikeTable(report), 'spike', {
+    header: 'k6',
+    meaning: "k6 web dashboard export of this strategy's spike",
+    path: (result) => result.spike?.dashboard ?? null,
+  }),
+  seriesGroup(report),
+  spikeFigures(report).map(figureHtml),
+)}
 <footer>Rendered by <code>npm run compare</code> from report.json. Self-contained: no script, font or network request.</footer>
 </main>
 </body>

@@ -1,7 +1,8 @@
 // The report as GitHub markdown: printed at the end of `npm run compare` and
 // pasted into the README, so every line must survive both.
 import { utcMinute } from './report-format.js';
-import { ceilingRows, runFacts, strategyColumns } from './report-table.js';
+import { ceilingRows, runFacts } from './report-facts.js';
+import { capacityTable, cellText, curveTable, spikeTable, type Table } from './report-table.js';
 import type { Report } from './report-types.js';
 
 /**
@@ -27,7 +28,7 @@ function table(headers: string[], rightAligned: boolean[], rows: string[][]): st
 }
 
 function ceilingsTable(report: Report): string[] {
-  const rows = ceilingRows(report.ceilings).map((row) => [
+  const rows = ceilingRows(report.ceilings, report.settings.repeat).map((row) => [
     row.name,
     row.figure,
     row.p50,
@@ -37,13 +38,25 @@ function ceilingsTable(report: Report): string[] {
   return table(['ceiling', 'rate', 'p50 ms', 'p95 ms', 'how'], [false, true, true, true, false], rows);
 }
 
-function strategiesTable(report: Report): string[] {
-  const rows = report.strategies.map((result) => strategyColumns.map((column) => column.cell(result)));
-  return table(
-    strategyColumns.map((column) => column.header),
-    strategyColumns.map((column) => column.numeric),
-    rows,
-  );
+/** A strategies table and its legend (kept under the table so the header row stays short enough for a terminal). */
+function strategiesTable(report: Report, { columns, legend }: Table): string[] {
+  const rows = report.strategies.map((result) => columns.map((column) => cellText(column.cell(result))));
+  return [
+    ...table(
+      columns.map((column) => column.header),
+      columns.map((column) => column.numeric),
+      rows,
+    ),
+    '',
+    cell(legend),
+  ];
+}
+
+/** Strategies that ran fewer times than asked: their medians rest on fewer runs. */
+function shortRuns(report: Report): string[] {
+  const short = report.strategies.filter((r) => r.runs < report.settings.repeat);
+  if (short.length === 0) return [];
+  return ['', `Fewer runs than asked (${report.settings.repeat}): ${short.map((r) => `${cell(r.strategy)} ${r.runs}`).join(', ')}.`];
 }
 
 export function renderMarkdown(report: Report): string {
@@ -52,23 +65,30 @@ export function renderMarkdown(report: Report): string {
   const lines = [
     `### Strategy comparison, ${utcMinute(report.startedAt)}: ${code(report.command)} on ${cell(facts.machine)}`,
     '',
-    `${facts.settings}. ${facts.versions}.`,
+    `${cell(facts.versions)}.`,
+    '',
+    ...facts.phases.map((phase) => `- **${phase.label}**: ${cell(phase.text)}.`),
     '',
     '**Ceilings** (one operation alone, same machine, same run):',
     '',
     ...ceilingsTable(report),
     '',
-    '**Strategies**:',
+    '**Capacity** (closed loop: selling, and refusing on a sold-out SKU):',
     '',
-    ...strategiesTable(report),
+    ...strategiesTable(report, capacityTable(report)),
+    ...shortRuns(report),
     '',
-    // The legend keeps the header row short enough to read on a terminal.
-    '× HTTP: ratio to the no-op HTTP ceiling (closed loop). × store: ratio to the single-key ceiling of the store ' +
-      'the strategy deducts in. `–`: not measured, or never sold out. naive is the unsafe baseline: it is meant to oversell.',
+    '**Contention curve** (selling, closed loop, sales/s / p95 per number of buyers):',
+    '',
+    ...strategiesTable(report, curveTable(report)),
+    '',
+    '**Spike** (open model flash sale):',
+    '',
+    ...strategiesTable(report, spikeTable(report)),
     '',
     `**Checks** (${passed}/${report.checks.length} passed):`,
     '',
-    ...report.checks.map((check) => `- ${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`),
+    ...report.checks.map((check) => `- ${check.ok ? '✓' : '✗'} ${cell(check.name)}: ${cell(check.detail)}`),
   ];
   return `${lines.join('\n')}\n`;
 }

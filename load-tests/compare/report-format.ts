@@ -1,5 +1,6 @@
 // Number formatting shared by the markdown and HTML reports, so a figure reads
 // the same on the terminal, in the README and in the browser.
+import type { Range } from './report-types.js';
 
 /** What a figure that could not be measured (null) shows: an en dash, never 0. */
 export const NONE = '–';
@@ -30,9 +31,22 @@ export function ratio(value: number | null | undefined): string {
   return value === null || value === undefined ? NONE : `${grouped(value, 2)}×`;
 }
 
-/** `412 (0.21×)`: a rate and, when known, its ratio to a ceiling. */
-export function rateWithRatio(value: number, toCeiling: number | null): string {
-  return toCeiling === null ? rate(value) : `${rate(value)} (${ratio(toCeiling)})`;
+/**
+ * `380–450`: the min–max of a median's runs in the figure's own format; null
+ * without a range or when all three read the same (`0 (0–0)` says nothing a
+ * plain `0` does not).
+ */
+export function rangeText(value: number | null | undefined, range: Range | undefined, format: (value: number) => string): string | null {
+  if (value === null || value === undefined || range === undefined) return null;
+  const [figure, low, high] = [format(value), format(range[0]), format(range[1])];
+  return low === figure && high === figure ? null : `${low}–${high}`;
+}
+
+/** `412 (380–450)`: a median and the min–max of its runs; the figure alone when there is no spread to show. */
+export function ranged(value: number | null | undefined, range: Range | undefined, format: (value: number) => string): string {
+  if (value === null || value === undefined) return NONE;
+  const spread = rangeText(value, range, format);
+  return spread === null ? format(value) : `${format(value)} (${spread})`;
 }
 
 /** Whole seconds when round, else one decimal: the arrival window and durations in prose. */

@@ -1,157 +1,248 @@
 // The tables of the report as plain text cells, built once so the markdown
 // (terminal, README) and the HTML page can never disagree on a figure.
-import { count, ms, NONE, rate, rateWithRatio, seconds } from './report-format.js';
-import type { Ceilings, Report, StoreName, StrategyResult } from './report-types.js';
+// Ceilings and the run's context are in report-facts.ts.
+import { count, ms, NONE, ranged, rangeText, rate, ratio } from './report-format.js';
+import type { Range, Ranges, Ratios, Report, StoreName, StrategyResult } from './report-types.js';
+
+/**
+ * One cell: the figure, its min–max over the repeats, and what qualifies it
+ * (ratios, 503s). Kept apart so the page can set range and detail smaller on
+ * lines of their own; the markdown joins them: `412 (380–450) · 0.05×`.
+ */
+export interface Cell {
+  figure: string;
+  range: string | null;
+  detail: string | null;
+}
 
 export interface Column {
   header: string;
-  /** A sentence for the HTML header's tooltip and the legend under the table. */
+  /** A sentence for the HTML header's tooltip and the "what each column means" list. */
   meaning: string;
   numeric: boolean;
-  cell: (result: StrategyResult) => string;
+  cell: (result: StrategyResult) => Cell;
+  /** A figure nobody may miss (a safe strategy that oversold): red on the page. */
+  alarm?: (result: StrategyResult) => boolean;
 }
+
+export interface Table {
+  columns: Column[];
+  /** Sentences under the table: what the ratios and dashes mean. */
+  legend: string;
+}
+
+export const cellText = (cell: Cell): string =>
+  `${cell.figure}${cell.range === null ? '' : ` (${cell.range})`}${cell.detail === null ? '' : ` · ${cell.detail}`}`;
+
+const plain = (figure: string): Cell => ({ figure, range: null, detail: null });
+
+/** A measured figure in its format, its range apart; `–` when it was not measured. */
+const figure = (value: number | null | undefined, range: Range | undefined, format: (value: number) => string, detail: string | null = null): Cell => ({
+  figure: value === null || value === undefined ? NONE : format(value),
+  range: rangeText(value, range, format),
+  detail,
+});
 
 export const storeLabel: Record<StoreName, string> = { redis: 'Redis', postgres: 'PostgreSQL' };
 
-export const strategyColumns: readonly Column[] = [
-  { header: 'strategy', meaning: 'the stock-deduction strategy', numeric: false, cell: (r) => r.strategy },
-  {
-    header: 'deducts in',
-    meaning: 'the store whose ceiling bounds confirmed/s; async: answers 202 and a worker confirms later',
-    numeric: false,
-    cell: (r) => `${storeLabel[r.store]}${r.async ? ' (async)' : ''}`,
-  },
-  {
-    header: 'req/s (× HTTP)',
-    meaning: 'purchases answered per second, and its ratio to the no-op HTTP ceiling',
-    numeric: true,
-    cell: (r) => rateWithRatio(r.throughput, r.ratios.throughputToHttpCeiling),
-  },
-  {
-    header: 'confirmed/s (× store)',
-    meaning: "units confirmed per second until sold out, and its ratio to the store's single-key ceiling",
-    numeric: true,
-    cell: (r) => rateWithRatio(r.confirmedPerSecond, r.ratios.confirmedToStoreCeiling),
-  },
-  { header: 'p50 ms', meaning: 'median latency of every purchase', numeric: true, cell: (r) => ms(r.latencyMs.p50) },
-  { header: 'p95 ms', meaning: '95th percentile latency', numeric: true, cell: (r) => ms(r.latencyMs.p95) },
-  { header: 'p99 ms', meaning: '99th percentile latency', numeric: true, cell: (r) => ms(r.latencyMs.p99) },
-  { header: 'confirmed', meaning: '201 answers', numeric: true, cell: (r) => count(r.outcomes.confirmed) },
-  { header: 'pending', meaning: '202 answers (async strategies)', numeric: true, cell: (r) => count(r.outcomes.pending) },
-  { header: 'sold out', meaning: '409 sold_out answers', numeric: true, cell: (r) => count(r.outcomes.soldOut) },
-  { header: '503', meaning: 'could not decide in time, or a store was down', numeric: true, cell: (r) => count(r.outcomes.contended) },
-  { header: 'error', meaning: 'any other answer, timeouts included', numeric: true, cell: (r) => count(r.outcomes.error) },
-  {
-    header: 'dropped',
-    meaning: 'arrivals k6 skipped because every VU was busy (offered load not fully applied)',
-    numeric: true,
-    cell: (r) => count(r.droppedIterations),
-  },
-  { header: 'oversold', meaning: 'units confirmed beyond the stock (audit)', numeric: true, cell: (r) => count(r.oversoldUnits) },
-  {
-    header: 'undersold',
-    meaning: 'stock left unsold while buyers were turned away for a reason other than sold out',
-    numeric: true,
-    cell: (r) => count(r.undersoldUnits),
-  },
-  {
-    header: 'sold out at ms',
-    meaning: 'from the scenario start to the first 409 sold_out; – when it never sold out',
-    numeric: true,
-    cell: (r) => ms(r.timeToSellOutMs),
-  },
-  {
-    header: 'confirm p95 ms',
-    meaning: 'async strategies: 95th percentile from the request to the confirmation',
-    numeric: true,
-    cell: (r) => ms(r.confirmationDelayMs?.p95),
-  },
-];
+/** `PostgreSQL (async)`, `PostgreSQL (unsafe)`: where the deduction runs, and what kind of strategy it is. */
+export const deductsIn = (r: StrategyResult): string =>
+  `${storeLabel[r.store]}${r.async ? ' (async)' : ''}${r.safe ? '' : ' (unsafe)'}`;
 
-export interface CeilingRow {
-  name: string;
-  /** `9,850 req/s`, or `not measured`. */
-  figure: string;
-  p50: string;
-  p95: string;
-  /** Plain text: what was measured and how. */
-  notes: string;
-  /** The exact command, shown as code. */
-  command: string | null;
-  dashboard: string | null;
+/** Ranges only with more than one run: with one, min = max = the figure. */
+function rangeReader(report: Report): (ranges: Ranges | undefined, key: string) => Range | undefined {
+  const show = report.settings.repeat > 1;
+  return (ranges, key) => (show && ranges !== undefined ? ranges[key] : undefined);
 }
 
-const notMeasured = (name: string): CeilingRow => ({
-  name,
-  figure: 'not measured',
-  p50: NONE,
-  p95: NONE,
-  notes: NONE,
-  command: null,
-  dashboard: null,
-});
+const strategyColumn: Column = { header: 'strategy', meaning: 'the stock-deduction strategy', numeric: false, cell: (r) => plain(r.strategy) };
 
-/** The three single-operation ceilings the strategies are measured against (HTTP gives two rows). */
-export function ceilingRows(ceilings: Ceilings): CeilingRow[] {
-  const rows: CeilingRow[] = [];
-  const { http, redis, postgres } = ceilings;
-  if (http === null) rows.push(notMeasured('HTTP no-op route'));
-  else {
-    rows.push({
-      name: 'HTTP no-op route, closed loop',
-      figure: `${rate(http.throughput)} req/s`,
-      p50: ms(http.latencyMs.p50),
-      p95: ms(http.latencyMs.p95),
-      notes: `k6, ${count(http.vus)} VUs for ${seconds(http.durationMs)}, as fast as it goes`,
-      command: null,
-      dashboard: null,
-    });
-    rows.push({
-      name: `HTTP no-op route at ${rate(http.atRate.rate)}/s`,
-      figure: `${rate(http.atRate.throughput)} req/s`,
-      p50: ms(http.atRate.latencyMs.p50),
-      p95: ms(http.atRate.latencyMs.p95),
-      notes: `the strategies' open rate: the latency floor; ${count(http.atRate.droppedIterations)} dropped`,
-      command: null,
-      // The dashboard export is of this run: the closed loop has none.
-      dashboard: http.dashboard,
-    });
-  }
-  if (redis === null) rows.push(notMeasured('Redis Lua deduct, one key'));
-  else {
-    rows.push({
-      name: 'Redis Lua deduct, one key',
-      figure: `${rate(redis.opsPerSecond)} ops/s`,
-      p50: ms(redis.latencyMs.p50),
-      p95: ms(redis.latencyMs.p95),
-      notes: `EVALSHA, ${count(redis.clients)} clients, ${count(redis.requests)} requests`,
-      command: redis.command,
-      dashboard: null,
-    });
-  }
-  if (postgres === null) rows.push(notMeasured('PostgreSQL hot-row UPDATE'));
-  else {
-    rows.push({
-      name: 'PostgreSQL hot-row UPDATE',
-      figure: `${rate(postgres.tps)} tps`,
-      p50: NONE,
-      p95: NONE,
-      notes: `mean ${ms(postgres.latencyAvgMs)} ms, ${count(postgres.clients)} clients for ${seconds(postgres.durationMs)}`,
-      command: postgres.command,
-      dashboard: null,
-    });
-  }
-  return rows;
+const dashLegend = `${NONE}: not measured, or not applicable (no drain for a synchronous strategy, never sold out)`;
+
+/** The unsafe baselines by name, for the legends (recognised by `safe`, not by name). */
+function unsafeSentence(report: Report): string {
+  const names = report.strategies.filter((r) => !r.safe).map((r) => r.strategy);
+  if (names.length === 0) return '';
+  return ` ${names.join(', ')} ${names.length === 1 ? 'is the unsafe baseline: it is' : 'are unsafe baselines: they are'} meant to oversell.`;
 }
 
-/** The run's context in three plain sentences: the machine, the versions, the load. */
-export function runFacts(report: Report): { machine: string; versions: string; settings: string } {
-  const { machine: m, settings: s } = report;
+function rangeSentence(report: Report): string {
+  const n = report.settings.repeat;
+  // Worded for both renderers: the markdown puts the min–max in brackets, the page under the figure.
+  return n > 1 ? ` Medians of ${n} runs, with their min–max.` : ' One run each.';
+}
+
+/** Selling and refusing capacity, closed loop, and the async worker's drain rate. */
+export function capacityTable(report: Report): Table {
+  const range = rangeReader(report);
+  const { vus } = report.settings.capacity;
+  const ratios = (r: Ratios, keys: (keyof Ratios)[]): string => keys.map((key) => ratio(r[key])).join(' · ');
   return {
-    machine: `${count(m.cpus)} cores, ${m.memoryGiB.toFixed(1)} GiB, ${m.cpuModel}`,
-    versions: `${m.os}; Node ${m.node}, k6 ${m.k6}, PostgreSQL ${m.postgres}, Redis ${m.redis}, Kafka ${m.kafka}`,
-    settings:
-      `Stock ${count(s.stock)} units, ${count(s.purchases)} purchases arriving at ${rate(s.rate)}/s over ${seconds(s.windowMs)} ` +
-      `(demand ${s.demandFactor}× stock, window capped at ${seconds(s.durationMs)})${s.quick ? ', quick run' : ''}`,
+    columns: [
+      strategyColumn,
+      {
+        header: 'deducts in',
+        meaning: "the store the deduction runs in, whose single-key ceiling is the strategy's bound; async: answers 202 and a worker confirms later",
+        numeric: false,
+        cell: (r) => plain(deductsIn(r)),
+      },
+      {
+        header: 'selling/s (× HTTP, store, fastest)',
+        meaning: `sales per second, closed loop at ${count(vus)} VUs on stock that cannot run out (201, or 202 from an async front door); then its ratio to the HTTP no-op ceiling, to its store's single-key ceiling and to the fastest safe strategy`,
+        numeric: true,
+        cell: (r) => {
+          const s = r.capacity.selling;
+          if (s === null) return plain(NONE);
+          return figure(s.perSecond, range(s.range, 'perSecond'), rate, ratios(s.ratios, ['toHttpCeiling', 'toStoreCeiling', 'toFastestSafe']));
+        },
+      },
+      {
+        header: 'selling p95 ms',
+        meaning: 'p95 latency of every answer of the selling phase',
+        numeric: true,
+        cell: (r) => figure(r.capacity.selling?.p95Ms, range(r.capacity.selling?.range, 'p95Ms'), ms),
+      },
+      {
+        header: 'refusing/s (× HTTP, fastest)',
+        meaning: `409 sold_out answers per second, closed loop at ${count(vus)} VUs on a sold-out SKU; then its ratio to the HTTP no-op ceiling and to the fastest safe strategy`,
+        numeric: true,
+        cell: (r) => {
+          const s = r.capacity.refusing;
+          if (s === null) return plain(NONE);
+          return figure(s.perSecond, range(s.range, 'perSecond'), rate, ratios(s.ratios, ['toHttpCeiling', 'toFastestSafe']));
+        },
+      },
+      {
+        header: 'refusing p95 ms',
+        meaning: 'p95 latency of every answer of the refusing phase',
+        numeric: true,
+        cell: (r) => figure(r.capacity.refusing?.p95Ms, range(r.capacity.refusing?.range, 'p95Ms'), ms),
+      },
+      {
+        header: 'async drain/s (× PostgreSQL)',
+        meaning: "async strategies: units the worker confirmed per second during the selling phase, and its ratio to the PostgreSQL hot-row ceiling (where the worker applies)",
+        numeric: true,
+        cell: (r) => {
+          const s = r.capacity.selling;
+          if (s === null || s.drainPerSecond === null) return plain(NONE);
+          return figure(s.drainPerSecond, range(s.range, 'drainPerSecond'), rate, ratio(s.drainToStoreCeiling));
+        },
+      },
+    ],
+    legend:
+      `× HTTP: ratio to the no-op HTTP ceiling (closed loop, same VUs). × store: ratio to the single-key ceiling of the store the strategy deducts in. ` +
+      `× fastest: ratio to the fastest safe strategy in the same phase (1.00× for it). ${dashLegend}.${rangeSentence(report)}${unsafeSentence(report)}`,
+  };
+}
+
+/** Selling closed loop at each of the curve's VUs: sales/s and p95 per cell. */
+export function curveTable(report: Report): Table {
+  const range = rangeReader(report);
+  const columns = report.settings.curve.vus.map(
+    (vus): Column => ({
+      header: `${count(vus)} VU${vus === 1 ? '' : 's'}`,
+      meaning: `sales per second / p95 ms, selling closed loop at ${count(vus)} VU${vus === 1 ? '' : 's'}; then the 503 answers, if any`,
+      numeric: true,
+      cell: (r) => {
+        // Matched by VUs, not position: a point that failed is missing, and the next must not slide into its column.
+        const point = r.curve.find((p) => p.vus === vus);
+        if (point === undefined) return plain(NONE);
+        const p95 = point.p95Ms === null ? NONE : `${ranged(point.p95Ms, range(point.range, 'p95Ms'), ms)} ms`;
+        // Two figures in one cell: their ranges stay inline beside each, where they cannot be mistaken for the other's.
+        return {
+          figure: `${ranged(point.perSecond, range(point.range, 'perSecond'), rate)} / ${p95}`,
+          range: null,
+          detail: point.contended > 0 ? `${count(point.contended)} × 503` : null,
+        };
+      },
+    }),
+  );
+  return {
+    columns: [strategyColumn, ...columns],
+    legend:
+      `Each cell: sales per second / p95 latency, one hot SKU, every buyer sending the next purchase as soon as the last is answered. ` +
+      `× 503: answers that gave up (lock wait, retries) at that concurrency. ${NONE}: not measured.${rangeSentence(report)}`,
+  };
+}
+
+/** The flash sale, open model: how each strategy took the spike. */
+export function spikeTable(report: Report): Table {
+  const range = rangeReader(report);
+  const outcome = (header: string, key: 'confirmed' | 'pending' | 'soldOut' | 'contended', meaning: string): Column => ({
+    header,
+    meaning,
+    numeric: true,
+    cell: (r) => figure(r.spike?.outcomes[key], range(r.spike?.range, `outcomes.${key}`), count),
+  });
+  const spikeFigure = (
+    key: 'perSecond' | 'droppedIterations' | 'timeToSellOutMs' | 'drainAfterMs' | 'oversoldUnits' | 'undersoldUnits',
+    format: (value: number) => string,
+  ): ((r: StrategyResult) => Cell) => {
+    return (r) => figure(r.spike?.[key], range(r.spike?.range, key), format);
+  };
+  const { keptUpP95Ms } = report.settings.spike;
+  return {
+    columns: [
+      strategyColumn,
+      {
+        header: 'verdict',
+        meaning: `how it took the spike: fell behind (arrivals dropped or p95 over ${ms(keptUpP95Ms)} ms), shed (503s), queued (async, confirmed later than that), kept up`,
+        numeric: false,
+        cell: (r) => plain(r.spike?.verdict ?? NONE),
+      },
+      { header: 'answered/s', meaning: 'purchases answered per second, from the start to the last answer', numeric: true, cell: spikeFigure('perSecond', rate) },
+      outcome('201', 'confirmed', '201 confirmed'),
+      outcome('202', 'pending', '202 accepted, confirmed later by a worker (async strategies)'),
+      outcome('409', 'soldOut', '409 sold_out'),
+      outcome('503', 'contended', '503: could not decide in time, or a store was down'),
+      {
+        header: 'dropped',
+        meaning: 'arrivals k6 could not start because every VU was busy: offered, never sent',
+        numeric: true,
+        cell: spikeFigure('droppedIterations', count),
+      },
+      {
+        header: 'p95 ms',
+        meaning: 'p95 latency of every answer',
+        numeric: true,
+        cell: (r) => figure(r.spike?.latencyMs.p95, range(r.spike?.range, 'latencyMs.p95'), ms),
+      },
+      {
+        header: '503 p95 ms',
+        meaning: 'p95 latency of the 503 answers: how fast the shed buyers heard no',
+        numeric: true,
+        cell: (r) => figure(r.spike?.latencyByOutcomeMs.contended.p95, range(r.spike?.range, 'latencyByOutcomeMs.contended.p95'), ms),
+      },
+      {
+        header: 'sold out at ms',
+        meaning: `from the scenario start to the first 409 sold_out; ${NONE} when it never sold out`,
+        numeric: true,
+        cell: spikeFigure('timeToSellOutMs', ms),
+      },
+      {
+        header: 'drained after ms',
+        meaning: 'async strategies: from the end of the arrival window until nothing was pending',
+        numeric: true,
+        cell: (r) => (r.async ? spikeFigure('drainAfterMs', ms)(r) : plain(NONE)),
+      },
+      {
+        header: 'oversold',
+        meaning: 'units confirmed beyond the stock (audit after settling); with repeats, the worst run',
+        numeric: true,
+        cell: spikeFigure('oversoldUnits', count),
+        alarm: (r) => r.safe && (r.spike?.oversoldUnits ?? 0) > 0,
+      },
+      {
+        header: 'undersold',
+        meaning: 'stock left unsold while buyers were turned away for a reason other than sold out',
+        numeric: true,
+        cell: spikeFigure('undersoldUnits', count),
+      },
+    ],
+    legend:
+      `Verdict, first that applies: fell behind (k6 dropped arrivals or p95 over ${ms(keptUpP95Ms)} ms), shed (answered 503), ` +
+      `queued (async, confirmed later than ${ms(keptUpP95Ms)} ms), kept up. 201/202/409/503: answers by status. ${dashLegend}.` +
+      `${report.settings.repeat > 1 ? ` Medians of ${report.settings.repeat} runs, with their min–max; oversold is the worst run's.` : ''}` +
+      unsafeSentence(report),
   };
 }

@@ -1,6 +1,10 @@
 // The shape of report.json, written by `npm run compare` and read by the
-// markdown and HTML renderers and by the CI checks. Times are milliseconds,
-// rates per second; a figure that could not be measured is null, never 0.
+// markdown and HTML renderers, the CI checks and outside tools (CI gates,
+// regression plots): load-tests/README.md documents it. Times are
+// milliseconds, rates per second; a figure that could not be measured is
+// null, never 0. With --repeat N every figure is the median of the N runs and
+// `range` holds its minimum and maximum under the same field name; units
+// oversold or left pending and unexpected answers take the worst run instead.
 
 /** Latency percentiles of one group of requests. */
 export interface Percentiles {
@@ -20,26 +24,112 @@ export interface OutcomeCounts {
   error: number; // anything else, timeouts included
 }
 
-/** Which store's ceiling bounds a strategy's confirmed units per second. */
+/** Which store's ceiling bounds a strategy's sales per second. */
 export type StoreName = 'redis' | 'postgres';
 
-export interface StrategyResult {
-  strategy: string;
-  /** true when the strategy answers 202 and a worker confirms later (kafka-queue). */
-  async: boolean;
-  /** The store the strategy's deduction runs in, whose ceiling `ratios.confirmedToStoreCeiling` uses. */
-  store: StoreName;
-  /** Purchases answered per second, from the scenario start to the last answer (at least the arrival window). */
-  throughput: number;
-  /** Units confirmed (audit, after settling) per second until the first sold_out answer, or over the window. */
+/** [min, max] of one figure over the repeats; the figure itself is their median. */
+export type Range = [number, number];
+
+/**
+ * Min–max per numeric field of the object it sits in, by name (`perSecond`)
+ * or dotted path for nested ones (`latencyMs.p95`, `outcomes.contended`);
+ * absent for a figure that was null in some run. Ratios have none.
+ */
+export type Ranges = Record<string, Range>;
+
+export interface Ratios {
+  /** perSecond ÷ the closed-loop HTTP no-op ceiling (same VUs). */
+  toHttpCeiling: number | null;
+  /** perSecond ÷ the single-key ceiling of the store the strategy deducts in. */
+  toStoreCeiling: number | null;
+  /** perSecond ÷ the same phase's figure of the fastest safe strategy of this run (1 for that one). */
+  toFastestSafe: number | null;
+}
+
+/**
+ * One closed-loop phase (k6 constant-vus): `vus` buyers each send a purchase,
+ * wait for its answer and send the next, for `durationMs`.
+ */
+export interface ClosedLoopResult {
+  vus: number;
+  durationMs: number;
+  /**
+   * What the phase measures, per second: sales when selling (201, or 202
+   * accepted for an asynchronous strategy: its front door), refusals (409
+   * sold_out) when refusing.
+   */
+  perSecond: number;
+  /** Every answer per second, whatever its outcome. */
+  answersPerSecond: number;
+  /** Latency of every answer of the phase. */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  outcomes: OutcomeCounts;
+  ratios: Ratios;
+  range: Ranges;
+}
+
+/** Selling capacity: closed loop on a SKU whose stock cannot run out during the phase. */
+export interface SellingCapacity extends ClosedLoopResult {
+  /**
+   * Asynchronous strategies: units the worker confirmed per second, from the
+   * orders' timestamps (first to last confirmation of the phase's orders);
+   * null for synchronous strategies, whose sales are confirmed in the answer.
+   */
+  drainPerSecond: number | null;
+  /** drainPerSecond ÷ the PostgreSQL hot-row ceiling (where the worker applies). */
+  drainToStoreCeiling: number | null;
+  /** Asynchronous strategies: from the end of the phase until the last accepted purchase was confirmed or rejected. */
+  drainAfterMs: number | null;
+}
+
+/** One point of the contention curve: selling closed loop at `vus` buyers on one hot SKU. */
+export interface CurvePoint {
+  vus: number;
+  /** Sales per second (201, or 202 for an asynchronous strategy). */
+  perSecond: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  /** 503 answers: the strategy gave up (lock wait, retries) at this concurrency. */
+  contended: number;
+  range: Ranges;
+}
+
+/** Answers per time bucket over the spike, from the scenario start; one array entry per bucket. */
+export interface SpikeSeries {
+  bucketMs: number;
+  confirmed: number[];
+  pending: number[];
+  soldOut: number[];
+  contended: number[];
+  error: number[];
+  /** Arrivals k6 could not start in the bucket (every VU busy): offered, never sent. */
+  dropped: number[];
+  /** The arrival window's end, for drawing it. */
+  windowMs: number;
+}
+
+/**
+ * How a strategy took the spike, in order of precedence:
+ * `fell behind`: k6 dropped arrivals or p95 passed the limit (buyers waited);
+ * `shed`: it answered 503 to some buyers;
+ * `queued`: an asynchronous strategy accepted everything but confirmed later than the limit;
+ * `kept up`: none of these.
+ */
+export type SpikeVerdict = 'kept up' | 'queued' | 'shed' | 'fell behind';
+
+/** The flash sale: open model (k6 constant-arrival-rate) at the spike rate, demand ≥ 10× stock. */
+export interface SpikeResult {
+  /** Purchases answered per second, from the scenario start to the last answer (at least the window). */
+  perSecond: number;
+  /** Units confirmed (audit, after settling) per second until the first sold-out answer, or over the window. */
   confirmedPerSecond: number;
-  /** Latency of every purchase, whatever its outcome. */
+  purchases: number;
+  outcomes: OutcomeCounts;
+  droppedIterations: number;
   latencyMs: Percentiles;
   latencyByOutcomeMs: Record<keyof OutcomeCounts, Percentiles>;
-  outcomes: OutcomeCounts;
-  purchases: number;
-  /** Arrivals k6 skipped because every VU was busy: the offered load was not fully applied. */
-  droppedIterations: number;
   stock: number;
   confirmedUnits: number | null;
   /** max(0, confirmed − stock), from the audit. */
@@ -48,39 +138,60 @@ export interface StrategyResult {
   undersoldUnits: number | null;
   /** stock − confirmed after settling, whatever the reason. */
   unsoldUnits: number | null;
-  /** From the scenario start to the first 409 sold_out; null when it never sold out. */
-  timeToSellOutMs: number | null;
-  /** Asynchronous strategies: from the order's creation (the request) to its confirmation, per order. */
-  confirmationDelayMs: Percentiles | null;
-  /** Asynchronous strategies: how long teardown waited for pending orders to settle. */
-  settleMs: number | null;
   pendingUnitsLeft: number | null;
   auditConsistent: boolean;
+  /** From the scenario start to the first 409 sold_out; null when it never sold out. */
+  timeToSellOutMs: number | null;
+  /** Asynchronous strategies: request to confirmation per order (PostgreSQL timestamps). */
+  confirmationDelayMs: Percentiles | null;
+  /** Asynchronous strategies: from the end of the arrival window until nothing was pending. */
+  drainAfterMs: number | null;
+  verdict: SpikeVerdict;
   /** Every k6 threshold held (oversold 0 except naive; no unexpected answers). */
   thresholdsOk: boolean;
   k6ExitCode: number;
   /** k6 web dashboard export, relative to the report folder; null when it was not written. */
   dashboard: string | null;
+  /** Of the run whose time to sell out is the median (a real run, not a blend of runs). */
+  series: SpikeSeries;
   ratios: {
-    /** throughput ÷ ceilings.http.throughput */
-    throughputToHttpCeiling: number | null;
-    /** confirmedPerSecond ÷ the ceiling of `store` (operations per second) */
+    /** perSecond ÷ the HTTP no-op route at the same open rate */
+    toHttpAtRate: number | null;
+    /** confirmedPerSecond ÷ the ceiling of the strategy's store */
     confirmedToStoreCeiling: number | null;
-    /** latency p50 ÷ the no-op route's p50 under the same open load */
+    /** latency p50 ÷ the no-op route's p50 at the same open rate */
     p50ToHttpFloor: number | null;
   };
+  range: Ranges;
+}
+
+export interface StrategyResult {
+  strategy: string;
+  /** true when the strategy answers 202 and a worker confirms later (kafka-queue). */
+  async: boolean;
+  /** false for the unsafe baseline, which is meant to oversell. */
+  safe: boolean;
+  /** The store the strategy's deduction runs in, whose ceiling `toStoreCeiling` uses. */
+  store: StoreName;
+  capacity: { selling: SellingCapacity | null; refusing: ClosedLoopResult | null };
+  /** Selling capacity at each of settings.curve.vus, in that order; missing points were not measured. */
+  curve: CurvePoint[];
+  spike: SpikeResult | null;
+  /** How many runs contributed (settings.repeat unless one failed). */
+  runs: number;
 }
 
 export interface HttpCeiling {
   /** Requests/s a no-op Fastify route sustains with k6 as fast as it can go (closed loop). */
   throughput: number;
   latencyMs: Percentiles;
-  /** VUs of the closed-loop run. */
+  /** VUs of the closed-loop run: the capacity phases' VUs. */
   vus: number;
   durationMs: number;
-  /** The same open-rate load as the strategies, against the no-op route: the latency floor. */
+  /** The spike's open rate against the no-op route: the latency floor. */
   atRate: { rate: number; throughput: number; latencyMs: Percentiles; droppedIterations: number };
   dashboard: string | null;
+  range: Ranges;
 }
 
 export interface RedisCeiling {
@@ -90,6 +201,7 @@ export interface RedisCeiling {
   clients: number;
   requests: number;
   command: string;
+  range: Ranges;
 }
 
 export interface PostgresCeiling {
@@ -99,6 +211,7 @@ export interface PostgresCeiling {
   clients: number;
   durationMs: number;
   command: string;
+  range: Ranges;
 }
 
 export interface Ceilings {
@@ -120,17 +233,32 @@ export interface Machine {
 }
 
 export interface RunSettings {
-  stock: number;
-  rate: number;
-  /** Upper bound of each arrival window. */
-  durationMs: number;
-  /** Each strategy's arrival window: stock × demandFactor ÷ rate seconds, at most durationMs. */
-  windowMs: number;
-  /** Purchases each strategy was offered: rate × window. */
-  purchases: number;
-  demandFactor: number;
+  /** Every phase and ceiling ran this many times; figures are medians. */
+  repeat: number;
   quick: boolean;
   strategies: string[];
+  /** Selling and refusing capacity: closed loop at `vus` (the HTTP ceiling's VUs) for `durationMs`. */
+  capacity: { vus: number; durationMs: number };
+  /** Contention curve: selling closed loop at each of `vus`, `durationMs` each. */
+  curve: { vus: number[]; durationMs: number };
+  spike: {
+    stock: number;
+    /** Purchases started per second (open model). */
+    rate: number;
+    /** How the rate was chosen: given with --rate, or derived from the selling capacities. */
+    rateSource: 'option' | 'derived';
+    /** One sentence on how the rate was derived (or that it was given). */
+    rateReason: string;
+    demandFactor: number;
+    /** The arrival window: stock × demandFactor ÷ rate, at most durationMs. */
+    windowMs: number;
+    /** Upper bound of the window. */
+    durationMs: number;
+    /** Purchases offered: rate × window. */
+    purchases: number;
+    /** p95 above which a strategy counts as not keeping up (see SpikeVerdict). */
+    keptUpP95Ms: number;
+  };
 }
 
 export interface Check {
@@ -140,7 +268,7 @@ export interface Check {
 }
 
 export interface Report {
-  schemaVersion: 1;
+  schemaVersion: 2;
   /** ISO time the run started. */
   startedAt: string;
   finishedAt: string;
@@ -150,6 +278,6 @@ export interface Report {
   settings: RunSettings;
   ceilings: Ceilings;
   strategies: StrategyResult[];
-  /** The checks CI relies on: no safe strategy oversold, naive did, the report is complete. */
+  /** The checks CI relies on: no safe strategy oversold, naive did, the report is complete, the spike separated them. */
   checks: Check[];
 }

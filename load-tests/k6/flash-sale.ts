@@ -1,13 +1,11 @@
 // Flash sale against one fresh SKU: buyers of one unit each arrive at an open
 // rate (k6 constant-arrival-rate), demand a multiple of the stock, and every
-// answer is sorted into an outcome. teardown() settles asynchronous
-// strategies, reads the audit and turns it into metrics thresholds can check.
+// answer is sorted into an outcome and into a time bucket (series.ts).
+// teardown() settles asynchronous strategies, reads the audit and turns it
+// into metrics thresholds can check. The compare runner's spike phase.
 // See load-tests/README.md for how to run it and what each metric means.
-import { sleep } from 'k6';
-import http from 'k6/http';
-import type { RefinedResponse, ResponseType } from 'k6/http';
 import exec from 'k6/execution';
-import { type Audit, adminHeaders, describe, readAudit, serverOutcomes } from './api.ts';
+import { checkApi, classify, createSku, describe, newRunId, purchase, readAudit, serverOutcomes, settle } from './api.ts';
 import {
   OUTCOMES,
   type Outcome,
@@ -27,6 +25,7 @@ import {
   parseDurationMs,
   planArrivals,
 } from './options.ts';
+import { createSeries, planSeries } from './series.ts';
 import { type RunInfo, type SummaryData, summarize } from './summary.ts';
 
 // ---------------------------------------------------------------- settings
@@ -43,7 +42,11 @@ const REQUEST_TIMEOUT = envString('REQUEST_TIMEOUT', '30s');
 const SUMMARY_PATH = envString('SUMMARY_PATH', '');
 
 const PLAN = planArrivals(STOCK, DEMAND_FACTOR, RATE, DURATION_MS);
-const RUN: RunInfo = { strategy: STRATEGY, stock: STOCK, rate: RATE, durationCapMs: DURATION_MS, demandFactor: DEMAND_FACTOR, plan: PLAN };
+// Answers can come until the graceful stop ends the scenario: a request timeout after the last arrival, and a margin.
+const GRACEFUL_STOP_MS = parseDurationMs('REQUEST_TIMEOUT', REQUEST_TIMEOUT) + 5000;
+const SERIES = planSeries(PLAN.windowMs);
+const series = createSeries(SERIES);
+const RUN: RunInfo = { strategy: STRATEGY, stock: STOCK, rate: RATE, durationCapMs: DURATION_MS, demandFactor: DEMAND_FACTOR, plan: PLAN, series: SERIES };
 
 // -------------------------------------------------------------------- options
 
@@ -54,7 +57,7 @@ const thresholds: Record<string, string[]> = {
 if (STRATEGY !== 'naive') thresholds['oversold_units'] = ['value==0'];
 
 export const options = {
-  scenarios: { flash_sale: constantArrivalScenario(PLAN) },
+  scenarios: { flash_sale: constantArrivalScenario(PLAN, 'default', `${GRACEFUL_STOP_MS}ms`) },
   thresholds,
   summaryTrendStats: SUMMARY_TREND_STATS,
   setupTimeout: '60s',
@@ -71,22 +74,12 @@ interface SetupData {
   async: boolean;
   /** purchase_requests_total of this strategy by outcome, before the run; null when unreadable. */
   serverOutcomesBefore: Record<string, number> | null;
+  /** Epoch ms at the end of setup(): the scenario starts right after. */
+  setupEndedAt: number;
 }
 
 export function setup(): SetupData {
-  if (ADMIN_TOKEN === '') throw new Error('ADMIN_TOKEN is required (it is in .env after the first npm start)');
-
-  const ready = http.get(`${API_URL}/health/ready`, { tags: { name: 'health' }, timeout: '10s' });
-  if (ready.status !== 200) throw new Error(`API at ${API_URL} is not ready: ${describe(ready)}`);
-
-  const list = http.get(`${API_URL}/v1/strategies`, { tags: { name: 'strategies' }, timeout: '10s' });
-  if (list.status !== 200) throw new Error(`GET /v1/strategies failed: ${describe(list)}`);
-  const strategies = list.json() as Array<{ name: string; async: boolean }>;
-  const info = strategies.find((s) => s.name === STRATEGY);
-  if (info === undefined) {
-    throw new Error(`Unknown STRATEGY "${STRATEGY}"; the API knows: ${strategies.map((s) => s.name).join(', ')}`);
-  }
-
+  const info = checkApi(API_URL, ADMIN_TOKEN, STRATEGY);
   if (PLAN.plannedPurchases < PLAN.targetPurchases) {
     console.warn(
       `DURATION caps the run: ${PLAN.plannedPurchases} purchases instead of ${PLAN.targetPurchases} ` +
@@ -98,70 +91,30 @@ export function setup(): SetupData {
   }
 
   // A fresh SKU per run; the code also prefixes user ids and idempotency keys.
-  const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
+  const runId = newRunId();
   const sku = `k6-${STRATEGY}-${runId}`.slice(0, 64);
-  const created = http.post(`${API_URL}/v1/admin/skus`, JSON.stringify({ sku, stock: STOCK }), {
-    headers: adminHeaders(ADMIN_TOKEN),
-    tags: { name: 'create-sku' },
-    timeout: '10s',
-  });
-  if (created.status !== 201) throw new Error(`POST /v1/admin/skus failed: ${describe(created)}`);
-
+  createSku(API_URL, ADMIN_TOKEN, sku, STOCK);
   console.info(
     `flash sale: strategy=${STRATEGY} sku=${sku} stock=${STOCK} rate=${RATE}/s window=${PLAN.windowMs}ms ` +
       `purchases≈${PLAN.plannedPurchases} VUs=${PLAN.preAllocatedVUs}..${PLAN.maxVUs}`,
   );
-  return { sku, runId, strategy: STRATEGY, async: info.async, serverOutcomesBefore: serverOutcomes(API_URL, STRATEGY) };
+  return { sku, runId, strategy: STRATEGY, async: info.async, serverOutcomesBefore: serverOutcomes(API_URL, STRATEGY), setupEndedAt: Date.now() };
 }
 
 /** Per VU: whether it has already reported its first sold_out, and how many errors it logged. */
 let soldOutSeen = false;
 let errorsLogged = 0;
 
-function classify(res: RefinedResponse<ResponseType | undefined>): Outcome {
-  switch (res.status) {
-    case 201:
-      return 'confirmed';
-    case 202:
-      return 'pending';
-    case 503:
-      return 'contended';
-    case 409: {
-      let code: unknown;
-      try {
-        code = res.json('code');
-      } catch {
-        code = undefined;
-      }
-      return code === 'sold_out' ? 'sold_out' : 'error'; // e.g. idempotency_key_in_flight: a bug here
-    }
-    default:
-      return 'error';
-  }
-}
-
 export default function (data: SetupData): void {
-  const iteration = exec.scenario.iterationInTest;
-  const res = http.post(
-    `${API_URL}/v1/purchases`,
-    JSON.stringify({ sku: data.sku, userId: `${data.runId}-u${iteration}`, quantity: 1 }),
-    {
-      headers: {
-        'content-type': 'application/json',
-        'x-strategy': data.strategy,
-        'idempotency-key': crypto.randomUUID(),
-      },
-      tags: { name: 'purchase' },
-      timeout: REQUEST_TIMEOUT,
-      responseCallback: http.expectedStatuses(201, 202, 409, 503),
-    },
-  );
+  series.started(Date.now() - exec.scenario.startTime);
+  const res = purchase(API_URL, data.sku, `${data.runId}-u${exec.scenario.iterationInTest}`, data.strategy, REQUEST_TIMEOUT);
   const outcome = classify(res);
   outcomeCounters[outcome].add(1);
   outcomeLatency[outcome].add(res.timings.duration);
   purchaseLatency.add(res.timings.duration);
   const sinceStart = Date.now() - exec.scenario.startTime;
   answeredAt.add(sinceStart);
+  series.answered(outcome, sinceStart);
   if (outcome === 'sold_out' && !soldOutSeen) {
     soldOutSeen = true;
     timeToSoldOut.add(sinceStart);
@@ -170,18 +123,6 @@ export default function (data: SetupData): void {
     errorsLogged += 1;
     console.warn(`unexpected purchase answer: ${describe(res)}`);
   }
-}
-
-/** Waits (bounded) until an asynchronous strategy's worker settled every order; the wait in ms. */
-function settle(sku: string, audit: Audit): { audit: Audit; waitedMs: number } {
-  const started = Date.now();
-  let current = audit;
-  while (current.pendingUnits > 0 && Date.now() - started < SETTLE_TIMEOUT_MS) {
-    sleep(0.25);
-    current = readAudit(API_URL, ADMIN_TOKEN, sku);
-  }
-  if (current.pendingUnits > 0) console.warn(`${current.pendingUnits} unit(s) still pending after ${SETTLE_TIMEOUT_MS} ms`);
-  return { audit: current, waitedMs: Date.now() - started };
 }
 
 /** Outcomes that are NOT a buyer turned away for a reason other than sold out. */
@@ -207,11 +148,13 @@ export function teardown(data: SetupData): void {
   // Thresholds need a sample even when an outcome never happened.
   for (const outcome of OUTCOMES) outcomeCounters[outcome].add(0);
 
-  let audit = readAudit(API_URL, ADMIN_TOKEN, data.sku);
+  // Also for synchronous strategies: the outbox relay must not still be publishing when the next run starts.
+  const settled = settle(API_URL, ADMIN_TOKEN, data.sku, SETTLE_TIMEOUT_MS);
+  const audit = settled.audit;
   if (data.async) {
-    const settled = settle(data.sku, audit);
-    audit = settled.audit;
     auditGauges.settleTime.add(settled.waitedMs);
+    // From the end of the arrival window to the moment nothing was pending: how long the queue took to drain.
+    auditGauges.drainAfterWindow.add(Math.max(0, Date.now() - (data.setupEndedAt + PLAN.windowMs)));
   }
 
   const turnedAway = turnedAwayDuringRun(data.serverOutcomesBefore);

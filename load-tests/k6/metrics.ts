@@ -40,6 +40,7 @@ export const auditGauges = {
   auditConsistent: new Gauge('audit_consistent'),
   serverTurnedAway: new Gauge('server_turned_away'),
   settleTime: new Gauge('settle_time', true),
+  drainAfterWindow: new Gauge('drain_after_window', true),
   // Asynchronous strategies: request to confirmation per order, from the audit (PostgreSQL timestamps).
   confirmationDelayCount: new Gauge('confirmation_delay_count'),
   confirmationDelayP50: new Gauge('confirmation_delay_p50', true),

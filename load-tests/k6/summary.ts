@@ -1,7 +1,10 @@
 // End-of-test summary of the flash-sale scenario: one flat JSON digest (what
 // the compare runner reads, at SUMMARY_PATH) and a short text for the terminal.
 // Runs inside k6 (not Node).
+// Type only (erased when k6 loads the script): the answers have report.json's OutcomeCounts shape.
+import type { OutcomeCounts } from '../compare/report-types.ts';
 import type { ArrivalPlan } from './options.ts';
+import { type SeriesPlan, readSeries } from './series.ts';
 
 interface MetricSummary {
   type: string;
@@ -22,14 +25,15 @@ export interface RunInfo {
   durationCapMs: number;
   demandFactor: number;
   plan: ArrivalPlan;
+  series: SeriesPlan;
 }
 
-function value(data: SummaryData, metric: string, stat: string): number | null {
+export function value(data: SummaryData, metric: string, stat: string): number | null {
   const v = data.metrics[metric]?.values[stat];
   return v === undefined ? null : v;
 }
 
-function latency(data: SummaryData, metric: string) {
+export function latency(data: SummaryData, metric: string) {
   return {
     count: value(data, metric, 'count') ?? 0,
     avg: value(data, metric, 'avg'),
@@ -41,7 +45,7 @@ function latency(data: SummaryData, metric: string) {
   };
 }
 
-function thresholdResults(data: SummaryData): { results: Record<string, Record<string, boolean>>; ok: boolean } {
+export function thresholdResults(data: SummaryData): { results: Record<string, Record<string, boolean>>; ok: boolean } {
   const results: Record<string, Record<string, boolean>> = {};
   let ok = true;
   for (const [name, metric] of Object.entries(data.metrics)) {
@@ -55,8 +59,8 @@ function thresholdResults(data: SummaryData): { results: Record<string, Record<s
   return { results, ok };
 }
 
-/** The figures the compare runner needs, in one flat object. */
-export function digest(data: SummaryData, run: RunInfo) {
+/** Answers by outcome (the purchases_* counters), and their total. */
+export function outcomeCounts(data: SummaryData): { counts: OutcomeCounts; answered: number } {
   const counts = {
     confirmed: value(data, 'purchases_confirmed', 'count') ?? 0,
     pending: value(data, 'purchases_pending', 'count') ?? 0,
@@ -64,7 +68,12 @@ export function digest(data: SummaryData, run: RunInfo) {
     contended: value(data, 'purchases_contended', 'count') ?? 0,
     error: value(data, 'purchases_error', 'count') ?? 0,
   };
-  const answered = counts.confirmed + counts.pending + counts.soldOut + counts.contended + counts.error;
+  return { counts, answered: counts.confirmed + counts.pending + counts.soldOut + counts.contended + counts.error };
+}
+
+/** The figures the compare runner needs, in one flat object. */
+export function digest(data: SummaryData, run: RunInfo) {
+  const { counts, answered } = outcomeCounts(data);
   // Throughput counts from the scenario start to the last answer (at least the
   // arrival window): a saturated strategy answers long after the window closed.
   const lastAnswerMs = value(data, 'purchase_answered_at', 'max') ?? 0;
@@ -116,6 +125,7 @@ export function digest(data: SummaryData, run: RunInfo) {
     serverTurnedAway: value(data, 'server_turned_away', 'value'),
     timeToSoldOutMs: soldOutMs,
     settleMs: value(data, 'settle_time', 'value'),
+    drainAfterMs: value(data, 'drain_after_window', 'value'),
     confirmationDelayMs:
       delayCount > 0
         ? {
@@ -126,6 +136,7 @@ export function digest(data: SummaryData, run: RunInfo) {
             max: value(data, 'confirmation_delay_max', 'value'),
           }
         : null,
+    series: readSeries(run.series, run.plan.windowMs, run.rate, (metric) => value(data, metric, 'count') ?? 0),
     testRunDurationMs: data.state.testRunDurationMs,
     thresholds: thresholds.results,
     thresholdsOk: thresholds.ok,
@@ -183,6 +194,8 @@ export function summarize(data: SummaryData, run: RunInfo, summaryPath: string):
   }
   const d = digest(data, run);
   const out: Record<string, string> = { stdout: text(d) };
-  if (summaryPath !== '') out[summaryPath] = JSON.stringify({ ...d, k6: { metrics: data.metrics, state: data.state } }, null, 2);
+  // k6's raw metrics too, less the per-bucket counters already in d.series.
+  const metrics = Object.fromEntries(Object.entries(data.metrics).filter(([name]) => !name.startsWith('series_')));
+  if (summaryPath !== '') out[summaryPath] = JSON.stringify({ ...d, k6: { metrics, state: data.state } }, null, 2);
   return out;
 }

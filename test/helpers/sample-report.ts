@@ -1,128 +1,87 @@
-// A realistic report.json for the renderer tests: nine strategies on a 2-core
-// machine, figures shaped like a real run (naive oversells, redlock saturates
-// and never sells out, kafka-queue answers 202 and confirms later).
-import type { Ceilings, OutcomeCounts, Percentiles, Report, StoreName, StrategyResult } from '../../load-tests/compare/report-types.js';
-
-const stock = 5_000;
-const rate = 1_000;
-
-const pct = (p50: number, p95: number, p99: number, count = 1): Percentiles => ({ count, p50, p95, p99, max: Math.round(p99 * 1.6 * 10) / 10 });
-
-function ceilings(): Ceilings {
-  return {
-    http: {
-      throughput: 9_850,
-      latencyMs: pct(5.9, 11.8, 17.2, 98_500),
-      vus: 64,
-      durationMs: 10_000,
-      atRate: { rate, throughput: 999.7, latencyMs: pct(0.8, 1.6, 3.1, 10_000), droppedIterations: 0 },
-      dashboard: 'dashboards/http-ceiling.html',
-    },
-    redis: {
-      opsPerSecond: 71_400,
-      latencyMs: pct(0.4, 0.9, 1.3, 200_000),
-      clients: 50,
-      requests: 200_000,
-      command: 'redis-benchmark -p 6380 -c 50 -n 200000 EVALSHA 3f1a9c 1 bench:stock 1',
-    },
-    postgres: {
-      tps: 2_350,
-      latencyAvgMs: 6.8,
-      clients: 16,
-      durationMs: 10_000,
-      command: 'pgbench -n -c 16 -j 2 -T 10 -f hot-row-update.sql flash_sale',
-    },
-  };
-}
+// A realistic report.json (schema 2) for the renderer tests: nine strategies
+// on a 2-core machine, three runs each. Figures are shaped like a real run:
+// HTTP ~9,000 req/s, Redis ~25,000 ops/s, one PostgreSQL hot row ~3,000 tps;
+// naive oversells, pg-optimistic collapses as buyers grow, redlock sheds and
+// never sells out in the spike, kafka-queue answers 202 and confirms later.
+// The spike series are simulated bucket by bucket (sample-spike.ts) so their
+// totals, the outcome counts and the sell-out moment agree.
+import type { Ceilings, ClosedLoopResult, CurvePoint, OutcomeCounts, Ratios, Report, SellingCapacity, SpikeVerdict, StoreName, StrategyResult } from '../../load-tests/compare/report-types.js';
+import { capacityVus, ceilings, curveVus, demandFactor, keptUpP95Ms, phaseMs, rate, repeat, round, spread, stock, windowMs } from './sample-figures.js';
+import { spikeResult, type SpikeShape } from './sample-spike.js';
 
 interface Shape {
   strategy: string;
   store: StoreName;
   async?: boolean;
-  throughput: number;
-  confirmedPerSecond: number;
-  latency: [number, number, number];
-  outcomes: Partial<OutcomeCounts>;
-  droppedIterations?: number;
-  confirmedUnits: number;
-  timeToSellOutMs: number | null;
-  confirmationDelayMs?: Percentiles;
-  settleMs?: number;
-  dashboard?: string | null;
-}
-
-function result(shape: Shape, measured: Ceilings): StrategyResult {
-  const outcomes: OutcomeCounts = { confirmed: 0, pending: 0, soldOut: 0, contended: 0, error: 0, ...shape.outcomes };
-  const purchases = Object.values(outcomes).reduce((sum, n) => sum + n, 0);
-  const [p50, p95, p99] = shape.latency;
-  const storeCeiling = shape.store === 'redis' ? measured.redis?.opsPerSecond : measured.postgres?.tps;
-  const turnedAway = outcomes.contended + outcomes.error > 0;
-  const unsold = Math.max(0, stock - shape.confirmedUnits);
-  const floor = measured.http?.atRate.latencyMs.p50 ?? null;
-  const byOutcome = (n: number): Percentiles => (n === 0 ? { count: 0, p50: null, p95: null, p99: null, max: null } : pct(p50, p95, p99, n));
-  return {
-    strategy: shape.strategy,
-    async: shape.async ?? false,
-    store: shape.store,
-    throughput: shape.throughput,
-    confirmedPerSecond: shape.confirmedPerSecond,
-    latencyMs: pct(p50, p95, p99, purchases),
-    latencyByOutcomeMs: {
-      confirmed: byOutcome(outcomes.confirmed),
-      pending: byOutcome(outcomes.pending),
-      soldOut: byOutcome(outcomes.soldOut),
-      contended: byOutcome(outcomes.contended),
-      error: byOutcome(outcomes.error),
-    },
-    outcomes,
-    purchases,
-    droppedIterations: shape.droppedIterations ?? 0,
-    stock,
-    confirmedUnits: shape.confirmedUnits,
-    oversoldUnits: Math.max(0, shape.confirmedUnits - stock),
-    undersoldUnits: turnedAway ? unsold : 0,
-    unsoldUnits: unsold,
-    timeToSellOutMs: shape.timeToSellOutMs,
-    confirmationDelayMs: shape.confirmationDelayMs ?? null,
-    settleMs: shape.settleMs ?? null,
-    pendingUnitsLeft: shape.async === true ? 0 : null,
-    auditConsistent: true,
-    thresholdsOk: shape.droppedIterations === undefined,
-    k6ExitCode: shape.droppedIterations === undefined ? 0 : 99,
-    dashboard: shape.dashboard === undefined ? `dashboards/${shape.strategy}.html` : shape.dashboard,
-    ratios: {
-      throughputToHttpCeiling: measured.http === null ? null : shape.throughput / measured.http.throughput,
-      confirmedToStoreCeiling: storeCeiling === undefined ? null : shape.confirmedPerSecond / storeCeiling,
-      p50ToHttpFloor: floor === null ? null : p50 / floor,
-    },
-  };
+  safe?: boolean;
+  /** Closed loop at 64 VUs: [per second, p95 ms]; selling may add 503s per second. */
+  selling: [number, number, number?];
+  refusing: [number, number];
+  drain?: number;
+  /** [sales/s, p95 ms, 503 answers] at each of curveVus. */
+  curve: Array<[number, number, number]>;
+  spike: SpikeShape;
 }
 
 const shapes: Shape[] = [
   // Read, check, write without a guard: two buyers read the same stock and both write.
-  { strategy: 'naive', store: 'postgres', throughput: 998, confirmedPerSecond: 1_080, latency: [3.1, 9.8, 21.4], outcomes: { confirmed: 5_412, soldOut: 4_588 }, confirmedUnits: 5_412, timeToSellOutMs: 5_010 },
-  { strategy: 'redis-lock', store: 'postgres', throughput: 957, confirmedPerSecond: 612, latency: [24.5, 310, 482], outcomes: { confirmed: 5_000, soldOut: 3_760, contended: 1_240 }, confirmedUnits: 5_000, timeToSellOutMs: 8_170 },
-  // Three Redis round trips per lock: VUs pile up, k6 drops arrivals and the window closes first.
-  { strategy: 'redlock', store: 'postgres', throughput: 612, confirmedPerSecond: 486, latency: [182, 1_450, 2_910], outcomes: { confirmed: 4_860, contended: 2_040 }, droppedIterations: 3_100, confirmedUnits: 4_860, timeToSellOutMs: null },
-  { strategy: 'redis-lua', store: 'redis', throughput: 1_000, confirmedPerSecond: 999, latency: [0.9, 2.0, 4.2], outcomes: { confirmed: 5_000, soldOut: 5_000 }, confirmedUnits: 5_000, timeToSellOutMs: 5_004 },
-  { strategy: 'pg-optimistic', store: 'postgres', throughput: 931, confirmedPerSecond: 890, latency: [12.2, 88.4, 241], outcomes: { confirmed: 5_000, soldOut: 4_690, contended: 310 }, confirmedUnits: 5_000, timeToSellOutMs: 5_620 },
-  { strategy: 'pg-pessimistic', store: 'postgres', throughput: 942, confirmedPerSecond: 925, latency: [21.3, 140, 322], outcomes: { confirmed: 5_000, soldOut: 5_000 }, confirmedUnits: 5_000, timeToSellOutMs: 5_405 },
-  { strategy: 'pg-atomic', store: 'postgres', throughput: 999, confirmedPerSecond: 996, latency: [2.4, 6.1, 11.5], outcomes: { confirmed: 5_000, soldOut: 5_000 }, confirmedUnits: 5_000, timeToSellOutMs: 5_012 },
-  {
-    strategy: 'kafka-queue',
-    store: 'postgres',
-    async: true,
-    throughput: 1_000,
-    confirmedPerSecond: 968,
-    latency: [1.4, 3.3, 7.9],
-    outcomes: { pending: 5_000, soldOut: 5_000 },
-    confirmedUnits: 5_000,
-    timeToSellOutMs: 5_031,
-    confirmationDelayMs: pct(45.2, 182, 311, 5_000),
-    settleMs: 1_900,
-  },
-  { strategy: 'outbox', store: 'postgres', throughput: 997, confirmedPerSecond: 990, latency: [3.6, 9.0, 17.1], outcomes: { confirmed: 5_000, soldOut: 5_000 }, confirmedUnits: 5_000, timeToSellOutMs: 5_030, dashboard: null },
+  { strategy: 'naive', store: 'postgres', safe: false, selling: [450, 260], refusing: [1_150, 95], curve: [[250, 6.1, 0], [460, 31, 0], [450, 120, 0], [430, 520, 0]], spike: { sells: 450, answeredSales: 1_180, latency: [2.1, 38, 210], verdict: 'kept up' } },
+  { strategy: 'redis-lock', store: 'postgres', selling: [300, 420], refusing: [820, 140], curve: [[210, 7.2, 0], [320, 46, 0], [300, 190, 40], [240, 880, 2_100]], spike: { sells: 300, sheds: 190, latency: [6.3, 120, 290], contendedP95: 260, verdict: 'shed' } },
+  // Three Redis round trips per lock: buyers pile up, k6 drops arrivals and the window closes first.
+  { strategy: 'redlock', store: 'postgres', selling: [250, 610], refusing: [700, 170], curve: [[150, 10.5, 0], [260, 58, 0], [250, 240, 310], [180, 1_300, 4_200]], spike: { sells: 40, sheds: 270, drops: 180, latency: [240, 610, 980], contendedP95: 540, verdict: 'fell behind' } },
+  { strategy: 'redis-lua', store: 'redis', selling: [1_050, 110], refusing: [1_300, 88], curve: [[380, 4.0, 0], [1_020, 14, 0], [1_060, 52, 0], [1_010, 210, 0]], spike: { sells: 500, latency: [1.2, 3.9, 7.5], verdict: 'kept up' } },
+  { strategy: 'pg-optimistic', store: 'postgres', selling: [100, 1_450, 60], refusing: [1_100, 100], curve: [[240, 6.4, 0], [190, 88, 120], [120, 520, 1_900], [70, 2_300, 6_100]], spike: { sells: 100, sheds: 390, latency: [12, 64, 140], contendedP95: 58, verdict: 'shed' } },
+  { strategy: 'pg-pessimistic', store: 'postgres', selling: [330, 330], refusing: [950, 120], curve: [[230, 6.6, 0], [350, 41, 0], [335, 170, 0], [310, 690, 0]], spike: { sells: 330, drops: 150, latency: [4.5, 340, 900], verdict: 'fell behind' } },
+  { strategy: 'pg-atomic', store: 'postgres', selling: [400, 290], refusing: [1_200, 96], curve: [[260, 5.9, 0], [410, 35, 0], [405, 140, 0], [385, 560, 0]], spike: { sells: 400, latency: [2.6, 180, 410], verdict: 'kept up' } },
+  // The front door queues and answers 202 until the worker has seen the stock reach 0 and set the sold-out flag.
+  { strategy: 'kafka-queue', store: 'postgres', async: true, selling: [590, 190], refusing: [1_250, 92], drain: 500, curve: [[300, 5.1, 0], [600, 24, 0], [590, 96, 0], [570, 390, 0]], spike: { sells: 500, answeredSales: 1_200, latency: [1.6, 9.5, 21], verdict: 'queued', confirmationP95: 640 } },
+  { strategy: 'outbox', store: 'postgres', selling: [360, 320], refusing: [1_180, 98], curve: [[220, 7.0, 0], [370, 39, 0], [360, 160, 0], [340, 640, 0]], spike: { sells: 360, latency: [3.1, 230, 520], verdict: 'kept up' } },
 ];
+
+
+function closedLoop(perSecond: number, p95: number, contendedPerSecond: number, ratios: Ratios, seed: number, outcome: 'confirmed' | 'pending' | 'soldOut'): ClosedLoopResult {
+  const answersPerSecond = perSecond + contendedPerSecond;
+  const figures = { perSecond, answersPerSecond, p50Ms: round(p95 * 0.45), p95Ms: p95, p99Ms: round(p95 * 1.5) };
+  const outcomes: OutcomeCounts = { confirmed: 0, pending: 0, soldOut: 0, contended: (contendedPerSecond * phaseMs) / 1000, error: 0 };
+  outcomes[outcome] = (perSecond * phaseMs) / 1000;
+  return { vus: capacityVus, durationMs: phaseMs, ...figures, outcomes, ratios, range: spread(seed, { ...figures, outcomes }) };
+}
+
+function result(shape: Shape, seed: number, measured: Ceilings, fastest: { selling: number; refusing: number }): StrategyResult {
+  const storeCeiling = shape.store === 'redis' ? measured.redis?.opsPerSecond : measured.postgres?.tps;
+  const ratios = (perSecond: number, fastestSafe: number): Ratios => ({
+    toHttpCeiling: measured.http === null ? null : perSecond / measured.http.throughput,
+    toStoreCeiling: storeCeiling === undefined ? null : perSecond / storeCeiling,
+    toFastestSafe: perSecond / fastestSafe,
+  });
+  const [sells, sellP95, shed = 0] = shape.selling;
+  const async = shape.async ?? false;
+  const loop = closedLoop(sells, sellP95, shed, ratios(sells, fastest.selling), seed, async ? 'pending' : 'confirmed');
+  const drain = shape.drain ?? null;
+  // The front door outruns the worker by (sells − drain)/s for the whole phase; that backlog drains after it.
+  const drainAfterMs = drain === null ? null : Math.round(((sells - drain) * phaseMs) / drain);
+  const selling: SellingCapacity = {
+    ...loop,
+    drainPerSecond: drain,
+    drainToStoreCeiling: drain === null || measured.postgres === null ? null : drain / measured.postgres.tps,
+    drainAfterMs,
+    range: { ...loop.range, ...spread(seed, { drainPerSecond: drain, drainAfterMs }) },
+  };
+  const curve: CurvePoint[] = shape.curve.map(([perSecond, p95, contended], index) => {
+    const figures = { perSecond, p50Ms: round(p95 * 0.45), p95Ms: p95, contended };
+    return { vus: curveVus[index] ?? 0, ...figures, range: spread(seed + index, figures) };
+  });
+  return {
+    strategy: shape.strategy,
+    async,
+    safe: shape.safe ?? true,
+    store: shape.store,
+    capacity: { selling, refusing: closedLoop(shape.refusing[0], shape.refusing[1], 0, ratios(shape.refusing[0], fastest.refusing), seed + 1, 'soldOut') },
+    curve,
+    spike: spikeResult(shape, seed, measured),
+    runs: repeat,
+  };
+}
 
 export interface SampleOptions {
   /** Leave one ceiling out, as a run where it could not be measured. */
@@ -135,14 +94,17 @@ export interface SampleOptions {
 export function sampleReport(options: SampleOptions = {}): Report {
   const measured = ceilings();
   if (options.missingCeiling !== undefined) measured[options.missingCeiling] = null;
-  const strategies = shapes.map((shape) =>
-    result(shape.strategy === options.renameStrategy?.from ? { ...shape, strategy: options.renameStrategy.to } : shape, measured),
+  const safe = shapes.filter((shape) => shape.safe !== false);
+  const fastest = { selling: Math.max(...safe.map((s) => s.selling[0])), refusing: Math.max(...safe.map((s) => s.refusing[0])) };
+  const strategies = shapes.map((shape, index) =>
+    result(shape.strategy === options.renameStrategy?.from ? { ...shape, strategy: options.renameStrategy.to } : shape, index, measured, fastest),
   );
+  const byVerdict = (verdict: SpikeVerdict): string => strategies.filter((r) => r.spike?.verdict === verdict).map((r) => r.strategy).join(', ');
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     startedAt: '2025-06-01T14:03:12.000Z',
-    finishedAt: '2025-06-01T14:09:24.000Z',
-    command: options.command ?? 'npm run compare',
+    finishedAt: '2025-06-01T14:51:40.000Z',
+    command: options.command ?? 'npm run compare -- --repeat 3',
     machine: {
       cpus: 2,
       cpuModel: 'AMD EPYC 7B13',
@@ -154,15 +116,33 @@ export function sampleReport(options: SampleOptions = {}): Report {
       redis: '7.0.15',
       kafka: '4.0.0',
     },
-    settings: { stock, rate, durationMs: 10_000, windowMs: Math.min(10_000, Math.ceil((stock * 2 * 1000) / rate)), purchases: Math.min(stock * 2, rate * 10), demandFactor: 2, quick: false, strategies: strategies.map((s) => s.strategy) },
+    settings: {
+      repeat,
+      quick: false,
+      strategies: strategies.map((s) => s.strategy),
+      capacity: { vus: capacityVus, durationMs: phaseMs },
+      curve: { vus: curveVus, durationMs: phaseMs },
+      spike: {
+        stock,
+        rate,
+        rateSource: 'derived',
+        rateReason: '1.5 × the median selling capacity of the safe strategies (345/s), rounded to 100/s: most must queue, shed or fall behind',
+        demandFactor,
+        windowMs,
+        durationMs: 30_000,
+        purchases: (rate * windowMs) / 1000,
+        keptUpP95Ms,
+      },
+    },
     ceilings: measured,
     strategies,
     checks: [
-      { name: 'no safe strategy oversold', ok: true, detail: 'oversold 0 for all eight safe strategies (audit)' },
-      { name: 'naive oversold', ok: true, detail: 'naive confirmed 5,412 of 5,000 units: the test can see overselling' },
-      { name: 'every order settled', ok: true, detail: 'kafka-queue: 0 pending units left after 1.9 s' },
-      { name: 'offered load applied', ok: false, detail: 'redlock dropped 3,100 arrivals (every VU busy)' },
-      { name: 'report complete', ok: true, detail: '9 strategies, 3 ceilings' },
+      { name: 'no safe strategy oversold', ok: true, detail: `oversold 0 for all ${safe.length} safe strategies (audit)` },
+      { name: 'the unsafe baseline oversold', ok: true, detail: 'naive confirmed 1,180 of 1,000 units: the test can see overselling' },
+      { name: 'every order settled', ok: true, detail: 'kafka-queue: 0 pending units left' },
+      { name: 'the spike separated the strategies', ok: true, detail: `kept up: ${byVerdict('kept up')}; queued: ${byVerdict('queued')}; shed: ${byVerdict('shed')}; fell behind: ${byVerdict('fell behind')}` },
+      { name: 'offered load applied', ok: false, detail: 'redlock and pg-pessimistic dropped arrivals (every VU busy)' },
+      { name: 'report complete', ok: true, detail: `${strategies.length} strategies × ${repeat} runs, 3 ceilings` },
     ],
   };
 }

@@ -1,114 +1,231 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalWindowOf, parseDuration, parseOptions } from '../../load-tests/compare/args.js';
-import { type FlashSaleDigest, storeOf, strategyResult } from '../../load-tests/compare/build-report.js';
+import { combine, median, rangesOf } from '../../load-tests/compare/aggregate.js';
+import { parseDuration, parseOptions, spikeWindow } from '../../load-tests/compare/args.js';
+import { type StrategyRuns, deriveSpikeRate, storeOf, strategyResults, verdictOf } from '../../load-tests/compare/build-report.js';
 import { runChecks } from '../../load-tests/compare/checks.js';
-import type { StrategyResult } from '../../load-tests/compare/report-types.js';
-import { sampleReport } from '../helpers/sample-report.js';
+import type { CapacityDigest, SpikeDigest } from '../../load-tests/compare/phases.js';
+import type { Ceilings, OutcomeCounts, Percentiles } from '../../load-tests/compare/report-types.js';
 
 describe('compare options', () => {
-  it('sizes the window from stock × demand ÷ rate, capped by --duration', () => {
-    expect(arrivalWindowOf({ stock: 200, demandFactor: 10, rate: 200, durationMs: 30_000 })).toEqual({ windowMs: 10_000, plannedPurchases: 2000, targetPurchases: 2000 });
-    expect(arrivalWindowOf({ stock: 200, demandFactor: 10, rate: 200, durationMs: 5000 })).toEqual({ windowMs: 5000, plannedPurchases: 1000, targetPurchases: 2000 });
+  it('has full and quick defaults for every phase', () => {
+    const full = parseOptions([]);
+    if (full === 'help') throw new Error('unexpected help');
+    expect(full).toMatchObject({ repeat: 1, capacity: { vus: 64, durationMs: 8000 }, curve: { vus: [1, 8, 32, 128], durationMs: 4000 } });
+    expect(full.spike).toMatchObject({ stock: 300, rate: undefined, demandFactor: 10, keptUpP95Ms: 1000 });
+    expect(parseOptions(['--quick'])).toMatchObject({ quick: true, capacity: { durationMs: 2000 }, curve: { durationMs: 1500 }, spike: { stock: 100 } });
   });
 
-  it('reads durations as k6 does and refuses nonsense', () => {
+  it('reads --repeat, --rate, --curve and durations, and refuses nonsense', () => {
+    expect(parseOptions(['--repeat', '3', '--rate', '450', '--curve', '32,1,8,8'])).toMatchObject({ repeat: 3, spike: { rate: 450 }, curve: { vus: [1, 8, 32] } });
+    expect(parseOptions(['--strategies', 'pg-atomic, redis-lua'])).toMatchObject({ strategies: ['pg-atomic', 'redis-lua'] });
     expect(parseDuration('1m30s')).toBe(90_000);
-    expect(parseDuration('500ms')).toBe(500);
-    expect(parseDuration('2')).toBe(2000);
     expect(() => parseDuration('soon')).toThrow(/--duration must be a duration/);
-    expect(() => parseDuration('0')).toThrow(/longer than 0/);
-  });
-
-  it('has quick defaults, and demand must exceed stock', () => {
-    const quick = parseOptions(['--quick']);
-    expect(quick).toMatchObject({ quick: true, stock: 50, rate: 200 });
-    expect(parseOptions(['--strategies', 'pg-atomic, redis-lua'])).toMatchObject({ strategies: ['pg-atomic', 'redis-lua'], stock: 200 });
+    expect(() => parseOptions(['--repeat', '0'])).toThrow(/--repeat/);
+    expect(() => parseOptions(['--curve', '8'])).toThrow(/at least two/);
     expect(() => parseOptions(['--demand-factor', '1'])).toThrow(/demand/);
-    expect(() => parseOptions(['--stock', '0'])).toThrow(/--stock/);
     expect(() => parseOptions(['--bogus'])).toThrow();
     expect(parseOptions(['--help'])).toBe('help');
+  });
+
+  it('sizes the spike window from stock × demand ÷ rate, capped by --duration', () => {
+    const options = parseOptions(['--stock', '200', '--duration', '5s']);
+    if (options === 'help') throw new Error('unexpected help');
+    expect(spikeWindow(options, 1000)).toEqual({ windowMs: 2000, plannedPurchases: 2000, targetPurchases: 2000 });
+    expect(spikeWindow(options, 200)).toEqual({ windowMs: 5000, plannedPurchases: 1000, targetPurchases: 2000 });
+  });
+});
+
+describe('repeats', () => {
+  it('take the median of each figure and keep min–max by path', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    const runs = [
+      { perSecond: 100, p95Ms: 9, outcomes: { confirmed: 10, error: 0 }, label: 'a' },
+      { perSecond: 300, p95Ms: 7, outcomes: { confirmed: 30, error: 2 }, label: 'b' },
+      { perSecond: 200, p95Ms: null, outcomes: { confirmed: 20, error: 0 }, label: 'c' },
+    ];
+    const combined = combine(runs);
+    expect(combined.perSecond).toBe(200);
+    expect(combined.outcomes.confirmed).toBe(20);
+    // Unknown in one run is unknown; an unexpected answer in any run is kept (the worst run).
+    expect(combined.p95Ms).toBeNull();
+    expect(combined.outcomes.error).toBe(2);
+    expect(combined.label).toBe('a');
+    const ranges = rangesOf(runs);
+    expect(ranges).toMatchObject({ perSecond: [100, 300], 'outcomes.confirmed': [10, 30] });
+    expect(ranges['p95Ms']).toBeUndefined();
+  });
+
+  it('never smooth away an oversold run', () => {
+    expect(combine([{ oversoldUnits: 0 }, { oversoldUnits: 0 }, { oversoldUnits: 4 }]).oversoldUnits).toBe(4);
+  });
+});
+
+describe('the spike', () => {
+  it('rate is the median safe selling capacity rounded up to 50, within 50–3,000', () => {
+    expect(deriveSpikeRate([100, 420, 260, 590, 380])).toBe(400);
+    expect(deriveSpikeRate([10, 20])).toBe(50);
+    expect(deriveSpikeRate([9000, 12000])).toBe(3000);
+  });
+
+  it('verdict: fell behind, shed, queued or kept up', () => {
+    const p = (p95: number): Percentiles => ({ count: 1, p50: 1, p95, p99: p95, max: p95 });
+    const outcomes = (contended: number): OutcomeCounts => ({ confirmed: 10, pending: 0, soldOut: 90, contended, error: 0 });
+    const spike = { droppedIterations: 0, purchases: 1000, latencyMs: p(40), outcomes: outcomes(0), confirmationDelayMs: null };
+    expect(verdictOf(spike, false, 1000)).toBe('kept up');
+    expect(verdictOf({ ...spike, droppedIterations: 5 }, false, 1000)).toBe('kept up'); // under 1 % of offered: k6 jitter
+    expect(verdictOf({ ...spike, droppedIterations: 50 }, false, 1000)).toBe('fell behind');
+    expect(verdictOf({ ...spike, latencyMs: p(1500) }, false, 1000)).toBe('fell behind');
+    expect(verdictOf({ ...spike, outcomes: outcomes(3) }, false, 1000)).toBe('shed');
+    expect(verdictOf({ ...spike, confirmationDelayMs: p(4000) }, true, 1000)).toBe('queued');
+  });
+});
+
+// ---- A small measured run, built from digests as phases.ts reads them.
+
+const pct = (p50: number, p95: number): Percentiles => ({ count: 100, p50, p95, p99: p95, max: p95 });
+const none: Percentiles = { count: 0, p50: null, p95: null, p99: null, max: null };
+
+function capacity(strategy: string, mode: 'selling' | 'refusing', vus: number, perSecond: number, extra: Partial<CapacityDigest> = {}): CapacityDigest {
+  const count = Math.round(perSecond * 2);
+  return {
+    strategy,
+    mode,
+    async: strategy === 'kafka-queue',
+    vus,
+    durationMs: 2000,
+    answered: count,
+    outcomes: { confirmed: mode === 'selling' && strategy !== 'kafka-queue' ? count : 0, pending: mode === 'selling' && strategy === 'kafka-queue' ? count : 0, soldOut: mode === 'refusing' ? count : 0, contended: 0, error: 0 },
+    perSecond,
+    answersPerSecond: perSecond,
+    p50Ms: 20,
+    p95Ms: 40,
+    p99Ms: 60,
+    drainPerSecond: strategy === 'kafka-queue' && mode === 'selling' ? 150 : null,
+    drainAfterMs: strategy === 'kafka-queue' && mode === 'selling' ? 3000 : null,
+    oversoldUnits: 0,
+    pendingUnitsLeft: 0,
+    thresholdsOk: true,
+    ...extra,
+  };
+}
+
+function spike(strategy: string, extra: Partial<SpikeDigest> = {}): SpikeDigest {
+  const stock = 100;
+  const naive = strategy === 'naive';
+  const confirmed = naive ? 130 : stock;
+  return {
+    strategy,
+    async: strategy === 'kafka-queue',
+    purchases: 1000,
+    throughput: 400,
+    confirmedPerSecond: 380,
+    outcomes: { confirmed, pending: 0, soldOut: 1000 - confirmed, contended: 0, error: 0 },
+    latencyMs: { all: pct(5, 30), confirmed: pct(8, 30), pending: none, soldOut: pct(4, 10), contended: none, error: none },
+    droppedIterations: 0,
+    settings: { stock, rate: 400, windowMs: 2500 },
+    confirmedUnits: confirmed,
+    oversoldUnits: Math.max(0, confirmed - stock),
+    undersoldUnits: 0,
+    unsoldUnits: 0,
+    pendingUnitsLeft: 0,
+    auditConsistent: !naive,
+    timeToSoldOutMs: 300,
+    drainAfterMs: null,
+    confirmationDelayMs: null,
+    series: { bucketMs: 250, windowMs: 2500, confirmed: [50, 50], pending: [0, 0], soldOut: [40, 60], contended: [0, 0], error: [0, 0], dropped: [0, 0] },
+    thresholdsOk: true,
+    ...extra,
+  };
+}
+
+const curveVus = [1, 8];
+const names = ['naive', 'pg-atomic', 'redlock', 'kafka-queue'];
+const selling: Record<string, number> = { naive: 500, 'pg-atomic': 400, redlock: 250, 'kafka-queue': 600 };
+
+function measuredRuns(tweak: (runs: StrategyRuns) => void = () => undefined): StrategyRuns[] {
+  return names.map((name) => {
+    const runs: StrategyRuns = {
+      strategy: name,
+      async: name === 'kafka-queue',
+      selling: [capacity(name, 'selling', 64, selling[name] ?? 1)],
+      refusing: [capacity(name, 'refusing', 64, 800)],
+      curve: new Map(curveVus.map((vus) => [vus, [capacity(name, 'selling', vus, (selling[name] ?? 1) / (vus === 1 ? 4 : 1))]])),
+      spike: [{ digest: spike(name, name === 'redlock' ? { droppedIterations: 300, latencyMs: { ...spike(name).latencyMs, all: pct(800, 2400) } } : {}), exitCode: 0, dashboard: null }],
+    };
+    tweak(runs);
+    return runs;
+  });
+}
+
+const ceilings: Ceilings = {
+  http: { throughput: 8000, latencyMs: pct(5, 10), vus: 64, durationMs: 3000, atRate: { rate: 400, throughput: 400, latencyMs: pct(1, 2), droppedIterations: 0 }, dashboard: null, range: {} },
+  redis: { opsPerSecond: 20_000, latencyMs: pct(1, 2), clients: 50, requests: 50_000, command: 'redis-benchmark', range: {} },
+  postgres: { tps: 2000, latencyAvgMs: 8, clients: 20, durationMs: 3000, command: 'pgbench', range: {} },
+};
+
+function failedChecks(runs: StrategyRuns[], measured: Ceilings = ceilings): string[] {
+  const results = strategyResults(runs, curveVus, measured, 1000);
+  return runChecks({ requested: names, results, runs, ceilings: measured, curveVus, failures: new Map() })
+    .filter((check) => !check.ok)
+    .map((check) => check.name);
+}
+
+describe('strategy results', () => {
+  it('read every throughput against its ceilings and the fastest safe strategy', () => {
+    expect(storeOf('redis-lua')).toBe('redis');
+    expect(storeOf('redlock')).toBe('postgres');
+    const results = strategyResults(measuredRuns(), curveVus, ceilings, 1000);
+    const atomic = results.find((r) => r.strategy === 'pg-atomic');
+    expect(atomic?.capacity.selling?.ratios).toEqual({ toHttpCeiling: 400 / 8000, toStoreCeiling: 400 / 2000, toFastestSafe: 400 / 600 });
+    // naive is faster than every safe strategy but is not the yardstick.
+    expect(results.find((r) => r.strategy === 'kafka-queue')?.capacity.selling?.ratios.toFastestSafe).toBe(1);
+    expect(results.find((r) => r.strategy === 'kafka-queue')?.capacity.selling?.drainToStoreCeiling).toBeCloseTo(150 / 2000);
+    expect(atomic?.curve.map((point) => [point.vus, point.perSecond])).toEqual([
+      [1, 100],
+      [8, 400],
+    ]);
+    expect(results.find((r) => r.strategy === 'redlock')?.spike?.verdict).toBe('fell behind');
+    expect(results.find((r) => r.strategy === 'naive')?.safe).toBe(false);
+    expect(strategyResults(measuredRuns(), curveVus, { http: null, redis: null, postgres: null }, 1000)[1]?.capacity.selling?.ratios.toHttpCeiling).toBeNull();
   });
 });
 
 describe('compare checks', () => {
-  const sample = sampleReport();
-  const report = sample;
-  const names = report.strategies.map((s) => s.strategy);
-  const failed = (results: StrategyResult[], requested = names) =>
-    runChecks(requested, results, report.ceilings, new Map())
-      .filter((check) => !check.ok)
-      .map((check) => check.name);
-
-  it('pass on a run where only naive oversold and every figure is there', () => {
-    expect(failed(report.strategies)).toEqual([]);
+  it('pass on a run where only naive oversold, every figure is there and the spike saturated redlock', () => {
+    expect(failedChecks(measuredRuns())).toEqual([]);
   });
 
-  it('fail when a safe strategy oversold', () => {
-    const results = report.strategies.map((s) => (s.strategy === 'pg-atomic' ? { ...s, oversoldUnits: 1 } : s));
-    expect(failed(results)).toEqual(['no safe strategy oversold']);
-  });
-
-  it('fail when a safe strategy sold nothing, lied about sold out, or left the stores out of step', () => {
-    const name = 'every safe strategy sold, and said sold out only when it was';
-    const refusedAll = report.strategies.map((s) => (s.strategy === 'redis-lock' ? { ...s, confirmedUnits: 0, unsoldUnits: s.stock, undersoldUnits: s.stock } : s));
-    expect(failed(refusedAll)).toEqual([name]);
-    const lied = report.strategies.map((s) => (s.strategy === 'pg-atomic' ? { ...s, confirmedUnits: s.stock - 3, unsoldUnits: 3, undersoldUnits: 0 } : s));
-    expect(failed(lied)).toEqual([name]);
-    const inconsistent = report.strategies.map((s) => (s.strategy === 'outbox' ? { ...s, auditConsistent: false } : s));
-    expect(failed(inconsistent)).toEqual([name]);
-    // Stock left while buyers got 503s is undersold: reported, not a failure (the sample's redlock).
-    expect(failed(sample.strategies)).toEqual([]);
-  });
-
-  it('fail when naive did not oversell', () => {
-    const results = report.strategies.map((s) => (s.strategy === 'naive' ? { ...s, oversoldUnits: 0 } : s));
-    expect(failed(results)).toEqual(['naive oversold (the audit catches it)']);
-  });
-
-  it('fail when a strategy or a ceiling is missing, or units were left pending', () => {
-    expect(failed(report.strategies.filter((s) => s.strategy !== 'redlock'))).toEqual(['every strategy measured']);
-    const withoutRedis = runChecks(names, report.strategies, { ...report.ceilings, redis: null }, new Map()).filter((c) => !c.ok);
-    expect(withoutRedis.map((c) => c.name)).toEqual(['every ceiling measured']);
-    const pending = report.strategies.map((s) => (s.strategy === 'kafka-queue' ? { ...s, pendingUnitsLeft: 3 } : s));
-    expect(failed(pending)).toEqual(['nothing left pending']);
-  });
-});
-
-describe('strategy results', () => {
-  it('read each strategy against the ceiling of the store it deducts in', () => {
-    expect(storeOf('redis-lua')).toBe('redis');
-    expect(storeOf('redlock')).toBe('postgres');
-    const p = { count: 10, p50: 4, p95: 8, p99: 9, max: 12 };
-    const digest: FlashSaleDigest = {
-      strategy: 'redis-lua',
-      async: false,
-      purchases: 10,
-      throughput: 500,
-      confirmedPerSecond: 200,
-      outcomes: { confirmed: 5, pending: 0, soldOut: 5, contended: 0, error: 0 },
-      latencyMs: { all: p, confirmed: p, pending: p, soldOut: p, contended: p, error: p },
-      droppedIterations: 0,
-      settings: { stock: 5 },
-      confirmedUnits: 5,
-      oversoldUnits: 0,
-      undersoldUnits: 0,
-      unsoldUnits: 0,
-      pendingUnitsLeft: 0,
-      auditConsistent: true,
-      timeToSoldOutMs: 25,
-      settleMs: null,
-      confirmationDelayMs: null,
-      thresholdsOk: true,
-    };
-    const ceilings = sampleReport().ceilings;
-    const result = strategyResult(digest, { k6ExitCode: 0, dashboard: null }, ceilings);
-    expect(result.ratios.throughputToHttpCeiling).toBeCloseTo(500 / (ceilings.http?.throughput ?? 1));
-    expect(result.ratios.confirmedToStoreCeiling).toBeCloseTo(200 / (ceilings.redis?.opsPerSecond ?? 1));
-    expect(result.ratios.p50ToHttpFloor).toBeCloseTo(4 / (ceilings.http?.atRate.latencyMs.p50 ?? 1));
-    expect(strategyResult(digest, { k6ExitCode: 0, dashboard: null }, { http: null, redis: null, postgres: null }).ratios).toEqual({
-      throughputToHttpCeiling: null,
-      confirmedToStoreCeiling: null,
-      p50ToHttpFloor: null,
+  it('fail when a safe strategy oversold in any run', () => {
+    const runs = measuredRuns((r) => {
+      if (r.strategy === 'pg-atomic') r.spike.push({ digest: spike('pg-atomic', { oversoldUnits: 1, confirmedUnits: 101 }), exitCode: 99, dashboard: null });
     });
+    expect(failedChecks(runs)).toEqual(['no safe strategy oversold']);
+  });
+
+  it('fail when naive did not oversell, or a safe strategy lied about sold out', () => {
+    expect(failedChecks(measuredRuns((r) => r.strategy === 'naive' && (r.spike[0] = { digest: spike('pg-atomic', { strategy: 'naive' }), exitCode: 0, dashboard: null })))).toEqual([
+      'naive oversold (the audit catches it)',
+    ]);
+    const lied = measuredRuns((r) => r.strategy === 'pg-atomic' && (r.spike[0] = { digest: spike('pg-atomic', { confirmedUnits: 97, unsoldUnits: 3 }), exitCode: 0, dashboard: null }));
+    expect(failedChecks(lied)).toEqual(['every safe strategy sold, and said sold out only when it was']);
+  });
+
+  it('fail when a phase, a curve point or a ceiling is missing', () => {
+    expect(failedChecks(measuredRuns((r) => r.strategy === 'redlock' && r.curve.delete(8)))).toEqual(['every strategy measured']);
+    expect(failedChecks(measuredRuns((r) => r.strategy === 'pg-atomic' && (r.refusing = [])))).toEqual(['every strategy measured', "every safe strategy's capacity measured"]);
+    expect(failedChecks(measuredRuns(), { ...ceilings, redis: null })).toEqual(['every ceiling measured']);
+  });
+
+  it('fail when units were left pending or an unexpected answer came in any phase', () => {
+    const pending = measuredRuns((r) => r.strategy === 'kafka-queue' && (r.selling[0] = capacity('kafka-queue', 'selling', 64, 600, { pendingUnitsLeft: 3 })));
+    expect(failedChecks(pending)).toEqual(['nothing left pending']);
+    const errors = measuredRuns((r) => r.strategy === 'pg-atomic' && r.curve.set(1, [capacity('pg-atomic', 'selling', 1, 100, { outcomes: { confirmed: 1, pending: 0, soldOut: 0, contended: 0, error: 2 } })]));
+    expect(failedChecks(errors)).toEqual(['only 201/202/409/503 answers']);
+  });
+
+  it('fail when every safe strategy kept up with the spike: nothing was compared', () => {
+    const calm = measuredRuns((r) => r.strategy === 'redlock' && (r.spike[0] = { digest: spike('redlock'), exitCode: 0, dashboard: null }));
+    expect(failedChecks(calm)).toEqual(['the spike saturated a safe strategy']);
   });
 });

@@ -2,6 +2,7 @@
 // readable, nothing rotated), one or more bars per row, vertical reference
 // lines (ceilings, floors, the arrival window). Colours come from CSS classes
 // in styles.ts, so the legend swatches and the bars share one definition.
+import type { Range } from '../report-types.js';
 import { html, type Html } from './escape.js';
 import { compact, type Scale } from './scale.js';
 
@@ -13,6 +14,8 @@ export interface Bar {
   label: string;
   /** Grey label: a figure that is zero or missing, so the ones that matter stand out. */
   muted?: boolean;
+  /** Min–max over the repeats: a whisker across the bar's end. */
+  range?: Range;
 }
 
 export interface Row {
@@ -66,9 +69,16 @@ function rowSvg(row: Row, top: number, chart: BarChart): Html {
     const y = top + rowPadding + index * (h + barGap);
     const end = bar.value === null ? plotLeft : xOf(bar.value);
     const barWidth = Math.max(0, end - plotLeft);
+    const range = bar.value === null ? undefined : bar.range;
+    const whisker =
+      range === undefined
+        ? null
+        : html`<path class="whisker" d="M${fmt(xOf(range[0]))} ${fmt(y + h / 2)}H${fmt(xOf(range[1]))}M${fmt(xOf(range[0]))} ${fmt(y + 1)}v${h - 2}M${fmt(xOf(range[1]))} ${fmt(y + 1)}v${h - 2}"/>`;
+    // The label starts past the whisker, so the two never overlap.
+    const labelX = Math.max(end, range === undefined ? end : xOf(range[1])) + 5;
     // A zero-width bar still gets a 1 px stub so the eye finds the row's baseline.
-    return html`<rect class="${bar.className}" data-strategy="${row.strategy}" x="${plotLeft}" y="${fmt(y)}" width="${fmt(Math.max(barWidth, 1))}" height="${h}" rx="2"><title>${row.strategy}: ${bar.label}</title></rect>
-<text class="value${bar.value === null ? ' muted missing' : bar.muted === true ? ' muted' : ''}" x="${fmt(end + 5)}" y="${fmt(y + h / 2 + 4)}">${bar.label}</text>`;
+    return html`<rect class="${bar.className}" data-strategy="${row.strategy}" x="${plotLeft}" y="${fmt(y)}" width="${fmt(Math.max(barWidth, 1))}" height="${h}" rx="2"><title>${row.strategy}: ${bar.label}</title></rect>${whisker}
+<text class="value${bar.value === null ? ' muted missing' : bar.muted === true ? ' muted' : ''}" x="${fmt(labelX)}" y="${fmt(y + h / 2 + 4)}">${bar.label}</text>`;
   });
   const ghost =
     allNull && row.ghostTo !== undefined

@@ -1,30 +1,11 @@
-// The report's charts: which figures, on which scale, against which reference
-// line. Drawing is bar-chart.ts; this file only decides what to show.
-import { count, ms, rate, ratio, seconds } from '../report-format.js';
-import { storeLabel } from '../report-table.js';
-import type { Report, StrategyResult } from '../report-types.js';
-import type { BarChart, Marker, Row } from './bar-chart.js';
+// The report's bar charts: which figures, on which scale, against which
+// reference line. Drawing is bar-chart.ts; this file only decides what to show.
+import { count, ms, ranged, rate, seconds } from '../report-format.js';
+import type { Range, Ranges, Report, StrategyResult } from '../report-types.js';
+import { barChartSvg, type Bar, type Marker, type Row } from './bar-chart.js';
+import { seriesNote } from './curve-chart.js';
+import type { Figure, LegendItem } from './figure.js';
 import { compact, linearScale, logScale, type Scale } from './scale.js';
-
-export interface LegendItem {
-  className: string;
-  label: string;
-  shape: 'bar' | 'line';
-}
-
-export interface ChartSpec {
-  /** The `data-chart` name. */
-  name: string;
-  heading: string;
-  caption: string;
-  legend: LegendItem[];
-  chart: BarChart;
-}
-
-export const UNSAFE_NOTE = 'unsafe baseline';
-
-const note = (result: StrategyResult): string | undefined =>
-  result.strategy === 'naive' ? UNSAFE_NOTE : result.async ? 'async (202)' : undefined;
 
 /**
  * A ceiling far above every bar would squash the bars into slivers; past this
@@ -47,166 +28,146 @@ function markerLegend(markers: Marker[], scale: Scale, label: (marker: Marker) =
 
 const offScaleNote = 'A ceiling far beyond every bar is named top right with an arrow instead of drawn.';
 
-function throughputChart(report: Report): ChartSpec {
-  const http = report.ceilings.http;
-  const markers: Marker[] = [{ value: report.settings.rate, label: `offered ${rate(report.settings.rate)}/s`, className: 'marker-offered' }];
-  if (http !== null) markers.push({ value: http.throughput, label: `HTTP no-op ceiling ${rate(http.throughput)} req/s`, className: 'marker-ceiling' });
-  const rows: Row[] = report.strategies.map((r) => ({
-    strategy: r.strategy,
-    note: note(r),
-    flagged: r.strategy === 'naive',
-    bars: [{ value: r.throughput, className: 'bar-throughput', label: `${rate(r.throughput)} req/s (${ratio(r.ratios.throughputToHttpCeiling)})` }],
-  }));
-  const scale = linearWithMarkers(
-    report.strategies.map((r) => r.throughput),
-    markers,
-  );
-  return {
-    name: 'throughput',
-    heading: 'Throughput against the HTTP ceiling',
-    caption:
-      'Purchases answered per second, against the offered arrival rate and the HTTP ceiling: what a no-op Fastify ' +
-      `route sustains on this machine (closed loop). In brackets: the ratio to the HTTP ceiling. ${offScaleNote}` +
-      (http === null ? ' The HTTP ceiling was not measured in this run.' : ''),
-    legend: [
-      { className: 'bar-throughput', label: 'answered req/s', shape: 'bar' },
-      ...markerLegend(markers, scale, (marker) => (marker.className === 'marker-offered' ? 'offered rate' : 'HTTP no-op ceiling')),
-    ],
-    chart: { id: 'chart-throughput', title: 'Throughput per strategy, requests per second', scale, axisLabel: 'requests per second', rows, markers },
-  };
-}
+/** A row per strategy: the unsafe baseline tinted, async noted. */
+const row = (r: StrategyResult, bars: Bar[], ghostTo?: number): Row => ({
+  strategy: r.strategy,
+  note: seriesNote(r),
+  flagged: !r.safe,
+  bars,
+  ...(ghostTo === undefined ? {} : { ghostTo }),
+});
 
-function confirmedChart(report: Report): ChartSpec {
-  const { redis, postgres } = report.ceilings;
+/** The min–max whisker of a figure, only when there were repeats to spread. */
+const rangeOf = (report: Report, ranges: Ranges | undefined, key: string): Range | undefined =>
+  report.settings.repeat > 1 && ranges !== undefined ? ranges[key] : undefined;
+
+/** Largest end of every bar, whiskers included, so no whisker leaves the scale. */
+const extents = (rows: Row[]): number[] => rows.flatMap((r) => r.bars.flatMap((b) => [b.value ?? 0, b.range?.[1] ?? 0]));
+
+function capacityFigure(report: Report): Figure {
+  const { http, postgres } = report.ceilings;
   const markers: Marker[] = [];
-  if (redis !== null) markers.push({ value: redis.opsPerSecond, label: `Redis Lua ceiling ${rate(redis.opsPerSecond)} ops/s`, className: 'marker-redis' });
+  if (http !== null) markers.push({ value: http.throughput, label: `HTTP no-op ceiling ${rate(http.throughput)} req/s`, className: 'marker-ceiling' });
   if (postgres !== null) markers.push({ value: postgres.tps, label: `PostgreSQL hot-row ceiling ${rate(postgres.tps)} tps`, className: 'marker-postgres' });
-  const rows: Row[] = report.strategies.map((r) => ({
-    strategy: r.strategy,
-    note: note(r),
-    flagged: r.strategy === 'naive',
-    bars: [
-      {
-        value: r.confirmedPerSecond,
-        className: `bar-${r.store}`,
-        label: `${rate(r.confirmedPerSecond)}/s (${ratio(r.ratios.confirmedToStoreCeiling)} ${storeLabel[r.store]})`,
-      },
-    ],
-  }));
-  const scale = linearWithMarkers(
-    report.strategies.map((r) => r.confirmedPerSecond),
-    markers,
-  );
-  const missing = [redis === null ? 'Redis' : null, postgres === null ? 'PostgreSQL' : null].filter((name) => name !== null);
+  const bar = (value: number | null | undefined, ranges: Ranges | undefined, key: string, className: string, unit: string): Bar => {
+    const range = rangeOf(report, ranges, key);
+    return { value: value ?? null, className, label: value === null || value === undefined ? `${unit}: –` : `${ranged(value, range, rate)} ${unit}`, ...(range === undefined ? {} : { range }) };
+  };
+  const rows = report.strategies.map((r) => {
+    const { selling, refusing } = r.capacity;
+    const bars = [
+      bar(selling?.perSecond, selling?.range, 'perSecond', 'bar-selling', 'sales/s'),
+      bar(refusing?.perSecond, refusing?.range, 'perSecond', 'bar-refusing', 'refusals/s'),
+    ];
+    if (r.async) bars.push(bar(selling?.drainPerSecond, selling?.range, 'drainPerSecond', 'bar-drain', 'confirmed/s by the worker'));
+    return row(r, bars);
+  });
+  const scale = linearWithMarkers(extents(rows), markers);
+  const { vus, durationMs } = report.settings.capacity;
   return {
-    name: 'confirmed-throughput',
-    heading: 'Confirmed units per second against the store ceiling',
+    name: 'capacity',
+    heading: 'Capacity: sales and refusals per second, closed loop',
     caption:
-      'Units confirmed per second until the first sold-out answer, coloured by the store the deduction runs in, against ' +
-      `that store's ceiling: one operation alone on one key. In brackets: the ratio to that ceiling. ${offScaleNote}` +
-      (missing.length > 0 ? ` Not measured in this run: the ${missing.join(' and ')} ceiling.` : ''),
+      `${count(vus)} buyers each sending the next purchase as soon as the last is answered, ${seconds(durationMs)} per phase: ` +
+      'selling on stock that cannot run out, refusing on a sold-out SKU; an async strategy also shows what its worker confirmed. ' +
+      `Against the HTTP no-op ceiling (same VUs) and the PostgreSQL hot-row ceiling. ${offScaleNote}` +
+      (report.settings.repeat > 1 ? ' Whiskers: min–max over the runs.' : '') +
+      (http === null || postgres === null ? ` Not measured in this run: the ${[http === null ? 'HTTP' : null, postgres === null ? 'PostgreSQL' : null].filter((n) => n !== null).join(' and ')} ceiling.` : ''),
     legend: [
-      { className: 'bar-redis', label: 'deducts in Redis', shape: 'bar' },
-      { className: 'bar-postgres', label: 'deducts in PostgreSQL', shape: 'bar' },
+      { className: 'bar-selling', label: 'sales/s (201, or 202 async)', shape: 'bar' },
+      { className: 'bar-refusing', label: 'refusals/s (409 sold out)', shape: 'bar' },
+      ...(report.strategies.some((r) => r.async) ? [{ className: 'bar-drain', label: 'async: confirmed/s by the worker', shape: 'bar' as const }] : []),
       ...markerLegend(markers, scale, (marker) => marker.label.replace(/ [\d,.]+ \S+$/, '')),
     ],
-    chart: { id: 'chart-confirmed', title: 'Confirmed units per second per strategy', scale, axisLabel: 'confirmed units per second', rows, markers },
+    body: barChartSvg({ id: 'chart-capacity', title: 'Selling and refusing capacity per strategy, per second', scale, axisLabel: 'per second', rows, markers }),
   };
 }
 
-function latencyChart(report: Report): ChartSpec {
+function latencyFigure(report: Report): Figure {
   const floor = report.ceilings.http?.atRate;
-  const figures = report.strategies.flatMap((r) => [r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99]);
-  const markers: Marker[] = [];
+  const limit = report.settings.spike.keptUpP95Ms;
+  const markers: Marker[] = [{ value: limit, label: `kept-up limit: p95 ${ms(limit)} ms`, className: 'marker-limit' }];
   if (floor !== undefined && floor.latencyMs.p50 !== null) {
     markers.push({ value: floor.latencyMs.p50, label: `no-op route p50 at ${rate(floor.rate)}/s: ${ms(floor.latencyMs.p50)} ms`, className: 'marker-ceiling' });
   }
-  const positive = [...figures, ...markers.map((marker) => marker.value)].filter((v): v is number => v !== null && v > 0);
-  const rows: Row[] = report.strategies.map((r) => ({
-    strategy: r.strategy,
-    note: note(r),
-    flagged: r.strategy === 'naive',
-    bars: (['p50', 'p95', 'p99'] as const).map((p) => ({
-      value: r.latencyMs[p],
-      className: `bar-${p}`,
-      label: r.latencyMs[p] === null ? `${p} –` : `${p} ${ms(r.latencyMs[p])} ms`,
-    })),
-  }));
+  const rows = report.strategies.map((r) =>
+    row(
+      r,
+      (['p50', 'p95', 'p99'] as const).map((p) => {
+        const value = r.spike?.latencyMs[p] ?? null;
+        return { value, className: `bar-${p}`, label: value === null ? `${p} –` : `${p} ${ms(value)} ms` };
+      }),
+    ),
+  );
+  const positive = [...extents(rows), ...markers.map((marker) => marker.value)].filter((v) => v > 0);
   return {
-    name: 'latency',
-    heading: 'Latency percentiles',
+    name: 'spike-latency',
+    heading: 'Spike: latency percentiles',
     caption:
-      'p50, p95 and p99 of every purchase, whatever its answer, on a log scale: a saturated strategy can be a hundred ' +
-      'times slower than the rest. The dashed line is the no-op route under the same open load, the floor no strategy can beat.',
+      'p50, p95 and p99 of every answer in the flash sale, whatever its status, on a log scale: a saturated strategy can be a hundred ' +
+      'times slower than the rest. The dashed line is the no-op route at the same open rate, the floor no strategy can beat.',
     legend: [
       { className: 'bar-p50', label: 'p50', shape: 'bar' },
       { className: 'bar-p95', label: 'p95', shape: 'bar' },
       { className: 'bar-p99', label: 'p99', shape: 'bar' },
-      ...(markers.length > 0 ? [{ className: 'marker-ceiling', label: 'no-op route p50 (floor)', shape: 'line' as const }] : []),
+      { className: 'marker-limit', label: 'kept-up limit (p95)', shape: 'line' },
+      ...(markers.length > 1 ? [{ className: 'marker-ceiling', label: 'no-op route p50 (floor)', shape: 'line' as const }] : []),
     ],
-    chart: {
-      id: 'chart-latency',
-      title: 'Latency p50, p95 and p99 per strategy, milliseconds',
+    body: barChartSvg({
+      id: 'chart-spike-latency',
+      title: 'Spike latency p50, p95 and p99 per strategy, milliseconds',
       scale: logScale(Math.min(1, ...positive), Math.max(1, ...positive)),
       axisLabel: 'milliseconds',
       rows,
       markers,
-    },
+    }),
   };
 }
 
-function oversoldChart(report: Report): ChartSpec {
-  const label = (value: number | null, word: string): string => (value === null ? `${word}: not audited` : `${count(value)} ${word}`);
-  const rows: Row[] = report.strategies.map((r) => ({
-    strategy: r.strategy,
-    note: note(r),
-    flagged: r.strategy === 'naive',
-    bars: [
-      {
-        value: r.oversoldUnits,
-        className: r.strategy === 'naive' ? 'bar-oversold-baseline' : 'bar-oversold',
-        label: label(r.oversoldUnits, 'oversold'),
-        muted: (r.oversoldUnits ?? 0) === 0,
-      },
-      { value: r.undersoldUnits, className: 'bar-undersold', label: label(r.undersoldUnits, 'undersold'), muted: (r.undersoldUnits ?? 0) === 0 },
-    ],
-  }));
-  const values = report.strategies.flatMap((r) => [r.oversoldUnits ?? 0, r.undersoldUnits ?? 0]);
+function oversoldFigure(report: Report): Figure {
+  const bar = (r: StrategyResult, key: 'oversoldUnits' | 'undersoldUnits', word: string, className: string): Bar => {
+    const value = r.spike?.[key] ?? null;
+    const range = rangeOf(report, r.spike?.range, key);
+    const label = value === null ? `${word}: ${r.spike === null ? 'not measured' : 'not audited'}` : `${ranged(value, range, count)} ${word}`;
+    return { value, className, label, muted: (value ?? 0) === 0, ...(range === undefined ? {} : { range }) };
+  };
+  const rows = report.strategies.map((r) =>
+    row(r, [bar(r, 'oversoldUnits', 'oversold', r.safe ? 'bar-oversold' : 'bar-oversold-baseline'), bar(r, 'undersoldUnits', 'undersold', 'bar-undersold')]),
+  );
   return {
     name: 'oversold',
-    heading: 'Oversold and undersold units',
+    heading: 'Spike: oversold and undersold units',
     caption:
-      'From the audit after settling. Oversold: units confirmed beyond the stock, which only the naive baseline (tinted, ' +
+      'From the audit after settling. Oversold: units confirmed beyond the stock, which only the unsafe baseline (tinted, ' +
       'hatched) may show. Undersold: stock left while buyers were turned away for a reason other than sold out.',
     legend: [
       { className: 'bar-oversold', label: 'oversold units', shape: 'bar' },
       { className: 'bar-oversold-baseline', label: 'oversold by the unsafe baseline (expected)', shape: 'bar' },
       { className: 'bar-undersold', label: 'undersold units', shape: 'bar' },
     ],
-    chart: { id: 'chart-oversold', title: 'Oversold and undersold units per strategy', scale: linearScale(Math.max(1, ...values)), axisLabel: 'units', rows, markers: [] },
+    body: barChartSvg({
+      id: 'chart-oversold',
+      title: 'Oversold and undersold units per strategy',
+      scale: linearScale(Math.max(1, ...extents(rows))),
+      axisLabel: 'units',
+      rows,
+      markers: [],
+    }),
   };
 }
 
-function selloutChart(report: Report): ChartSpec {
-  const window = report.settings.windowMs;
+function selloutFigure(report: Report): Figure {
+  const window = report.settings.spike.windowMs;
   const markers: Marker[] = [{ value: window, label: `arrival window ends: ${seconds(window)}`, className: 'marker-window' }];
-  const rows: Row[] = report.strategies.map((r) => ({
-    strategy: r.strategy,
-    note: note(r),
-    flagged: r.strategy === 'naive',
-    ghostTo: window,
-    bars: [
-      {
-        value: r.timeToSellOutMs,
-        className: 'bar-sellout',
-        label: r.timeToSellOutMs === null ? 'did not sell out' : `${ms(r.timeToSellOutMs)} ms`,
-      },
-    ],
-  }));
-  const times = report.strategies.map((r) => r.timeToSellOutMs ?? 0);
+  const rows = report.strategies.map((r) => {
+    const value = r.spike?.timeToSellOutMs ?? null;
+    const range = rangeOf(report, r.spike?.range, 'timeToSellOutMs');
+    const label = r.spike === null ? 'not measured' : value === null ? 'did not sell out' : `${ranged(value, range, ms)} ms`;
+    return row(r, [{ value, className: 'bar-sellout', label, ...(range === undefined ? {} : { range }) }], r.spike === null ? undefined : window);
+  });
   return {
     name: 'sellout',
-    heading: 'Time to sell out',
+    heading: 'Spike: time to sell out',
     caption:
       'From the scenario start to the first sold-out answer. A strategy that never answered sold out within the ' +
       'arrival window is drawn as a dashed outline: "did not sell out".',
@@ -215,18 +176,18 @@ function selloutChart(report: Report): ChartSpec {
       { className: 'ghost', label: 'did not sell out', shape: 'bar' },
       { className: 'marker-window', label: 'end of the arrival window', shape: 'line' },
     ],
-    chart: {
+    body: barChartSvg({
       id: 'chart-sellout',
       title: 'Time to sell out per strategy',
-      scale: linearScale(Math.max(window, ...times)),
+      scale: linearScale(Math.max(window, ...extents(rows))),
       axisLabel: 'seconds from the scenario start',
       tickLabel: (value) => compact(value / 1000),
       rows,
       markers,
-    },
+    }),
   };
 }
 
-export function chartSpecs(report: Report): ChartSpec[] {
-  return [throughputChart(report), confirmedChart(report), latencyChart(report), oversoldChart(report), selloutChart(report)];
-}
+export const capacityFigures = (report: Report): Figure[] => [capacityFigure(report)];
+
+export const spikeFigures = (report: Report): Figure[] => [latencyFigure(report), oversoldFigure(report), selloutFigure(report)];

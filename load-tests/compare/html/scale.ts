@@ -52,3 +52,20 @@ export function logScale(smallest: number, largest: number): Scale {
     ticks,
   };
 }
+
+/**
+ * Log scale over exactly [min, max] with the given ticks: the contention
+ * curve's VUs (1, 8, 32, 128), where each measured point is a tick and the
+ * doubling steps sit evenly.
+ */
+export function logScaleOver(min: number, max: number, ticks: number[]): Scale {
+  const low = Math.log10(Math.max(min, 1e-3));
+  const span = Math.log10(Math.max(max, min * 10 ** 0.1, 1e-3)) - low;
+  return {
+    kind: 'log',
+    min,
+    max,
+    at: (value) => (value <= 0 ? 0 : Math.min(1, Math.max(0, (Math.log10(value) - low) / span))),
+    ticks,
+  };
+}

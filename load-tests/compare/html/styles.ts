@@ -10,7 +10,10 @@ export const styles = `
   --throughput: #0f766e; --redis: #c2410c; --postgres: #1d4ed8;
   --p50: #4f86d9; --p95: #1f4fa8; --p99: #0b1f4d;
   --oversold: #b91c1c; --undersold: #b45309; --sellout: #047857;
-  --ceiling: #111827; --offered: #6b7280; --window: #7e22ce;
+  --ceiling: #111827; --offered: #6b7280; --window: #7e22ce; --limit: #b45309;
+  --selling: #047857; --refusing: #8b95a5; --drain: #6d28d9;
+  /* Spike statuses: sales green, refusals a calm grey, shedding orange, errors red, dropped hatched purple. */
+  --st-confirmed: #047857; --st-pending: #4f46e5; --st-soldout: #8b95a5; --st-contended: #ea580c; --st-error: #b91c1c; --st-dropped: #7e22ce;
 }
 * { box-sizing: border-box; }
 body {
@@ -41,6 +44,7 @@ th, td { padding: 5px 7px; border-bottom: 1px solid #e5e7eb; text-align: left; w
 th { background: var(--panel); font-weight: 600; vertical-align: bottom; white-space: normal; }
 th[title] { cursor: help; text-decoration: underline dotted #9ca3af; text-underline-offset: 3px; }
 td.num, th.num { text-align: right; }
+td .detail, td .range { color: var(--muted); font-size: 0.9em; }
 .ceilings td:nth-child(5) { white-space: normal; min-width: 22em; }
 tbody tr:hover td { background: #f9fafb; }
 /* The strategy name stays in view while the wide table scrolls sideways. */
@@ -64,7 +68,7 @@ figcaption strong { display: block; color: var(--ink); font-size: 1.05rem; margi
 .legend li { display: inline-flex; align-items: center; gap: 6px; }
 .swatch { display: inline-block; width: 14px; height: 12px; border-radius: 2px; }
 .swatch.line { height: 0; width: 22px; border-top: 2px dashed; border-radius: 0; }
-svg.chart { display: block; width: 100%; max-width: 980px; min-width: 620px; height: auto; }
+svg.chart, svg.line-chart { display: block; width: 100%; max-width: 980px; min-width: 620px; height: auto; }
 /* Below 620 px the chart scrolls sideways rather than shrinking its text past reading. */
 figure.chart-figure { overflow-x: auto; }
 svg.chart text { font-size: 12px; fill: var(--ink); }
@@ -75,6 +79,7 @@ svg.chart text.missing { font-style: italic; }
 svg.chart text.tick { font-size: 11px; fill: var(--muted); }
 svg.chart text.axis-label { fill: var(--muted); }
 svg.chart .grid { stroke: #e5e7eb; }
+svg.chart .whisker { stroke: var(--ink); stroke-width: 1.2; fill: none; }
 svg.chart .baseline { stroke: #9ca3af; }
 svg.chart .flag-band { fill: var(--flag); }
 svg.chart .flagged text.name { fill: var(--fail); font-weight: 700; }
@@ -93,14 +98,43 @@ svg.chart .marker text { font-size: 11px; font-weight: 600; paint-order: stroke;
   background: repeating-linear-gradient(45deg, var(--oversold) 0 3px, #fecaca 3px 6px); outline: 1px solid var(--oversold); }
 .bar-undersold { fill: var(--undersold); background: var(--undersold); }
 .bar-sellout { fill: var(--sellout); background: var(--sellout); }
+.bar-selling { fill: var(--selling); background: var(--selling); }
+.bar-refusing { fill: var(--refusing); background: var(--refusing); }
+.bar-drain { fill: var(--drain); background: var(--drain); }
 .ghost { fill: none; stroke: var(--offered); stroke-width: 1.2; stroke-dasharray: 4 3; border: 1.2px dashed var(--offered); background: transparent; }
 .marker-ceiling { --c: var(--ceiling); } .marker-offered { --c: var(--offered); } .marker-window { --c: var(--window); }
-.marker-redis { --c: var(--redis); } .marker-postgres { --c: var(--postgres); }
+.marker-redis { --c: var(--redis); } .marker-postgres { --c: var(--postgres); } .marker-limit { --c: var(--limit); }
+.marker-sellout { --c: var(--ink); } .marker-drained { --c: var(--st-pending); }
 svg.chart .marker line { stroke: var(--c); }
 svg.chart .marker text { fill: var(--c); }
 svg.chart .marker-offered line { stroke-dasharray: 2 3; }
 .swatch.line { border-color: var(--c); }
 .swatch.line.marker-offered { border-top-style: dotted; }
+/* Spike small multiples: one panel per strategy, same scales, as many columns as fit. */
+.multiples { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 14px 18px; margin-top: 6px; }
+figure.multiple { margin: 0; padding: 6px 8px 2px; border: 1px solid #e5e7eb; border-radius: 6px; min-width: 0; }
+figure.multiple.flagged { background: var(--flag); border-color: #fecaca; }
+figure.multiple figcaption { margin: 0 0 2px; color: var(--ink); font-size: 0.85rem; }
+figure.multiple figcaption strong { display: inline; font-size: 0.95rem; margin-right: 4px; }
+figure.multiple .facts-line { display: block; color: var(--muted); font-size: 0.8rem; }
+svg.series { display: block; width: 100%; height: auto; }
+svg.series text { font-size: 11px; fill: var(--ink); }
+svg.series text.tick { fill: var(--muted); }
+svg.series text.missing { fill: var(--muted); font-style: italic; font-size: 13px; }
+svg.series .grid { stroke: #eef0f3; }
+svg.series .baseline { stroke: #9ca3af; }
+svg.series .offered { stroke: var(--offered); stroke-width: 1.2; stroke-dasharray: 2 3; }
+svg.series .moment line { stroke: var(--c); stroke-width: 1.5; }
+svg.series .marker-window line { stroke-dasharray: 5 3; }
+svg.series .marker-drained line { stroke-dasharray: 2 2; }
+svg.series .moment text { fill: var(--c); font-weight: 600; paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
+.st-confirmed { fill: var(--st-confirmed); background: var(--st-confirmed); }
+.st-pending { fill: var(--st-pending); background: var(--st-pending); }
+.st-soldout { fill: var(--st-soldout); background: var(--st-soldout); }
+.st-contended { fill: var(--st-contended); background: var(--st-contended); }
+.st-error { fill: var(--st-error); background: var(--st-error); }
+.st-dropped { fill: url(#hatch-dropped); background: repeating-linear-gradient(45deg, var(--st-dropped) 0 2px, #f3e8ff 2px 5px); }
+.swatch.line.marker-sellout { border-top-style: solid; }
 footer { margin-top: 40px; color: var(--muted); font-size: 0.8rem; }
 @media print { .table-wrap { overflow: visible; } figure.chart-figure { break-inside: avoid; } }
 `;

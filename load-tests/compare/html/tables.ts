@@ -1,7 +1,8 @@
 // The HTML tables and the checks: the same cells as the markdown (report-table.ts),
 // plus what only a page can do: links to the k6 dashboards, flags, tooltips.
 import { NONE } from '../report-format.js';
-import { ceilingRows, storeLabel, strategyColumns } from '../report-table.js';
+import { ceilingRows } from '../report-facts.js';
+import { storeLabel, type Cell, type Table } from '../report-table.js';
 import type { Check, Report, StrategyResult } from '../report-types.js';
 import { html, relativeHref, type Html } from './escape.js';
 
@@ -11,49 +12,63 @@ export function dashboardLink(path: string | null, label: string): Html {
   return href === null ? html`<span aria-label="no dashboard">${NONE}</span>` : html`<a href="${href}">${label}</a>`;
 }
 
-function strategyCell(result: StrategyResult): Html {
-  const tags = [
-    result.strategy === 'naive' ? html`<span class="tag unsafe">unsafe baseline</span>` : null,
-    result.async ? html`<span class="tag async">async</span>` : null,
+export function strategyTags(result: StrategyResult): Html[] {
+  return [
+    ...(result.safe ? [] : [html`<span class="tag unsafe">unsafe baseline</span>`]),
+    ...(result.async ? [html`<span class="tag async">async</span>`] : []),
   ];
-  // Tags on their own line keep the sticky name column narrow.
-  return html`<td><strong>${result.strategy}</strong>${tags.some((tag) => tag !== null) ? html`<br>${tags}` : null}</td>`;
 }
 
-/** A safe strategy that oversold is the one figure nobody may miss. */
-const isAlarm = (result: StrategyResult, header: string): boolean =>
-  header === 'oversold' && result.strategy !== 'naive' && (result.oversoldUnits ?? 0) > 0;
+function strategyCell(result: StrategyResult): Html {
+  const tags = strategyTags(result);
+  // Tags on their own line keep the sticky name column narrow.
+  return html`<td><strong>${result.strategy}</strong>${tags.length > 0 ? html`<br>${tags}` : null}</td>`;
+}
 
-/** `req/s (× HTTP)` → `req/s` over `(× HTTP)`, `p95 ms` → `p95` over `ms`: headers break where they read well, nowhere else. */
+/** `selling/s (× HTTP, store, fastest)` → `selling/s` over `(× HTTP, store, fastest)`, `p95 ms` → `p95` over `ms`: headers break where they read well. */
 function headerLines(header: string): Html {
   const split = /^(.+?) (\(.*\)|ms)$/.exec(header);
   return split === null ? html`${header}` : html`${split[1]}<br>${split[2]}`;
 }
 
-export function strategiesTable(report: Report): Html {
-  const head = strategyColumns.map(
+/** The figure, then its min–max and its ratios or notes smaller, each on a line of its own. */
+const cellBody = (cell: Cell): Html =>
+  html`${cell.figure}${cell.range === null ? null : html`<br><span class="range">${cell.range}</span>`}${cell.detail === null ? null : html`<br><span class="detail">${cell.detail}</span>`}`;
+
+export interface LinkColumn {
+  header: string;
+  meaning: string;
+  path: (result: StrategyResult) => string | null;
+}
+
+/** One of the strategies' tables (capacity, curve, spike), with its legend and column meanings. */
+export function strategiesTable(report: Report, table: Table, className: string, link?: LinkColumn): Html {
+  const [, ...columns] = table.columns;
+  const head = table.columns.map(
     (column) => html`<th scope="col" class="${column.numeric ? 'num' : ''}" title="${column.meaning}">${headerLines(column.header)}</th>`,
   );
   const rows = report.strategies.map((result) => {
-    const cells = strategyColumns.slice(1).map((column) => {
-      const classes = [column.numeric ? 'num' : '', isAlarm(result, column.header) ? 'bad' : ''].filter((c) => c !== '').join(' ');
-      // The async tag beside the name already says "(async)"; the store alone keeps the column narrow.
-      const text = column.header === 'deducts in' ? storeLabel[result.store] : column.cell(result);
-      return html`<td class="${classes}">${text}</td>`;
+    const cells = columns.map((column) => {
+      const classes = [column.numeric ? 'num' : '', column.alarm?.(result) === true ? 'bad' : ''].filter((c) => c !== '').join(' ');
+      // The tags beside the name already say async/unsafe; the store alone keeps the column narrow.
+      const cell = column.header === 'deducts in' ? { figure: storeLabel[result.store], range: null, detail: null } : column.cell(result);
+      return html`<td class="${classes}">${cellBody(cell)}</td>`;
     });
-    return html`<tr data-strategy="${result.strategy}" class="${result.strategy === 'naive' ? 'flagged' : ''}">${strategyCell(result)}${cells}<td>${dashboardLink(result.dashboard, 'open')}</td></tr>`;
+    const linkCell = link === undefined ? null : html`<td>${dashboardLink(link.path(result), 'open')}</td>`;
+    return html`<tr data-strategy="${result.strategy}" class="${result.safe ? '' : 'flagged'}">${strategyCell(result)}${cells}${linkCell}</tr>`;
   });
-  const terms = strategyColumns.map((column) => html`<dt>${column.header}</dt><dd>${column.meaning}</dd>`);
-  return html`<div class="table-wrap"><table class="strategies">
-<thead><tr>${head}<th scope="col" title="k6 web dashboard export of this strategy's run">k6</th></tr></thead>
+  const terms = table.columns.map((column) => html`<dt>${column.header}</dt><dd>${column.meaning}</dd>`);
+  const linkHead = link === undefined ? null : html`<th scope="col" title="${link.meaning}">${link.header}</th>`;
+  return html`<div class="table-wrap"><table class="strategies ${className}">
+<thead><tr>${head}${linkHead}</tr></thead>
 <tbody>${rows}</tbody>
 </table></div>
-<p class="note">× HTTP: ratio to the no-op HTTP ceiling (closed loop). × store: ratio to the single-key ceiling of the store the strategy deducts in. ${NONE}: not measured, or never sold out.</p>
+<p class="note">${table.legend}</p>
 <details><summary>What each column means</summary><dl>${terms}</dl></details>`;
 }
 
 export function ceilingsTable(report: Report): Html {
-  const rows = ceilingRows(report.ceilings).map(
+  const rows = ceilingRows(report.ceilings, report.settings.repeat).map(
     (row) => html`<tr><td>${row.name}</td><td class="num"><strong>${row.figure}</strong></td><td class="num">${row.p50}</td><td class="num">${row.p95}</td>
 <td>${row.notes}${row.command === null ? null : html`<br><code>${row.command}</code>`}</td><td>${dashboardLink(row.dashboard, 'dashboard')}</td></tr>`,
   );

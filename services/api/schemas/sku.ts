@@ -42,4 +42,12 @@ export const SkuAudit = Type.Object({
     },
     { description: 'Asynchronous strategies: milliseconds from the order\'s creation (its request) to its confirmation by the worker' },
   ),
+  asyncConfirmations: Type.Object(
+    {
+      orders: Type.Integer({ description: 'Orders confirmed after they were created (0 for synchronous strategies)' }),
+      units: Type.Integer(),
+      spanMs: Type.Union([Type.Number(), Type.Null()], { description: 'From the first to the last of those confirmations; null with fewer than two' }),
+    },
+    { description: 'Asynchronous strategies: the worker\'s confirmations, for its drain rate (units ÷ spanMs)' },
+  ),
 });

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
 import type { Database } from '../../../db/schema.js';
 import { findSku, insertSku } from '../../../db/queries/skus.js';
-import { type DelayPercentiles, confirmationDelays, unitsSold } from '../../../db/queries/orders.js';
+import { type ConfirmationSpan, type DelayPercentiles, confirmationDelays, confirmationSpan, unitsSold } from '../../../db/queries/orders.js';
 import { countUnpublished } from '../../../db/queries/outbox.js';
 import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
 import { stockKey } from '../../shared/redis-keys.js';
@@ -41,6 +41,8 @@ export interface Audit {
   everyOutboxOrderHasOneInboxEvent: boolean;
   /** Orders confirmed after they were created (asynchronous strategies): ms from request to confirmation. */
   confirmationDelayMs: DelayPercentiles;
+  /** The same orders' confirmations: how many, and from the first to the last (the worker's drain rate). */
+  asyncConfirmations: ConfirmationSpan;
 }
 
 async function readRedisStock(redis: Redis, sku: string): Promise<number | null> {
@@ -66,10 +68,11 @@ export async function auditSku(db: Kysely<Database>, redis: Redis, sku: string):
     const inboxEvents = await countInboxEvents(trx, sku);
     const delivery = await outboxDelivery(trx, sku);
     const delays = await confirmationDelays(trx, sku);
-    return { row, units, outboxBacklog, inboxEvents, delivery, delays };
+    const span = await confirmationSpan(trx, sku);
+    return { row, units, outboxBacklog, inboxEvents, delivery, delays, span };
   });
   if (snapshot === undefined) return undefined;
-  const { row, units, outboxBacklog, inboxEvents, delivery, delays } = snapshot;
+  const { row, units, outboxBacklog, inboxEvents, delivery, delays, span } = snapshot;
   // Redis after the snapshot: the queue worker mirrors Redis before its commit, so an order settled here is in Redis too.
   const redisStock = await readRedisStock(redis, sku);
   const expectedStock = row.initial_stock - units.confirmedUnits;
@@ -89,5 +92,6 @@ export async function auditSku(db: Kysely<Database>, redis: Redis, sku: string):
     outboxOrdersWithOneInboxEvent: delivery.withOneInboxEvent,
     everyOutboxOrderHasOneInboxEvent: delivery.withOneInboxEvent === delivery.outboxOrders,
     confirmationDelayMs: delays,
+    asyncConfirmations: span,
   };
 }

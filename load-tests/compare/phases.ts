@@ -1,0 +1,168 @@
+// One k6 run per phase: the closed-loop capacity phases (load-tests/k6/capacity.ts)
+// and the open-model spike (load-tests/k6/flash-sale.ts). Each writes its
+// digest, log and (spike) dashboard into the results folder; a phase whose
+// k6 run produced no digest is reported as missing, never as zero.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OutcomeCounts, Percentiles, SpikeSeries } from './report-types.js';
+import { runK6 } from './k6.js';
+
+/** What every phase needs to reach the API. */
+export interface Target {
+  k6Bin: string;
+  dir: string;
+  apiUrl: string;
+  adminToken: string;
+  settleTimeoutMs: number;
+}
+
+/** The part of load-tests/k6/capacity-summary.ts's digest read here. */
+export interface CapacityDigest {
+  strategy: string;
+  mode: 'selling' | 'refusing';
+  async: boolean;
+  vus: number;
+  durationMs: number;
+  answered: number;
+  outcomes: OutcomeCounts;
+  perSecond: number;
+  answersPerSecond: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  drainPerSecond: number | null;
+  drainAfterMs: number | null;
+  oversoldUnits: number | null;
+  pendingUnitsLeft: number | null;
+  thresholdsOk: boolean;
+}
+
+/** The part of load-tests/k6/summary.ts's flash-sale digest read here. */
+export interface SpikeDigest {
+  strategy: string;
+  async: boolean | null;
+  purchases: number;
+  throughput: number;
+  confirmedPerSecond: number;
+  outcomes: OutcomeCounts;
+  latencyMs: Record<'all' | 'confirmed' | 'pending' | 'soldOut' | 'contended' | 'error', Percentiles>;
+  droppedIterations: number;
+  settings: { stock: number; rate: number; windowMs: number };
+  confirmedUnits: number | null;
+  oversoldUnits: number | null;
+  undersoldUnits: number | null;
+  unsoldUnits: number | null;
+  pendingUnitsLeft: number | null;
+  auditConsistent: boolean;
+  timeToSoldOutMs: number | null;
+  drainAfterMs: number | null;
+  confirmationDelayMs: Percentiles | null;
+  series: SpikeSeries;
+  thresholdsOk: boolean;
+}
+
+export interface PhaseRun<T> {
+  digest: T | undefined;
+  exitCode: number;
+  /** Why there is no digest, for the report. */
+  failure: string | undefined;
+}
+
+function readDigest<T>(path: string, exitCode: number, log: string): PhaseRun<T> {
+  try {
+    return { digest: JSON.parse(readFileSync(path, 'utf8')) as T, exitCode, failure: undefined };
+  } catch {
+    // setup() failed or k6 was killed: reported as missing.
+    return { digest: undefined, exitCode, failure: `k6 exit ${exitCode}, no summary; see ${log}` };
+  }
+}
+
+export interface CapacityPhase {
+  /** File stem in the results folder, e.g. `pg-atomic.r1.selling`. */
+  name: string;
+  label: string;
+  strategy: string;
+  mode: 'selling' | 'refusing';
+  vus: number;
+  durationMs: number;
+}
+
+export async function runCapacity(target: Target, phase: CapacityPhase): Promise<PhaseRun<CapacityDigest>> {
+  const summaryPath = join(target.dir, `${phase.name}.json`);
+  const log = `${phase.name}.k6.log`;
+  const exitCode = await runK6(target.k6Bin, {
+    label: phase.label,
+    script: 'load-tests/k6/capacity.ts',
+    env: {
+      API_URL: target.apiUrl,
+      ADMIN_TOKEN: target.adminToken,
+      STRATEGY: phase.strategy,
+      MODE: phase.mode,
+      VUS: String(phase.vus),
+      DURATION: `${phase.durationMs}ms`,
+      SETTLE_TIMEOUT: `${target.settleTimeoutMs}ms`,
+    },
+    summaryPath,
+    logFile: join(target.dir, log),
+    // Setup + phase + graceful stop (5 s) + settling + summary.
+    timeoutMs: phase.durationMs + target.settleTimeoutMs + 120_000,
+  });
+  return readDigest<CapacityDigest>(summaryPath, exitCode, log);
+}
+
+export interface SpikePhase {
+  name: string;
+  label: string;
+  strategy: string;
+  stock: number;
+  rate: number;
+  demandFactor: number;
+  durationMs: number;
+}
+
+export async function runSpike(target: Target, phase: SpikePhase): Promise<PhaseRun<SpikeDigest> & { dashboard: string | null }> {
+  const summaryPath = join(target.dir, `${phase.name}.json`);
+  const dashboard = `${phase.name}.dashboard.html`;
+  const log = `${phase.name}.k6.log`;
+  const exitCode = await runK6(target.k6Bin, {
+    label: phase.label,
+    script: 'load-tests/k6/flash-sale.ts',
+    env: {
+      API_URL: target.apiUrl,
+      ADMIN_TOKEN: target.adminToken,
+      STRATEGY: phase.strategy,
+      STOCK: String(phase.stock),
+      RATE: String(phase.rate),
+      DURATION: `${phase.durationMs}ms`,
+      DEMAND_FACTOR: String(phase.demandFactor),
+      SETTLE_TIMEOUT: `${target.settleTimeoutMs}ms`,
+    },
+    summaryPath,
+    dashboardPath: join(target.dir, dashboard),
+    logFile: join(target.dir, log),
+    // Window + setup + requests still in flight (30 s timeout) + settling + summary.
+    timeoutMs: phase.durationMs + target.settleTimeoutMs + 180_000,
+  });
+  // k6 skips the dashboard export when a run is too short to chart.
+  return { ...readDigest<SpikeDigest>(summaryPath, exitCode, log), dashboard: existsSync(join(target.dir, dashboard)) ? dashboard : null };
+}
+
+export interface StrategyInfo {
+  name: string;
+  async: boolean;
+}
+
+/** The strategies the API serves, in its order: the default set of a run. */
+export async function listStrategies(apiUrl: string): Promise<StrategyInfo[]> {
+  const res = await fetch(`${apiUrl}/v1/strategies`, { signal: AbortSignal.timeout(10_000) });
+  if (res.status !== 200) throw new Error(`GET /v1/strategies answered ${res.status}`);
+  return ((await res.json()) as StrategyInfo[]).map(({ name, async }) => ({ name, async }));
+}
+
+export function pickStrategies(known: StrategyInfo[], wanted: string[] | undefined): StrategyInfo[] {
+  if (wanted === undefined) return known;
+  const names = known.map((s) => s.name);
+  const unknown = wanted.filter((name) => !names.includes(name));
+  if (unknown.length > 0) throw new Error(`unknown strategy: ${unknown.join(', ')} (the API knows ${names.join(', ')})`);
+  return wanted.map((name) => known.find((s) => s.name === name) as StrategyInfo);
+}

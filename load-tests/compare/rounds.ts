@@ -1,0 +1,155 @@
+// The measuring itself, one round per --repeat: every strategy's capacity
+// phases and curve, then (the rate being known) every strategy's spike, then
+// the ceilings. Strategies run one after the other, never together: they
+// share two cores with k6 and the stores.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { measureHttpCeiling } from '../ceilings/http-ceiling.js';
+import { measurePostgresCeiling } from '../ceilings/postgres-ceiling.js';
+import { measureRedisCeiling } from '../ceilings/redis-ceiling.js';
+import type { CompareOptions } from './args.js';
+import { spikeWindow } from './args.js';
+import type { StrategyRuns } from './build-report.js';
+import { type StrategyInfo, type Target, runCapacity, runSpike } from './phases.js';
+import type { HttpCeiling, PostgresCeiling, RedisCeiling } from './report-types.js';
+
+export interface Measurements {
+  runs: StrategyRuns[];
+  ceilings: { http: HttpCeiling[]; redis: RedisCeiling[]; postgres: PostgresCeiling[] };
+  /** Why a phase or ceiling has no figures, by strategy or `ceiling:name`. */
+  failures: Map<string, string>;
+}
+
+export interface RoundContext {
+  target: Target;
+  options: CompareOptions;
+  strategies: StrategyInfo[];
+  db: Kysely<Database>;
+  databaseUrl: string;
+  redisUrl: string;
+  pgPoolMax: number;
+  say: (line: string) => void;
+}
+
+// A breath between phases: the previous one's connections and settling must not load the next.
+const pauseMs = 250;
+
+export function emptyMeasurements(strategies: StrategyInfo[]): Measurements {
+  return {
+    runs: strategies.map((s) => ({ strategy: s.name, async: s.async, selling: [], refusing: [], curve: new Map(), spike: [] })),
+    ceilings: { http: [], redis: [], postgres: [] },
+    failures: new Map(),
+  };
+}
+
+function note(m: Measurements, key: string, failure: string | undefined): void {
+  if (failure !== undefined) m.failures.set(key, failure);
+}
+
+/** Selling and refusing capacity, then the contention curve, strategy by strategy. */
+export async function capacityRound(ctx: RoundContext, m: Measurements, round: number): Promise<void> {
+  const { options } = ctx;
+  for (const [index, strategy] of ctx.strategies.entries()) {
+    const runs = m.runs[index] as StrategyRuns;
+    const tag = `r${round} ${index + 1}/${ctx.strategies.length} ${strategy.name}`;
+    const phases: Array<{ key: string; mode: 'selling' | 'refusing'; vus: number; durationMs: number; into: (d: NonNullable<StrategyRuns['selling'][number]>) => void }> = [
+      { key: 'selling', mode: 'selling', ...options.capacity, into: (d) => runs.selling.push(d) },
+      { key: 'refusing', mode: 'refusing', ...options.capacity, into: (d) => runs.refusing.push(d) },
+      ...options.curve.vus.map((vus) => ({
+        key: `curve${vus}`,
+        mode: 'selling' as const,
+        vus,
+        durationMs: options.curve.durationMs,
+        into: (d: StrategyRuns['selling'][number]) => runs.curve.set(vus, [...(runs.curve.get(vus) ?? []), d]),
+      })),
+    ];
+    for (const phase of phases) {
+      const run = await runCapacity(ctx.target, {
+        name: `${strategy.name}.r${round}.${phase.key}`,
+        label: `[${tag}] ${phase.key.padEnd(9)} ${String(phase.vus).padStart(3)} VUs`,
+        strategy: strategy.name,
+        mode: phase.mode,
+        vus: phase.vus,
+        durationMs: phase.durationMs,
+      });
+      if (run.digest !== undefined) phase.into(run.digest);
+      note(m, strategy.name, run.failure === undefined ? undefined : `${phase.key}: ${run.failure}`);
+      await sleep(pauseMs);
+    }
+  }
+}
+
+export async function spikeRound(ctx: RoundContext, m: Measurements, round: number, rate: number): Promise<void> {
+  const window = spikeWindow(ctx.options, rate);
+  for (const [index, strategy] of ctx.strategies.entries()) {
+    const runs = m.runs[index] as StrategyRuns;
+    const run = await runSpike(ctx.target, {
+      name: `${strategy.name}.r${round}.spike`,
+      label: `[r${round} ${index + 1}/${ctx.strategies.length} ${strategy.name}] spike ${rate}/s`,
+      strategy: strategy.name,
+      stock: ctx.options.spike.stock,
+      rate,
+      demandFactor: ctx.options.spike.demandFactor,
+      durationMs: window.windowMs,
+    });
+    if (run.digest !== undefined) runs.spike.push({ digest: run.digest, exitCode: run.exitCode, dashboard: run.dashboard });
+    note(m, strategy.name, run.failure === undefined ? undefined : `spike: ${run.failure}`);
+    await sleep(pauseMs);
+  }
+}
+
+/** Runs one ceiling; a failure leaves it out of this round (the checks fail when no round has it) but not the whole run. */
+async function ceiling<T>(ctx: RoundContext, m: Measurements, name: string, measure: () => Promise<T>, into: T[]): Promise<void> {
+  try {
+    into.push(await measure());
+  } catch (error: unknown) {
+    const message = error instanceof Error ? error.message : String(error);
+    m.failures.set(`ceiling:${name}`, message.split('\n')[0] ?? message);
+    ctx.say(`  ceiling ${name} failed: ${message}`);
+  }
+}
+
+/** After the strategies, so their dead rows and keys cannot slow a strategy down. */
+export async function ceilingRound(ctx: RoundContext, m: Measurements, round: number, rate: number, logLevel: string): Promise<void> {
+  const { options, target } = ctx;
+  await ceiling(
+    ctx,
+    m,
+    'http',
+    () =>
+      measureHttpCeiling({
+        k6Bin: target.k6Bin,
+        dir: target.dir,
+        round,
+        logLevel,
+        stock: options.spike.stock,
+        rate,
+        demandFactor: options.spike.demandFactor,
+        durationMs: options.spike.durationMs,
+        vus: options.capacity.vus,
+        maxDurationMs: options.ceiling.httpMs,
+      }),
+    m.ceilings.http,
+  );
+  await ceiling(
+    ctx,
+    m,
+    'redis',
+    async () => {
+      ctx.say(`  [r${round}] ceiling redis: redis-benchmark EVALSHA deduct-stock-2.lua …`);
+      return measureRedisCeiling({ redisUrl: ctx.redisUrl, clients: 50, requests: options.ceiling.redisRequests });
+    },
+    m.ceilings.redis,
+  );
+  await ceiling(
+    ctx,
+    m,
+    'postgres',
+    async () => {
+      ctx.say(`  [r${round}] ceiling postgres: pgbench conditional UPDATE on one hot row …`);
+      return measurePostgresCeiling({ db: ctx.db, databaseUrl: ctx.databaseUrl, clients: ctx.pgPoolMax, durationMs: options.ceiling.pgMs, dir: target.dir });
+    },
+    m.ceilings.postgres,
+  );
+}
