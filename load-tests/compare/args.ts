@@ -47,7 +47,7 @@ Options:
   --vus N                VUs of the capacity phases and the HTTP ceiling (default 64)
   --capacity-duration D  length of each capacity phase (default 8s; quick 2s)
   --curve 1,8,32,128     VU counts of the contention curve (default 1,8,32,128)
-  --curve-duration D     length of each curve point (default 4s; quick 1.5s)
+  --curve-duration D     length of each curve point (default 4s; quick 1s)
   --stock N              units of the spike's SKU (default 300; quick 100)
   --rate N               spike arrivals per second (default: derived from the selling capacities)
   --demand-factor F      spike purchases = stock × F (default 10)
@@ -113,7 +113,7 @@ export function parseOptions(argv: string[]): CompareOptions | 'help' {
     },
     curve: {
       vus: vuList(values.curve ?? '1,8,32,128'),
-      durationMs: parseDuration(values['curve-duration'] ?? (quick ? '1500ms' : '4s'), 'curve-duration'),
+      durationMs: parseDuration(values['curve-duration'] ?? (quick ? '1s' : '4s'), 'curve-duration'),
     },
     spike: {
       stock: positiveInt('stock', values.stock ?? (quick ? '100' : '300')),

@@ -75,7 +75,7 @@ function selling(runs: CapacityDigest[]): SellingCapacity | null {
 function curvePoint(vus: number, runs: CapacityDigest[]): CurvePoint | null {
   if (runs.length === 0) return null;
   const figures = runs.map((d) => ({ perSecond: d.perSecond, p50Ms: d.p50Ms, p95Ms: d.p95Ms, contended: d.outcomes.contended }));
-  return { vus, ...combine(figures), range: rangesOf(figures) };
+  return { vus, ...combine(figures), toStoreCeiling: null, range: rangesOf(figures) };
 }
 
 /** See SpikeVerdict. A handful of dropped arrivals is k6 sharing the cores, not the strategy: 1 % of the offered load. */
@@ -149,6 +149,7 @@ function withRatios(results: StrategyResult[], ceilings: Ceilings): StrategyResu
     const spike = r.spike;
     return {
       ...r,
+      curve: r.curve.map((point) => ({ ...point, toStoreCeiling: ratio(point.perSecond, storeCeiling(r.store)) })),
       capacity: {
         selling: sell === null ? null : { ...sell, ratios: ratios(sell.perSecond, r.store, 'selling'), drainToStoreCeiling: ratio(sell.drainPerSecond, ceilings.postgres?.tps) },
         refusing: refuse === null ? null : { ...refuse, ratios: ratios(refuse.perSecond, r.store, 'refusing') },

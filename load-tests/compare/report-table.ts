@@ -152,7 +152,9 @@ export function curveTable(report: Report): Table {
         return {
           figure: `${ranged(point.perSecond, range(point.range, 'perSecond'), rate)} / ${p95}`,
           range: null,
-          detail: point.contended > 0 ? `${count(point.contended)} × 503` : null,
+          detail: [point.toStoreCeiling === null ? null : `${ratio(point.toStoreCeiling)} store`, point.contended > 0 ? `${count(point.contended)} × 503` : null]
+            .filter((part) => part !== null)
+            .join(' · ') || null,
         };
       },
     }),
@@ -160,7 +162,8 @@ export function curveTable(report: Report): Table {
   return {
     columns: [strategyColumn, ...columns],
     legend:
-      `Each cell: sales per second / p95 latency, one hot SKU, every buyer sending the next purchase as soon as the last is answered. ` +
+      `Each cell: sales per second / p95 latency, one hot SKU, every buyer sending the next purchase as soon as the last is answered; ` +
+      `× store: sales per second over the single-key ceiling of the store the strategy deducts in. ` +
       `× 503: answers that gave up (lock wait, retries) at that concurrency. ${NONE}: not measured.${rangeSentence(report)}`,
   };
 }

@@ -93,6 +93,8 @@ export interface CurvePoint {
   p95Ms: number | null;
   /** 503 answers: the strategy gave up (lock wait, retries) at this concurrency. */
   contended: number;
+  /** perSecond ÷ the single-key ceiling of the strategy's store: how close this concurrency gets to its store alone. */
+  toStoreCeiling: number | null;
   range: Ranges;
 }
 

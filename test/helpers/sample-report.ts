@@ -69,7 +69,8 @@ function result(shape: Shape, seed: number, measured: Ceilings, fastest: { selli
   };
   const curve: CurvePoint[] = shape.curve.map(([perSecond, p95, contended], index) => {
     const figures = { perSecond, p50Ms: round(p95 * 0.45), p95Ms: p95, contended };
-    return { vus: curveVus[index] ?? 0, ...figures, range: spread(seed + index, figures) };
+    const storeCeiling = shape.store === 'redis' ? measured.redis?.opsPerSecond : measured.postgres?.tps;
+    return { vus: curveVus[index] ?? 0, ...figures, toStoreCeiling: storeCeiling === undefined ? null : perSecond / storeCeiling, range: spread(seed + index, figures) };
   });
   return {
     strategy: shape.strategy,

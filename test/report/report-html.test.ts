@@ -55,7 +55,7 @@ describe('renderMarkdown', () => {
     expect(cell(markdown, 'Capacity', 'pg-atomic', 'selling/s (× HTTP, store, fastest)')).toMatch(/^400 \(380–408\) · 0\.04× · 0\.13× · 0\.38×$/);
     expect(cell(markdown, 'Capacity', 'redis-lua', 'refusing/s (× HTTP, fastest)')).toMatch(/^1,300 \([\d,]+–[\d,]+\) · 0\.14× · 1\.00×$/);
     expect(cell(markdown, 'Capacity', 'kafka-queue', 'async drain/s (× PostgreSQL)')).toMatch(/^500 \(\d+–\d+\) · 0\.17×$/);
-    expect(cell(markdown, 'Contention curve', 'pg-optimistic', '128 VUs')).toMatch(/^70 \(\d+–\d+\) \/ 2,300 \([\d,]+–[\d,]+\) ms · 6,100 × 503$/);
+    expect(cell(markdown, 'Contention curve', 'pg-optimistic', '128 VUs')).toMatch(/^70 \(\d+–\d+\) \/ 2,300 \([\d,]+–[\d,]+\) ms · 0\.02× store · 6,100 × 503$/);
     expect(cell(markdown, 'Spike', 'redlock', '503')).toMatch(/^5,574 \([\d,]+–[\d,]+\)$/);
     // A safe strategy confirmed the stock in every run: no spread to show, so none printed.
     expect(cell(markdown, 'Spike', 'pg-atomic', '201')).toBe('1,000');

@@ -12,7 +12,7 @@ describe('compare options', () => {
     if (full === 'help') throw new Error('unexpected help');
     expect(full).toMatchObject({ repeat: 1, capacity: { vus: 64, durationMs: 8000 }, curve: { vus: [1, 8, 32, 128], durationMs: 4000 } });
     expect(full.spike).toMatchObject({ stock: 300, rate: undefined, demandFactor: 10, keptUpP95Ms: 1000 });
-    expect(parseOptions(['--quick'])).toMatchObject({ quick: true, capacity: { durationMs: 2000 }, curve: { durationMs: 1500 }, spike: { stock: 100 } });
+    expect(parseOptions(['--quick'])).toMatchObject({ quick: true, capacity: { durationMs: 2000 }, curve: { durationMs: 1000 }, spike: { stock: 100 } });
   });
 
   it('reads --repeat, --rate, --curve and durations, and refuses nonsense', () => {
@@ -181,9 +181,9 @@ describe('strategy results', () => {
     // naive is faster than every safe strategy but is not the yardstick.
     expect(results.find((r) => r.strategy === 'kafka-queue')?.capacity.selling?.ratios.toFastestSafe).toBe(1);
     expect(results.find((r) => r.strategy === 'kafka-queue')?.capacity.selling?.drainToStoreCeiling).toBeCloseTo(150 / 2000);
-    expect(atomic?.curve.map((point) => [point.vus, point.perSecond])).toEqual([
-      [1, 100],
-      [8, 400],
+    expect(atomic?.curve.map((point) => [point.vus, point.perSecond, point.toStoreCeiling])).toEqual([
+      [1, 100, 100 / 2000],
+      [8, 400, 400 / 2000],
     ]);
     expect(results.find((r) => r.strategy === 'redlock')?.spike?.verdict).toBe('fell behind');
     expect(results.find((r) => r.strategy === 'naive')?.safe).toBe(false);
