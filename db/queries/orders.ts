@@ -80,6 +80,8 @@ export interface ConfirmationSpan {
   units: number;
   /** Milliseconds from the first to the last of those confirmations; null with fewer than two. */
   spanMs: number | null;
+  /** When the last of them was confirmed (ISO); null when there is none. */
+  lastAt: string | null;
 }
 
 /**
@@ -94,13 +96,19 @@ export async function confirmationSpan(db: Db, sku: string): Promise<Confirmatio
       sql<string>`count(*)`.as('orders'),
       sql<string>`coalesce(sum(quantity), 0)`.as('units'),
       sql<string | null>`extract(epoch from (max(updated_at) - min(updated_at))) * 1000`.as('span_ms'),
+      sql<Date | null>`max(updated_at)`.as('last_at'),
     ])
     .where('sku', '=', sku)
     .where('status', '=', 'confirmed')
     .where(sql<boolean>`updated_at > created_at`)
     .executeTakeFirstOrThrow();
   const orders = Number(row.orders);
-  return { orders, units: Number(row.units), spanMs: orders < 2 || row.span_ms === null ? null : Number(row.span_ms) };
+  return {
+    orders,
+    units: Number(row.units),
+    spanMs: orders < 2 || row.span_ms === null ? null : Number(row.span_ms),
+    lastAt: row.last_at === null ? null : new Date(row.last_at).toISOString(),
+  };
 }
 
 /**

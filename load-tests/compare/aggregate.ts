@@ -22,8 +22,19 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export const worstOfRuns = new Set(['oversoldUnits', 'pendingUnitsLeft', 'error']);
 
+/**
+ * Field names whose null is a result that sorts last, not a gap: a spike that
+ * never sold out. Their median treats null as later than any time (and is
+ * null only when most runs never sold out).
+ */
+export const nullSortsLast = new Set(['timeToSellOutMs']);
+
 function combineValues(values: unknown[], key: string): unknown {
   const first = values[0];
+  if (nullSortsLast.has(key) && values.every((value) => typeof value === 'number' || value === null)) {
+    const middle = median(values.map((value) => (value === null ? Number.POSITIVE_INFINITY : (value as number))));
+    return Number.isFinite(middle) ? middle : null;
+  }
   if (typeof first === 'number' || first === null) {
     // A figure unknown in any run is unknown: a median of the runs that had it would claim more than was measured.
     if (values.some((value) => typeof value !== 'number')) return null;

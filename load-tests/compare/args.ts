@@ -14,7 +14,7 @@ export interface CompareOptions {
   curve: { vus: number[]; durationMs: number };
   spike: {
     stock: number;
-    /** Fixed arrival rate; undefined: derived from the selling capacities (see spike-rate.ts). */
+    /** Fixed arrival rate; undefined: derived from the selling capacities (build-report.ts deriveSpikeRate). */
     rate: number | undefined;
     demandFactor: number;
     /** Upper bound of the arrival window. */

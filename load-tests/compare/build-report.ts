@@ -78,6 +78,9 @@ function curvePoint(vus: number, runs: CapacityDigest[]): CurvePoint | null {
   return { vus, ...combine(figures), toStoreCeiling: null, range: rangesOf(figures) };
 }
 
+/** Worst first. */
+const verdictPrecedence: SpikeVerdict[] = ['fell behind', 'shed', 'queued', 'kept up'];
+
 /** See SpikeVerdict. A handful of dropped arrivals is k6 sharing the cores, not the strategy: 1 % of the offered load. */
 export function verdictOf(spike: Pick<SpikeResult, 'droppedIterations' | 'purchases' | 'latencyMs' | 'outcomes' | 'confirmationDelayMs'>, async: boolean, keptUpP95Ms: number): SpikeVerdict {
   const offered = spike.purchases + spike.droppedIterations;
@@ -117,6 +120,9 @@ function spikeOf(runs: StrategyRuns['spike'], async: boolean, keptUpP95Ms: numbe
     k6ExitCode: exitCode,
   }));
   const combined = combine(figures);
+  // The worst round's verdict: a round that fell behind did fall behind, whatever the medians say.
+  const verdicts = figures.map((f) => verdictOf(f, async, keptUpP95Ms));
+  const verdict = verdictPrecedence.find((v) => verdicts.includes(v)) ?? 'kept up';
   // The time series and dashboard of one real run: the one whose sell-out time is the median (never sold out counts as last).
   const byTime = runs.toSorted((a, b) => (a.digest.timeToSoldOutMs ?? Infinity) - (b.digest.timeToSoldOutMs ?? Infinity));
   const shown = byTime[Math.floor((byTime.length - 1) / 2)] ?? (runs[0] as StrategyRuns['spike'][number]);
@@ -124,35 +130,59 @@ function spikeOf(runs: StrategyRuns['spike'], async: boolean, keptUpP95Ms: numbe
     ...combined,
     // Worst run's exit code: a threshold failed in any run is visible.
     k6ExitCode: figures.map((f) => f.k6ExitCode).find((code) => code !== 0) ?? 0,
-    verdict: verdictOf(combined, async, keptUpP95Ms),
+    verdict,
     dashboard: shown.dashboard,
-    series: shown.digest.series,
+    series: { ...shown.digest.series, timeToSellOutMs: shown.digest.timeToSoldOutMs, drainAfterMs: shown.digest.drainAfterMs },
     ratios: { toHttpAtRate: null, confirmedToStoreCeiling: null, p50ToHttpFloor: null },
     range: rangesOf(figures.map(({ k6ExitCode: _code, ...rest }) => rest)),
   };
 }
 
+/**
+ * Units a strategy confirms per second in the selling phase: its answers for
+ * a synchronous strategy; for an asynchronous one what its worker confirmed
+ * (the drain), since a 202 is a promise, not a sale. This is what "× store"
+ * and "× fastest" compare, and what the spike rate is derived from.
+ */
+export function confirmedRate(selling: SellingCapacity | null, async: boolean): number | null {
+  if (selling === null) return null;
+  return async ? selling.drainPerSecond : selling.perSecond;
+}
+
 /** Ratios need every strategy (the fastest safe one) and the ceilings, so they come last. */
 function withRatios(results: StrategyResult[], ceilings: Ceilings): StrategyResult[] {
   const storeCeiling = (store: StoreName): number | undefined => (store === 'redis' ? ceilings.redis?.opsPerSecond : ceilings.postgres?.tps);
-  const fastest = (phase: 'selling' | 'refusing'): number | undefined => {
-    const figures = results.filter((r) => r.safe).flatMap((r) => (r.capacity[phase] === null ? [] : [r.capacity[phase].perSecond]));
-    return figures.length === 0 ? undefined : Math.max(...figures);
+  const fastestOf = (figures: Array<number | null>): number | undefined => {
+    const known = figures.filter((f): f is number => f !== null);
+    return known.length === 0 ? undefined : Math.max(...known);
   };
-  const ratios = (perSecond: number, store: StoreName, phase: 'selling' | 'refusing'): Ratios => ({
-    toHttpCeiling: ratio(perSecond, ceilings.http?.throughput),
-    toStoreCeiling: ratio(perSecond, storeCeiling(store)),
-    toFastestSafe: ratio(perSecond, fastest(phase)),
-  });
+  const safe = results.filter((r) => r.safe);
+  const fastestSelling = fastestOf(safe.map((r) => confirmedRate(r.capacity.selling, r.async)));
+  const fastestRefusing = fastestOf(safe.map((r) => r.capacity.refusing?.perSecond ?? null));
   return results.map((r) => {
     const { selling: sell, refusing: refuse } = r.capacity;
     const spike = r.spike;
+    const sold = confirmedRate(sell, r.async);
     return {
       ...r,
-      curve: r.curve.map((point) => ({ ...point, toStoreCeiling: ratio(point.perSecond, storeCeiling(r.store)) })),
+      // An asynchronous strategy's curve counts 202s, which its store never saw: no store ratio.
+      curve: r.curve.map((point) => ({ ...point, toStoreCeiling: r.async ? null : ratio(point.perSecond, storeCeiling(r.store)) })),
       capacity: {
-        selling: sell === null ? null : { ...sell, ratios: ratios(sell.perSecond, r.store, 'selling'), drainToStoreCeiling: ratio(sell.drainPerSecond, ceilings.postgres?.tps) },
-        refusing: refuse === null ? null : { ...refuse, ratios: ratios(refuse.perSecond, r.store, 'refusing') },
+        selling:
+          sell === null
+            ? null
+            : {
+                ...sell,
+                ratios: { toHttpCeiling: ratio(sell.perSecond, ceilings.http?.throughput), toStoreCeiling: ratio(sold, storeCeiling(r.store)), toFastestSafe: ratio(sold, fastestSelling) },
+                drainToStoreCeiling: ratio(sell.drainPerSecond, ceilings.postgres?.tps),
+              },
+        refusing:
+          refuse === null
+            ? null
+            : {
+                ...refuse,
+                ratios: { toHttpCeiling: ratio(refuse.perSecond, ceilings.http?.throughput), toStoreCeiling: ratio(refuse.perSecond, storeCeiling(r.store)), toFastestSafe: ratio(refuse.perSecond, fastestRefusing) },
+              },
       },
       spike:
         spike === null
@@ -199,6 +229,6 @@ export function strategyResults(all: StrategyRuns[], curveVus: number[], ceiling
  * would set the pace.
  */
 export function deriveSpikeRate(sellingPerSecond: number[]): number {
-  if (sellingPerSecond.length === 0) return 200;
+  if (sellingPerSecond.length === 0) throw new Error('no selling capacity to derive the spike rate from');
   return Math.min(3000, Math.max(50, Math.ceil(median(sellingPerSecond) / 50) * 50));
 }

@@ -4,6 +4,7 @@
 // no answer outside 201/202/409/503 in any phase, and the spike saturated at
 // least one safe strategy (otherwise the run compared nothing).
 import type { StrategyRuns } from './build-report.js';
+import type { CapacityDigest, SpikeDigest } from './phases.js';
 import type { Check, Ceilings, StrategyResult } from './report-types.js';
 
 export interface CheckInput {
@@ -13,6 +14,8 @@ export interface CheckInput {
   runs: StrategyRuns[];
   ceilings: Ceilings;
   curveVus: number[];
+  /** Rounds asked for: a phase measured in fewer has failed in some round. */
+  repeat: number;
   /** Why a phase or ceiling has no figures, by `strategy` or `ceiling:name`. */
   failures: Map<string, string>;
 }
@@ -21,7 +24,12 @@ function check(name: string, problems: string[], okDetail: string): Check {
   return { name, ok: problems.length === 0, detail: problems.length === 0 ? okDetail : problems.join('; ') };
 }
 
-function everyStrategyMeasured({ requested, results, curveVus, failures }: CheckInput): Check {
+/** Every phase's digest of every round, in one list. */
+function digestsOf(r: StrategyRuns): Array<CapacityDigest | SpikeDigest> {
+  return [...r.selling, ...r.refusing, ...[...r.curve.values()].flat(), ...r.spike.map((s) => s.digest)];
+}
+
+function everyStrategyMeasured({ requested, results, curveVus, failures, repeat }: CheckInput): Check {
   const byName = new Map(results.map((r) => [r.strategy, r]));
   const problems = requested.flatMap((name) => {
     const r = byName.get(name);
@@ -32,6 +40,7 @@ function everyStrategyMeasured({ requested, results, curveVus, failures }: Check
     const holes = curveVus.filter((vus) => !points.has(vus));
     if (holes.length > 0) missing.push(`curve at ${holes.join(', ')} VUs`);
     const spike = r?.spike;
+    if (r !== undefined && r.runs < repeat) missing.push(`a phase in ${repeat - r.runs} of ${repeat} rounds`);
     if (spike == null || spike.purchases === 0 || spike.latencyMs.p95 === null || spike.oversoldUnits === null || spike.undersoldUnits === null || spike.confirmedUnits === null) {
       missing.push('spike figures');
     }
@@ -62,11 +71,19 @@ function everyCeilingMeasured({ ceilings, failures }: CheckInput): Check {
   );
 }
 
-function noSafeOversell({ results }: CheckInput): Check {
-  const safe = results.filter((r) => r.safe);
-  // oversoldUnits is the worst run's (aggregate.ts): one oversold run fails the check.
-  const problems = safe.filter((r) => r.spike?.oversoldUnits !== 0).map((r) => `${r.strategy}: ${r.spike?.oversoldUnits ?? 'unknown'}`);
-  return check('no safe strategy oversold', problems, `${safe.length} safe strategies, 0 units oversold in every run`);
+function noSafeOversell({ results, runs }: CheckInput): Check {
+  const unsafe = new Set(results.filter((r) => !r.safe).map((r) => r.strategy));
+  const safe = runs.filter((r) => !unsafe.has(r.strategy));
+  // Every phase of every round: the spike, and the capacity phases (the refusing one sells from a one-unit SKU).
+  const problems = safe.flatMap((r) => {
+    const oversold = digestsOf(r).map((d) => d.oversoldUnits);
+    const wrong: string[] = [];
+    if (oversold.some((units) => units !== 0)) wrong.push(`${oversold.some((u) => u === null) ? 'unknown' : Math.max(...(oversold as number[]))} unit(s) in some phase`);
+    const soldWhileSoldOut = r.refusing.reduce((sum, d) => sum + d.outcomes.confirmed + d.outcomes.pending, 0);
+    if (soldWhileSoldOut > 0) wrong.push(`${soldWhileSoldOut} sale(s) of a sold-out SKU`);
+    return wrong.length === 0 ? [] : [`${r.strategy}: ${wrong.join(', ')}`];
+  });
+  return check('no safe strategy oversold', problems, `${safe.length} safe strategies, 0 units oversold in every phase of every run`);
 }
 
 function unsafeOversold({ results }: CheckInput): Check[] {
@@ -102,17 +119,18 @@ function soldHonestly({ runs, results }: CheckInput): Check {
 
 function nothingPending({ runs }: CheckInput): Check {
   const problems = runs.flatMap((r) => {
-    const phases = [...r.selling, ...r.refusing, ...[...r.curve.values()].flat(), ...r.spike.map((s) => s.digest)];
-    const left = phases.reduce((sum, d) => sum + (d.pendingUnitsLeft ?? 0), 0);
-    return left > 0 ? [`${r.strategy}: ${left} unit(s)`] : [];
+    const left = digestsOf(r).map((d) => d.pendingUnitsLeft);
+    // Unknown (the audit could not be read) is not nothing.
+    if (left.some((units) => units === null)) return [`${r.strategy}: unknown after some phase`];
+    const units = (left as number[]).reduce((sum, n) => sum + n, 0);
+    return units > 0 ? [`${r.strategy}: ${units} unit(s)`] : [];
   });
   return check('nothing left pending', problems, 'every queued order settled after every phase');
 }
 
 function onlyExpectedAnswers({ runs }: CheckInput): Check {
   const problems = runs.flatMap((r) => {
-    const phases = [...r.selling, ...r.refusing, ...[...r.curve.values()].flat(), ...r.spike.map((s) => s.digest)];
-    const errors = phases.reduce((sum, d) => sum + d.outcomes.error, 0);
+    const errors = digestsOf(r).reduce((sum, d) => sum + d.outcomes.error, 0);
     return errors > 0 ? [`${r.strategy}: ${errors}`] : [];
   });
   return check('only 201/202/409/503 answers', problems, 'no other status, timeout or connection error in any phase');

@@ -40,12 +40,20 @@ function combineCeilings(m: Measurements): Ceilings {
 /** The spike rate: --rate, or derived from the first round's selling capacities of the safe strategies. */
 function spikeRateOf(options: CompareOptions, m: Measurements): { rate: number; source: 'option' | 'derived'; reason: string } {
   if (options.spike.rate !== undefined) return { rate: options.spike.rate, source: 'option', reason: `given with --rate ${options.spike.rate}` };
-  const selling = m.runs.filter((r) => isSafe(r.strategy)).flatMap((r) => (r.selling[0] === undefined ? [] : [r.selling[0].perSecond]));
+  // What each safe strategy confirmed per second in round 1: an asynchronous one's drain, not its 202s.
+  const selling = m.runs
+    .filter((r) => isSafe(r.strategy))
+    .flatMap((r) => {
+      const first = r.selling[0];
+      const rate = first === undefined ? null : r.async ? first.drainPerSecond : first.perSecond;
+      return rate === null ? [] : [rate];
+    });
+  if (selling.length === 0) throw new Error('no safe strategy has a selling capacity to derive the spike rate from; give --rate');
   const rate = deriveSpikeRate(selling);
   return {
     rate,
     source: 'derived',
-    reason: `the median selling capacity of the ${selling.length} safe strategies (round 1), rounded up to 50/s: about half of them cannot sell that fast`,
+    reason: `the median of what the ${selling.length} safe strategies confirmed per second in round 1's selling phase, rounded up to 50/s: about half of them sell more slowly than buyers arrive`,
   };
 }
 
@@ -165,7 +173,7 @@ async function main(): Promise<number> {
       settings,
       ceilings,
       strategies: results,
-      checks: runChecks({ requested: settings.strategies, results, runs: m.runs, ceilings, curveVus: options.curve.vus, failures: m.failures }),
+      checks: runChecks({ requested: settings.strategies, results, runs: m.runs, ceilings, curveVus: options.curve.vus, repeat: options.repeat, failures: m.failures }),
     };
     const markdown = await writeReport(dir, report, options.checkHtml);
     say('');

@@ -4,7 +4,8 @@
 // k6 run produced no digest is reported as missing, never as zero.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OutcomeCounts, Percentiles, SpikeSeries } from './report-types.js';
+import type { SeriesCounts } from '../k6/series-plan.js';
+import type { OutcomeCounts, Percentiles } from './report-types.js';
 import { runK6 } from './k6.js';
 
 /** What every phase needs to reach the API. */
@@ -57,7 +58,7 @@ export interface SpikeDigest {
   timeToSoldOutMs: number | null;
   drainAfterMs: number | null;
   confirmationDelayMs: Percentiles | null;
-  series: SpikeSeries;
+  series: SeriesCounts;
   thresholdsOk: boolean;
 }
 

@@ -131,7 +131,8 @@ export function capacityTable(report: Report): Table {
     ],
     legend:
       `× HTTP: ratio to the no-op HTTP ceiling (closed loop, same VUs). × store: ratio to the single-key ceiling of the store the strategy deducts in. ` +
-      `× fastest: ratio to the fastest safe strategy in the same phase (1.00× for it). ${dashLegend}.${rangeSentence(report)}${unsafeSentence(report)}`,
+      `× fastest: ratio to the fastest safe strategy in the same phase (1.00× for it). An asynchronous strategy's selling/s counts the 202s its front door ` +
+      `accepted; its × store and × fastest use what its worker confirmed (the drain), since a 202 is not yet a sale. ${dashLegend}.${rangeSentence(report)}${unsafeSentence(report)}`,
   };
 }
 
@@ -163,7 +164,7 @@ export function curveTable(report: Report): Table {
     columns: [strategyColumn, ...columns],
     legend:
       `Each cell: sales per second / p95 latency, one hot SKU, every buyer sending the next purchase as soon as the last is answered; ` +
-      `× store: sales per second over the single-key ceiling of the store the strategy deducts in. ` +
+      `× store: sales per second over the single-key ceiling of the store the strategy deducts in (none for an asynchronous strategy, whose cells count 202s). ` +
       `× 503: answers that gave up (lock wait, retries) at that concurrency. ${NONE}: not measured.${rangeSentence(report)}`,
   };
 }
@@ -245,7 +246,7 @@ export function spikeTable(report: Report): Table {
     legend:
       `Verdict, first that applies: fell behind (k6 dropped arrivals or p95 over ${ms(keptUpP95Ms)} ms), shed (answered 503), ` +
       `queued (async, confirmed later than ${ms(keptUpP95Ms)} ms), kept up. 201/202/409/503: answers by status. ${dashLegend}.` +
-      `${report.settings.repeat > 1 ? ` Medians of ${report.settings.repeat} runs, with their min–max; oversold is the worst run's.` : ''}` +
+      `${report.settings.repeat > 1 ? ` Medians of ${report.settings.repeat} runs, with their min–max; the verdict and oversold are the worst run's; a run that never sold out counts as the latest.` : ''}` +
       unsafeSentence(report),
   };
 }

@@ -5,6 +5,7 @@
 // null, never 0. With --repeat N every figure is the median of the N runs and
 // `range` holds its minimum and maximum under the same field name; units
 // oversold or left pending and unexpected answers take the worst run instead.
+import type { SeriesCounts } from '../k6/series-plan.js';
 
 /** Latency percentiles of one group of requests. */
 export interface Percentiles {
@@ -98,18 +99,16 @@ export interface CurvePoint {
   range: Ranges;
 }
 
-/** Answers per time bucket over the spike, from the scenario start; one array entry per bucket. */
-export interface SpikeSeries {
-  bucketMs: number;
-  confirmed: number[];
-  pending: number[];
-  soldOut: number[];
-  contended: number[];
-  error: number[];
-  /** Arrivals k6 could not start in the bucket (every VU busy): offered, never sent. */
-  dropped: number[];
-  /** The arrival window's end, for drawing it. */
-  windowMs: number;
+/**
+ * Answers per time bucket over the spike (k6/series-plan.ts SeriesCounts), of
+ * one real round, with that round's own sell-out and drain moments so the
+ * chart's markers belong to the bars they are drawn over.
+ */
+export interface SpikeSeries extends SeriesCounts {
+  /** This round's time to the first sold-out answer; null when it never sold out. */
+  timeToSellOutMs: number | null;
+  /** This round's drain: last confirmation after the window's end (negative: before it); null when not asynchronous. */
+  drainAfterMs: number | null;
 }
 
 /**

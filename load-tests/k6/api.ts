@@ -114,7 +114,7 @@ export interface Audit {
   consistent: boolean;
   outboxBacklog: number;
   confirmationDelayMs: Percentiles;
-  asyncConfirmations: { orders: number; units: number; spanMs: number | null };
+  asyncConfirmations: { orders: number; units: number; spanMs: number | null; lastAt: string | null };
 }
 
 export function readAudit(apiUrl: string, token: string, sku: string): Audit {

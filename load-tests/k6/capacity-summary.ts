@@ -15,6 +15,8 @@ export interface CapacitySetup {
   runId: string;
   strategy: string;
   async: boolean;
+  /** Epoch ms at the end of setup(): the phase starts right after. */
+  setupEndedAt: number;
 }
 
 export function capacityDigest(data: SummaryData, run: CapacityRun) {

@@ -12,7 +12,7 @@ import { sleep } from 'k6';
 import exec from 'k6/execution';
 import { Gauge } from 'k6/metrics';
 import { checkApi, classify, createSku, describe, newRunId, purchase, readAudit, settle } from './api.ts';
-import { OUTCOMES, answeredAt, outcomeCounters, outcomeLatency, purchaseLatency } from './metrics.ts';
+import { OUTCOMES, answeredAt, auditGauges, outcomeCounters, outcomeLatency, purchaseLatency } from './metrics.ts';
 import { SUMMARY_TREND_STATS, envInt, envString, parseDurationMs } from './options.ts';
 import { type CapacityRun, type CapacitySetup, summarizeCapacity } from './capacity-summary.ts';
 import type { SummaryData } from './summary.ts';
@@ -23,7 +23,8 @@ const STRATEGY = envString('STRATEGY', 'pg-atomic');
 const MODE = envString('MODE', 'selling');
 const VUS = envInt('VUS', 64);
 const DURATION_MS = parseDurationMs('DURATION', envString('DURATION', '5s'));
-const REQUEST_TIMEOUT = envString('REQUEST_TIMEOUT', '10s');
+// Above LOCK_WAIT_MS (10 s), so a lock strategy's bounded 503 arrives as an answer, not a timeout.
+const REQUEST_TIMEOUT = envString('REQUEST_TIMEOUT', '15s');
 // Answers still in flight at the end get this long; later ones are abandoned (k6: interrupted) so a collapsed strategy cannot stretch the run.
 const GRACEFUL_STOP = envString('GRACEFUL_STOP', '5s');
 const SETTLE_TIMEOUT_MS = parseDurationMs('SETTLE_TIMEOUT', envString('SETTLE_TIMEOUT', '60s'));
@@ -37,15 +38,14 @@ const RUN: CapacityRun = { strategy: STRATEGY, mode: MODE, vus: VUS, durationMs:
 
 const drainAfter = new Gauge('drain_after', true);
 const drainPerSecond = new Gauge('drain_per_second');
-const auditOversold = new Gauge('oversold_units');
-const pendingLeft = new Gauge('pending_units_left');
 
 export const options = {
   scenarios: { capacity: { executor: 'constant-vus', vus: VUS, duration: `${DURATION_MS}ms`, gracefulStop: GRACEFUL_STOP } },
   // No unexpected answer; the phase's own figures are read by the runner.
   thresholds: { purchases_error: ['count==0'] },
   summaryTrendStats: SUMMARY_TREND_STATS,
-  setupTimeout: '60s',
+  // Setup may wait for the worker twice (the sale of the one unit, a probe): room for both.
+  setupTimeout: `${Math.ceil((2 * SETTLE_TIMEOUT_MS) / 1000) + 30}s`,
   teardownTimeout: `${Math.ceil(SETTLE_TIMEOUT_MS / 1000) + 30}s`,
 };
 
@@ -72,7 +72,7 @@ export function setup(): CapacitySetup {
   createSku(API_URL, ADMIN_TOKEN, sku, MODE === 'selling' ? UNLIMITED_STOCK : 1);
   if (MODE === 'refusing') sellOut(sku, runId, info.async);
   console.info(`capacity: strategy=${STRATEGY} mode=${MODE} sku=${sku} vus=${VUS} duration=${DURATION_MS}ms`);
-  return { sku, runId, strategy: STRATEGY, async: info.async };
+  return { sku, runId, strategy: STRATEGY, async: info.async, setupEndedAt: Date.now() };
 }
 
 let errorsLogged = 0;
@@ -95,10 +95,12 @@ export function teardown(data: CapacitySetup): void {
   // The worker's backlog (queued purchases, outbox events) is part of the phase: wait for it, timed, so it cannot load the next phase.
   const settled = settle(API_URL, ADMIN_TOKEN, data.sku, SETTLE_TIMEOUT_MS);
   const audit = settled.audit.pendingUnits === 0 ? settled.audit : readAudit(API_URL, ADMIN_TOKEN, data.sku);
-  auditOversold.add(audit.oversoldUnits);
-  pendingLeft.add(audit.pendingUnits);
+  auditGauges.oversoldUnits.add(audit.oversoldUnits);
+  auditGauges.pendingUnitsLeft.add(audit.pendingUnits);
   if (data.async && MODE === 'selling') {
-    drainAfter.add(settled.waitedMs);
+    // Last confirmation after the phase's end (PostgreSQL's clock, same machine); negative when the worker kept up.
+    const lastAt = audit.asyncConfirmations.lastAt;
+    if (lastAt !== null) drainAfter.add(Date.parse(lastAt) - (data.setupEndedAt + DURATION_MS));
     const span = audit.asyncConfirmations;
     if (span.spanMs !== null && span.spanMs > 0) drainPerSecond.add(span.units / (span.spanMs / 1000));
   }

@@ -25,7 +25,8 @@ import {
   parseDurationMs,
   planArrivals,
 } from './options.ts';
-import { createSeries, planSeries } from './series.ts';
+import { createSeries } from './series.ts';
+import { planSeries } from './series-plan.ts';
 import { type RunInfo, type SummaryData, summarize } from './summary.ts';
 
 // ---------------------------------------------------------------- settings
@@ -153,8 +154,10 @@ export function teardown(data: SetupData): void {
   const audit = settled.audit;
   if (data.async) {
     auditGauges.settleTime.add(settled.waitedMs);
-    // From the end of the arrival window to the moment nothing was pending: how long the queue took to drain.
-    auditGauges.drainAfterWindow.add(Math.max(0, Date.now() - (data.setupEndedAt + PLAN.windowMs)));
+    // From the end of the arrival window to the last confirmation (PostgreSQL's clock, same machine):
+    // how long the queue took to drain; negative when it was empty before the window closed.
+    const lastAt = audit.asyncConfirmations.lastAt;
+    if (lastAt !== null) auditGauges.drainAfterWindow.add(Date.parse(lastAt) - (data.setupEndedAt + PLAN.windowMs));
   }
 
   const turnedAway = turnedAwayDuringRun(data.serverOutcomesBefore);

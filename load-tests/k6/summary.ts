@@ -4,7 +4,7 @@
 // Type only (erased when k6 loads the script): the answers have report.json's OutcomeCounts shape.
 import type { OutcomeCounts } from '../compare/report-types.ts';
 import type { ArrivalPlan } from './options.ts';
-import { type SeriesPlan, readSeries } from './series.ts';
+import { type SeriesPlan, readSeries } from './series-plan.ts';
 
 interface MetricSummary {
   type: string;

@@ -30,7 +30,7 @@ export interface SpikeStrategy {
 /** The flash sale bucket by bucket: sales while the stock lasts, then 409 to everyone, including the buyers still waiting. */
 function simulateSpike(s: SpikeShape, async: boolean): { series: SpikeSeries; soldOutAtMs: number | null } {
   const zeros = (): number[] => [];
-  const series: SpikeSeries = { bucketMs, windowMs, confirmed: zeros(), pending: zeros(), soldOut: zeros(), contended: zeros(), error: zeros(), dropped: zeros() };
+  const series: SpikeSeries = { bucketMs, windowMs, confirmed: zeros(), pending: zeros(), soldOut: zeros(), contended: zeros(), error: zeros(), dropped: zeros(), timeToSellOutMs: null, drainAfterMs: null };
   const offered = (rate * bucketMs) / 1000;
   const dt = bucketMs / 1000;
   const target = s.answeredSales ?? stock;
@@ -69,6 +69,8 @@ function simulateSpike(s: SpikeShape, async: boolean): { series: SpikeSeries; so
     const sales = Math.min(target - sold, (waiting * s.sells) / (s.sells + (s.sheds ?? 0)));
     push(sales, 0, waiting - sales, 0);
   }
+  series.timeToSellOutMs = soldOutAtMs;
+  series.drainAfterMs = async ? 0 : null;
   return { series, soldOutAtMs };
 }
 

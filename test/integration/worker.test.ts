@@ -66,9 +66,10 @@ describe('with the worker in this process', () => {
     expect(delay.p50).toBeGreaterThan(0);
     expect(delay.max).toBeGreaterThanOrEqual(delay.p50);
     // The same confirmations give the worker's drain rate: every unit, over the time from the first confirmation to the last.
-    const span = settled.asyncConfirmations as { orders: number; units: number; spanMs: number };
+    const span = settled.asyncConfirmations as { orders: number; units: number; spanMs: number; lastAt: string };
     expect(span).toMatchObject({ orders: stock, units: stock });
     expect(span.spanMs).toBeGreaterThan(0);
+    expect(Date.parse(span.lastAt)).toBeLessThanOrEqual(Date.now());
     const outcome = await get(api, `/v1/orders/${String(watched)}`);
     expect(['confirmed', 'rejected']).toContain(outcome.body.status);
   });
@@ -89,7 +90,7 @@ describe('with the worker in this process', () => {
       everyOutboxOrderHasOneInboxEvent: true,
       // Confirmed in the request's own transaction: no order waited for a confirmation.
       confirmationDelayMs: { count: 0, p50: null, p95: null, p99: null, max: null },
-      asyncConfirmations: { orders: 0, units: 0, spanMs: null },
+      asyncConfirmations: { orders: 0, units: 0, spanMs: null, lastAt: null },
     });
   });
 });

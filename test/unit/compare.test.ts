@@ -4,6 +4,7 @@ import { parseDuration, parseOptions, spikeWindow } from '../../load-tests/compa
 import { type StrategyRuns, deriveSpikeRate, storeOf, strategyResults, verdictOf } from '../../load-tests/compare/build-report.js';
 import { runChecks } from '../../load-tests/compare/checks.js';
 import type { CapacityDigest, SpikeDigest } from '../../load-tests/compare/phases.js';
+import { droppedPerBucket, planSeries, readSeries } from '../../load-tests/k6/series-plan.js';
 import type { Ceilings, OutcomeCounts, Percentiles } from '../../load-tests/compare/report-types.js';
 
 describe('compare options', () => {
@@ -58,6 +59,32 @@ describe('repeats', () => {
 
   it('never smooth away an oversold run', () => {
     expect(combine([{ oversoldUnits: 0 }, { oversoldUnits: 0 }, { oversoldUnits: 4 }]).oversoldUnits).toBe(4);
+  });
+
+  it('read "never sold out" as the latest time, not as unknown', () => {
+    expect(combine([{ timeToSellOutMs: 3740 }, { timeToSellOutMs: null }, { timeToSellOutMs: 5289 }]).timeToSellOutMs).toBe(5289);
+    expect(combine([{ timeToSellOutMs: null }, { timeToSellOutMs: null }, { timeToSellOutMs: 5289 }]).timeToSellOutMs).toBeNull();
+  });
+});
+
+describe('the spike series', () => {
+  it('counts no drop for an arrival stamped a few ms into the next bucket', () => {
+    // 100/s in 250 ms buckets: 25 scheduled per bucket over a 1 s window; one arrival of bucket 1 ran in bucket 2.
+    expect(droppedPerBucket([25, 24, 26, 25, 0], 250, 1000, 100)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('places real drops in their buckets and sums to k6\'s total', () => {
+    const dropped = droppedPerBucket([25, 10, 5, 25, 0, 0], 250, 1000, 100);
+    expect(dropped).toEqual([0, 15, 20, 0, 0, 0]);
+    expect(dropped.reduce((a, b) => a + b, 0)).toBe(100 - (25 + 10 + 5 + 25));
+  });
+
+  it('reads the bucket counters back and cuts the empty tail', () => {
+    const counts: Record<string, number> = { series_confirmed_000: 20, series_sold_out_001: 30, series_started_000: 25, series_started_001: 25 };
+    const plan = planSeries(500);
+    const series = readSeries(plan, 500, 100, (metric) => counts[metric] ?? 0);
+    expect(plan.bucketMs).toBe(250);
+    expect(series).toMatchObject({ bucketMs: 250, windowMs: 500, confirmed: [20, 0], soldOut: [0, 30], dropped: [0, 0] });
   });
 });
 
@@ -164,9 +191,9 @@ const ceilings: Ceilings = {
   postgres: { tps: 2000, latencyAvgMs: 8, clients: 20, durationMs: 3000, command: 'pgbench', range: {} },
 };
 
-function failedChecks(runs: StrategyRuns[], measured: Ceilings = ceilings): string[] {
+function failedChecks(runs: StrategyRuns[], measured: Ceilings = ceilings, repeat = 1): string[] {
   const results = strategyResults(runs, curveVus, measured, 1000);
-  return runChecks({ requested: names, results, runs, ceilings: measured, curveVus, failures: new Map() })
+  return runChecks({ requested: names, results, runs, ceilings: measured, curveVus, repeat, failures: new Map() })
     .filter((check) => !check.ok)
     .map((check) => check.name);
 }
@@ -177,15 +204,20 @@ describe('strategy results', () => {
     expect(storeOf('redlock')).toBe('postgres');
     const results = strategyResults(measuredRuns(), curveVus, ceilings, 1000);
     const atomic = results.find((r) => r.strategy === 'pg-atomic');
-    expect(atomic?.capacity.selling?.ratios).toEqual({ toHttpCeiling: 400 / 8000, toStoreCeiling: 400 / 2000, toFastestSafe: 400 / 600 });
-    // naive is faster than every safe strategy but is not the yardstick.
-    expect(results.find((r) => r.strategy === 'kafka-queue')?.capacity.selling?.ratios.toFastestSafe).toBe(1);
-    expect(results.find((r) => r.strategy === 'kafka-queue')?.capacity.selling?.drainToStoreCeiling).toBeCloseTo(150 / 2000);
+    // naive (500/s) is faster than every safe strategy but is not the yardstick.
+    expect(atomic?.capacity.selling?.ratios).toEqual({ toHttpCeiling: 400 / 8000, toStoreCeiling: 400 / 2000, toFastestSafe: 1 });
+    // kafka-queue's front door answered 600/s, but its worker confirmed 150/s: a 202 is not a sale.
+    const queue = results.find((r) => r.strategy === 'kafka-queue');
+    expect(queue?.capacity.selling?.ratios).toEqual({ toHttpCeiling: 600 / 8000, toStoreCeiling: 150 / 2000, toFastestSafe: 150 / 400 });
+    expect(queue?.capacity.selling?.drainToStoreCeiling).toBeCloseTo(150 / 2000);
+    expect(queue?.curve.every((point) => point.toStoreCeiling === null)).toBe(true);
     expect(atomic?.curve.map((point) => [point.vus, point.perSecond, point.toStoreCeiling])).toEqual([
       [1, 100, 100 / 2000],
       [8, 400, 400 / 2000],
     ]);
     expect(results.find((r) => r.strategy === 'redlock')?.spike?.verdict).toBe('fell behind');
+    // The series shown is one real round's, with that round's own sell-out moment.
+    expect(atomic?.spike?.series).toMatchObject({ confirmed: [50, 50], timeToSellOutMs: 300, drainAfterMs: null });
     expect(results.find((r) => r.strategy === 'naive')?.safe).toBe(false);
     expect(strategyResults(measuredRuns(), curveVus, { http: null, redis: null, postgres: null }, 1000)[1]?.capacity.selling?.ratios.toHttpCeiling).toBeNull();
   });
@@ -222,6 +254,33 @@ describe('compare checks', () => {
     expect(failedChecks(pending)).toEqual(['nothing left pending']);
     const errors = measuredRuns((r) => r.strategy === 'pg-atomic' && r.curve.set(1, [capacity('pg-atomic', 'selling', 1, 100, { outcomes: { confirmed: 1, pending: 0, soldOut: 0, contended: 0, error: 2 } })]));
     expect(failedChecks(errors)).toEqual(['only 201/202/409/503 answers']);
+  });
+
+  it('fail when a capacity phase oversold, or sold a sold-out SKU', () => {
+    const oversold = measuredRuns((r) => r.strategy === 'redlock' && (r.curve.set(8, [capacity('redlock', 'selling', 8, 250, { oversoldUnits: 2 })])));
+    expect(failedChecks(oversold)).toEqual(['no safe strategy oversold']);
+    const soldOut = measuredRuns((r) => r.strategy === 'pg-atomic' && (r.refusing = [capacity('pg-atomic', 'refusing', 64, 800, { outcomes: { confirmed: 1, pending: 0, soldOut: 1599, contended: 0, error: 0 } })]));
+    expect(failedChecks(soldOut)).toEqual(['no safe strategy oversold']);
+  });
+
+  it('fail when pending is unknown after a phase, or a phase is missing from some round', () => {
+    const unknown = measuredRuns((r) => r.strategy === 'kafka-queue' && (r.refusing = [capacity('kafka-queue', 'refusing', 64, 800, { pendingUnitsLeft: null })]));
+    expect(failedChecks(unknown)).toEqual(['nothing left pending']);
+    const twoRounds = measuredRuns((r) => {
+      if (r.strategy === 'redlock') return;
+      r.selling.push(r.selling[0] as CapacityDigest);
+      r.refusing.push(r.refusing[0] as CapacityDigest);
+      for (const vus of curveVus) r.curve.set(vus, [...(r.curve.get(vus) ?? []), ...(r.curve.get(vus) ?? [])]);
+      r.spike.push(r.spike[0] as StrategyRuns['spike'][number]);
+    });
+    expect(failedChecks(twoRounds, ceilings, 2)).toEqual(['every strategy measured']);
+  });
+
+  it('report the worst round\'s verdict', () => {
+    const runs = measuredRuns((r) => {
+      if (r.strategy === 'pg-atomic') r.spike.push({ digest: spike('pg-atomic', { droppedIterations: 200 }), exitCode: 0, dashboard: null }, { digest: spike('pg-atomic'), exitCode: 0, dashboard: null });
+    });
+    expect(strategyResults(runs, curveVus, ceilings, 1000).find((r) => r.strategy === 'pg-atomic')?.spike?.verdict).toBe('fell behind');
   });
 
   it('fail when every safe strategy kept up with the spike: nothing was compared', () => {

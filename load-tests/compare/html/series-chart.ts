@@ -9,7 +9,7 @@ import { legendList, type LegendItem } from './figure.js';
 import { compact, linearScale, type Scale } from './scale.js';
 import { strategyTags } from './tables.js';
 
-type SeriesKey = Exclude<keyof SpikeSeries, 'bucketMs' | 'windowMs'>;
+type SeriesKey = Exclude<keyof SpikeSeries, 'bucketMs' | 'windowMs' | 'timeToSellOutMs' | 'drainAfterMs'>;
 
 /** Bottom to top: sales first, then refusals, then what went wrong, and what never got sent on top. */
 const statuses: ReadonlyArray<{ key: SeriesKey; label: string; className: string }> = [
@@ -44,7 +44,7 @@ interface Shared {
 /** One x and one y scale for every panel, so their columns and moments compare by eye. */
 function sharedScales(report: Report): Shared {
   const spikes = report.strategies.flatMap((r) => (r.spike === null ? [] : [r.spike]));
-  const ends = spikes.flatMap((s) => [buckets(s.series) * s.series.bucketMs, s.series.windowMs, s.timeToSellOutMs ?? 0, s.series.windowMs + (s.drainAfterMs ?? 0)]);
+  const ends = spikes.flatMap((s) => [buckets(s.series) * s.series.bucketMs, s.series.windowMs, s.series.timeToSellOutMs ?? 0, s.series.windowMs + (s.series.drainAfterMs ?? 0)]);
   const tops = spikes.flatMap((s) =>
     Array.from({ length: buckets(s.series) }, (_, i) => perSecond(statuses.reduce((sum, st) => sum + (s.series[st.key][i] ?? 0), 0), s.series)),
   );
@@ -111,9 +111,10 @@ function panelSvg(r: StrategyResult, shared: Shared): Html {
   const offeredEnd = fmt(plotLeft + shared.x.at(shared.windowMs) * (plotRight - plotLeft));
   const moments = [
     moment(series.windowMs, 1, `arrivals end ${seconds(series.windowMs)}`, 'marker-window', shared),
-    spike.timeToSellOutMs === null ? null : moment(spike.timeToSellOutMs, 2, `sold out ${seconds(Math.round(spike.timeToSellOutMs / 100) * 100)}`, 'marker-sellout', shared),
-    r.async && spike.drainAfterMs !== null && spike.drainAfterMs > 0
-      ? moment(series.windowMs + spike.drainAfterMs, 2, `drained +${seconds(Math.round(spike.drainAfterMs / 100) * 100)}`, 'marker-drained', shared)
+    // The shown round's own moments, not the medians: the markers must belong to the bars under them.
+    series.timeToSellOutMs === null ? null : moment(series.timeToSellOutMs, 2, `sold out ${seconds(Math.round(series.timeToSellOutMs / 100) * 100)}`, 'marker-sellout', shared),
+    r.async && series.drainAfterMs !== null && series.drainAfterMs > 0
+      ? moment(series.windowMs + series.drainAfterMs, 2, `drained +${seconds(Math.round(series.drainAfterMs / 100) * 100)}`, 'marker-drained', shared)
       : null,
   ];
   return html`<svg class="series" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-title" preserveAspectRatio="xMinYMin meet">
@@ -137,7 +138,7 @@ function panel(r: StrategyResult, shared: Shared): Html {
           spike.verdict,
           spike.droppedIterations > 0 ? `${count(spike.droppedIterations)} dropped` : null,
           spike.outcomes.contended > 0 ? `${count(spike.outcomes.contended)} × 503` : null,
-          spike.timeToSellOutMs === null ? 'did not sell out' : `sold out at ${ms(spike.timeToSellOutMs)} ms`,
+          spike.series.timeToSellOutMs === null ? 'did not sell out' : `sold out at ${ms(spike.series.timeToSellOutMs)} ms`,
         ]
           .filter((fact) => fact !== null)
           .join(' · ');

@@ -47,6 +47,7 @@ export const SkuAudit = Type.Object({
       orders: Type.Integer({ description: 'Orders confirmed after they were created (0 for synchronous strategies)' }),
       units: Type.Integer(),
       spanMs: Type.Union([Type.Number(), Type.Null()], { description: 'From the first to the last of those confirmations; null with fewer than two' }),
+      lastAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When the last of them was confirmed' }),
     },
     { description: 'Asynchronous strategies: the worker\'s confirmations, for its drain rate (units ÷ spanMs)' },
   ),
