@@ -2,7 +2,7 @@
 // one-line progress (percent of the scenario, iterations done) to the
 // terminal, its JSON digest to summaryPath, and its web dashboard to an HTML
 // export beside the report.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { repoRoot } from '../../services/shared/env-files.js';
 
@@ -54,6 +54,14 @@ function progressWriter(label: string): { update(line: string): void; done(text:
   };
 }
 
+/** The k6 processes running now, so that a SIGTERM to the compare run can stop them too. */
+const running = new Set<ChildProcess>();
+
+/** Kills every k6 this process started that is still running (the compare run is being stopped). */
+export function killRunningK6(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 /** What runK6 returns when k6 was killed (its time ran out): not one of k6's own codes. */
 export const killedExitCode = -1;
 
@@ -81,6 +89,7 @@ export function runK6(k6Bin: string, job: K6Job): Promise<number> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(k6Bin, ['run', job.script], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     let pending = '';
     const onData = (chunk: Buffer): void => {
       log.write(chunk);
@@ -93,12 +102,14 @@ export function runK6(k6Bin: string, job: K6Job): Promise<number> {
     child.stderr.on('data', onData);
     const timer = setTimeout(() => child.kill('SIGKILL'), job.timeoutMs);
     child.once('error', (error) => {
+      running.delete(child);
       clearTimeout(timer);
       log.end();
       reject(new Error(`could not run ${k6Bin}: ${error.message}`));
     });
     // 'close', not 'exit': output may still arrive after 'exit', and the log must not be ended before it.
     child.once('close', (code, signal) => {
+      running.delete(child);
       clearTimeout(timer);
       log.end();
       const seconds = ((Date.now() - started) / 1000).toFixed(1);

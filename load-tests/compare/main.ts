@@ -14,6 +14,7 @@ import { deriveSpikeRate, isSafe, strategyResults } from './build-report.js';
 import { runChecks } from './checks.js';
 import { curveSvg } from './html/curve-chart.js';
 import { htmlCheck } from './html-check.js';
+import { killRunningK6 } from './k6.js';
 import { describeMachine, unknownMachine } from './machine.js';
 import { listStrategies, pickStrategies } from './phases.js';
 import type { Ceilings, Report, RunSettings } from './report-types.js';
@@ -121,6 +122,8 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       say(`compare: ${signal}, stopping what it started`);
+      // k6 first: it would otherwise go on loading the machine until its phase ends.
+      killRunningK6();
       void services.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     });
   }
