@@ -35,7 +35,7 @@ function readDigest(path: string): K6CeilingDigest {
   return JSON.parse(readFileSync(path, 'utf8')) as K6CeilingDigest;
 }
 
-export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<HttpCeiling> {
+export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<Omit<HttpCeiling, 'range'>> {
   const logFile = join(options.dir, 'noop-server.log');
   const stem = `ceiling-http.r${options.round}`;
   // PORT 0: the kernel picks a free port; the server prints the address it got.
@@ -91,7 +91,6 @@ export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<H
       durationMs: max.durationMs,
       atRate: { rate: options.rate, throughput: atRate.throughput, latencyMs: atRate.latencyMs, droppedIterations: atRate.droppedIterations },
       dashboard,
-      range: {},
     };
   } finally {
     await server.stop();

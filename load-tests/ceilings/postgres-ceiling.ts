@@ -27,7 +27,7 @@ const hotSku = 'ceiling-hot-row';
 const hotStock = 1_000_000_000;
 const updateSql = `UPDATE skus SET stock = stock - 1, version = version + 1 WHERE sku = '${hotSku}' AND stock >= 1 RETURNING stock;\n`;
 
-export async function measurePostgresCeiling(options: PostgresCeilingOptions): Promise<PostgresCeiling> {
+export async function measurePostgresCeiling(options: PostgresCeilingOptions): Promise<Omit<PostgresCeiling, 'range'>> {
   if (!(await insertSku(options.db, hotSku, hotStock))) await overwriteStock(options.db, hotSku, hotStock);
   const scriptPath = join(options.dir, 'ceiling-postgres.sql');
   writeFileSync(scriptPath, updateSql);
@@ -50,6 +50,5 @@ export async function measurePostgresCeiling(options: PostgresCeilingOptions): P
     clients: options.clients,
     durationMs: seconds * 1000,
     command: `pgbench -n -c ${options.clients} -j ${threads} -T ${seconds} -f ceiling-postgres.sql  (${updateSql.trim()})`,
-    range: {},
   };
 }

@@ -34,7 +34,7 @@ function parseCsv(output: string): { rps: number; p50: number; p95: number; p99:
   return { rps: col('rps'), p50: col('p50_latency_ms'), p95: col('p95_latency_ms'), p99: col('p99_latency_ms'), max: col('max_latency_ms') };
 }
 
-export async function measureRedisCeiling(options: RedisCeilingOptions): Promise<RedisCeiling> {
+export async function measureRedisCeiling(options: RedisCeilingOptions): Promise<Omit<RedisCeiling, 'range'>> {
   const url = new URL(options.redisUrl);
   const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
@@ -62,7 +62,6 @@ export async function measureRedisCeiling(options: RedisCeilingOptions): Promise
       clients: options.clients,
       requests: options.requests,
       command: `redis-benchmark -c ${options.clients} -n ${options.requests} -r 100000000 EVALSHA <deduct-stock-2.lua> 2 ${stockKey} ${markerKey} 1 ceiling-order 60000`,
-      range: {},
     };
   } finally {
     await redis.del(stockKey).catch(() => undefined);

@@ -20,14 +20,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * of the median: units oversold or left pending, and unexpected answers
  * (`outcomes.error`). A check on the combined figure then fails if any run failed it.
  */
-export const worstOfRuns = new Set(['oversoldUnits', 'pendingUnitsLeft', 'error']);
+const worstOfRuns = new Set(['oversoldUnits', 'pendingUnitsLeft', 'error']);
 
 /**
  * Field names whose null is a result that sorts last, not a gap: a spike that
  * never sold out. Their median treats null as later than any time (and is
  * null only when most runs never sold out).
  */
-export const nullSortsLast = new Set(['timeToSellOutMs']);
+const nullSortsLast = new Set(['timeToSellOutMs']);
 
 function combineValues(values: unknown[], key: string): unknown {
   const first = values[0];

@@ -144,8 +144,8 @@ function spikeOf(runs: StrategyRuns['spike'], async: boolean, keptUpP95Ms: numbe
  * (the drain), since a 202 is a promise, not a sale. This is what "× store"
  * and "× fastest" compare, and what the spike rate is derived from.
  */
-export function confirmedRate(selling: SellingCapacity | null, async: boolean): number | null {
-  if (selling === null) return null;
+export function confirmedRate(selling: Pick<SellingCapacity, 'perSecond' | 'drainPerSecond'> | null | undefined, async: boolean): number | null {
+  if (selling === null || selling === undefined) return null;
   return async ? selling.drainPerSecond : selling.perSecond;
 }
 

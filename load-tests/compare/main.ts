@@ -10,14 +10,14 @@ import { loadEnv, repoRoot } from '../../services/shared/env-files.js';
 import { createRedis } from '../../services/shared/redis.js';
 import { type CompareOptions, parseOptions, spikeWindow, usage } from './args.js';
 import { combine, rangesOf } from './aggregate.js';
-import { deriveSpikeRate, isSafe, strategyResults } from './build-report.js';
+import { confirmedRate, deriveSpikeRate, isSafe, strategyResults } from './build-report.js';
 import { runChecks } from './checks.js';
 import { curveSvg } from './html/curve-chart.js';
 import { htmlCheck } from './html-check.js';
 import { killRunningK6 } from './k6.js';
 import { describeMachine, unknownMachine } from './machine.js';
 import { listStrategies, pickStrategies } from './phases.js';
-import type { Ceilings, Report, RunSettings } from './report-types.js';
+import type { Ceilings, Ranges, Report, RunSettings } from './report-types.js';
 import { renderHtml } from './render-html.js';
 import { renderMarkdown } from './render-markdown.js';
 import { type Measurements, type RoundContext, capacityRound, ceilingRound, emptyMeasurements, spikeRound } from './rounds.js';
@@ -34,7 +34,7 @@ function say(line: string): void {
 
 /** The median of each ceiling over the rounds it was measured in, with its range; null when no round measured it. */
 function combineCeilings(m: Measurements): Ceilings {
-  const one = <T extends { range: object }>(runs: T[]): T | null => (runs.length === 0 ? null : { ...combine(runs), range: rangesOf(runs.map(({ range: _r, ...rest }) => rest)) });
+  const one = <T extends object>(runs: T[]): (T & { range: Ranges }) | null => (runs.length === 0 ? null : { ...combine(runs), range: rangesOf(runs) });
   return { http: one(m.ceilings.http), redis: one(m.ceilings.redis), postgres: one(m.ceilings.postgres) };
 }
 
@@ -45,8 +45,7 @@ function spikeRateOf(options: CompareOptions, m: Measurements): { rate: number; 
   const selling = m.runs
     .filter((r) => isSafe(r.strategy))
     .flatMap((r) => {
-      const first = r.selling[0];
-      const rate = first === undefined ? null : r.async ? first.drainPerSecond : first.perSecond;
+      const rate = confirmedRate(r.selling[0], r.async);
       return rate === null ? [] : [rate];
     });
   if (selling.length === 0) throw new Error('no safe strategy has a selling capacity to derive the spike rate from; give --rate');

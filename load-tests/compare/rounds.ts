@@ -11,12 +11,13 @@ import { measureRedisCeiling } from '../ceilings/redis-ceiling.js';
 import type { CompareOptions } from './args.js';
 import { spikeWindow } from './args.js';
 import type { StrategyRuns } from './build-report.js';
-import { type StrategyInfo, type Target, runCapacity, runSpike } from './phases.js';
+import { type CapacityDigest, type StrategyInfo, type Target, runCapacity, runSpike } from './phases.js';
 import type { HttpCeiling, PostgresCeiling, RedisCeiling } from './report-types.js';
 
 export interface Measurements {
   runs: StrategyRuns[];
-  ceilings: { http: HttpCeiling[]; redis: RedisCeiling[]; postgres: PostgresCeiling[] };
+  /** Each round's ceilings; their ranges are added when the rounds are combined. */
+  ceilings: { http: Array<Omit<HttpCeiling, 'range'>>; redis: Array<Omit<RedisCeiling, 'range'>>; postgres: Array<Omit<PostgresCeiling, 'range'>> };
   /** Why a phase or ceiling has no figures, by strategy or `ceiling:name`. */
   failures: Map<string, string>;
 }
@@ -53,7 +54,7 @@ export async function capacityRound(ctx: RoundContext, m: Measurements, round: n
   for (const [index, strategy] of ctx.strategies.entries()) {
     const runs = m.runs[index] as StrategyRuns;
     const tag = `r${round} ${index + 1}/${ctx.strategies.length} ${strategy.name}`;
-    const phases: Array<{ key: string; mode: 'selling' | 'refusing'; vus: number; durationMs: number; into: (d: NonNullable<StrategyRuns['selling'][number]>) => void }> = [
+    const phases: Array<{ key: string; mode: 'selling' | 'refusing'; vus: number; durationMs: number; into: (d: CapacityDigest) => void }> = [
       { key: 'selling', mode: 'selling', ...options.capacity, into: (d) => runs.selling.push(d) },
       { key: 'refusing', mode: 'refusing', ...options.capacity, into: (d) => runs.refusing.push(d) },
       ...options.curve.vus.map((vus) => ({
@@ -61,7 +62,7 @@ export async function capacityRound(ctx: RoundContext, m: Measurements, round: n
         mode: 'selling' as const,
         vus,
         durationMs: options.curve.durationMs,
-        into: (d: StrategyRuns['selling'][number]) => runs.curve.set(vus, [...(runs.curve.get(vus) ?? []), d]),
+        into: (d: CapacityDigest) => runs.curve.set(vus, [...(runs.curve.get(vus) ?? []), d]),
       })),
     ];
     for (const phase of phases) {

@@ -136,7 +136,7 @@ export function settle(apiUrl: string, token: string, sku: string, timeoutMs: nu
   const started = Date.now();
   let audit = readAudit(apiUrl, token, sku);
   while ((audit.pendingUnits > 0 || audit.outboxBacklog > 0) && Date.now() - started < timeoutMs) {
-    sleep(0.1);
+    sleep(0.25);
     audit = readAudit(apiUrl, token, sku);
   }
   if (audit.pendingUnits > 0) console.warn(`${audit.pendingUnits} unit(s) still pending after ${timeoutMs} ms`);

@@ -11,8 +11,8 @@
 import { sleep } from 'k6';
 import exec from 'k6/execution';
 import { Gauge } from 'k6/metrics';
-import { checkApi, classify, createSku, describe, newRunId, purchase, readAudit, settle } from './api.ts';
-import { OUTCOMES, answeredAt, auditGauges, outcomeCounters, outcomeLatency, purchaseLatency } from './metrics.ts';
+import { checkApi, classify, createSku, describe, newRunId, purchase, settle } from './api.ts';
+import { OUTCOMES, auditGauges, outcomeCounters, recordAnswer } from './metrics.ts';
 import { SUMMARY_TREND_STATS, envInt, envString, parseDurationMs } from './options.ts';
 import { type CapacityRun, type CapacitySetup, summarizeCapacity } from './capacity-summary.ts';
 import type { SummaryData } from './summary.ts';
@@ -75,26 +75,15 @@ export function setup(): CapacitySetup {
   return { sku, runId, strategy: STRATEGY, async: info.async, setupEndedAt: Date.now() };
 }
 
-let errorsLogged = 0;
-
 export default function (data: CapacitySetup): void {
   const res = purchase(API_URL, data.sku, `${data.runId}-v${exec.vu.idInTest}-${exec.vu.iterationInScenario}`, data.strategy, REQUEST_TIMEOUT);
-  const outcome = classify(res);
-  outcomeCounters[outcome].add(1);
-  outcomeLatency[outcome].add(res.timings.duration);
-  purchaseLatency.add(res.timings.duration);
-  answeredAt.add(Date.now() - exec.scenario.startTime);
-  if (outcome === 'error' && errorsLogged < 3) {
-    errorsLogged += 1;
-    console.warn(`unexpected purchase answer: ${describe(res)}`);
-  }
+  recordAnswer(res, Date.now() - exec.scenario.startTime);
 }
 
 export function teardown(data: CapacitySetup): void {
   for (const outcome of OUTCOMES) outcomeCounters[outcome].add(0);
   // The worker's backlog (queued purchases, outbox events) is part of the phase: wait for it, timed, so it cannot load the next phase.
-  const settled = settle(API_URL, ADMIN_TOKEN, data.sku, SETTLE_TIMEOUT_MS);
-  const audit = settled.audit.pendingUnits === 0 ? settled.audit : readAudit(API_URL, ADMIN_TOKEN, data.sku);
+  const { audit } = settle(API_URL, ADMIN_TOKEN, data.sku, SETTLE_TIMEOUT_MS);
   auditGauges.oversoldUnits.add(audit.oversoldUnits);
   auditGauges.pendingUnitsLeft.add(audit.pendingUnits);
   if (data.async && MODE === 'selling') {

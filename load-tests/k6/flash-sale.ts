@@ -5,17 +5,8 @@
 // into metrics thresholds can check. The compare runner's spike phase.
 // See load-tests/README.md for how to run it and what each metric means.
 import exec from 'k6/execution';
-import { checkApi, classify, createSku, describe, newRunId, purchase, readAudit, serverOutcomes, settle } from './api.ts';
-import {
-  OUTCOMES,
-  type Outcome,
-  answeredAt,
-  auditGauges,
-  outcomeCounters,
-  outcomeLatency,
-  purchaseLatency,
-  timeToSoldOut,
-} from './metrics.ts';
+import { checkApi, createSku, newRunId, purchase, serverOutcomes, settle } from './api.ts';
+import { OUTCOMES, auditGauges, outcomeCounters, recordAnswer, timeToSoldOut } from './metrics.ts';
 import {
   SUMMARY_TREND_STATS,
   constantArrivalScenario,
@@ -102,27 +93,18 @@ export function setup(): SetupData {
   return { sku, runId, strategy: STRATEGY, async: info.async, serverOutcomesBefore: serverOutcomes(API_URL, STRATEGY), setupEndedAt: Date.now() };
 }
 
-/** Per VU: whether it has already reported its first sold_out, and how many errors it logged. */
+/** Per VU: whether it has already reported its first sold_out. */
 let soldOutSeen = false;
-let errorsLogged = 0;
 
 export default function (data: SetupData): void {
   series.started(Date.now() - exec.scenario.startTime);
   const res = purchase(API_URL, data.sku, `${data.runId}-u${exec.scenario.iterationInTest}`, data.strategy, REQUEST_TIMEOUT);
-  const outcome = classify(res);
-  outcomeCounters[outcome].add(1);
-  outcomeLatency[outcome].add(res.timings.duration);
-  purchaseLatency.add(res.timings.duration);
   const sinceStart = Date.now() - exec.scenario.startTime;
-  answeredAt.add(sinceStart);
+  const outcome = recordAnswer(res, sinceStart);
   series.answered(outcome, sinceStart);
   if (outcome === 'sold_out' && !soldOutSeen) {
     soldOutSeen = true;
     timeToSoldOut.add(sinceStart);
-  }
-  if (outcome === 'error' && errorsLogged < 3) {
-    errorsLogged += 1;
-    console.warn(`unexpected purchase answer: ${describe(res)}`);
   }
 }
 

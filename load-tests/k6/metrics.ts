@@ -1,6 +1,8 @@
 // Custom metrics of the flash-sale scenario. Names are what the summary, the
 // thresholds and load-tests/README.md refer to. Runs inside k6 (not Node).
+import type { RefinedResponse, ResponseType } from 'k6/http';
 import { Counter, Gauge, Trend } from 'k6/metrics';
+import { classify, describe } from './api.ts';
 
 /** Outcomes of POST /v1/purchases. */
 export const OUTCOMES = ['confirmed', 'pending', 'sold_out', 'contended', 'error'] as const;
@@ -29,6 +31,23 @@ export const purchaseLatency = new Trend('purchase_latency', true);
 export const timeToSoldOut = new Trend('time_to_sold_out', true);
 /** Milliseconds from the scenario start to each answer; its max ends the throughput window. */
 export const answeredAt = new Trend('purchase_answered_at', true);
+
+/** Per VU: unexpected answers logged so far; the first few show what went wrong, more would flood the log. */
+let errorsLogged = 0;
+
+/** Sorts one purchase answer into its outcome and counts it (counter, latency overall and per outcome, when it came). */
+export function recordAnswer(res: RefinedResponse<ResponseType | undefined>, msSinceStart: number): Outcome {
+  const outcome = classify(res);
+  outcomeCounters[outcome].add(1);
+  outcomeLatency[outcome].add(res.timings.duration);
+  purchaseLatency.add(res.timings.duration);
+  answeredAt.add(msSinceStart);
+  if (outcome === 'error' && errorsLogged < 3) {
+    errorsLogged += 1;
+    console.warn(`unexpected purchase answer: ${describe(res)}`);
+  }
+  return outcome;
+}
 
 // Set once by teardown() from the audit, after asynchronous strategies settled.
 export const auditGauges = {
