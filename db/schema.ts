@@ -23,23 +23,12 @@ export interface OrdersTable {
   strategy: string;
   status: OrderStatus;
   reason: string | null;
+  // The record of an Idempotency-Key: one order per key, its answer replayed from this row.
   idempotency_key: string;
-  created_at: Generated<Date>;
+  // False while skus.stock does not yet include this order (Redis decided it; a batch subtracts it).
+  stock_applied: Generated<boolean>;
+  created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: Generated<Date>;
-}
-
-export type IdempotencyState = 'in_flight' | 'completed';
-
-/** The first answer given for each Idempotency-Key, replayed to every retry. */
-export interface IdempotencyKeysTable {
-  key: string;
-  request_hash: string;
-  state: IdempotencyState;
-  response_status: number | null;
-  // jsonb: written as a JSON string, read back as a parsed value.
-  response_body: ColumnType<unknown, string | null, string | null>;
-  claimed_at: Generated<Date>;
-  completed_at: Date | null;
 }
 
 /** Events written in the purchase transaction, published to Kafka by the relay. */
@@ -65,7 +54,6 @@ export interface InboxTable {
 export interface Database {
   skus: SkusTable;
   orders: OrdersTable;
-  idempotency_keys: IdempotencyKeysTable;
   outbox: OutboxTable;
   inbox: InboxTable;
 }
@@ -73,4 +61,3 @@ export interface Database {
 export type Sku = Selectable<SkusTable>;
 export type Order = Selectable<OrdersTable>;
 export type NewOrder = Insertable<OrdersTable>;
-export type IdempotencyRecord = Selectable<IdempotencyKeysTable>;

@@ -18,7 +18,8 @@ export async function findOrderByIdempotencyKey(db: Db, key: string): Promise<Or
 export interface UnitsSold {
   confirmedUnits: number;
   confirmedOrders: number;
-  pendingUnits: number;
+  /** Confirmed units that skus.stock does not include yet (Redis decided them; the catch-up subtracts them in batches). */
+  unitsNotInPgStock: number;
 }
 
 /** What the orders table says was sold: the truth every audit is computed from. */
@@ -28,7 +29,7 @@ export async function unitsSold(db: Db, sku: string): Promise<UnitsSold> {
     .select([
       sql<string>`coalesce(sum(quantity) filter (where status = 'confirmed'), 0)`.as('confirmed_units'),
       sql<string>`count(*) filter (where status = 'confirmed')`.as('confirmed_orders'),
-      sql<string>`coalesce(sum(quantity) filter (where status = 'pending'), 0)`.as('pending_units'),
+      sql<string>`coalesce(sum(quantity) filter (where status = 'confirmed' and not stock_applied), 0)`.as('units_not_in_pg_stock'),
     ])
     .where('sku', '=', sku)
     .executeTakeFirstOrThrow();
@@ -36,7 +37,7 @@ export async function unitsSold(db: Db, sku: string): Promise<UnitsSold> {
   return {
     confirmedUnits: Number(row.confirmed_units),
     confirmedOrders: Number(row.confirmed_orders),
-    pendingUnits: Number(row.pending_units),
+    unitsNotInPgStock: Number(row.units_not_in_pg_stock),
   };
 }
 
@@ -111,36 +112,21 @@ export async function confirmationSpan(db: Db, sku: string): Promise<Confirmatio
   };
 }
 
-/**
- * Locks an order that is still waiting for the queue worker (FOR UPDATE), so two
- * deliveries of the same message cannot both apply it; undefined once it is settled.
- */
-export async function lockPendingOrder(db: Db, id: string): Promise<Order | undefined> {
-  return db.selectFrom('orders').selectAll().where('id', '=', id).where('status', '=', 'pending').forUpdate().executeTakeFirst();
+/** Several orders in one INSERT: the queue worker writes a batch's orders with one statement. */
+export async function insertOrders(db: Db, orders: NewOrder[]): Promise<void> {
+  if (orders.length > 0) await db.insertInto('orders').values(orders).execute();
 }
 
-/** Settles a pending order; false when it was not pending (already settled by an earlier delivery). */
-export async function settlePendingOrder(db: Db, id: string, status: 'confirmed' | 'rejected', reason: string | null): Promise<boolean> {
-  const result = await db
-    .updateTable('orders')
-    .set({ status, reason, updated_at: sql<Date>`now()` })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+/** Which of these Idempotency-Keys already have an order (a redelivered or re-sent purchase). */
+export async function keysWithOrders(db: Db, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await db.selectFrom('orders').select('idempotency_key').where('idempotency_key', 'in', keys).execute();
+  return new Set(rows.map((row) => row.idempotency_key));
 }
 
-/**
- * Puts an order rejected because it never reached the queue back to pending,
- * so a retry with the same Idempotency-Key queues it again; false otherwise.
- */
-export async function requeueUnqueuedOrder(db: Db, id: string, notQueuedReason: string): Promise<boolean> {
-  const result = await db
-    .updateTable('orders')
-    .set({ status: 'pending', reason: null, updated_at: sql<Date>`now()` })
-    .where('id', '=', id)
-    .where('status', '=', 'rejected')
-    .where('reason', '=', notQueuedReason)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+/** Which of these order ids exist (the audit's test of a queued purchase being applied). */
+export async function existingOrderIds(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('orders').select('id').where('id', 'in', ids).execute();
+  return new Set(rows.map((row) => row.id));
 }

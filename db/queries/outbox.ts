@@ -6,11 +6,6 @@ type Db = Kysely<Database>;
 
 export type OutboxEvent = Selectable<OutboxTable>;
 
-/** Written inside the purchase transaction: the event commits with the order or not at all. */
-export async function insertOutboxEvent(db: Db, event: Insertable<OutboxTable>): Promise<void> {
-  await db.insertInto('outbox').values(event).execute();
-}
-
 /**
  * Claims the oldest unpublished events for this transaction. SKIP LOCKED lets
  * several relays run side by side without waiting on (or double-sending)

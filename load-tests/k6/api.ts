@@ -109,7 +109,8 @@ export function serverOutcomes(apiUrl: string, strategy: string): Record<string,
 export interface Audit {
   initialStock: number;
   confirmedUnits: number;
-  pendingUnits: number;
+  /** Null when the API cannot read Redis: unknown, treated as still pending. */
+  pendingUnits: number | null;
   oversoldUnits: number;
   consistent: boolean;
   outboxBacklog: number;
@@ -135,11 +136,11 @@ export function readAudit(apiUrl: string, token: string, sku: string): Audit {
 export function settle(apiUrl: string, token: string, sku: string, timeoutMs: number): { audit: Audit; waitedMs: number } {
   const started = Date.now();
   let audit = readAudit(apiUrl, token, sku);
-  while ((audit.pendingUnits > 0 || audit.outboxBacklog > 0) && Date.now() - started < timeoutMs) {
+  while (((audit.pendingUnits ?? 1) > 0 || audit.outboxBacklog > 0) && Date.now() - started < timeoutMs) {
     sleep(0.25);
     audit = readAudit(apiUrl, token, sku);
   }
-  if (audit.pendingUnits > 0) console.warn(`${audit.pendingUnits} unit(s) still pending after ${timeoutMs} ms`);
+  if ((audit.pendingUnits ?? 1) > 0) console.warn(`${audit.pendingUnits} unit(s) still pending after ${timeoutMs} ms`);
   if (audit.outboxBacklog > 0) console.warn(`${audit.outboxBacklog} outbox event(s) still unpublished after ${timeoutMs} ms`);
   return { audit, waitedMs: Date.now() - started };
 }

@@ -157,7 +157,8 @@ export function teardown(data: SetupData): void {
   if (undersold !== null) auditGauges.undersoldUnits.add(undersold);
   auditGauges.unsoldUnits.add(unsold);
   auditGauges.confirmedUnits.add(audit.confirmedUnits);
-  auditGauges.pendingUnitsLeft.add(audit.pendingUnits);
+  // Left without a sample when unknown (Redis unreadable): the summary reports null and the checks fail.
+  if (audit.pendingUnits !== null) auditGauges.pendingUnitsLeft.add(audit.pendingUnits);
   auditGauges.auditConsistent.add(audit.consistent ? 1 : 0);
   if (turnedAway !== null) auditGauges.serverTurnedAway.add(turnedAway);
   const delay = audit.confirmationDelayMs;

@@ -40,9 +40,6 @@ export const ConfigSchema = Type.Object({
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 2000 }),
   // Readiness probes must answer fast, so each dependency gets at most this.
   HEALTH_CHECK_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1500 }),
-  // An in-flight Idempotency-Key older than this belongs to a crashed request
-  // and may be taken over; 3x the longest bounded wait above.
-  IDEMPOTENCY_STALE_MS: Type.Integer({ minimum: 1000, default: 30000 }),
 
   // --- Strategies ---
   // Lock lease: long enough for one read-check-write (~5 ms) with a wide margin;
@@ -70,6 +67,14 @@ export const ConfigSchema = Type.Object({
   // Outbox relay: rows claimed per round, and the pause when nothing is waiting.
   OUTBOX_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
   OUTBOX_POLL_MS: Type.Integer({ minimum: 5, default: 100 }),
+  // pg-batched: how long the first purchase of a SKU waits for others to join
+  // its transaction. One commit (an fsync) takes ~1-2 ms here, so a longer wait
+  // adds more latency than the commits it saves.
+  PG_BATCH_WINDOW_MS: Type.Number({ minimum: 0, maximum: 50, default: 2 }),
+  // pg-batched: purchases decided in one transaction at most. Bounds how long the
+  // row lock is held and the size of one multi-row INSERT; 64 matches the load
+  // generator's VUs, so a full closed loop fits in one batch.
+  PG_BATCH_MAX_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 64 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -10,3 +10,22 @@ export function stockKey(sku: string): string {
 export function deductionKey(sku: string, idempotencyKey: string): string {
   return `${prefix}:{${sku}}:deduction:${idempotencyKey}`;
 }
+
+/** kafka-queue: the purchase queued under an Idempotency-Key, so a retry names the same order. */
+export function queuedMarkerKey(sku: string, idempotencyKey: string): string {
+  return `${prefix}:{${sku}}:queued-key:${idempotencyKey}`;
+}
+
+/** kafka-queue: the SKU's purchases sent to Kafka and not yet applied (order id -> purchase). */
+export function queuedPurchasesKey(sku: string): string {
+  return `${prefix}:{${sku}}:queued`;
+}
+
+/**
+ * kafka-queue: a queued purchase by order id, for GET /v1/orders/:id before the
+ * worker has written the order. Keyed by order id alone (the route knows no
+ * SKU), so on a Redis Cluster it would sit on another slot than the SKU's keys.
+ */
+export function queuedOrderKey(orderId: string): string {
+  return `${prefix}:queued-order:${orderId}`;
+}

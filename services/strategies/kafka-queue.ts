@@ -1,96 +1,80 @@
-import { findOrderByIdempotencyKey, insertOrder, requeueUnqueuedOrder, settlePendingOrder } from '../../db/queries/orders.js';
-import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
-import { isMarkedSoldOut } from '../shared/sold-out-flag.js';
-import { orderRow } from './orders.js';
+import { soldOutFlagKey } from '../shared/sold-out-flag.js';
+import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, stockKey } from '../shared/redis-keys.js';
+import { parseQueuedPurchase, type QueuedPurchase, queuedOrderId } from './queued-purchase.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
 const name = 'kafka-queue';
 
-/** Why an order the front door could not hand to Kafka was rejected. */
-export const notQueuedReason = 'not_queued';
-
-/** What the front door puts on PURCHASE_TOPIC, keyed by SKU; the worker applies it. */
-export interface PurchaseMessage {
-  orderId: string;
-  sku: string;
-  userId: string;
-  quantity: number;
-}
-
-/** The worker's side of the contract: undefined for anything that is not a PurchaseMessage. */
-export function parsePurchaseMessage(value: Buffer | null): PurchaseMessage | undefined {
-  if (value === null) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(value.toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null) return undefined;
-    const { orderId, sku, userId, quantity } = parsed as Record<string, unknown>;
-    if (typeof orderId !== 'string' || typeof sku !== 'string' || typeof userId !== 'string' || typeof quantity !== 'number') return undefined;
-    return { orderId, sku, userId, quantity };
-  } catch {
-    return undefined;
-  }
-}
+// The marker must outlive every retry of one Idempotency-Key; 24 h is the
+// usual retention of such keys, and PostgreSQL keeps the order after that.
+const markerTtlMs = 24 * 60 * 60 * 1000;
 
 /**
- * Queue smoothing (peak shaving): the front door only records a pending order
- * and queues it; the worker applies the queue at QUEUE_APPLY_MAX_PER_SECOND,
- * SKU by SKU in order, whatever the spike. The buyer gets 202 and polls
- * GET /v1/orders/:id. Once the worker has seen the stock reach 0 it sets a
- * Redis flag, and the front door answers 409 at once instead of queueing.
+ * Queue smoothing (peak shaving). The front door touches no PostgreSQL: one
+ * Redis script refuses a SKU the worker has seen sell out (or an unknown one)
+ * and records the purchase as queued under its Idempotency-Key, then one
+ * Kafka send (acks from all in-sync replicas) queues it, keyed by SKU so one
+ * SKU's purchases stay in order. The buyer gets 202 and polls
+ * GET /v1/orders/:id, which answers `pending` from Redis until the worker has
+ * written the order. The worker applies the queue in batches at
+ * QUEUE_APPLY_MAX_PER_SECOND whatever the spike.
  *
- * The dual write goes PostgreSQL first, Kafka second: a message can then never
- * name an order the worker cannot find, and a failed send is undone by
- * marking the order rejected (`not_queued`), which the worker skips should the
- * message have reached Kafka after all. A crash between the two leaves a
- * pending order that no message will settle (see README).
+ * Recorded before sent: a message never reaches the worker unrecorded. A
+ * failed send is undone (unqueuePurchase) and answered 503; a crash between
+ * the two leaves a queued record without a message, which the next retry
+ * with the same key sends again (the worker applies a key once).
  */
 export function createKafkaQueue(deps: StrategyDeps): Strategy {
-  async function soldOutFlagSet(sku: string): Promise<boolean> {
+  const keys = (purchase: { sku: string; idempotencyKey: string; orderId: string }) => ({
+    marker: queuedMarkerKey(purchase.sku, purchase.idempotencyKey),
+    queued: queuedPurchasesKey(purchase.sku),
+    order: queuedOrderKey(purchase.orderId),
+  });
+
+  async function send(purchase: QueuedPurchase, json: string): Promise<boolean> {
     try {
-      return await isMarkedSoldOut(deps.redis, sku);
+      await deps.kafka.send(deps.config.PURCHASE_TOPIC, [{ key: purchase.sku, value: json }]);
+      return true;
     } catch (error: unknown) {
-      // The flag only sheds load; without Redis the worker still decides correctly.
-      deps.log.debug({ err: error, sku }, 'sold-out flag unreadable; queueing anyway');
+      deps.log.warn({ err: error, orderId: purchase.orderId }, 'purchase not queued');
       return false;
     }
   }
 
-  async function enqueue(message: PurchaseMessage): Promise<PurchaseOutcome> {
-    try {
-      await deps.kafka.send(deps.config.PURCHASE_TOPIC, [{ key: message.sku, value: JSON.stringify(message) }]);
-      return { kind: 'pending', orderId: message.orderId };
-    } catch (error: unknown) {
-      deps.log.warn({ err: error, orderId: message.orderId }, 'purchase not queued');
-    }
-    // Not pending any more means the send did reach Kafka and the worker already settled it.
-    if (!(await settlePendingOrder(deps.db, message.orderId, 'rejected', notQueuedReason))) {
-      return { kind: 'pending', orderId: message.orderId };
-    }
-    return { kind: 'unavailable', dependency: 'kafka', reason: 'purchase not queued' };
-  }
-
-  /** A retry after a 503 finds its rejected not_queued order and queues it again. */
-  async function retryOrDuplicate(request: PurchaseRequest): Promise<PurchaseOutcome> {
-    const existing = await findOrderByIdempotencyKey(deps.db, request.idempotencyKey);
-    if (existing === undefined || !(await requeueUnqueuedOrder(deps.db, existing.id, notQueuedReason))) return { kind: 'duplicate' };
-    return enqueue({ orderId: existing.id, sku: existing.sku, userId: existing.user_id, quantity: existing.quantity });
+  /** A retry of a purchase still waiting for the worker: send it again, in case the first send never happened. */
+  async function resendIfStillQueued(earlier: QueuedPurchase, request: PurchaseRequest, json: string): Promise<void> {
+    if (earlier.userId !== request.userId || earlier.quantity !== request.quantity) return;
+    if ((await deps.redis.hexists(queuedPurchasesKey(earlier.sku), earlier.orderId)) === 1) await send(earlier, json);
   }
 
   return {
     name,
-    description: 'Pending order in PostgreSQL, queued to Kafka by SKU; the worker applies the queue at a capped rate (202, then poll the order).',
+    description: 'Purchase recorded in Redis and queued to Kafka by SKU (no PostgreSQL at the front door); the worker applies the queue in batches at a capped rate (202, then poll the order).',
     async: true,
+    refusalChecksKey: true,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
-      if (await soldOutFlagSet(request.sku)) return { kind: 'sold_out' };
-      try {
-        await insertOrder(deps.db, orderRow(request, name, 'pending'));
-      } catch (error: unknown) {
-        // orders.sku references skus.sku: the insert itself says the SKU is unknown, no lookup per request.
-        if (isForeignKeyViolation(error)) return { kind: 'unknown_sku' };
-        if (isUniqueViolation(error)) return retryOrDuplicate(request);
-        throw error;
+      const purchase: QueuedPurchase = {
+        orderId: queuedOrderId(request.idempotencyKey),
+        sku: request.sku,
+        userId: request.userId,
+        quantity: request.quantity,
+        idempotencyKey: request.idempotencyKey,
+        requestedAt: Date.now(),
+      };
+      const json = JSON.stringify(purchase);
+      const k = keys(purchase);
+      const [kind, value] = await deps.redis.queuePurchase(soldOutFlagKey(request.sku), stockKey(request.sku), k.marker, k.queued, k.order, purchase.orderId, json, markerTtlMs);
+      if (kind === 0) return { kind: 'sold_out' };
+      if (kind === -1) return { kind: 'unknown_sku' };
+      if (kind === 2) {
+        const earlier = parseQueuedPurchase(String(value));
+        if (earlier === undefined) throw new Error(`unreadable queued purchase under ${k.marker}`);
+        await resendIfStillQueued(earlier, request, String(value));
+        return { kind: 'duplicate', earlier: { ...earlier, strategy: name } };
       }
-      return enqueue({ orderId: request.orderId, sku: request.sku, userId: request.userId, quantity: request.quantity });
+      if (await send(purchase, json)) return { kind: 'pending', orderId: purchase.orderId };
+      await deps.redis.unqueuePurchase(k.marker, k.queued, k.order, purchase.orderId, json);
+      return { kind: 'unavailable', dependency: 'kafka', reason: 'purchase not queued' };
     },
   };
 }

@@ -18,6 +18,7 @@ export function createNaive(deps: StrategyDeps): Strategy {
     name,
     description: 'Unsafe baseline: read stock, then write read − quantity. Oversells under concurrency.',
     async: false,
+    refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       const current = await readStock(deps.db, request.sku);
       if (current === undefined) return { kind: 'unknown_sku' };

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { insertOutboxEvent } from '../../db/queries/outbox.js';
 import { deductAndOrder } from './pg-atomic.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -21,7 +20,7 @@ export interface OrderEvent {
 /**
  * pg-atomic plus a transactional outbox: the stock decrement, the confirmed
  * order and an `order.confirmed` event row commit in ONE PostgreSQL
- * transaction, so there is never an order without its event or an event
+ * statement, so there is never an order without its event or an event
  * without its order. No Kafka call in the request path: the worker's relay
  * publishes the row later (at least once) and the consumer's inbox makes the
  * effect exactly once.
@@ -29,13 +28,14 @@ export interface OrderEvent {
 export function createOutbox(deps: StrategyDeps): Strategy {
   return {
     name,
-    description: 'Conditional UPDATE, the order and an order.confirmed outbox event in one PostgreSQL transaction; the worker relays events to Kafka.',
+    description: 'Conditional UPDATE, the order and an order.confirmed outbox event in one PostgreSQL statement; the worker relays events to Kafka.',
     async: false,
+    refusalChecksKey: false,
     purchase: (request: PurchaseRequest): Promise<PurchaseOutcome> =>
-      deductAndOrder(deps, request, name, async (trx) => {
+      {
         const eventId = randomUUID();
         const event: OrderEvent = { eventId, type: orderConfirmedType, orderId: request.orderId, sku: request.sku, userId: request.userId, quantity: request.quantity, strategy: name };
-        await insertOutboxEvent(trx, { id: eventId, sku: request.sku, order_id: request.orderId, type: orderConfirmedType, payload: JSON.stringify(event) });
-      }),
+        return deductAndOrder(deps, request, name, { id: eventId, sku: request.sku, order_id: request.orderId, type: orderConfirmedType, payload: JSON.stringify(event) });
+      },
   };
 }

@@ -48,6 +48,7 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
     name,
     description: 'Read stock and version, then UPDATE … WHERE version = read; retry with jittered exponential backoff on conflict.',
     async: false,
+    refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       for (let tries = 0; tries < deps.config.OPTIMISTIC_MAX_ATTEMPTS; tries += 1) {
         if (tries > 0) {

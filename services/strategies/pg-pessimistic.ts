@@ -19,6 +19,7 @@ export function createPgPessimistic(deps: StrategyDeps): Strategy {
     name,
     description: 'SELECT … FOR UPDATE, check, UPDATE and insert the order in one transaction, with a bounded lock_timeout.',
     async: false,
+    refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       let outcome: PurchaseOutcome;
       try {

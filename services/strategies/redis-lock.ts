@@ -26,6 +26,7 @@ export function createRedisLock(deps: StrategyDeps): Strategy {
     name,
     description: 'Per-SKU Redis lock (SET NX PX, watchdog-renewed lease) with fencing tokens checked by PostgreSQL; read, check, write under the lock.',
     async: false,
+    refusalChecksKey: false,
     purchase: (request: PurchaseRequest): Promise<PurchaseOutcome> =>
       lockedPurchase(
         deps,

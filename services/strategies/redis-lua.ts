@@ -1,6 +1,5 @@
 import { findOrder, insertOrder } from '../../db/queries/orders.js';
-import { adjustStock } from '../../db/queries/skus.js';
-import { isUniqueViolation } from '../../db/errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import { classifyDependencyFailure } from '../shared/dependency-errors.js';
 import { deductionKey, stockKey } from '../shared/redis-keys.js';
 import { orderRow } from './orders.js';
@@ -12,13 +11,13 @@ const name = 'redis-lua';
 // usual retention of such keys, and PostgreSQL keeps the answer after that.
 const deductionTtlMs = 24 * 60 * 60 * 1000;
 
-/** Thrown inside the transaction to roll it back when PostgreSQL lacks the SKU. */
-class SkuMissingInPostgres extends Error {}
-
 /**
  * Redis decides: one Lua script checks and decrements the counter and marks
  * the Idempotency-Key with the order id, atomically. PostgreSQL then records
- * the order and keeps its stock in step. If that write fails, the Redis
+ * the order with one INSERT and no UPDATE of the SKU's stock row, so
+ * concurrent sales share commits (group commit) instead of queueing on that
+ * row; the stock catch-up subtracts such orders from skus.stock in batches
+ * (stock_applied = false until then). If the insert fails, the Redis
  * deduction is given back (compensation), unless the commit's outcome is
  * unknown: then the stock stays taken, because giving it back could oversell.
  */
@@ -38,6 +37,7 @@ export function createRedisLua(deps: StrategyDeps): Strategy {
     name,
     description: 'Atomic Redis Lua check-and-decrement (idempotent per key), then the order in PostgreSQL; compensated on failure.',
     async: false,
+    refusalChecksKey: true,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       const [kind, value] = await deps.redis.deductStock(
         stockKey(request.sku),
@@ -52,13 +52,8 @@ export function createRedisLua(deps: StrategyDeps): Strategy {
       const orderId = kind === 2 ? String(value) : request.orderId;
       const tookNow = kind === 1;
 
-      let committing = false;
       try {
-        await deps.db.transaction().execute(async (trx) => {
-          if (!(await adjustStock(trx, request.sku, -request.quantity))) throw new SkuMissingInPostgres();
-          await insertOrder(trx, orderRow({ ...request, orderId }, name));
-          committing = true;
-        });
+        await insertOrder(deps.db, { ...orderRow({ ...request, orderId }, name), stock_applied: false });
         return { kind: 'confirmed', orderId };
       } catch (error: unknown) {
         if (isUniqueViolation(error)) {
@@ -66,14 +61,18 @@ export function createRedisLua(deps: StrategyDeps): Strategy {
           if (tookNow) await giveBack(request, orderId);
           return { kind: 'duplicate' };
         }
-        if (committing) {
-          // COMMIT was sent: the order may exist. Look before giving anything back.
+        // orders.sku references skus.sku: Redis knew a SKU that PostgreSQL does not.
+        if (isForeignKeyViolation(error)) {
+          await giveBack(request, orderId);
+          return { kind: 'unknown_sku' };
+        }
+        if (classifyDependencyFailure(error) !== undefined) {
+          // The insert (its own commit) may have reached PostgreSQL: look before giving anything back.
           const order = await findOrder(deps.db, orderId).catch(() => null);
           if (order !== undefined && order !== null) return { kind: 'confirmed', orderId };
           if (order === null) return { kind: 'unavailable', dependency: 'postgres', reason: 'commit outcome unknown; stock kept for a retry with the same key' };
         }
         await giveBack(request, orderId);
-        if (error instanceof SkuMissingInPostgres) return { kind: 'unknown_sku' };
         const failure = classifyDependencyFailure(error);
         if (failure?.kind === 'timeout') return { kind: 'contended', reason: 'PostgreSQL statement timed out' };
         if (failure?.kind === 'unavailable') return { kind: 'unavailable', dependency: 'postgres', reason: 'order not written' };

@@ -33,6 +33,7 @@ export function createRedlock(deps: StrategyDeps): Strategy {
     name,
     description: 'Redlock over every Redis server (majority, bounded per-node waits, watchdog), fencing tokens from a PostgreSQL sequence.',
     async: false,
+    refusalChecksKey: false,
     purchase: (request: PurchaseRequest): Promise<PurchaseOutcome> =>
       lockedPurchase(
         deps,

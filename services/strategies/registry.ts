@@ -3,6 +3,7 @@ import { createNaive } from './naive.js';
 import { createKafkaQueue } from './kafka-queue.js';
 import { createOutbox } from './outbox.js';
 import { createPgAtomic } from './pg-atomic.js';
+import { createPgBatched } from './pg-batched.js';
 import { createPgOptimistic } from './pg-optimistic.js';
 import { createPgPessimistic } from './pg-pessimistic.js';
 import { createRedisLock } from './redis-lock.js';
@@ -18,6 +19,7 @@ export function createStrategyRegistry(deps: StrategyDeps): StrategyRegistry {
   const strategies = [
     createNaive(deps),
     createPgAtomic(deps),
+    createPgBatched(deps),
     createPgOptimistic(deps),
     createPgPessimistic(deps),
     createRedisLua(deps),

@@ -15,6 +15,15 @@ export interface PurchaseRequest {
   idempotencyKey: string;
 }
 
+/** The order an earlier request with the same Idempotency-Key created. */
+export interface EarlierOrder {
+  orderId: string;
+  sku: string;
+  userId: string;
+  quantity: number;
+  strategy: string;
+}
+
 /**
  * What a strategy decided. Expected outcomes are values, not exceptions;
  * the HTTP layer maps each kind to a status code in one place.
@@ -24,8 +33,10 @@ export type PurchaseOutcome =
   | { kind: 'pending'; orderId: string }
   | { kind: 'sold_out' }
   | { kind: 'unknown_sku' }
-  // An order already exists for this Idempotency-Key (a retry after a crash).
-  | { kind: 'duplicate' }
+  // An order already exists for this Idempotency-Key: a retry, or the same key
+  // at once in another process. `earlier` when the strategy knows that order
+  // itself (from its Redis marker); otherwise the caller reads PostgreSQL.
+  | { kind: 'duplicate'; earlier?: EarlierOrder }
   // Could not decide in time: lock wait or retries exhausted. Safe to retry.
   | { kind: 'contended'; reason: string }
   // A store the strategy needs did not answer. Safe to retry.
@@ -36,6 +47,14 @@ export interface Strategy {
   readonly description: string;
   /** True when the answer is 202 pending and the order settles later. */
   readonly async: boolean;
+  /**
+   * True when the strategy looks for an earlier order of the Idempotency-Key
+   * before it refuses (redis-lua and kafka-queue: their Redis marker is read
+   * in the same script that decides). Otherwise a refusal is followed by one
+   * PostgreSQL read, so a retry of a sale that has since sold out still gets
+   * its order back rather than a 409.
+   */
+  readonly refusalChecksKey: boolean;
   purchase(request: PurchaseRequest): Promise<PurchaseOutcome>;
 }
 

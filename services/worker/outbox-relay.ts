@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message } from 'kafkajs';
 import { claimUnpublished, markPublished, type OutboxEvent } from '../../db/queries/outbox.js';
+import { type PollLoop, startPollLoop } from '../shared/poll-loop.js';
 import type { StrategyDeps } from '../strategies/strategy.js';
 
 // After a failed round (Kafka or PostgreSQL down) wait this long: recovers within
@@ -32,30 +32,15 @@ async function relayRound(deps: StrategyDeps): Promise<number> {
   });
 }
 
-export interface OutboxRelay {
-  stop(): Promise<void>;
-}
+export type OutboxRelay = PollLoop;
 
 export function startOutboxRelay(deps: StrategyDeps): OutboxRelay {
-  const stopping = new AbortController();
-  const pause = (ms: number) => sleep(ms, undefined, { signal: stopping.signal }).catch(() => undefined);
-  const loop = (async () => {
-    while (!stopping.signal.aborted) {
-      try {
-        const sent = await relayRound(deps);
-        if (sent > 0) deps.log.debug({ sent }, 'outbox events published');
-        // A full batch means more may be waiting: go again at once.
-        if (sent < deps.config.OUTBOX_BATCH_SIZE) await pause(deps.config.OUTBOX_POLL_MS);
-      } catch (error: unknown) {
-        deps.log.warn({ err: error }, 'outbox relay round failed; retrying');
-        await pause(failureBackoffMs);
-      }
-    }
-  })();
-  return {
-    async stop() {
-      stopping.abort();
-      await loop;
+  return startPollLoop(
+    async () => {
+      const sent = await relayRound(deps);
+      if (sent > 0) deps.log.debug({ sent }, 'outbox events published');
+      return sent;
     },
-  };
+    { idleMs: deps.config.OUTBOX_POLL_MS, failureMs: failureBackoffMs, batchSize: deps.config.OUTBOX_BATCH_SIZE, log: deps.log, what: 'outbox relay' },
+  );
 }

@@ -1,19 +1,34 @@
-import type { Consumer, Kafka } from 'kafkajs';
-import { findOrder, lockPendingOrder, settlePendingOrder } from '../../db/queries/orders.js';
-import { deductIfAvailable, readStock } from '../../db/queries/skus.js';
-import { stockKey } from '../shared/redis-keys.js';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { findOrder, insertOrders, keysWithOrders } from '../../db/queries/orders.js';
+import { adjustStock, lockStock } from '../../db/queries/skus.js';
+import type { NewOrder } from '../../db/schema.js';
+import { queuedOrderKey, queuedPurchasesKey, stockKey } from '../shared/redis-keys.js';
 import { markSoldOut } from '../shared/sold-out-flag.js';
-import { parsePurchaseMessage } from '../strategies/kafka-queue.js';
+import { parseQueuedPurchase, type QueuedPurchase } from '../strategies/queued-purchase.js';
 import type { StrategyDeps } from '../strategies/strategy.js';
+import { type Allocation, allocate } from '../strategies/batching/allocate.js';
+import { groupBySku } from './group-by-sku.js';
 import { createConsumer, purchaseApplierGroup, logGroupEvents } from './consumers.js';
 import { createTokenBucket } from './token-bucket.js';
 
 const strategy = 'kafka-queue';
 
-type Applied =
-  | { kind: 'skipped' }
-  | { kind: 'confirmed'; sku: string; quantity: number; stockLeft: number }
-  | { kind: 'rejected'; sku: string; stockLeft: number | undefined };
+export type Applied = { kind: 'unknown_sku' } | { kind: 'applied'; plan: Allocation<QueuedPurchase>; stockLeft: number };
+
+function orderOf(purchase: QueuedPurchase, status: 'confirmed' | 'rejected'): NewOrder {
+  return {
+    id: purchase.orderId,
+    sku: purchase.sku,
+    user_id: purchase.userId,
+    quantity: purchase.quantity,
+    strategy,
+    status,
+    reason: status === 'rejected' ? 'sold_out' : null,
+    idempotency_key: purchase.idempotencyKey,
+    // The request's time, so confirmation delays measure the queue, and updated_at (now()) the apply.
+    created_at: new Date(purchase.requestedAt),
+  };
+}
 
 /** Like mirrorToRedis, but says whether Redis took the change, so it can be undone. */
 async function adjustRedisStock(deps: StrategyDeps, sku: string, delta: number): Promise<boolean> {
@@ -26,76 +41,118 @@ async function adjustRedisStock(deps: StrategyDeps, sku: string, delta: number):
   }
 }
 
+/** After the commit: the purchases are orders now, so Redis stops listing them as queued. */
+async function forgetQueued(deps: StrategyDeps, sku: string, purchases: QueuedPurchase[]): Promise<void> {
+  if (purchases.length === 0) return;
+  try {
+    await deps.redis
+      .multi()
+      .hdel(queuedPurchasesKey(sku), ...purchases.map((purchase) => purchase.orderId))
+      .del(...purchases.map((purchase) => queuedOrderKey(purchase.orderId)))
+      .exec();
+  } catch (error: unknown) {
+    // Harmless if left: the audit and GET /v1/orders look in PostgreSQL first.
+    deps.log.warn({ err: error, sku }, 'applied purchases still listed as queued in Redis');
+  }
+}
+
 /**
- * Applies one queued purchase, idempotently by order id: the order row is
- * locked and only a still-pending order is settled, so a redelivered message
- * (at-least-once) changes nothing the second time.
- *
- * Unlike pg-atomic, Redis is mirrored just BEFORE the commit, under the order's
- * row lock. A client polling its order (or the audit) could otherwise see it
- * confirmed while Redis still holds the old count; and should the commit fail,
- * Redis is left lower than the truth (never higher, which a Redis-deciding
- * strategy on the same SKU could oversell on), and is given back below when
- * the order is visibly still pending.
+ * Applies one SKU's run of queued purchases in ONE transaction: the SKU's row
+ * lock, a look for keys that already have an order (so a redelivered batch
+ * changes nothing the second time), one stock UPDATE by the sum of the
+ * purchases that fit, and one multi-row INSERT of every order, confirmed or
+ * rejected. Redis is mirrored just before the commit, under the row lock, as
+ * before batching: a buyer polling an order confirmed by this commit must not
+ * see Redis still holding the old count, and a failed commit leaves Redis
+ * lower than the truth (never higher, which a Redis-deciding strategy on the
+ * same SKU could oversell on), given back when the orders are visibly absent.
  */
-export async function applyPurchase(deps: StrategyDeps, orderId: string): Promise<Applied> {
-  let takenInRedis: { sku: string; quantity: number } | undefined;
+export async function applyQueuedPurchases(deps: StrategyDeps, sku: string, purchases: QueuedPurchase[]): Promise<Applied> {
+  let takenInRedis = 0;
   let applied: Applied;
   try {
     applied = await deps.db.transaction().execute(async (trx): Promise<Applied> => {
-      const order = await lockPendingOrder(trx, orderId);
-      if (order === undefined) return { kind: 'skipped' };
-      const stockLeft = await deductIfAvailable(trx, order.sku, order.quantity);
-      if (stockLeft !== undefined) {
-        await settlePendingOrder(trx, orderId, 'confirmed', null);
-        if (await adjustRedisStock(deps, order.sku, -order.quantity)) takenInRedis = { sku: order.sku, quantity: order.quantity };
-        return { kind: 'confirmed', sku: order.sku, quantity: order.quantity, stockLeft };
+      const stock = await lockStock(trx, sku);
+      if (stock === undefined) return { kind: 'unknown_sku' };
+      const plan = allocate(stock, purchases, await keysWithOrders(trx, purchases.map((purchase) => purchase.idempotencyKey)));
+      if (plan.units > 0) {
+        await adjustStock(trx, sku, -plan.units);
+        if (await adjustRedisStock(deps, sku, -plan.units)) takenInRedis = plan.units;
       }
-      await settlePendingOrder(trx, orderId, 'rejected', 'sold_out');
-      return { kind: 'rejected', sku: order.sku, stockLeft: (await readStock(trx, order.sku))?.stock };
+      await insertOrders(trx, [...plan.confirmed.map((p) => orderOf(p, 'confirmed')), ...plan.rejected.map((p) => orderOf(p, 'rejected'))]);
+      return { kind: 'applied', plan, stockLeft: stock - plan.units };
     });
   } catch (error: unknown) {
-    if (takenInRedis !== undefined) {
-      // Give back only when the order is visibly not confirmed; if PostgreSQL cannot say, Redis stays low (safe side).
-      const order = await findOrder(deps.db, orderId).catch(() => null);
-      if (order?.status === 'pending') await adjustRedisStock(deps, takenInRedis.sku, takenInRedis.quantity);
+    const first = purchases[0];
+    if (takenInRedis > 0 && first !== undefined) {
+      // Give back only when the batch visibly did not commit; if PostgreSQL cannot say, Redis stays low (safe side).
+      const order = await findOrder(deps.db, first.orderId).catch(() => null);
+      if (order === undefined) await adjustRedisStock(deps, sku, takenInRedis);
     }
     throw error;
   }
-  if (applied.kind !== 'skipped' && applied.stockLeft === 0) {
+  if (applied.kind === 'unknown_sku') {
+    deps.log.error({ sku, purchases: purchases.length }, 'queued purchases of an unknown SKU dropped');
+    await forgetQueued(deps, sku, purchases);
+    return applied;
+  }
+  const { plan } = applied;
+  await forgetQueued(deps, sku, [...plan.confirmed, ...plan.rejected, ...plan.duplicates]);
+  if (applied.stockLeft === 0) {
     // From now on the front door answers 409 without queueing. Best effort: the worker still decides.
-    await markSoldOut(deps.redis, applied.sku).catch((error: unknown) => deps.log.warn({ err: error, sku: applied.sku }, 'sold-out flag not set'));
+    await markSoldOut(deps.redis, sku).catch((error: unknown) => deps.log.warn({ err: error, sku }, 'sold-out flag not set'));
   }
   return applied;
 }
 
+function readable(deps: StrategyDeps, partition: number, messages: KafkaMessage[]): QueuedPurchase[] {
+  const purchases: QueuedPurchase[] = [];
+  for (const message of messages) {
+    const purchase = parseQueuedPurchase(message.value);
+    // A poison message must not block its partition forever: log it and move on.
+    if (purchase === undefined) deps.log.error({ partition, offset: message.offset }, 'unreadable purchase message skipped');
+    else purchases.push(purchase);
+  }
+  return purchases;
+}
+
 /**
- * The consumer group on PURCHASE_TOPIC. Messages are keyed by SKU, so one
- * SKU's purchases sit in one partition and are applied in the order they
- * were queued; different partitions run side by side. Offsets are committed
- * by kafkajs only for messages whose handler returned (after the commit above).
+ * The consumer group on PURCHASE_TOPIC, by batch. Messages are keyed by SKU,
+ * so one SKU's purchases sit in one partition, in the order they were queued.
+ * A fetched batch is applied in chunks of the token bucket's burst (a tenth
+ * of a second's budget): per chunk, one transaction per SKU, then its offsets
+ * are committed, so a crash redoes at most one chunk, which changes nothing
+ * the second time (see applyQueuedPurchases).
  */
 export async function startPurchaseApplier(kafka: Kafka, deps: StrategyDeps): Promise<Consumer> {
   // A tenth of a second's worth of burst: absorbs timer jitter without letting a spike through.
-  const bucket = createTokenBucket(deps.config.QUEUE_APPLY_MAX_PER_SECOND, Math.ceil(deps.config.QUEUE_APPLY_MAX_PER_SECOND / 10));
+  const chunkSize = Math.max(1, Math.ceil(deps.config.QUEUE_APPLY_MAX_PER_SECOND / 10));
+  const bucket = createTokenBucket(deps.config.QUEUE_APPLY_MAX_PER_SECOND, chunkSize);
   const consumer = createConsumer(kafka, purchaseApplierGroup);
   logGroupEvents(consumer, purchaseApplierGroup, deps.log);
   await consumer.connect();
   // fromBeginning only matters the first time the group exists: nothing queued before is skipped.
   await consumer.subscribe({ topics: [deps.config.PURCHASE_TOPIC], fromBeginning: true });
   await consumer.run({
-    // One message in flight per partition: order within a SKU, parallelism across SKUs.
+    // One batch in flight per partition: order within a SKU, parallelism across SKUs.
     partitionsConsumedConcurrently: deps.config.TOPIC_PARTITIONS,
-    eachMessage: async ({ message, partition }) => {
-      const request = parsePurchaseMessage(message.value);
-      if (request === undefined) {
-        // A poison message must not block its partition forever: log it and move on.
-        deps.log.error({ partition, offset: message.offset }, 'unreadable purchase message skipped');
-        return;
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+      for (let start = 0; start < batch.messages.length; start += chunkSize) {
+        if (!isRunning() || isStale()) return;
+        const chunk = batch.messages.slice(start, start + chunkSize);
+        const purchases = readable(deps, batch.partition, chunk);
+        // The smoothing, counted in purchases: a chunk waits until its last purchase's slot.
+        await bucket.take(Math.max(1, purchases.length));
+        for (const [sku, run] of groupBySku(purchases)) {
+          const applied = await applyQueuedPurchases(deps, sku, run);
+          if (applied.kind === 'applied') deps.log.debug({ sku, confirmed: applied.plan.confirmed.length, rejected: applied.plan.rejected.length, duplicates: applied.plan.duplicates.length }, 'purchases applied');
+        }
+        const last = chunk.at(-1);
+        if (last !== undefined) resolveOffset(last.offset);
+        await commitOffsetsIfNecessary();
+        await heartbeat();
       }
-      await bucket.take();
-      const applied = await applyPurchase(deps, request.orderId);
-      deps.log.debug({ orderId: request.orderId, result: applied.kind }, 'purchase applied');
     },
   });
   return consumer;

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface TokenBucket {
-  /** Resolves when one more unit of work may start. */
-  take(): Promise<void>;
+  /** Resolves when `count` more units of work may start (the last of them is due). */
+  take(count?: number): Promise<void>;
 }
 
 /**
  * A token bucket written as GCRA (one timestamp instead of a token count):
- * each take() reserves the next slot synchronously, so concurrent partitions
- * share one budget without a lock, and waits until that slot is due.
+ * each take() reserves its slots synchronously, so concurrent partitions
+ * share one budget without a lock, and waits until the last of them is due.
  * `burst` slots may run back to back after a quiet spell; beyond that the
  * pace is exactly `ratePerSecond`.
  */
@@ -18,11 +18,11 @@ export function createTokenBucket(ratePerSecond: number, burst: number): TokenBu
   // Theoretical arrival time: when the next slot would be due at the steady pace.
   let nextDueMs = 0;
   return {
-    async take() {
+    async take(count = 1) {
       const now = performance.now();
-      const due = Math.max(nextDueMs, now);
-      nextDueMs = due + intervalMs;
-      const waitMs = due - burstMs - now;
+      const first = Math.max(nextDueMs, now);
+      nextDueMs = first + count * intervalMs;
+      const waitMs = first + (count - 1) * intervalMs - burstMs - now;
       if (waitMs > 0) await sleep(waitMs);
     },
   };

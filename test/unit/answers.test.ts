@@ -1,25 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { answerFor } from '../../services/api/purchases/answers.js';
-import { requestHash } from '../../services/api/purchases/purchase-flow.js';
+import { answerFor, replayAnswer } from '../../services/api/purchases/answers.js';
 import { classifyDependencyFailure } from '../../services/shared/dependency-errors.js';
 
 const facts = { sku: 'sku-1', userId: 'u', quantity: 2, strategy: 'pg-atomic' };
 
 describe('answerFor: outcomes to HTTP in one place', () => {
-  it('maps each outcome to its status, and says which answers are replayed', () => {
+  it('maps each outcome to its status', () => {
     const cases = [
-      [{ kind: 'confirmed', orderId: 'o' }, 201, true],
-      [{ kind: 'pending', orderId: 'o' }, 202, true],
-      [{ kind: 'sold_out' }, 409, true],
-      [{ kind: 'unknown_sku' }, 404, false],
-      [{ kind: 'contended', reason: 'lock wait' }, 503, false],
-      [{ kind: 'unavailable', dependency: 'redis', reason: 'down' }, 503, false],
+      [{ kind: 'confirmed', orderId: 'o' }, 201],
+      [{ kind: 'pending', orderId: 'o' }, 202],
+      [{ kind: 'sold_out' }, 409],
+      [{ kind: 'unknown_sku' }, 404],
+      [{ kind: 'contended', reason: 'lock wait' }, 503],
+      [{ kind: 'unavailable', dependency: 'redis', reason: 'down' }, 503],
     ] as const;
-    for (const [outcome, status, final] of cases) {
-      const answer = answerFor(outcome, facts);
-      expect(answer.status, outcome.kind).toBe(status);
-      expect(answer.final, outcome.kind).toBe(final);
-    }
+    for (const [outcome, status] of cases) expect(answerFor(outcome, facts).status, outcome.kind).toBe(status);
   });
 
   it('points a pending order at its status and asks 503 callers to come back', () => {
@@ -28,12 +23,26 @@ describe('answerFor: outcomes to HTTP in one place', () => {
   });
 });
 
-describe('requestHash', () => {
-  it('changes with the body but not with the strategy', () => {
-    const base = { ...facts, idempotencyKey: 'k' };
-    expect(requestHash(base)).toBe(requestHash({ ...base, strategy: 'redis-lua' }));
-    expect(requestHash(base)).not.toBe(requestHash({ ...base, quantity: 3 }));
-    expect(requestHash(base)).not.toBe(requestHash({ ...base, userId: 'v' }));
+describe('replayAnswer', () => {
+  const earlier = { orderId: 'o', ...facts };
+  it('gives the first answer again, marked as a replay', () => {
+    expect(replayAnswer(earlier, facts, false)).toEqual({
+      status: 201,
+      body: { orderId: 'o', status: 'confirmed', sku: 'sku-1', userId: 'u', quantity: 2, strategy: 'pg-atomic' },
+      headers: { 'idempotent-replayed': 'true' },
+    });
+    // An asynchronous strategy's first answer was 202 with the order's Location, whatever the order's status is now.
+    const queued = replayAnswer({ ...earlier, strategy: 'kafka-queue' }, facts, true);
+    expect(queued.status).toBe(202);
+    expect(queued.headers).toEqual({ location: '/v1/orders/o', 'idempotent-replayed': 'true' });
+  });
+
+  it('answers 422 when the body differs in sku, userId or quantity, and ignores the strategy', () => {
+    for (const change of [{ sku: 'other' }, { userId: 'v' }, { quantity: 3 }]) {
+      expect(replayAnswer(earlier, { ...facts, ...change }, false).status, JSON.stringify(change)).toBe(422);
+    }
+    const { strategy: _first, ...body } = facts;
+    expect(replayAnswer({ ...earlier, strategy: 'redis-lua' }, body, false).status).toBe(201);
   });
 });
 

@@ -1,16 +1,15 @@
 import type { Order } from '../../../db/schema.js';
-import type { PurchaseOutcome } from '../../strategies/strategy.js';
+import type { EarlierOrder, PurchaseOutcome } from '../../strategies/strategy.js';
 import { problemBody } from '../problem.js';
 
-/** An HTTP answer as data, so it can be stored and replayed for an Idempotency-Key. */
+/** An HTTP answer as data: the route sends it, tests read it. */
 export interface HttpAnswer {
   status: number;
   body: unknown;
   headers: Record<string, string>;
-  /** Whether a retry with the same key must get this same answer. */
-  final: boolean;
 }
 
+/** What a purchase request says; replays compare these. */
 export interface PurchaseFacts {
   sku: string;
   userId: string;
@@ -18,15 +17,14 @@ export interface PurchaseFacts {
   strategy: string;
 }
 
-// How long a client should wait before retrying a 503: one second is enough
-// for a lock to change hands or a pool slot to free, and spreads retries out.
-const retryAfterSeconds = 1;
+// How long a client should wait before retrying a 503 or an in-flight 409: one
+// second is enough for a lock to change hands or a pool slot to free, and
+// spreads retries out.
+const retryAfterSeconds = '1';
 
 export function orderAccepted(orderId: string, status: 'confirmed' | 'pending', facts: PurchaseFacts): HttpAnswer {
   const body = { orderId, status, sku: facts.sku, userId: facts.userId, quantity: facts.quantity, strategy: facts.strategy };
-  return status === 'confirmed'
-    ? { status: 201, body, headers: {}, final: true }
-    : { status: 202, body, headers: { location: `/v1/orders/${orderId}` }, final: true };
+  return status === 'confirmed' ? { status: 201, body, headers: {} } : { status: 202, body, headers: { location: `/v1/orders/${orderId}` } };
 }
 
 /** The one place where a strategy's outcome becomes a status code. */
@@ -36,10 +34,9 @@ export function answerFor(outcome: Exclude<PurchaseOutcome, { kind: 'duplicate' 
     case 'pending':
       return orderAccepted(outcome.orderId, outcome.kind, facts);
     case 'sold_out':
-      return { status: 409, body: problemBody('sold_out', `Not enough stock of ${facts.sku} for ${facts.quantity} unit(s).`), headers: {}, final: true };
+      return { status: 409, body: problemBody('sold_out', `Not enough stock of ${facts.sku} for ${facts.quantity} unit(s).`), headers: {} };
     case 'unknown_sku':
-      // Not stored: the SKU may be created later and the same key then succeed.
-      return { status: 404, body: problemBody('sku_not_found', `No SKU ${facts.sku}.`), headers: {}, final: false };
+      return { status: 404, body: problemBody('sku_not_found', `No SKU ${facts.sku}.`), headers: {} };
     case 'contended':
       return contendedAnswer(outcome.reason);
     case 'unavailable':
@@ -47,23 +44,38 @@ export function answerFor(outcome: Exclude<PurchaseOutcome, { kind: 'duplicate' 
   }
 }
 
-// 503s are never stored: the point of Retry-After is that the same key may succeed.
 export function contendedAnswer(reason: string): HttpAnswer {
-  return { status: 503, body: problemBody('contended', reason), headers: { 'retry-after': String(retryAfterSeconds) }, final: false };
+  return { status: 503, body: problemBody('contended', reason), headers: { 'retry-after': retryAfterSeconds } };
 }
 
 export function unavailableAnswer(dependency: string, reason: string): HttpAnswer {
-  return {
-    status: 503,
-    body: problemBody('dependency_unavailable', `${dependency}: ${reason}`, { dependency }),
-    headers: { 'retry-after': String(retryAfterSeconds) },
-    final: false,
-  };
+  return { status: 503, body: problemBody('dependency_unavailable', `${dependency}: ${reason}`, { dependency }), headers: { 'retry-after': retryAfterSeconds } };
 }
 
-/** The answer for a key whose order already exists (written by an earlier attempt). */
-export function answerFromOrder(order: Order): HttpAnswer {
-  const facts = { sku: order.sku, userId: order.user_id, quantity: order.quantity, strategy: order.strategy };
-  if (order.status === 'rejected') return answerFor({ kind: 'sold_out' }, facts);
-  return orderAccepted(order.id, order.status, facts);
+export const keyReusedAnswer: HttpAnswer = {
+  status: 422,
+  body: problemBody('idempotency_key_reused', 'This Idempotency-Key was first used with another sku, userId or quantity.'),
+  headers: {},
+};
+
+export const inFlightAnswer: HttpAnswer = {
+  status: 409,
+  body: problemBody('idempotency_key_in_flight', 'Another request with this Idempotency-Key is still being processed; retry later.'),
+  headers: { 'retry-after': retryAfterSeconds },
+};
+
+export function earlierOrderOf(order: Order): EarlierOrder {
+  return { orderId: order.id, sku: order.sku, userId: order.user_id, quantity: order.quantity, strategy: order.strategy };
+}
+
+/**
+ * The answer to a retry of the request that created `earlier`: the first
+ * answer again, marked as a replay, or 422 when the body differs. The first
+ * answer of an asynchronous strategy was 202 with the order's Location,
+ * whatever the order's status is by now; polling it tells the rest.
+ */
+export function replayAnswer(earlier: EarlierOrder, request: Omit<PurchaseFacts, 'strategy'>, answeredAsync: boolean): HttpAnswer {
+  if (earlier.sku !== request.sku || earlier.userId !== request.userId || earlier.quantity !== request.quantity) return keyReusedAnswer;
+  const first = orderAccepted(earlier.orderId, answeredAsync ? 'pending' : 'confirmed', earlier);
+  return { ...first, headers: { ...first.headers, 'idempotent-replayed': 'true' } };
 }

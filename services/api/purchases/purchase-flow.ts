@@ -1,18 +1,16 @@
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Log } from '../../shared/log.js';
-import { claimKey, completeKey, findKey, releaseKey, takeOverStaleKey } from '../../../db/queries/idempotency.js';
 import { findOrderByIdempotencyKey } from '../../../db/queries/orders.js';
-import type { Database, IdempotencyRecord } from '../../../db/schema.js';
+import type { Database } from '../../../db/schema.js';
 import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
-import type { Strategy } from '../../strategies/strategy.js';
-import { problemBody } from '../problem.js';
-import { answerFor, answerFromOrder, contendedAnswer, type HttpAnswer, type PurchaseFacts, unavailableAnswer } from './answers.js';
+import type { EarlierOrder, PurchaseOutcome, Strategy } from '../../strategies/strategy.js';
+import { answerFor, contendedAnswer, earlierOrderOf, type HttpAnswer, inFlightAnswer, type PurchaseFacts, replayAnswer, unavailableAnswer } from './answers.js';
 
 export interface PurchaseFlowDeps {
   db: Kysely<Database>;
-  log: Log;
-  idempotencyStaleMs: number;
+  /** Whether the strategy of that name answers 202 (its first answers are replayed as 202). */
+  answersAsync: (strategy: string) => boolean;
+  /** Idempotency-Keys with a request running in this process. */
+  inFlight: Set<string>;
 }
 
 export interface PurchaseCommand extends PurchaseFacts {
@@ -25,81 +23,53 @@ export interface PurchaseResult {
   outcome: string;
 }
 
-/** Same key with a different body must be told apart; the strategy is a processing choice, not part of the body. */
-export function requestHash(command: PurchaseCommand): string {
-  return createHash('sha256').update(JSON.stringify([command.sku, command.userId, command.quantity])).digest('base64url');
+function replayOf(deps: PurchaseFlowDeps, earlier: EarlierOrder, command: PurchaseCommand): PurchaseResult {
+  const answer = replayAnswer(earlier, command, deps.answersAsync(earlier.strategy));
+  return { answer, outcome: answer.status === 422 ? 'key_reused' : 'replayed' };
 }
 
-type Claim = { kind: 'claimed'; takenOver: boolean } | { kind: 'answered'; result: PurchaseResult };
-
-function replay(record: IdempotencyRecord): PurchaseResult {
-  const headers: Record<string, string> = { 'idempotent-replayed': 'true' };
-  const body = record.response_body;
-  if (record.response_status === 202 && typeof body === 'object' && body !== null && 'orderId' in body) {
-    headers.location = `/v1/orders/${String(body.orderId)}`;
-  }
-  return { answer: { status: record.response_status ?? 500, body, headers, final: true }, outcome: 'replayed' };
+async function orderOfKey(deps: PurchaseFlowDeps, key: string): Promise<EarlierOrder | undefined> {
+  const order = await findOrderByIdempotencyKey(deps.db, key);
+  return order === undefined ? undefined : earlierOrderOf(order);
 }
 
-async function claim(deps: PurchaseFlowDeps, command: PurchaseCommand, hash: string): Promise<Claim> {
-  // Two tries: the key may be released (after a 503) between our insert and our read.
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    if (await claimKey(deps.db, command.idempotencyKey, hash)) return { kind: 'claimed', takenOver: false };
-    const record = await findKey(deps.db, command.idempotencyKey);
-    if (record === undefined) continue;
-    if (record.request_hash !== hash) {
-      const answer = { status: 422, body: problemBody('idempotency_key_reused', 'This Idempotency-Key was first used with another sku, userId or quantity.'), headers: {}, final: false };
-      return { kind: 'answered', result: { answer, outcome: 'key_reused' } };
-    }
-    if (record.state === 'completed') return { kind: 'answered', result: replay(record) };
-    if (await takeOverStaleKey(deps.db, command.idempotencyKey, deps.idempotencyStaleMs)) return { kind: 'claimed', takenOver: true };
-    break;
+async function answerOutcome(deps: PurchaseFlowDeps, strategy: Strategy, command: PurchaseCommand, outcome: PurchaseOutcome): Promise<PurchaseResult> {
+  if (outcome.kind === 'duplicate') {
+    const earlier = outcome.earlier ?? (await orderOfKey(deps, command.idempotencyKey));
+    // The unique key was taken but its order is not readable yet: another process is still writing it.
+    if (earlier === undefined) return { answer: inFlightAnswer, outcome: 'in_flight' };
+    return replayOf(deps, earlier, command);
   }
-  const answer = { status: 409, body: problemBody('idempotency_key_in_flight', 'Another request with this Idempotency-Key is still being processed; retry later.'), headers: { 'retry-after': '1' }, final: false };
-  return { kind: 'answered', result: { answer, outcome: 'in_flight' } };
-}
-
-/** Stores a final answer for replay, or frees the key so a retry can run again. */
-async function settle(deps: PurchaseFlowDeps, key: string, answer: HttpAnswer): Promise<void> {
-  try {
-    if (answer.final) await completeKey(deps.db, key, answer.status, answer.body);
-    else await releaseKey(deps.db, key);
-  } catch (error: unknown) {
-    // The answer stands; the key stays in flight until stale, then a retry finds the order.
-    deps.log.warn({ err: error, key }, 'could not record the answer for an Idempotency-Key');
+  if ((outcome.kind === 'sold_out' || outcome.kind === 'unknown_sku') && !strategy.refusalChecksKey) {
+    // A retry of a sale that has sold out since must get its order, not a 409.
+    const earlier = await orderOfKey(deps, command.idempotencyKey);
+    if (earlier !== undefined) return replayOf(deps, earlier, command);
   }
-}
-
-async function decide(deps: PurchaseFlowDeps, strategy: Strategy, command: PurchaseCommand, takenOver: boolean, orderId: string): Promise<PurchaseResult> {
-  if (takenOver) {
-    // The holder died; if it got as far as the order, that order is the answer.
-    const existing = await findOrderByIdempotencyKey(deps.db, command.idempotencyKey);
-    if (existing !== undefined) return { answer: answerFromOrder(existing), outcome: 'replayed' };
-  }
-  const outcome = await strategy.purchase({ ...command, orderId });
-  if (outcome.kind !== 'duplicate') return { answer: answerFor(outcome, command), outcome: outcome.kind };
-  const existing = await findOrderByIdempotencyKey(deps.db, command.idempotencyKey);
-  if (existing === undefined) return { answer: contendedAnswer('an earlier attempt with this key is being settled'), outcome: 'contended' };
-  return { answer: answerFromOrder(existing), outcome: 'replayed' };
+  return { answer: answerFor(outcome, command), outcome: outcome.kind };
 }
 
 /**
- * Runs one purchase behind its Idempotency-Key: the first request with a key
- * runs the strategy and its final answer is stored; every later request with
- * the same key and body gets that answer, never a second order.
+ * Runs one purchase behind its Idempotency-Key, at the cost of the strategy's
+ * own write. The order row, unique per key, is the record: a retry that finds
+ * it gets the first answer back (or 422 for another body), and never a second
+ * order. A refusal writes nothing, so a retry of a refused request is decided
+ * again (see README, "Idempotency"). While a request with the key runs in this
+ * process, another gets 409; in another process the database's unique key
+ * makes it wait for the first and then replay its answer.
  */
 export async function runPurchase(deps: PurchaseFlowDeps, strategy: Strategy, command: PurchaseCommand, orderId: string): Promise<PurchaseResult> {
-  const claimed = await claim(deps, command, requestHash(command));
-  if (claimed.kind === 'answered') return claimed.result;
+  const key = command.idempotencyKey;
+  if (deps.inFlight.has(key)) return { answer: inFlightAnswer, outcome: 'in_flight' };
+  deps.inFlight.add(key);
   try {
-    const result = await decide(deps, strategy, command, claimed.takenOver, orderId);
-    await settle(deps, command.idempotencyKey, result.answer);
-    return result;
+    const outcome = await strategy.purchase({ orderId, sku: command.sku, userId: command.userId, quantity: command.quantity, idempotencyKey: key });
+    return await answerOutcome(deps, strategy, command, outcome);
   } catch (error: unknown) {
-    await releaseKey(deps.db, command.idempotencyKey).catch(() => undefined);
     const failure = classifyDependencyFailure(error);
     if (failure?.kind === 'timeout') return { answer: contendedAnswer(`${failure.dependency} did not answer in time`), outcome: 'contended' };
     if (failure?.kind === 'unavailable') return { answer: unavailableAnswer(failure.dependency, 'did not answer'), outcome: 'unavailable' };
     throw error;
+  } finally {
+    deps.inFlight.delete(key);
   }
 }

@@ -1,19 +1,41 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
 import { findOrder } from '../../../db/queries/orders.js';
 import { ProblemError } from '../../shared/errors.js';
+import { queuedOrderKey } from '../../shared/redis-keys.js';
+import { parseQueuedPurchase } from '../../strategies/queued-purchase.js';
 import { OrderParams, OrderView } from '../schemas/order.js';
 import { problemResponses } from '../schemas/problem.js';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
+  /** A kafka-queue purchase accepted (202) that the worker has not written as an order yet. */
+  async function queuedOrder(orderId: string): Promise<Static<typeof OrderView> | undefined> {
+    let recorded: string | null;
+    try {
+      recorded = await fastify.redis.get(queuedOrderKey(orderId));
+    } catch {
+      // Not "no such order": it may be queued, and a 404 could make the buyer buy again under a new key.
+      throw new ProblemError('dependency_unavailable', 'redis: cannot tell whether this order is queued', { retryAfterSeconds: 1, extensions: { dependency: 'redis' } });
+    }
+    const purchase = parseQueuedPurchase(recorded);
+    if (purchase === undefined) return undefined;
+    return { orderId: purchase.orderId, status: 'pending', sku: purchase.sku, quantity: purchase.quantity, strategy: 'kafka-queue' };
+  }
+
   fastify.get('/v1/orders/:orderId', {
     schema: { tags: ['orders'], summary: 'Status of an order', params: OrderParams, response: { 200: OrderView, ...problemResponses } },
   }, async (request) => {
     const { orderId } = request.params;
-    // Anything that is not a UUID cannot be an order id: unknown, without asking PostgreSQL.
-    const order = uuid.test(orderId) ? await findOrder(fastify.db, orderId.toLowerCase()) : undefined;
+    // Anything that is not a UUID cannot be an order id: unknown, without asking a store.
+    if (!uuid.test(orderId)) throw new ProblemError('order_not_found', `No order ${orderId}.`);
+    const id = orderId.toLowerCase();
+    // PostgreSQL, then Redis, then PostgreSQL again: the worker may have written the order and
+    // dropped its queued record between the first two reads.
+    const order = (await findOrder(fastify.db, id)) ?? (await queuedOrder(id)) ?? (await findOrder(fastify.db, id));
     if (order === undefined) throw new ProblemError('order_not_found', `No order ${orderId}.`);
+    if ('orderId' in order) return order;
     return {
       orderId: order.id,
       status: order.status,

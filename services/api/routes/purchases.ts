@@ -8,7 +8,11 @@ import { OrderAccepted, PurchaseHeaders, PurchaseQuery, purchaseBody } from '../
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config, strategies, metrics } = fastify;
-  const flowDeps = { db: fastify.db, log: fastify.log, idempotencyStaleMs: config.IDEMPOTENCY_STALE_MS };
+  const flowDeps = {
+    db: fastify.db,
+    answersAsync: (name: string) => strategies.get(name)?.async === true,
+    inFlight: new Set<string>(),
+  };
 
   fastify.post('/v1/purchases', {
     schema: {

@@ -2,10 +2,11 @@ import type { Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
 import type { Database } from '../../../db/schema.js';
 import { findSku, insertSku } from '../../../db/queries/skus.js';
-import { type ConfirmationSpan, type DelayPercentiles, confirmationDelays, confirmationSpan, unitsSold } from '../../../db/queries/orders.js';
+import { type ConfirmationSpan, type DelayPercentiles, confirmationDelays, confirmationSpan, existingOrderIds, unitsSold } from '../../../db/queries/orders.js';
 import { countUnpublished } from '../../../db/queries/outbox.js';
 import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
-import { stockKey } from '../../shared/redis-keys.js';
+import { queuedPurchasesKey, stockKey } from '../../shared/redis-keys.js';
+import { parseQueuedPurchase, type QueuedPurchase } from '../../strategies/queued-purchase.js';
 
 /**
  * Creates a SKU in every store the strategies use. The PostgreSQL insert
@@ -25,11 +26,14 @@ export interface Audit {
   sku: string;
   initialStock: number;
   confirmedUnits: number;
-  pendingUnits: number;
+  /** Units of kafka-queue purchases accepted (202) and not yet applied by the worker; null when Redis cannot say. */
+  pendingUnits: number | null;
   confirmedOrders: number;
   oversoldUnits: number;
   expectedStock: number;
   pgStock: number;
+  /** Confirmed units skus.stock does not include yet: Redis decided them and the catch-up subtracts them in batches. */
+  unitsNotInPgStock: number;
   redisStock: number | null;
   consistent: boolean;
   /** Outbox events of the SKU not yet published to Kafka. */
@@ -55,11 +59,26 @@ async function readRedisStock(redis: Redis, sku: string): Promise<number | null>
   }
 }
 
+/** The SKU's queued purchases as Redis lists them; null when Redis cannot say. */
+async function listQueued(redis: Redis, sku: string): Promise<QueuedPurchase[] | null> {
+  try {
+    const listed = await redis.hvals(queuedPurchasesKey(sku));
+    return listed.map((value) => parseQueuedPurchase(value)).filter((purchase) => purchase !== undefined);
+  } catch {
+    return null;
+  }
+}
+
 /** Oversold and consistency, computed from the orders table (the truth) and compared with each store. */
 export async function auditSku(db: Kysely<Database>, redis: Redis, sku: string): Promise<Audit | undefined> {
   // One snapshot for every PostgreSQL figure: the queue worker settles orders
   // while an audit runs, and a stock read from before a commit next to orders
   // read after it would look inconsistent.
+  // Redis lists a queued purchase until the worker has committed its order, so
+  // read it BEFORE the snapshot: a purchase applied in between is then an
+  // order in the snapshot, and one still listed after its commit (the worker
+  // stopped in between) is not counted twice.
+  const queued = await listQueued(redis, sku);
   const snapshot = await db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
     const row = await findSku(trx, sku);
     if (row === undefined) return undefined;
@@ -69,10 +88,12 @@ export async function auditSku(db: Kysely<Database>, redis: Redis, sku: string):
     const delivery = await outboxDelivery(trx, sku);
     const delays = await confirmationDelays(trx, sku);
     const span = await confirmationSpan(trx, sku);
-    return { row, units, outboxBacklog, inboxEvents, delivery, delays, span };
+    const applied = queued === null ? new Set<string>() : await existingOrderIds(trx, queued.map((purchase) => purchase.orderId));
+    return { row, units, outboxBacklog, inboxEvents, delivery, delays, span, applied };
   });
   if (snapshot === undefined) return undefined;
-  const { row, units, outboxBacklog, inboxEvents, delivery, delays, span } = snapshot;
+  const { row, units, outboxBacklog, inboxEvents, delivery, delays, span, applied } = snapshot;
+  const pendingUnits = queued === null ? null : queued.filter((purchase) => !applied.has(purchase.orderId)).reduce((sum, purchase) => sum + purchase.quantity, 0);
   // Redis after the snapshot: the queue worker mirrors Redis before its commit, so an order settled here is in Redis too.
   const redisStock = await readRedisStock(redis, sku);
   const expectedStock = row.initial_stock - units.confirmedUnits;
@@ -85,7 +106,9 @@ export async function auditSku(db: Kysely<Database>, redis: Redis, sku: string):
     expectedStock,
     pgStock: row.stock,
     redisStock,
-    consistent: units.pendingUnits === 0 && oversoldUnits === 0 && row.stock === expectedStock && redisStock === expectedStock,
+    pendingUnits,
+    // skus.stock may lag the orders Redis decided (redis-lua); with that lag counted it must match the orders exactly.
+    consistent: pendingUnits === 0 && oversoldUnits === 0 && row.stock - units.unitsNotInPgStock === expectedStock && redisStock === expectedStock,
     // Delivery of outbox events, kept out of `consistent`, whose meaning (the stock) is unchanged.
     outboxBacklog,
     inboxEvents,

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { createMetrics, type Metrics } from '../../../shared/metrics.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../../../strategies/registry.js';
+import { startStockCatchUp } from '../../../strategies/stock-catch-up.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -9,7 +10,7 @@ declare module 'fastify' {
   }
 }
 
-/** The strategy registry and the metrics it writes to. */
+/** The strategy registry, the metrics it writes to, and the stock catch-up of Redis-decided orders. */
 export default fp(
   async (fastify) => {
     const metrics = createMetrics();
@@ -26,6 +27,9 @@ export default fp(
         metrics,
       }),
     );
+    // Runs where redis-lua's orders are written; stopped before the pools close (preClose runs before onClose).
+    const catchUp = startStockCatchUp(fastify.db, fastify.log);
+    fastify.addHook('preClose', () => catchUp.stop());
   },
   { name: 'strategies', dependencies: ['infrastructure'] },
 );

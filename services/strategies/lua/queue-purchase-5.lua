@@ -1,0 +1,36 @@
+--[[
+  The kafka-queue front door's whole Redis side, in one step: refuses a
+  sold-out or unknown SKU, finds an earlier request with the same
+  Idempotency-Key, or records this one as queued (before it is sent, so that
+  no message can reach the worker unrecorded).
+
+  Input:
+    KEYS[1] sold-out flag of the SKU
+    KEYS[2] stock counter of the SKU (exists for every created SKU)
+    KEYS[3] queued marker of the Idempotency-Key
+    KEYS[4] the SKU's queued purchases (hash: order id -> purchase)
+    KEYS[5] queued purchase by order id (for GET /v1/orders/:id)
+    ARGV[1] order id
+    ARGV[2] the purchase, as the JSON message the worker will get
+    ARGV[3] lifetime of the marker and of the order-id key, in milliseconds
+
+  Output:
+    {1, ''}        recorded: send it
+    {2, purchase}  this key was queued before, as that purchase (JSON)
+    {0, ''}        sold out (the worker saw the stock reach 0)
+    {-1, ''}       no such SKU
+]]
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return {0, ''}
+end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  return {-1, ''}
+end
+local earlier = redis.call('GET', KEYS[3])
+if earlier then
+  return {2, earlier}
+end
+redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+redis.call('SET', KEYS[5], ARGV[2], 'PX', ARGV[3])
+return {1, ''}

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A kafka-queue purchase as the front door records it in Redis and puts it on
+ * PURCHASE_TOPIC, keyed by SKU; the worker writes its order from it.
+ */
+export interface QueuedPurchase {
+  orderId: string;
+  sku: string;
+  userId: string;
+  quantity: number;
+  idempotencyKey: string;
+  /** When the front door accepted it (ms since the epoch): the order's created_at. */
+  requestedAt: number;
+}
+
+/**
+ * The order id of a queued purchase, derived from its Idempotency-Key (a
+ * version-8 UUID from SHA-256): every attempt with one key names the same
+ * order, so a send that timed out but did reach Kafka and its retry end in
+ * one order that the buyer's Location points at.
+ */
+export function queuedOrderId(idempotencyKey: string): string {
+  const hex = createHash('sha256').update(idempotencyKey).digest('hex');
+  const variant = ((Number.parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Undefined for anything that is not a QueuedPurchase (a poison message, a foreign writer). */
+export function parseQueuedPurchase(value: Buffer | string | null): QueuedPurchase | undefined {
+  if (value === null) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const { orderId, sku, userId, quantity, idempotencyKey, requestedAt } = parsed as Record<string, unknown>;
+    if (typeof orderId !== 'string' || typeof sku !== 'string' || typeof userId !== 'string' || typeof idempotencyKey !== 'string') return undefined;
+    if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || typeof requestedAt !== 'number') return undefined;
+    return { orderId, sku, userId, quantity, idempotencyKey, requestedAt };
+  } catch {
+    return undefined;
+  }
+}
