@@ -117,6 +117,22 @@ export async function insertOrders(db: Db, orders: NewOrder[]): Promise<void> {
   if (orders.length > 0) await db.insertInto('orders').values(orders).execute();
 }
 
+/**
+ * Several orders in one INSERT, skipping any whose Idempotency-Key has an
+ * order already (a retry): one bad row must not fail the others. Returns the
+ * keys it inserted.
+ */
+export async function insertNewOrders(db: Db, orders: readonly NewOrder[]): Promise<Set<string>> {
+  if (orders.length === 0) return new Set();
+  const rows = await db
+    .insertInto('orders')
+    .values([...orders])
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('idempotency_key')
+    .execute();
+  return new Set(rows.map((row) => row.idempotency_key));
+}
+
 /** Which of these Idempotency-Keys already have an order (a redelivered or re-sent purchase). */
 export async function keysWithOrders(db: Db, keys: string[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();

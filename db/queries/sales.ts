@@ -61,3 +61,42 @@ export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertabl
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** A SKU's stock and which of these Idempotency-Keys already have an order, in one read; undefined for an unknown SKU. */
+export async function stockAndOrderedKeys(db: Db, sku: string, keys: readonly string[]): Promise<{ stock: number; ordered: Set<string> } | undefined> {
+  const row = await db
+    .selectFrom('skus')
+    .select((eb) => [
+      'skus.stock',
+      // One array parameter: the statement text stays the same whatever the batch size.
+      eb.fn<string[]>('array', [eb.selectFrom('orders').select('orders.idempotency_key').where(sql<boolean>`orders.idempotency_key = any(${[...keys]}::text[])`)]).as('ordered'),
+    ])
+    .where('skus.sku', '=', sku)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { stock: row.stock, ordered: new Set(row.ordered) };
+}
+
+/**
+ * A batch's sale as ONE statement: `units` off the stock if it still has
+ * them, and every order of the batch, or nothing at all. The condition is
+ * checked under the row lock as in sellIfAvailable, so a stock read earlier
+ * without a lock can be stale but can never oversell: the statement then
+ * matches no row (false) and the caller decides again. A key ordered
+ * meanwhile by another process fails it with 23505.
+ */
+export async function sellBatchIfAvailable(db: Db, sku: string, units: number, orders: readonly NewOrder[]): Promise<boolean> {
+  const column = <K extends keyof NewOrder>(key: K) => orders.map((order) => order[key]);
+  const result = await sql<{ id: string }>`
+    with taken as (
+      update skus set stock = stock - ${units}, version = version + 1
+      where sku = ${sku} and stock >= ${units}
+      returning sku
+    )
+    insert into orders (id, sku, user_id, quantity, strategy, status, idempotency_key)
+    select o.id, taken.sku, o.user_id, o.quantity, o.strategy, o.status, o.idempotency_key
+    from taken, unnest(${column('id')}::uuid[], ${column('user_id')}::text[], ${column('quantity')}::int[],
+                       ${column('strategy')}::text[], ${column('status')}::text[], ${column('idempotency_key')}::text[])
+         as o(id, user_id, quantity, strategy, status, idempotency_key)
+    returning id`.execute(db);
+  return result.rows.length > 0;
+}

@@ -20,5 +20,6 @@ export function createRedis(url: string, options: RedisOptions): Redis {
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     connectTimeout: 2000,
     lazyConnect: false,
+    enableAutoPipelining: true,
   });
 }

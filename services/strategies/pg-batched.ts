@@ -1,8 +1,6 @@
-import type { Kysely } from 'kysely';
-import { insertOrders, keysWithOrders } from '../../db/queries/orders.js';
-import { deductIfAvailable, lockStock } from '../../db/queries/skus.js';
+import { keysWithOrders } from '../../db/queries/orders.js';
+import { sellBatchIfAvailable, stockAndOrderedKeys } from '../../db/queries/sales.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import type { Database } from '../../db/schema.js';
 import { allocate, type Verdict } from './batching/allocate.js';
 import { createKeyedBatcher } from './batching/sku-batcher.js';
 import { orderRow } from './orders.js';
@@ -11,12 +9,12 @@ import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from '.
 
 const name = 'pg-batched';
 
-// A unique violation on the INSERT means another process committed an order
-// for one of our keys between our check and our insert (the insert waits on
-// that index entry until the other side commits). A second try sees the order
-// and answers it as a duplicate; failing twice means something keeps racing,
-// and a 503 the client may retry beats looping while holding the row lock.
-const maxAttempts = 2;
+// A batch is decided on a stock read without a lock, then written by one
+// conditional statement. Another process (or another strategy) selling the
+// same SKU in between makes the statement match no row, or meet a key it
+// just ordered (23505): read again and decide again. Three tries, then a 503
+// the client may retry, rather than looping under someone else's load.
+const maxAttempts = 3;
 
 interface Decision {
   outcomes: PurchaseOutcome[];
@@ -26,51 +24,49 @@ interface Decision {
 const outcomeOf = (request: PurchaseRequest, verdict: Verdict | undefined): PurchaseOutcome =>
   verdict === 'confirmed' ? { kind: 'confirmed', orderId: request.orderId } : verdict === 'duplicate' ? { kind: 'duplicate' } : { kind: 'sold_out' };
 
-async function decideInTransaction(trx: Kysely<Database>, sku: string, requests: readonly PurchaseRequest[]): Promise<Decision> {
-  // The lock first, so the key check below sees every order of this SKU committed before it.
-  const stock = await lockStock(trx, sku);
-  const ordered = await keysWithOrders(trx, requests.map((request) => request.idempotencyKey));
-  if (stock === undefined) {
-    const outcomes = requests.map((request): PurchaseOutcome => (ordered.has(request.idempotencyKey) ? { kind: 'duplicate' } : { kind: 'unknown_sku' }));
-    return { outcomes, units: 0 };
+/** One attempt: undefined when the stock moved under it and it must decide again. */
+async function attempt(deps: StrategyDeps, sku: string, requests: readonly PurchaseRequest[]): Promise<Decision | undefined> {
+  const keys = requests.map((request) => request.idempotencyKey);
+  const read = await stockAndOrderedKeys(deps.db, sku, keys);
+  if (read === undefined) {
+    // Unknown SKU: a key may still have an order (of another SKU), which replays or 422s.
+    const ordered = await keysWithOrders(deps.db, keys);
+    return { outcomes: requests.map((request) => (ordered.has(request.idempotencyKey) ? { kind: 'duplicate' } : { kind: 'unknown_sku' })), units: 0 };
   }
-  // Greedy in arrival order, as pg-atomic would decide them one transaction at a time (see allocate).
-  const allocation = allocate(stock, requests, ordered);
+  // Greedy in arrival order, as pg-atomic would decide them one statement at a time (see allocate).
+  const allocation = allocate(read.stock, requests, read.ordered);
   const outcomes = requests.map((request, index) => outcomeOf(request, allocation.verdicts[index]));
   if (allocation.units === 0) return { outcomes, units: 0 };
-  // The row lock already guarantees the units; the condition turns an arithmetic bug into a rollback, not an oversell.
-  if ((await deductIfAvailable(trx, sku, allocation.units)) === undefined) {
-    throw new Error(`pg-batched: ${allocation.units} units of ${sku} allocated from ${stock} but the locked row refused them`);
-  }
-  await insertOrders(trx, allocation.confirmed.map((request) => orderRow(request, name)));
-  return { outcomes, units: allocation.units };
+  const sold = await sellBatchIfAvailable(deps.db, sku, allocation.units, allocation.confirmed.map((request) => orderRow(request, name)));
+  return sold ? { outcomes, units: allocation.units } : undefined;
 }
 
-/** One flush: the whole batch of one SKU in one transaction, then one Redis mirror for all of it. */
+/** One flush: the whole batch of one SKU in one write statement, then one Redis mirror for all of it. */
 async function decideBatch(deps: StrategyDeps, sku: string, requests: readonly PurchaseRequest[]): Promise<PurchaseOutcome[]> {
-  for (let attempt = 1; ; attempt += 1) {
-    let decision: Decision;
+  for (let tries = 1; tries <= maxAttempts; tries += 1) {
+    if (tries > 1) deps.metrics.retries.inc({ strategy: name });
+    let decision: Decision | undefined;
     try {
-      decision = await deps.db.transaction().execute((trx) => decideInTransaction(trx, sku, requests));
+      decision = await attempt(deps, sku, requests);
     } catch (error: unknown) {
       if (!isUniqueViolation(error)) throw error;
-      if (attempt < maxAttempts) {
-        deps.metrics.retries.inc({ strategy: name });
-        continue;
-      }
-      return requests.map(() => ({ kind: 'contended', reason: `an order for one of ${requests.length} batched keys was inserted concurrently, ${maxAttempts} times` }));
+      continue;
     }
+    if (decision === undefined) continue;
     if (decision.units > 0) await mirrorToRedis(deps, name, sku, -decision.units);
     return decision.outcomes;
   }
+  const reason = `the stock of ${sku} or one of ${requests.length} batched keys changed under the batch ${maxAttempts} times`;
+  return requests.map(() => ({ kind: 'contended', reason }));
 }
 
 /**
  * Group commit per SKU inside this process: purchases of one SKU that arrive
- * together share one transaction (one row lock, one UPDATE, one multi-row
- * INSERT, one commit) instead of queueing on the row lock one commit each.
- * Every request still gets its own answer. Other API processes, and the
- * strategies that decide on skus.stock, serialise with it on the same row lock.
+ * together share one read and one write statement (one UPDATE by the sum,
+ * one multi-row INSERT, one commit, the row lock held for that statement
+ * only) instead of queueing on the row lock one commit each. Every request
+ * still gets its own answer. Other API processes, and the strategies that
+ * decide on skus.stock, serialise with it on the same row lock.
  */
 export function createPgBatched(deps: StrategyDeps): Strategy {
   const batcher = createKeyedBatcher<PurchaseRequest, PurchaseOutcome>({
@@ -80,10 +76,10 @@ export function createPgBatched(deps: StrategyDeps): Strategy {
   });
   return {
     name,
-    description: 'Group commit per SKU: purchases within PG_BATCH_WINDOW_MS (at most PG_BATCH_MAX_SIZE) decided in one FOR UPDATE transaction, one UPDATE, one multi-row INSERT.',
+    description: 'Group commit per SKU: purchases within PG_BATCH_WINDOW_MS (at most PG_BATCH_MAX_SIZE) decided together: one read, then one statement with one conditional UPDATE by the sum and one multi-row INSERT.',
     async: false,
-    // Every refusal comes out of a flush that has just looked the batch's keys
-    // up in orders, so the caller need not read PostgreSQL again per refusal.
+    // Every refusal comes out of a flush whose read has just looked the batch's
+    // keys up in orders, so the caller need not read PostgreSQL again per refusal.
     refusalChecksKey: true,
     purchase: (request) => batcher.submit(request.sku, request),
   };

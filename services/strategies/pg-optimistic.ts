@@ -50,8 +50,11 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
     async: false,
     refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
+      // A count alone does not bound the wait: under load each attempt also queues for a pooled connection.
+      const deadline = Date.now() + deps.config.OPTIMISTIC_MAX_WAIT_MS;
       for (let tries = 0; tries < deps.config.OPTIMISTIC_MAX_ATTEMPTS; tries += 1) {
         if (tries > 0) {
+          if (Date.now() >= deadline) return { kind: 'contended', reason: `version conflict on every attempt for ${deps.config.OPTIMISTIC_MAX_WAIT_MS} ms (${tries} attempts)` };
           deps.metrics.retries.inc({ strategy: name });
           await sleep(backoffMs(tries));
         }

@@ -1,7 +1,8 @@
-import { findOrder, insertOrder } from '../../db/queries/orders.js';
-import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
+import { findOrder } from '../../db/queries/orders.js';
+import { isForeignKeyViolation } from '../../db/errors.js';
 import { classifyDependencyFailure } from '../shared/dependency-errors.js';
 import { deductionKey, stockKey } from '../shared/redis-keys.js';
+import { createOrderWriter } from './batching/order-writer.js';
 import { orderRow } from './orders.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -14,14 +15,17 @@ const deductionTtlMs = 24 * 60 * 60 * 1000;
 /**
  * Redis decides: one Lua script checks and decrements the counter and marks
  * the Idempotency-Key with the order id, atomically. PostgreSQL then records
- * the order with one INSERT and no UPDATE of the SKU's stock row, so
- * concurrent sales share commits (group commit) instead of queueing on that
- * row; the stock catch-up subtracts such orders from skus.stock in batches
+ * the order with an INSERT (batched with the SKU's other orders of the
+ * moment, see order-writer.ts) and no UPDATE of the SKU's stock row, so
+ * concurrent sales share commits instead of queueing on that row; the stock catch-up subtracts such orders from skus.stock in batches
  * (stock_applied = false until then). If the insert fails, the Redis
  * deduction is given back (compensation), unless the commit's outcome is
  * unknown: then the stock stays taken, because giving it back could oversell.
  */
 export function createRedisLua(deps: StrategyDeps): Strategy {
+  // Same bound as pg-batched's batches: the size of one multi-row INSERT.
+  const orders = createOrderWriter(deps.db, deps.config.PG_BATCH_MAX_SIZE);
+
   async function giveBack(request: PurchaseRequest, orderId: string): Promise<void> {
     try {
       const restored = await deps.redis.restoreStock(stockKey(request.sku), deductionKey(request.sku, request.idempotencyKey), request.quantity, orderId);
@@ -53,14 +57,11 @@ export function createRedisLua(deps: StrategyDeps): Strategy {
       const tookNow = kind === 1;
 
       try {
-        await insertOrder(deps.db, { ...orderRow({ ...request, orderId }, name), stock_applied: false });
-        return { kind: 'confirmed', orderId };
+        if ((await orders.write({ ...orderRow({ ...request, orderId }, name), stock_applied: false })) === 'inserted') return { kind: 'confirmed', orderId };
+        // The order exists already; only stock taken by this call is extra.
+        if (tookNow) await giveBack(request, orderId);
+        return { kind: 'duplicate' };
       } catch (error: unknown) {
-        if (isUniqueViolation(error)) {
-          // The order exists already; only stock taken by this call is extra.
-          if (tookNow) await giveBack(request, orderId);
-          return { kind: 'duplicate' };
-        }
         // orders.sku references skus.sku: Redis knew a SKU that PostgreSQL does not.
         if (isForeignKeyViolation(error)) {
           await giveBack(request, orderId);

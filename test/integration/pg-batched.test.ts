@@ -171,7 +171,7 @@ describe('pg-batched called directly: one batch whose order is known', () => {
     for (;;) {
       const row = await sql<{ waiting: string }>`
         select count(*) as waiting from pg_stat_activity
-        where application_name = 'pg-batched-test' and wait_event_type = 'Lock' and query ilike 'insert into "orders"%'`.execute(db);
+        where application_name = 'pg-batched-test' and wait_event_type = 'Lock' and query ilike '%insert into orders%'`.execute(db);
       if (Number(row.rows[0]?.waiting) > 0) return;
       if (Date.now() > deadline) throw new Error('the flush never waited on the uncommitted key');
       await new Promise((resolve) => setTimeout(resolve, 10));
