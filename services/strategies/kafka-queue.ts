@@ -1,6 +1,7 @@
 import { soldOutFlagKey } from '../shared/sold-out-flag.js';
 import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, stockKey } from '../shared/redis-keys.js';
-import { parseQueuedPurchase, type QueuedPurchase, queuedOrderId } from './queued-purchase.js';
+import { createKeyedBatcher } from './batching/sku-batcher.js';
+import { parseQueuedPurchase, type QueuedPurchase, queuedMessage, queuedOrderId } from './queued-purchase.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
 const name = 'kafka-queue';
@@ -8,6 +9,10 @@ const name = 'kafka-queue';
 // The marker must outlive every retry of one Idempotency-Key; 24 h is the
 // usual retention of such keys, and PostgreSQL keeps the order after that.
 const markerTtlMs = 24 * 60 * 60 * 1000;
+
+// Purchases of one SKU in one Kafka message at most: ~150 bytes each, so a
+// message stays far below Kafka's 1 MB default while a burst still packs.
+const maxPurchasesPerMessage = 500;
 
 /**
  * Queue smoothing (peak shaving). The front door touches no PostgreSQL: one
@@ -31,15 +36,25 @@ export function createKafkaQueue(deps: StrategyDeps): Strategy {
     order: queuedOrderKey(purchase.orderId),
   });
 
-  async function send(purchase: QueuedPurchase, json: string): Promise<boolean> {
-    try {
-      await deps.kafka.send(deps.config.PURCHASE_TOPIC, [{ key: purchase.sku, value: json }]);
-      return true;
-    } catch (error: unknown) {
-      deps.log.warn({ err: error, orderId: purchase.orderId }, 'purchase not queued');
-      return false;
-    }
-  }
+  // The purchases of one SKU accepted while its previous message is out leave
+  // together, as one message (a JSON array, in acceptance order): kafkajs
+  // encodes per message, and that encoding was a tenth of the front door's CPU.
+  // Keyed by SKU, so one SKU's purchases still reach one partition in order.
+  const messages = createKeyedBatcher<string, boolean>({
+    windowMs: 0,
+    maxSize: maxPurchasesPerMessage,
+    flush: async (sku, jsons) => {
+      try {
+        await deps.kafka.send(deps.config.PURCHASE_TOPIC, [{ key: sku, value: queuedMessage(jsons) }]);
+        return jsons.map(() => true);
+      } catch (error: unknown) {
+        deps.log.warn({ err: error, sku, purchases: jsons.length }, 'purchases not queued');
+        return jsons.map(() => false);
+      }
+    },
+  });
+
+  const send = (purchase: QueuedPurchase, json: string): Promise<boolean> => messages.submit(purchase.sku, json);
 
   /** A retry of a purchase still waiting for the worker: send it again, in case the first send never happened. */
   async function resendIfStillQueued(earlier: QueuedPurchase, request: PurchaseRequest, json: string): Promise<void> {

@@ -26,17 +26,42 @@ export function queuedOrderId(idempotencyKey: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** Undefined for anything that is not a QueuedPurchase (a poison message, a foreign writer). */
-export function parseQueuedPurchase(value: Buffer | string | null): QueuedPurchase | undefined {
-  if (value === null) return undefined;
+function asQueuedPurchase(parsed: unknown): QueuedPurchase | undefined {
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { orderId, sku, userId, quantity, idempotencyKey, requestedAt } = parsed as Record<string, unknown>;
+  if (typeof orderId !== 'string' || typeof sku !== 'string' || typeof userId !== 'string' || typeof idempotencyKey !== 'string') return undefined;
+  if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || typeof requestedAt !== 'number') return undefined;
+  return { orderId, sku, userId, quantity, idempotencyKey, requestedAt };
+}
+
+function parseJson(value: Buffer | string): unknown {
   try {
-    const parsed: unknown = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null) return undefined;
-    const { orderId, sku, userId, quantity, idempotencyKey, requestedAt } = parsed as Record<string, unknown>;
-    if (typeof orderId !== 'string' || typeof sku !== 'string' || typeof userId !== 'string' || typeof idempotencyKey !== 'string') return undefined;
-    if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || typeof requestedAt !== 'number') return undefined;
-    return { orderId, sku, userId, quantity, idempotencyKey, requestedAt };
+    return JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** One recorded purchase (the Redis record); undefined for anything else. */
+export function parseQueuedPurchase(value: Buffer | string | null): QueuedPurchase | undefined {
+  return value === null ? undefined : asQueuedPurchase(parseJson(value));
+}
+
+/**
+ * A PURCHASE_TOPIC message: the purchases of one SKU that the front door sent
+ * together, as a JSON array, in the order they were accepted (or one purchase
+ * as a lone object, as messages were before packing). Undefined when
+ * the message or any purchase in it is unreadable (a poison message).
+ */
+export function parseQueuedMessage(value: Buffer | null): QueuedPurchase[] | undefined {
+  if (value === null) return undefined;
+  const parsed = parseJson(value);
+  // A lone object is a message from before purchases were packed: still a purchase, not poison.
+  const purchases = (Array.isArray(parsed) ? parsed : [parsed]).map(asQueuedPurchase);
+  return purchases.every((purchase) => purchase !== undefined) ? purchases : undefined;
+}
+
+/** The message for purchases already serialised one by one (as recorded in Redis). */
+export function queuedMessage(purchaseJsons: readonly string[]): string {
+  return `[${purchaseJsons.join(',')}]`;
 }

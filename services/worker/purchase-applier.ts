@@ -4,7 +4,7 @@ import { adjustStock, lockStock } from '../../db/queries/skus.js';
 import type { NewOrder } from '../../db/schema.js';
 import { queuedOrderKey, queuedPurchasesKey, stockKey } from '../shared/redis-keys.js';
 import { markSoldOut } from '../shared/sold-out-flag.js';
-import { parseQueuedPurchase, type QueuedPurchase } from '../strategies/queued-purchase.js';
+import { parseQueuedMessage, type QueuedPurchase } from '../strategies/queued-purchase.js';
 import type { StrategyDeps } from '../strategies/strategy.js';
 import { type Allocation, allocate } from '../strategies/batching/allocate.js';
 import { groupBySku } from './group-by-sku.js';
@@ -105,24 +105,25 @@ export async function applyQueuedPurchases(deps: StrategyDeps, sku: string, purc
   return applied;
 }
 
-function readable(deps: StrategyDeps, partition: number, messages: KafkaMessage[]): QueuedPurchase[] {
+function readable(deps: StrategyDeps, partition: number, messages: readonly KafkaMessage[]): QueuedPurchase[] {
   const purchases: QueuedPurchase[] = [];
   for (const message of messages) {
-    const purchase = parseQueuedPurchase(message.value);
+    const parsed = parseQueuedMessage(message.value);
     // A poison message must not block its partition forever: log it and move on.
-    if (purchase === undefined) deps.log.error({ partition, offset: message.offset }, 'unreadable purchase message skipped');
-    else purchases.push(purchase);
+    if (parsed === undefined) deps.log.error({ partition, offset: message.offset }, 'unreadable purchase message skipped');
+    else purchases.push(...parsed);
   }
   return purchases;
 }
 
 /**
  * The consumer group on PURCHASE_TOPIC, by batch. Messages are keyed by SKU,
- * so one SKU's purchases sit in one partition, in the order they were queued.
- * A fetched batch is applied in chunks of the token bucket's burst (a tenth
- * of a second's budget): per chunk, one transaction per SKU, then its offsets
- * are committed, so a crash redoes at most one chunk, which changes nothing
- * the second time (see applyQueuedPurchases).
+ * so one SKU's purchases sit in one partition, in the order they were queued
+ * (each message packs several of them, in order). A fetched batch is applied
+ * in chunks of about the token bucket's burst (a tenth of a second's budget)
+ * in purchases: per chunk, one transaction per SKU, then its offsets are
+ * committed, so a crash redoes at most one chunk, which changes nothing the
+ * second time (see applyQueuedPurchases).
  */
 export async function startPurchaseApplier(kafka: Kafka, deps: StrategyDeps): Promise<Consumer> {
   // A tenth of a second's worth of burst: absorbs timer jitter without letting a spike through.
@@ -138,20 +139,27 @@ export async function startPurchaseApplier(kafka: Kafka, deps: StrategyDeps): Pr
     partitionsConsumedConcurrently: deps.config.TOPIC_PARTITIONS,
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-      for (let start = 0; start < batch.messages.length; start += chunkSize) {
+      let start = 0;
+      while (start < batch.messages.length) {
         if (!isRunning() || isStale()) return;
-        const chunk = batch.messages.slice(start, start + chunkSize);
-        const purchases = readable(deps, batch.partition, chunk);
+        // Whole messages (each packs one SKU's purchases) until the chunk holds a burst's worth of purchases.
+        const chunk: QueuedPurchase[] = [];
+        let end = start;
+        while (end < batch.messages.length && chunk.length < chunkSize) {
+          chunk.push(...readable(deps, batch.partition, batch.messages.slice(end, end + 1)));
+          end += 1;
+        }
         // The smoothing, counted in purchases: a chunk waits until its last purchase's slot.
-        await bucket.take(Math.max(1, purchases.length));
-        for (const [sku, run] of groupBySku(purchases)) {
+        await bucket.take(Math.max(1, chunk.length));
+        for (const [sku, run] of groupBySku(chunk)) {
           const applied = await applyQueuedPurchases(deps, sku, run);
           if (applied.kind === 'applied') deps.log.debug({ sku, confirmed: applied.plan.confirmed.length, rejected: applied.plan.rejected.length, duplicates: applied.plan.duplicates.length }, 'purchases applied');
         }
-        const last = chunk.at(-1);
+        const last = batch.messages[end - 1];
         if (last !== undefined) resolveOffset(last.offset);
         await commitOffsetsIfNecessary();
         await heartbeat();
+        start = end;
       }
     },
   });

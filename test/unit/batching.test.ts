@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allocate } from '../../services/strategies/batching/allocate.js';
 import { groupBySku } from '../../services/worker/group-by-sku.js';
-import type { QueuedPurchase } from '../../services/strategies/queued-purchase.js';
+import { parseQueuedMessage, type QueuedPurchase, queuedMessage } from '../../services/strategies/queued-purchase.js';
 
 const purchase = (key: string, quantity: number, sku = 's'): QueuedPurchase => ({ orderId: `o-${key}`, sku, userId: 'u', quantity, idempotencyKey: key, requestedAt: 0 });
 
@@ -34,5 +34,19 @@ describe('groupBySku', () => {
     const groups = groupBySku([purchase('a', 1, 'x'), purchase('b', 1, 'y'), purchase('c', 1, 'x')]);
     expect([...groups.keys()]).toEqual(['x', 'y']);
     expect(groups.get('x')?.map((p) => p.idempotencyKey)).toEqual(['a', 'c']);
+  });
+});
+
+describe('parseQueuedMessage', () => {
+  const one = purchase('a', 2);
+  it('reads a packed message in order, and a lone purchase from before packing', () => {
+    expect(parseQueuedMessage(Buffer.from(queuedMessage([JSON.stringify(one), JSON.stringify(purchase('b', 1))])))?.map((p) => p.idempotencyKey)).toEqual(['a', 'b']);
+    expect(parseQueuedMessage(Buffer.from(JSON.stringify(one)))).toEqual([one]);
+  });
+
+  it('refuses a message with any unreadable purchase, so it is skipped whole', () => {
+    expect(parseQueuedMessage(Buffer.from(queuedMessage([JSON.stringify(one), '{"sku":1}'])))).toBeUndefined();
+    expect(parseQueuedMessage(Buffer.from('not json'))).toBeUndefined();
+    expect(parseQueuedMessage(null)).toBeUndefined();
   });
 });
