@@ -17,6 +17,8 @@ export interface K6Job {
   logFile: string;
   /** Hard stop: k6 is killed past this (its own timeouts should end it well before). */
   timeoutMs: number;
+  /** Called once when k6 reports its scenario at 100% (teardown then starts), or when k6 ends. */
+  onScenarioEnd?: (() => void) | undefined;
 }
 
 // k6 prints, about once a second when not on a terminal:
@@ -25,7 +27,7 @@ export interface K6Job {
 const runningLine = /^running \(([^)]+)\), (\d+)\/(\d+) VUs, (\d+) complete/;
 const scenarioLine = /\[\s*(\d+)%\s*\]/;
 
-function progressWriter(label: string): { update(line: string): void; done(text: string): void } {
+function progressWriter(label: string, onScenarioEnd: () => void): { update(line: string): void; done(text: string): void } {
   const tty = process.stdout.isTTY;
   let lastPrinted = 0;
   let vus = '';
@@ -40,6 +42,7 @@ function progressWriter(label: string): { update(line: string): void; done(text:
       }
       const scenario = scenarioLine.exec(line);
       if (scenario === null) return;
+      if (scenario[1] === '100') onScenarioEnd();
       const text = `  ${label}  ${scenario[1]?.padStart(3)}%  ${elapsed}  ${complete} requests  ${vus} VUs busy`;
       // A terminal gets one line rewritten in place; a log (CI) a line every 5 s.
       if (tty) process.stdout.write(`\r\x1b[K${text}`);
@@ -82,7 +85,12 @@ export function runK6(k6Bin: string, job: K6Job): Promise<number> {
       K6_WEB_DASHBOARD_EXPORT: job.dashboardPath,
     });
   }
-  const progress = progressWriter(job.label);
+  let ended = false;
+  const scenarioEnded = (): void => {
+    if (!ended) job.onScenarioEnd?.();
+    ended = true;
+  };
+  const progress = progressWriter(job.label, scenarioEnded);
   const log = createWriteStream(job.logFile, { flags: 'a' });
   // A log that cannot be written must not end the compare run (and leave the API running).
   log.on('error', () => undefined);
@@ -102,6 +110,7 @@ export function runK6(k6Bin: string, job: K6Job): Promise<number> {
     child.stderr.on('data', onData);
     const timer = setTimeout(() => child.kill('SIGKILL'), job.timeoutMs);
     child.once('error', (error) => {
+      scenarioEnded();
       running.delete(child);
       clearTimeout(timer);
       log.end();
@@ -109,6 +118,7 @@ export function runK6(k6Bin: string, job: K6Job): Promise<number> {
     });
     // 'close', not 'exit': output may still arrive after 'exit', and the log must not be ended before it.
     child.once('close', (code, signal) => {
+      scenarioEnded();
       running.delete(child);
       clearTimeout(timer);
       log.end();

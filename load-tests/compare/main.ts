@@ -25,8 +25,8 @@ import { bringUpServices } from './services.js';
 import { warmUp } from './warmup.js';
 
 const resultsRoot = join(repoRoot, 'load-tests', 'results');
-// Request logs of thousands of purchases would cost the API more CPU than some strategies do.
-const serverLogLevel = 'warn';
+// The default: request lines are at debug now (server-options.ts), so info measures what a user runs.
+const serverLogLevel = 'info';
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -57,13 +57,18 @@ function spikeRateOf(options: CompareOptions, m: Measurements): { rate: number; 
   };
 }
 
-function settingsOf(options: CompareOptions, strategies: string[], spike: { rate: number; source: 'option' | 'derived'; reason: string }): RunSettings {
+function settingsOf(
+  options: CompareOptions,
+  strategies: string[],
+  spike: { rate: number; source: 'option' | 'derived'; reason: string },
+  asyncWorker: 'paused' | 'running',
+): RunSettings {
   const window = spikeWindow(options, spike.rate);
   return {
     repeat: options.repeat,
     quick: options.quick,
     strategies,
-    capacity: options.capacity,
+    capacity: { ...options.capacity, asyncWorker },
     curve: options.curve,
     spike: {
       stock: options.spike.stock,
@@ -136,6 +141,7 @@ async function main(): Promise<number> {
       databaseUrl: config.DATABASE_URL,
       redisUrl: redisUrls(config)[0] ?? '',
       pgPoolMax: config.PG_POOL_MAX,
+      pauseWorker: services.pauseWorker,
       say,
     };
     say(
@@ -160,6 +166,7 @@ async function main(): Promise<number> {
       options,
       strategies.map((s) => s.name),
       rate,
+      m.asyncWorker,
     );
     const ceilings = combineCeilings(m);
     const results = strategyResults(m.runs, options.curve.vus, ceilings, options.spike.keptUpP95Ms);

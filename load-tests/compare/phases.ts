@@ -86,6 +86,8 @@ export interface CapacityPhase {
   mode: 'selling' | 'refusing';
   vus: number;
   durationMs: number;
+  /** Called when the load ends and the teardown's settling begins (the worker is resumed there). */
+  onScenarioEnd?: (() => void) | undefined;
 }
 
 export async function runCapacity(target: Target, phase: CapacityPhase): Promise<PhaseRun<CapacityDigest>> {
@@ -107,6 +109,7 @@ export async function runCapacity(target: Target, phase: CapacityPhase): Promise
     logFile: join(target.dir, log),
     // Setup + phase + graceful stop (5 s) + settling + summary.
     timeoutMs: phase.durationMs + target.settleTimeoutMs + 120_000,
+    onScenarioEnd: phase.onScenarioEnd,
   });
   return readDigest<CapacityDigest>(summaryPath, exitCode, log);
 }

@@ -132,8 +132,14 @@ export function capacityTable(report: Report): Table {
     legend:
       `× HTTP: ratio to the no-op HTTP ceiling (closed loop, same VUs). × store: ratio to the single-key ceiling of the store the strategy deducts in. ` +
       `× fastest: ratio to the fastest safe strategy in the same phase (1.00× for it). An asynchronous strategy's selling/s counts the 202s its front door ` +
-      `accepted; its × store and × fastest use what its worker confirmed (the drain), since a 202 is not yet a sale. ${dashLegend}.${rangeSentence(report)}${unsafeSentence(report)}`,
+      `accepted${asyncWorkerClause(report)}; its × store and × fastest use what its worker confirmed (the drain), since a 202 is not yet a sale. ${dashLegend}.${rangeSentence(report)}${unsafeSentence(report)}`,
   };
+}
+
+function asyncWorkerClause(report: Report): string {
+  return report.settings.capacity.asyncWorker === 'paused'
+    ? ' with its worker paused (the front door alone on the cores), and its drain is the worker applying the backlog once the load ended'
+    : ' with its worker running beside it on the same cores (a worker this run did not start is not paused), so its drain cannot exceed the front door';
 }
 
 /** Selling closed loop at each of the curve's VUs: sales/s and p95 per cell. */

@@ -238,8 +238,13 @@ export interface RunSettings {
   repeat: number;
   quick: boolean;
   strategies: string[];
-  /** Selling and refusing capacity: closed loop at `vus` (the HTTP ceiling's VUs) for `durationMs`. */
-  capacity: { vus: number; durationMs: number };
+  /**
+   * Selling and refusing capacity: closed loop at `vus` (the HTTP ceiling's VUs) for `durationMs`.
+   * `asyncWorker`: during an asynchronous strategy's selling phase the worker was `paused` (SIGSTOP,
+   * resumed when the phase's load ended: the front door alone, then the drain from the backlog it
+   * left) or `running` beside the front door (a worker this run did not start is not stopped).
+   */
+  capacity: { vus: number; durationMs: number; asyncWorker: 'paused' | 'running' };
   /** Contention curve: selling closed loop at each of `vus`, `durationMs` each. */
   curve: { vus: number[]; durationMs: number };
   spike: {

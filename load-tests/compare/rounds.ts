@@ -20,6 +20,8 @@ export interface Measurements {
   ceilings: { http: Array<Omit<HttpCeiling, 'range'>>; redis: Array<Omit<RedisCeiling, 'range'>>; postgres: Array<Omit<PostgresCeiling, 'range'>> };
   /** Why a phase or ceiling has no figures, by strategy or `ceiling:name`. */
   failures: Map<string, string>;
+  /** Whether every asynchronous selling phase ran with the worker paused (see RunSettings.capacity). */
+  asyncWorker: 'paused' | 'running';
 }
 
 export interface RoundContext {
@@ -30,6 +32,8 @@ export interface RoundContext {
   databaseUrl: string;
   redisUrl: string;
   pgPoolMax: number;
+  /** Stops the worker and returns what resumes it; undefined when it cannot (see RunningServices). */
+  pauseWorker: () => (() => void) | undefined;
   say: (line: string) => void;
 }
 
@@ -41,6 +45,7 @@ export function emptyMeasurements(strategies: StrategyInfo[]): Measurements {
     runs: strategies.map((s) => ({ strategy: s.name, async: s.async, selling: [], refusing: [], curve: new Map(), spike: [] })),
     ceilings: { http: [], redis: [], postgres: [] },
     failures: new Map(),
+    asyncWorker: 'paused',
   };
 }
 
@@ -66,6 +71,11 @@ export async function capacityRound(ctx: RoundContext, m: Measurements, round: n
       })),
     ];
     for (const phase of phases) {
+      // An asynchronous strategy's selling phase measures its two halves apart, as they would run
+      // on their own machines: the front door with the worker stopped, then (the load over) the
+      // worker draining the backlog. Beside each other on these two cores, each takes the other's CPU.
+      const resume = strategy.async && phase.key === 'selling' ? ctx.pauseWorker() : undefined;
+      if (strategy.async && phase.key === 'selling' && resume === undefined) m.asyncWorker = 'running';
       const run = await runCapacity(ctx.target, {
         name: `${strategy.name}.r${round}.${phase.key}`,
         label: `[${tag}] ${phase.key.padEnd(9)} ${String(phase.vus).padStart(3)} VUs`,
@@ -73,7 +83,8 @@ export async function capacityRound(ctx: RoundContext, m: Measurements, round: n
         mode: phase.mode,
         vus: phase.vus,
         durationMs: phase.durationMs,
-      });
+        onScenarioEnd: resume,
+      }).finally(resume);
       if (run.digest !== undefined) phase.into(run.digest);
       note(m, strategy.name, run.failure === undefined ? undefined : `${phase.key}: ${run.failure}`);
       await sleep(pauseMs);

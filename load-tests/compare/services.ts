@@ -12,6 +12,11 @@ export interface RunningServices {
   apiUrl: string;
   /** What was reused and what was started, for the report and the terminal. */
   description: string;
+  /**
+   * Stops the worker (SIGSTOP) and returns what resumes it (SIGCONT); undefined
+   * when the worker was reused, not started here: another's process is not ours to stop.
+   */
+  pauseWorker(): (() => void) | undefined;
   stop(): Promise<void>;
 }
 
@@ -40,6 +45,7 @@ export async function bringUpServices(config: Config, logsDir: string, logLevel:
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
   const started: Child[] = [];
   const parts: string[] = [];
+  let worker: Child | undefined;
   const stop = async (): Promise<void> => {
     await Promise.all(started.map((child) => child.stop()));
   };
@@ -56,14 +62,24 @@ export async function bringUpServices(config: Config, logsDir: string, logLevel:
       parts.push('worker already running (reused)');
     } else {
       // info: the worker logs at start and on group changes only, and "worker started" tells it is ready.
-      const worker = spawnTs('worker', 'services/worker/main.ts', { LOG_LEVEL: 'info' }, join(logsDir, 'worker.log'), ['"worker started"']);
-      started.push(worker);
-      await waitFor(worker, () => worker.saw('"worker started"'), startTimeoutMs);
+      const spawned = spawnTs('worker', 'services/worker/main.ts', { LOG_LEVEL: 'info' }, join(logsDir, 'worker.log'), ['"worker started"']);
+      started.push(spawned);
+      await waitFor(spawned, () => spawned.saw('"worker started"'), startTimeoutMs);
+      worker = spawned;
       parts.push('worker started (log worker.log)');
     }
   } catch (error: unknown) {
     await stop();
     throw error;
   }
-  return { apiUrl, description: parts.join('; '), stop };
+  const pauseWorker = (): (() => void) | undefined => {
+    const child = worker?.process;
+    if (child === undefined || child.exitCode !== null || !child.kill('SIGSTOP')) return undefined;
+    let resumed = false;
+    return () => {
+      if (!resumed) child.kill('SIGCONT');
+      resumed = true;
+    };
+  };
+  return { apiUrl, description: parts.join('; '), pauseWorker, stop };
 }

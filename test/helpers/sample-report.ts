@@ -121,7 +121,7 @@ export function sampleReport(options: SampleOptions = {}): Report {
       repeat,
       quick: false,
       strategies: strategies.map((s) => s.strategy),
-      capacity: { vus: capacityVus, durationMs: phaseMs },
+      capacity: { vus: capacityVus, durationMs: phaseMs, asyncWorker: 'paused' },
       curve: { vus: curveVus, durationMs: phaseMs },
       spike: {
         stock,
