@@ -63,7 +63,12 @@ async function measure(strategy: string, stock: number): Promise<string> {
   return `${per(after.xid - before.xid)} writes · ${per(after.walSyncs - before.walSyncs)} fsyncs  (${JSON.stringify(answers)})`;
 }
 
-const listed = process.argv[2]?.split(',') ?? [...api.app.strategies.keys()];
+async function registered(): Promise<string[]> {
+  const body = (await (await fetch(`${api.url}/v1/strategies`)).json()) as Array<{ name: string }>;
+  return body.map((strategy) => strategy.name);
+}
+
+const listed = process.argv[2]?.split(',') ?? (await registered());
 console.log(`${purchases} purchases per row, ${concurrency} at a time; per answer:`);
 try {
   for (const strategy of listed) {

@@ -1,5 +1,5 @@
 import { insertOrder } from '../../db/queries/orders.js';
-import { lockStock, overwriteStock, setLockTimeout } from '../../db/queries/skus.js';
+import { lockStock, overwriteStock, readStock, setLockTimeout } from '../../db/queries/skus.js';
 import { isLockTimeout, isUniqueViolation } from '../../db/errors.js';
 import { orderRow } from './orders.js';
 import { mirrorToRedis } from './stock-mirror.js';
@@ -21,6 +21,12 @@ export function createPgPessimistic(deps: StrategyDeps): Strategy {
     async: false,
     refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
+      // A plain read first: stock seen short at any moment of this request is a true
+      // sold-out answer (it does not grow back during a sale), and it spares the
+      // refusal the row lock, which is a write (the lock is recorded in the row) and a commit.
+      const seen = await readStock(deps.db, request.sku);
+      if (seen === undefined) return { kind: 'unknown_sku' };
+      if (seen.stock < request.quantity) return { kind: 'sold_out' };
       let outcome: PurchaseOutcome;
       try {
         outcome = await deps.db.transaction().execute(async (trx): Promise<PurchaseOutcome> => {
