@@ -94,3 +94,24 @@ describe.each(['naive', ...syncSafeStrategies])('a sold-out answer with %s', (st
     expect((await purchase(api, { ...request, quantity: 2 })).status).toBe(422);
   });
 });
+
+describe('a kafka-queue retry after the sell-out', () => {
+  it('gets its 202 and order back, not the sold-out answer the front door gives everyone else', async () => {
+    const sku = uniqueSku('queue-sold-then-retried');
+    await createSku(api, sku, 1);
+    const request = { sku, userId: 'fay', quantity: 1, key: randomUUID(), strategy: 'kafka-queue' };
+    const first = await purchase(api, request);
+    expect(first.status).toBe(202);
+    // Once the worker has applied it, the stock is 0 and, its flag set, the front door refuses at once.
+    expect(await settledAudit(api, sku)).toMatchObject({ confirmedUnits: 1, consistent: true });
+    const deadline = Date.now() + 5000;
+    while ((await purchase(api, { sku, strategy: 'kafka-queue' })).status !== 409) {
+      if (Date.now() > deadline) throw new Error('the front door never refused after the sell-out');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const again = await purchase(api, request);
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+  });
+});

@@ -1,7 +1,7 @@
 --[[
-  The kafka-queue front door's whole Redis side, in one step: refuses a
-  sold-out or unknown SKU, finds an earlier request with the same
-  Idempotency-Key, or records this one as queued (before it is sent, so that
+  The kafka-queue front door's whole Redis side, in one step: finds an
+  earlier request with the same Idempotency-Key, refuses a sold-out or
+  unknown SKU, or records this one as queued (before it is sent, so that
   no message can reach the worker unrecorded).
 
   Input:
@@ -20,15 +20,16 @@
     {0, ''}        sold out (the worker saw the stock reach 0)
     {-1, ''}       no such SKU
 ]]
+-- The key first: a retry of a purchase queued before the sell-out gets its order back, not a 409.
+local earlier = redis.call('GET', KEYS[3])
+if earlier then
+  return {2, earlier}
+end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return {0, ''}
 end
 if redis.call('EXISTS', KEYS[2]) == 0 then
   return {-1, ''}
-end
-local earlier = redis.call('GET', KEYS[3])
-if earlier then
-  return {2, earlier}
 end
 redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
