@@ -3,6 +3,9 @@ import type { Database, NewOrder, OutboxTable } from '../schema.js';
 
 type Db = Kysely<Database>;
 
+/** What one sale statement did: sold, or why not. */
+export type SaleResult = 'sold' | 'short' | 'unknown_sku' | 'key_ordered';
+
 /**
  * One sale as ONE statement, so one round trip and one commit: the
  * conditional decrement, the order insert (only when the decrement matched)
@@ -11,9 +14,11 @@ type Db = Kysely<Database>;
  * lock, so it cannot oversell; a duplicate Idempotency-Key fails the whole
  * statement (23505) and nothing is taken. The row lock is held from the
  * UPDATE to the commit, with no client round trip in between.
- * Returns false when the stock was short or the SKU unknown (nothing written).
+ * When nothing was taken the same statement says why (a refusal costs one
+ * round trip and writes nothing): the key has an order already (a retry),
+ * the SKU is unknown, or the stock is short.
  */
-export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertable<OutboxTable>): Promise<boolean> {
+export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertable<OutboxTable>): Promise<SaleResult> {
   // Parameters in INSERT … SELECT have no column to infer a type from: cast each one.
   const withOrder = db
     .with('taken', (q) =>
@@ -41,25 +46,44 @@ export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertabl
         )
         .returning('id'),
     );
-  if (event === undefined) {
-    const row = await withOrder.selectFrom('ordered').select('id').executeTakeFirst();
-    return row !== undefined;
-  }
-  const row = await withOrder
-    .insertInto('outbox')
-    .columns(['id', 'sku', 'order_id', 'type', 'payload'])
-    .expression((eb) =>
-      eb.selectFrom('ordered').select([
-        sql<string>`${event.id}::uuid`.as('id'),
-        sql<string>`${event.sku}::text`.as('sku'),
-        'ordered.id',
-        sql<string>`${event.type}::text`.as('type'),
-        sql<string>`${event.payload}::jsonb`.as('payload'),
-      ]),
+  // A data-modifying WITH runs to completion whether or not the final SELECT reads it.
+  const withSale =
+    event === undefined
+      ? withOrder
+      : withOrder.with('evented', (q) =>
+          q
+            .insertInto('outbox')
+            .columns(['id', 'sku', 'order_id', 'type', 'payload'])
+            .expression(
+              q.selectFrom('ordered').select([
+                sql<string>`${event.id}::uuid`.as('id'),
+                sql<string>`${event.sku}::text`.as('sku'),
+                'ordered.id',
+                sql<string>`${event.type}::text`.as('type'),
+                sql<string>`${event.payload}::jsonb`.as('payload'),
+              ]),
+            )
+            .returning('id'),
+        );
+  // CASE stops at the first true branch, so a sale pays for no refusal probe. The
+  // probes read the statement's snapshot: what was committed before it, not its own insert.
+  const row = await withSale
+    .selectNoFrom((eb) =>
+      eb
+        .case()
+        .when(eb.exists(eb.selectFrom('ordered').select('ordered.id')))
+        .then(sql.lit('sold'))
+        .when(eb.exists(eb.selectFrom('orders').select('orders.id').where('orders.idempotency_key', '=', order.idempotency_key)))
+        .then(sql.lit('key_ordered'))
+        .when(eb.exists(eb.selectFrom('skus').select('skus.sku').where('skus.sku', '=', order.sku)))
+        .then(sql.lit('short'))
+        .else(sql.lit('unknown_sku'))
+        .end()
+        .$castTo<SaleResult>()
+        .as('result'),
     )
-    .returning('id')
-    .executeTakeFirst();
-  return row !== undefined;
+    .executeTakeFirstOrThrow();
+  return row.result;
 }
 
 /** A SKU's stock and which of these Idempotency-Keys already have an order, in one read; undefined for an unknown SKU. */

@@ -24,22 +24,6 @@ export async function readStock(db: Db, sku: string): Promise<{ stock: number; v
   return db.selectFrom('skus').select(['stock', 'version']).where('sku', '=', sku).executeTakeFirst();
 }
 
-/**
- * The conditional atomic decrement: PostgreSQL re-checks `stock >= quantity`
- * on the latest row version under its row lock, so two buyers can never both
- * take the last unit. Returns the stock left, or undefined when nothing changed.
- */
-export async function deductIfAvailable(db: Db, sku: string, quantity: number): Promise<number | undefined> {
-  const row = await db
-    .updateTable('skus')
-    .set({ stock: sql<number>`stock - ${quantity}`, version: sql<number>`version + 1` })
-    .where('sku', '=', sku)
-    .where('stock', '>=', quantity)
-    .returning('stock')
-    .executeTakeFirst();
-  return row?.stock;
-}
-
 /** Blind write of a value computed elsewhere: the lost update the naive strategy shows. */
 export async function overwriteStock(db: Db, sku: string, stock: number): Promise<void> {
   await db

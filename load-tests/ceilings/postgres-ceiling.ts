@@ -1,5 +1,5 @@
 // PostgreSQL ceiling: pgbench running the conditional UPDATE of pg-atomic
-// (db/queries/skus.ts deductIfAvailable) on one hot row, with as many
+// (db/queries/sales.ts sellIfAvailable, without its order insert) on one hot row, with as many
 // connections as the API's pool. Every transaction queues on the same row lock,
 // which is what a flash sale does to PostgreSQL.
 import { execFile } from 'node:child_process';

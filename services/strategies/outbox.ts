@@ -30,7 +30,8 @@ export function createOutbox(deps: StrategyDeps): Strategy {
     name,
     description: 'Conditional UPDATE, the order and an order.confirmed outbox event in one PostgreSQL statement; the worker relays events to Kafka.',
     async: false,
-    refusalChecksKey: false,
+    // The sale statement itself says when the key has an order already (see sellIfAvailable).
+    refusalChecksKey: true,
     purchase: (request: PurchaseRequest): Promise<PurchaseOutcome> =>
       {
         const eventId = randomUUID();

@@ -1,6 +1,5 @@
 import type { Insertable } from 'kysely';
-import { sellIfAvailable } from '../../db/queries/sales.js';
-import { findSku } from '../../db/queries/skus.js';
+import { type SaleResult, sellIfAvailable } from '../../db/queries/sales.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { OutboxTable } from '../../db/schema.js';
 import { orderRow } from './orders.js';
@@ -15,17 +14,17 @@ const name = 'pg-atomic';
  * pg-atomic and outbox so both decide stock the same way.
  */
 export async function deductAndOrder(deps: StrategyDeps, request: PurchaseRequest, strategy: string, event?: Insertable<OutboxTable>): Promise<PurchaseOutcome> {
-  let taken: boolean;
+  let sale: SaleResult;
   try {
-    taken = await sellIfAvailable(deps.db, orderRow(request, strategy), event);
+    sale = await sellIfAvailable(deps.db, orderRow(request, strategy), event);
   } catch (error: unknown) {
     if (isUniqueViolation(error)) return { kind: 'duplicate' };
     throw error;
   }
-  if (!taken) {
-    // Only a refusal pays for a second query, to tell sold out from unknown.
-    return (await findSku(deps.db, request.sku)) === undefined ? { kind: 'unknown_sku' } : { kind: 'sold_out' };
-  }
+  // A refusal's reason comes from the same statement: no second round trip.
+  if (sale === 'key_ordered') return { kind: 'duplicate' };
+  if (sale === 'unknown_sku') return { kind: 'unknown_sku' };
+  if (sale === 'short') return { kind: 'sold_out' };
   await mirrorToRedis(deps, strategy, request.sku, -request.quantity);
   return { kind: 'confirmed', orderId: request.orderId };
 }
@@ -42,7 +41,8 @@ export function createPgAtomic(deps: StrategyDeps): Strategy {
     name,
     description: 'Conditional UPDATE … WHERE stock >= quantity and the order insert in one PostgreSQL transaction.',
     async: false,
-    refusalChecksKey: false,
+    // The sale statement itself says when the key has an order already (see sellIfAvailable).
+    refusalChecksKey: true,
     purchase: (request) => deductAndOrder(deps, request, name),
   };
 }
