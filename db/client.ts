@@ -1,5 +1,7 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import pg from 'pg';
+import { type CircuitBreaker, createCircuitBreaker } from '../services/shared/circuit-breaker.js';
+import { classifyDependencyFailure, pgPoolBusy } from '../services/shared/dependency-errors.js';
 import type { Database } from './schema.js';
 
 export interface DbOptions {
@@ -10,6 +12,77 @@ export interface DbOptions {
   applicationName: string;
 }
 
+// The client-side bound sits just above the server's own statement_timeout:
+// a server that answers cancels its statement first (and the connection stays
+// usable); this one only fires when nothing comes back at all (a paused
+// server, a dead network path), where a server-side timeout never can.
+const clientMarginMs = 500;
+// After PostgreSQL stopped answering, new requests fail at once for this long
+// before one is let through to try again (see circuit-breaker.ts).
+const cooldownMs = 1000;
+
+/**
+ * True for a failure that says PostgreSQL did not answer, as opposed to an
+ * answer that refused (a statement or lock timeout is the server answering).
+ * A full pool is left out: under load every connection is busy while the
+ * server answers fine, and shedding that load is the pool timeout's job.
+ */
+function notAnswering(error: unknown): boolean {
+  if (error instanceof Error && error.message.includes(pgPoolBusy)) return false;
+  return classifyDependencyFailure(error)?.kind === 'unavailable';
+}
+
+/**
+ * The pool Kysely uses, guarded. A client whose query got no answer in time
+ * still has that query on its connection (node-postgres only stops waiting),
+ * so it is destroyed on release instead of going back to the pool, where the
+ * next request would queue behind the stalled statement. And a breaker turns
+ * "PostgreSQL is not answering" into an immediate refusal for later requests.
+ */
+function guardedPool(pool: pg.Pool, breaker: CircuitBreaker): PostgresPool {
+  return {
+    options: pool.options,
+    async connect(): Promise<PostgresPoolClient> {
+      breaker.admit();
+      let client: PostgresPoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error: unknown) {
+        if (notAnswering(error)) breaker.failed();
+        throw error;
+      }
+      let broken = false;
+      const report = <T>(running: Promise<T>): Promise<T> =>
+        running.then(
+          (result) => {
+            breaker.succeeded();
+            return result;
+          },
+          (error: unknown) => {
+            if (notAnswering(error)) {
+              breaker.failed();
+              broken = true;
+            }
+            throw error;
+          },
+        );
+      function query<R>(sqlText: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+      function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+      function query<R>(first: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+        // Cursors (streaming) are not used here; passed through as they are.
+        if (typeof first !== 'string') return client.query(first);
+        return report(client.query<R>(first, parameters ?? []));
+      }
+      return {
+        query,
+        // Destroyed rather than reused when its last query got no answer (see above).
+        release: (destroy?: boolean) => client.release(destroy === true || broken),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
 export function createDb(options: DbOptions): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -18,6 +91,8 @@ export function createDb(options: DbOptions): Kysely<Database> {
     connectionTimeoutMillis: options.acquireTimeoutMs,
     // Server-side bound, so a stuck statement cannot hold a request forever.
     statement_timeout: options.statementTimeoutMs,
+    // Client-side bound, for when the server cannot enforce its own.
+    query_timeout: options.statementTimeoutMs + clientMarginMs,
     application_name: options.applicationName,
     // Idle connections are kept a while: a flash sale comes in bursts.
     idleTimeoutMillis: 30_000,
@@ -25,5 +100,6 @@ export function createDb(options: DbOptions): Kysely<Database> {
   // An idle client losing its server (restart, network) must not crash the process;
   // the next query reports the failure to its caller instead.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const breaker = createCircuitBreaker('postgres', { cooldownMs, probeMs: options.acquireTimeoutMs + options.statementTimeoutMs + clientMarginMs });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool, breaker) }) });
 }

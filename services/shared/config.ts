@@ -32,12 +32,17 @@ export const ConfigSchema = Type.Object({
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 72000 }),
   // 20 per process: two API processes stay well under PostgreSQL's 200 connections.
   PG_POOL_MAX: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
-  // A burst of 300 buyers queues for the pool; 5 s bounds that wait, then 503.
-  PG_ACQUIRE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
-  // No single statement of ours should run longer; a stuck one becomes a 503.
-  PG_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
-  // Redis answers in well under a millisecond; 2 s means it is gone, not slow.
-  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 2000 }),
+  // The wait for a pool connection (or a new one) before a 503. A statement
+  // holds a connection ~1-5 ms, so a second's queue is ~200 buyers ahead of
+  // this one: past that the buyer is better served by a prompt 503.
+  PG_ACQUIRE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 1000 }),
+  // No statement of ours should run longer (the longest wait is pg-pessimistic's
+  // 2 s lock_timeout); a stuck one becomes a 503. The client gives up 0.5 s
+  // after this when the server sends nothing back at all (db/client.ts).
+  PG_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 2500 }),
+  // Redis answers in well under a millisecond, ~10 ms under full load here;
+  // 500 ms without an answer means it is gone or paused, not slow.
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 500 }),
   // Readiness probes must answer fast, so each dependency gets at most this.
   HEALTH_CHECK_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1500 }),
 

@@ -1,3 +1,5 @@
+import { CircuitOpenError } from './circuit-breaker.js';
+
 /**
  * Tells a dependency that is down or too slow (answer 503, the client may
  * retry) from a bug (answer 500). Matching on codes and messages is the only
@@ -9,8 +11,12 @@ const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'
 const pgUnavailableStates = new Set(['57P01', '57P02', '57P03', '53300', '53400']);
 const pgStatementTimeout = '57014';
 
+// pg pool: no free connection in time. PostgreSQL may be answering (every
+// connection busy under load), so this one alone does not trip a breaker.
+export const pgPoolBusy = 'timeout exceeded when trying to connect';
 const pgMessages = [
-  'timeout exceeded when trying to connect', // pg pool: no free connection in time
+  pgPoolBusy,
+  'Query read timeout', // query_timeout: nothing came back from the server
   'Connection terminated', // the server went away mid-query
   'Client has encountered a connection error',
 ];
@@ -23,7 +29,7 @@ const redisMessages = [
 
 export interface DependencyFailure {
   kind: 'unavailable' | 'timeout';
-  dependency: 'postgres' | 'redis' | 'unknown';
+  dependency: string;
 }
 
 export function classifyDependencyFailure(error: unknown): DependencyFailure | undefined {
@@ -31,6 +37,7 @@ export function classifyDependencyFailure(error: unknown): DependencyFailure | u
     return error.errors.map(classifyDependencyFailure).find((failure) => failure !== undefined);
   }
   if (!(error instanceof Error)) return undefined;
+  if (error instanceof CircuitOpenError) return { kind: 'unavailable', dependency: error.dependency };
   const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
   if (code === pgStatementTimeout) return { kind: 'timeout', dependency: 'postgres' };
   if (code !== undefined && (pgUnavailableStates.has(code) || code.startsWith('08'))) return { kind: 'unavailable', dependency: 'postgres' };

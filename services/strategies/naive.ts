@@ -32,7 +32,7 @@ export function createNaive(deps: StrategyDeps): Strategy {
         if (isUniqueViolation(error)) return { kind: 'duplicate' };
         throw error;
       }
-      await mirrorToRedis(deps, name, request.sku, -request.quantity);
+      mirrorToRedis(deps, name, request.sku, -request.quantity);
       return { kind: 'confirmed', orderId: request.orderId };
     },
   };

@@ -25,7 +25,7 @@ export async function deductAndOrder(deps: StrategyDeps, request: PurchaseReques
   if (sale === 'key_ordered') return { kind: 'duplicate' };
   if (sale === 'unknown_sku') return { kind: 'unknown_sku' };
   if (sale === 'short') return { kind: 'sold_out' };
-  await mirrorToRedis(deps, strategy, request.sku, -request.quantity);
+  mirrorToRedis(deps, strategy, request.sku, -request.quantity);
   return { kind: 'confirmed', orderId: request.orderId };
 }
 

@@ -53,7 +53,7 @@ async function decideBatch(deps: StrategyDeps, sku: string, requests: readonly P
       continue;
     }
     if (decision === undefined) continue;
-    if (decision.units > 0) await mirrorToRedis(deps, name, sku, -decision.units);
+    if (decision.units > 0) mirrorToRedis(deps, name, sku, -decision.units);
     return decision.outcomes;
   }
   const reason = `the stock of ${sku} or one of ${requests.length} batched keys changed under the batch ${maxAttempts} times`;

@@ -61,7 +61,7 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
         const result = await attempt(request);
         if (result === 'conflict') continue;
         if (result === 'confirmed') {
-          await mirrorToRedis(deps, name, request.sku, -request.quantity);
+          mirrorToRedis(deps, name, request.sku, -request.quantity);
           return { kind: 'confirmed', orderId: request.orderId };
         }
         return result;

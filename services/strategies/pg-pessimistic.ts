@@ -43,7 +43,7 @@ export function createPgPessimistic(deps: StrategyDeps): Strategy {
         if (isLockTimeout(error)) return { kind: 'contended', reason: `row lock not granted within ${deps.config.PG_LOCK_TIMEOUT_MS} ms` };
         throw error;
       }
-      if (outcome.kind === 'confirmed') await mirrorToRedis(deps, name, request.sku, -request.quantity);
+      if (outcome.kind === 'confirmed') mirrorToRedis(deps, name, request.sku, -request.quantity);
       return outcome;
     },
   };

@@ -7,12 +7,13 @@ import type { StrategyDeps } from './strategy.js';
  * mixed on one SKU and the audit can compare each store with the orders.
  * This is a second write, not a transaction: if it fails the order stands
  * (PostgreSQL is the truth), the failure is counted and the audit shows it.
+ *
+ * Not awaited: the buyer's answer does not depend on it. Awaited, a paused
+ * main Redis held every PostgreSQL-decided sale for the Redis command timeout.
  */
-export async function mirrorToRedis(deps: StrategyDeps, strategy: string, sku: string, delta: number): Promise<void> {
-  try {
-    await deps.redis.adjustStock(stockKey(sku), delta);
-  } catch (error: unknown) {
+export function mirrorToRedis(deps: StrategyDeps, strategy: string, sku: string, delta: number): void {
+  deps.redis.adjustStock(stockKey(sku), delta).catch((error: unknown) => {
     deps.metrics.stockMirrorFailures.inc({ strategy, store: 'redis' });
     deps.log.warn({ err: error, sku, delta, strategy }, 'stock change not copied to Redis');
-  }
+  });
 }

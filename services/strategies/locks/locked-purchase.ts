@@ -98,7 +98,7 @@ export async function purchaseUnderLock(
   } finally {
     await lock.release();
   }
-  if (outcome.kind === 'confirmed') await mirrorToRedis(deps, strategy, request.sku, -request.quantity);
+  if (outcome.kind === 'confirmed') mirrorToRedis(deps, strategy, request.sku, -request.quantity);
   return outcome;
 }
 

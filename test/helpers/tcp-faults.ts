@@ -1,0 +1,92 @@
+import { type Server, type Socket, createServer, connect } from 'node:net';
+
+export interface StallableProxy {
+  /** host:port clients connect to instead of the real server. */
+  port: number;
+  /** From now on bytes in either direction are held back, as by a paused server. */
+  stall(): void;
+  /** Lets the held bytes through and forwards again. */
+  resume(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP forwarder to a real server that can stall: the connection stays open
+ * and nothing comes back, which is what a client sees when the server is
+ * paused (SIGSTOP) or the network drops packets. It is the real server behind
+ * it, only the path is cut, so one test can stall its own API's PostgreSQL
+ * without pausing the server every other test uses.
+ */
+export async function stallableProxy(targetPort: number): Promise<StallableProxy> {
+  let stalled = false;
+  const pairs = new Set<{ client: Socket; server: Socket }>();
+  const proxy = createServer((client) => {
+    const server = connect(targetPort, '127.0.0.1');
+    const pair = { client, server };
+    pairs.add(pair);
+    client.pipe(server);
+    server.pipe(client);
+    // After pipe(), which resumes its source. While stalled, paused sockets
+    // leave bytes in the kernel buffers: nothing is lost, nothing arrives.
+    if (stalled) {
+      client.pause();
+      server.pause();
+    }
+    const end = (): void => {
+      pairs.delete(pair);
+      client.destroy();
+      server.destroy();
+    };
+    client.on('error', end).on('close', end);
+    server.on('error', end).on('close', end);
+  });
+  const port = await listen(proxy);
+  return {
+    port,
+    stall() {
+      stalled = true;
+      for (const { client, server } of pairs) {
+        client.pause();
+        server.pause();
+      }
+    },
+    resume() {
+      stalled = false;
+      for (const { client, server } of pairs) {
+        client.resume();
+        server.resume();
+      }
+    },
+    async close() {
+      for (const { client, server } of pairs) {
+        client.destroy();
+        server.destroy();
+      }
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    },
+  };
+}
+
+/** A server that accepts connections and never answers: a paused dependency, from the client's side. */
+export async function blackHole(): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined).on('close', () => sockets.delete(socket));
+  });
+  const port = await listen(server);
+  return {
+    port,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Answer, type RunningApi, audit, createSku, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { blackHole, type StallableProxy, stallableProxy } from '../helpers/tcp-faults.js';
+
+let healthy: RunningApi;
+beforeAll(async () => {
+  healthy = await startApi();
+});
+afterAll(async () => {
+  await healthy.close();
+});
+
+/** Each answer with how long it took. */
+async function timedPurchases(target: { url: string }, sku: string, count: number, strategy: string): Promise<{ answer: Answer; ms: number }[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const started = Date.now();
+      const answer = await purchase(target, { sku, userId: `u${i}`, strategy });
+      return { answer, ms: Date.now() - started };
+    }),
+  );
+}
+
+describe('a stalled PostgreSQL (the connection stays open, nothing comes back)', () => {
+  let proxy: StallableProxy;
+  let api: RunningApi;
+  beforeAll(async () => {
+    const url = new URL(testConfig().DATABASE_URL);
+    proxy = await stallableProxy(Number(url.port));
+    url.port = String(proxy.port);
+    api = await startApi({ DATABASE_URL: url.toString() });
+  });
+  afterAll(async () => {
+    proxy.resume();
+    await api.close();
+    await proxy.close();
+  });
+
+  it('is answered 503 + Retry-After in bounded time, and sells again once it answers', async () => {
+    const sku = uniqueSku('pg-stall');
+    await createSku(healthy, sku, 100);
+    // Warm the pool: the stall catches open connections, as in production.
+    await timedPurchases(api, sku, 5, 'pg-atomic');
+    proxy.stall();
+    const during = await Promise.race([
+      timedPurchases(api, sku, 20, 'pg-atomic'),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('purchases still unanswered after 8 s of stall')), 8000)),
+    ]);
+    for (const { answer, ms } of during) {
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get('retry-after')).toBe('1');
+      // PG_QUERY_TIMEOUT_MS (2.5 s) for a statement already sent, plus scheduling slack on 2 loaded cores.
+      expect(ms).toBeLessThan(4000);
+    }
+    proxy.resume();
+    const deadline = Date.now() + 10_000;
+    let sold = false;
+    while (!sold && Date.now() < deadline) {
+      sold = (await purchase(api, { sku, strategy: 'pg-atomic' })).status === 201;
+      if (!sold) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(sold).toBe(true);
+    expect((await audit(healthy, sku)).body).toMatchObject({ oversoldUnits: 0 });
+  });
+});
+
+describe('a stalled main Redis, for a strategy that decides in PostgreSQL', () => {
+  let hole: { port: number; close: () => Promise<void> };
+  let api: RunningApi;
+  beforeAll(async () => {
+    hole = await blackHole();
+    const [, ...others] = testConfig().REDIS_URLS.split(',');
+    api = await startApi({ REDIS_URLS: [`redis://127.0.0.1:${hole.port}`, ...others].join(',') });
+  });
+  afterAll(async () => {
+    await api.close();
+    await hole.close();
+  });
+
+  it('does not hold the sale for the Redis stock copy', async () => {
+    const sku = uniqueSku('redis-stall');
+    await createSku(healthy, sku, 10);
+    const answers = await timedPurchases(api, sku, 5, 'pg-atomic');
+    for (const { answer, ms } of answers) {
+      expect(answer.status).toBe(201);
+      // The copy to Redis is not awaited; before, each sale waited out REDIS_COMMAND_TIMEOUT_MS.
+      expect(ms).toBeLessThan(400);
+    }
+  });
+});
