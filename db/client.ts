@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import pg from 'pg';
-import { type CircuitBreaker, createCircuitBreaker } from '../services/shared/circuit-breaker.js';
+import { type CircuitBreaker, CircuitOpenError, createCircuitBreaker } from '../services/shared/circuit-breaker.js';
 import { classifyDependencyFailure, pgPoolBusy } from '../services/shared/dependency-errors.js';
 import type { Database } from './schema.js';
 
@@ -40,17 +40,44 @@ function notAnswering(error: unknown): boolean {
  * "PostgreSQL is not answering" into an immediate refusal for later requests.
  */
 function guardedPool(pool: pg.Pool, breaker: CircuitBreaker): PostgresPool {
+  // Requests queued for a connection when PostgreSQL is found not answering:
+  // they are refused then and there, not left to their own acquire timeout.
+  const queued = new Set<(error: Error) => void>();
+  const trip = (): void => {
+    breaker.failed();
+    for (const refuse of queued) refuse(new CircuitOpenError('postgres'));
+    queued.clear();
+  };
+
+  /** pool.connect(), or a refusal as soon as the breaker trips; a connection that comes after that goes straight back. */
+  function acquire(): Promise<PostgresPoolClient> {
+    return new Promise((resolve, reject) => {
+      let refused = false;
+      const refuse = (error: Error): void => {
+        refused = true;
+        reject(error);
+      };
+      queued.add(refuse);
+      pool.connect().then(
+        (client) => {
+          queued.delete(refuse);
+          if (refused) client.release();
+          else resolve(client);
+        },
+        (error: unknown) => {
+          queued.delete(refuse);
+          if (notAnswering(error)) trip();
+          reject(error);
+        },
+      );
+    });
+  }
+
   return {
     options: pool.options,
     async connect(): Promise<PostgresPoolClient> {
       breaker.admit();
-      let client: PostgresPoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error: unknown) {
-        if (notAnswering(error)) breaker.failed();
-        throw error;
-      }
+      const client = await acquire();
       let broken = false;
       const report = <T>(running: Promise<T>): Promise<T> =>
         running.then(
@@ -60,7 +87,7 @@ function guardedPool(pool: pg.Pool, breaker: CircuitBreaker): PostgresPool {
           },
           (error: unknown) => {
             if (notAnswering(error)) {
-              breaker.failed();
+              trip();
               broken = true;
             }
             throw error;

@@ -27,6 +27,9 @@ export interface OrdersTable {
   idempotency_key: string;
   // False while skus.stock does not yet include this order (Redis decided it; a batch subtracts it).
   stock_applied: Generated<boolean>;
+  // redis-lua: the units this order took, as a multirange literal ('{[5,8)}'); null for other strategies.
+  // No two orders of a SKU may hold the same unit (an exclusion constraint).
+  units: string | null;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: Generated<Date>;
 }
@@ -51,11 +54,23 @@ export interface InboxTable {
   received_at: Generated<Date>;
 }
 
+/** What the reconciler (or a counter rebuild) changed: one row per action. */
+export interface ReconciliationsTable {
+  id: Generated<string>;
+  sku: string;
+  action: string;
+  units: number;
+  order_id: string | null;
+  detail: string | null;
+  at: Generated<Date>;
+}
+
 export interface Database {
   skus: SkusTable;
   orders: OrdersTable;
   outbox: OutboxTable;
   inbox: InboxTable;
+  reconciliations: ReconciliationsTable;
 }
 
 export type Sku = Selectable<SkusTable>;

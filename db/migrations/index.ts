@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import * as skusOrdersIdempotency from './2026-11-22T00-00-skus-orders-idempotency.js';
 import * as fencingOutboxInbox from './2026-11-22T01-00-fencing-outbox-inbox.js';
 import * as fastPath from './2026-12-01T00-00-fast-path.js';
+import * as unitsReconciliations from './2026-12-01T01-00-units-reconciliations.js';
 
 /**
  * Every migration, by name. Names sort by date, which is the order Kysely's
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T00-00-skus-orders-idempotency': skusOrdersIdempotency,
   '2026-11-22T01-00-fencing-outbox-inbox': fencingOutboxInbox,
   '2026-12-01T00-00-fast-path': fastPath,
+  '2026-12-01T01-00-units-reconciliations': unitsReconciliations,
 };

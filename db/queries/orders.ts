@@ -117,19 +117,42 @@ export async function insertOrders(db: Db, orders: NewOrder[]): Promise<void> {
   if (orders.length > 0) await db.insertInto('orders').values(orders).execute();
 }
 
+/** A confirmed order that names the units it took (redis-lua). */
+export interface UnitOrder {
+  id: string;
+  sku: string;
+  userId: string;
+  quantity: number;
+  strategy: string;
+  idempotencyKey: string;
+  /** A multirange literal, e.g. '{[5,6),[9,12)}'. */
+  units: string;
+}
+
 /**
- * Several orders in one INSERT, skipping any whose Idempotency-Key has an
- * order already (a retry): one bad row must not fail the others. Returns the
- * keys it inserted.
+ * Appends confirmed orders that name their units, in one statement, with
+ * skus.stock left for the catch-up (stock_applied = false). PostgreSQL
+ * decides what is sold: a row is skipped when its Idempotency-Key has an
+ * order already, when another order of the SKU holds any of its units (the
+ * exclusion constraint), when a unit lies beyond the SKU's initial stock, or
+ * when the SKU is unknown. One bad row must not fail the others, so nothing
+ * raises; returns the keys inserted, and the caller asks why for the rest.
  */
-export async function insertNewOrders(db: Db, orders: readonly NewOrder[]): Promise<Set<string>> {
+export async function insertUnitOrders(db: Db, orders: readonly UnitOrder[]): Promise<Set<string>> {
   if (orders.length === 0) return new Set();
-  const rows = await db
-    .insertInto('orders')
-    .values([...orders])
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .returning('idempotency_key')
-    .execute();
+  const column = <T>(pick: (order: UnitOrder) => T): T[] => orders.map(pick);
+  const { rows } = await sql<{ idempotency_key: string }>`
+    insert into orders (id, sku, user_id, quantity, strategy, status, idempotency_key, stock_applied, units)
+    select i.id, i.sku, i.user_id, i.quantity, i.strategy, 'confirmed', i.idempotency_key, false, i.units
+    from unnest(
+      ${column((o) => o.id)}::uuid[], ${column((o) => o.sku)}::text[], ${column((o) => o.userId)}::text[],
+      ${column((o) => o.quantity)}::int[], ${column((o) => o.strategy)}::text[], ${column((o) => o.idempotencyKey)}::text[],
+      ${column((o) => o.units)}::int4multirange[]
+    ) as i(id, sku, user_id, quantity, strategy, idempotency_key, units)
+    join skus on skus.sku = i.sku
+    where upper(i.units) <= skus.initial_stock + 1
+    on conflict do nothing
+    returning idempotency_key`.execute(db);
   return new Set(rows.map((row) => row.idempotency_key));
 }
 
@@ -140,7 +163,7 @@ export async function keysWithOrders(db: Db, keys: string[]): Promise<Set<string
   return new Set(rows.map((row) => row.idempotency_key));
 }
 
-/** Which of these order ids exist (the audit's test of a queued purchase being applied). */
+/** Which of these order ids exist (the audit's test of a queued purchase being applied; the reconciler's of a deduction). */
 export async function existingOrderIds(db: Db, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const rows = await db.selectFrom('orders').select('id').where('id', 'in', ids).execute();

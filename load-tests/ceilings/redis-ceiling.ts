@@ -1,7 +1,8 @@
 // Redis ceiling: redis-benchmark running the project's own deduct-stock Lua
 // script (EVALSHA, the call redis-lua makes) on one hot stock key of the main
 // Redis. Each call gets its own deduction marker (__rand_int__), so the script
-// takes the full path: check marker, read stock, DECRBY, SET marker.
+// takes the full path: check marker, read stock, name the units, DECRBY, SET
+// marker, add to the ledger (a ledger of its own, which no reconciler reads).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
@@ -16,10 +17,12 @@ export interface RedisCeilingOptions {
   requests: number;
 }
 
-const luaPath = new URL('../../services/strategies/lua/deduct-stock-2.lua', import.meta.url);
+const luaPath = new URL('../../services/strategies/lua/deduct-stock-4.lua', import.meta.url);
 // Keys of their own (hash tag as the strategy's), never a real SKU's; markers expire after a minute.
 const stockKey = 'fsi:{ceiling}:stock';
 const markerKey = 'fsi:{ceiling}:deduction:__rand_int__';
+const returnedKey = 'fsi:{ceiling}:returned-units';
+const ledgerKey = 'fsi:{ceiling}:deductions';
 
 /** redis-benchmark --csv: a header line, then "name","rps","avg","min","p50","p95","p99","max". */
 function parseCsv(output: string): { rps: number; p50: number; p95: number; p99: number; max: number } {
@@ -46,7 +49,7 @@ export async function measureRedisCeiling(options: RedisCeilingOptions): Promise
       '-h', url.hostname, '-p', url.port || '6379',
       ...(url.password !== '' ? ['-a', decodeURIComponent(url.password)] : []),
       '-c', String(options.clients), '-n', String(options.requests), '-r', '100000000', '--csv',
-      'EVALSHA', sha, '2', stockKey, markerKey, '1', 'ceiling-order', '60000',
+      'EVALSHA', sha, '4', stockKey, markerKey, returnedKey, ledgerKey, '1', 'ceiling-order', '60000', 'ceiling __rand_int__',
     ];
     const { stdout } = await execFileAsync('redis-benchmark', args, { timeout: 120_000, maxBuffer: 1 << 20 });
     const parsed = parseCsv(stdout);
@@ -61,10 +64,10 @@ export async function measureRedisCeiling(options: RedisCeilingOptions): Promise
       latencyMs: { count: options.requests, p50: parsed.p50, p95: parsed.p95, p99: parsed.p99, max: parsed.max },
       clients: options.clients,
       requests: options.requests,
-      command: `redis-benchmark -c ${options.clients} -n ${options.requests} -r 100000000 EVALSHA <deduct-stock-2.lua> 2 ${stockKey} ${markerKey} 1 ceiling-order 60000`,
+      command: `redis-benchmark -c ${options.clients} -n ${options.requests} -r 100000000 EVALSHA <deduct-stock-4.lua> 4 ${stockKey} ${markerKey} ${returnedKey} ${ledgerKey} 1 ceiling-order 60000 'ceiling __rand_int__'`,
     };
   } finally {
-    await redis.del(stockKey).catch(() => undefined);
+    await redis.del(stockKey, returnedKey, ledgerKey).catch(() => undefined);
     redis.disconnect();
   }
 }

@@ -149,7 +149,7 @@ export async function ceilingRound(ctx: RoundContext, m: Measurements, round: nu
     m,
     'redis',
     async () => {
-      ctx.say(`  [r${round}] ceiling redis: redis-benchmark EVALSHA deduct-stock-2.lua …`);
+      ctx.say(`  [r${round}] ceiling redis: redis-benchmark EVALSHA deduct-stock-4.lua …`);
       return measureRedisCeiling({ redisUrl: ctx.redisUrl, clients: 50, requests: options.ceiling.redisRequests });
     },
     m.ceilings.redis,

@@ -32,10 +32,11 @@ export const ConfigSchema = Type.Object({
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 72000 }),
   // 20 per process: two API processes stay well under PostgreSQL's 200 connections.
   PG_POOL_MAX: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
-  // The wait for a pool connection (or a new one) before a 503. A statement
-  // holds a connection ~1-5 ms, so a second's queue is ~200 buyers ahead of
-  // this one: past that the buyer is better served by a prompt 503.
-  PG_ACQUIRE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 1000 }),
+  // A burst of 300 buyers queues for the pool (pg-optimistic's retries hold it
+  // for seconds); 5 s bounds that wait, then 503. A PostgreSQL that stopped
+  // answering does not make anyone wait this long: the breaker in
+  // db/client.ts refuses the queue as soon as a query goes unanswered.
+  PG_ACQUIRE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
   // No statement of ours should run longer (the longest wait is pg-pessimistic's
   // 2 s lock_timeout); a stuck one becomes a 503. The client gives up 0.5 s
   // after this when the server sends nothing back at all (db/client.ts).
@@ -57,6 +58,11 @@ export const ConfigSchema = Type.Object({
   // Redlock per-node answer bound: loopback answers in ~0.1 ms; a node slower
   // than 50 ms is treated as down so the others can still form a quorum.
   REDLOCK_NODE_TIMEOUT_MS: Type.Integer({ minimum: 5, default: 50 }),
+  // redis-lua: a deduction without an order this long after it was taken is
+  // given back. Longer than any request's own try to write its order (pool
+  // wait 1 s, statement 3 s, a look for the order after a failure 3 s) with a
+  // wide margin; the units are out of sale only this long after a crash.
+  REDIS_DEDUCTION_GRACE_MS: Type.Integer({ minimum: 100, default: 15000 }),
   // pg-optimistic tries per purchase before a 503 (see README for the trade-off).
   OPTIMISTIC_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
   // ... and the longest it keeps retrying: the same 10 s a buyer waits for a lock

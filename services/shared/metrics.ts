@@ -12,6 +12,8 @@ export interface StrategyMetrics {
   locks: Counter<'strategy' | 'result'>;
   /** Writes PostgreSQL refused because their fencing token was older than one already accepted. */
   fencedWrites: Counter<'strategy'>;
+  /** What the reconciler changed: deductions given back, counters rebuilt, orders refused for units sold twice. */
+  reconciliations: Counter<'action'>;
 }
 
 export interface Metrics extends StrategyMetrics {
@@ -62,6 +64,12 @@ export function createMetrics(): Metrics {
       name: 'fenced_writes_total',
       help: 'Writes refused by PostgreSQL because their fencing token was stale',
       labelNames: ['strategy'],
+      registers: [registry],
+    }),
+    reconciliations: new Counter({
+      name: 'reconciler_actions_total',
+      help: 'Changes the reconciler made (deduction_given_back, counter_rebuilt, units_refused); each is listed per SKU by GET /v1/admin/skus/:sku/reconciliation',
+      labelNames: ['action'],
       registers: [registry],
     }),
     compensations: new Counter({

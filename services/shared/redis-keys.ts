@@ -11,6 +11,29 @@ export function deductionKey(sku: string, idempotencyKey: string): string {
   return `${prefix}:{${sku}}:deduction:${idempotencyKey}`;
 }
 
+/** redis-lua: units given back (their order was never written), taken again first. */
+export function returnedUnitsKey(sku: string): string {
+  return `${prefix}:{${sku}}:returned-units`;
+}
+
+/**
+ * redis-lua: every deduction not yet known to have its order, by time taken
+ * (members are ledgerMember()). One key for all SKUs, so the reconciler reads
+ * one range; on a Redis Cluster it would need one per slot, like the queue's
+ * order-id keys below.
+ */
+export const deductionLedgerKey = `${prefix}:deductions`;
+
+/** A ledger member: the SKU and the Idempotency-Key (neither holds a space). */
+export function ledgerMember(sku: string, idempotencyKey: string): string {
+  return `${sku} ${idempotencyKey}`;
+}
+
+export function parseLedgerMember(member: string): { sku: string; idempotencyKey: string } | undefined {
+  const space = member.indexOf(' ');
+  return space <= 0 ? undefined : { sku: member.slice(0, space), idempotencyKey: member.slice(space + 1) };
+}
+
 /** kafka-queue: the purchase queued under an Idempotency-Key, so a retry names the same order. */
 export function queuedMarkerKey(sku: string, idempotencyKey: string): string {
   return `${prefix}:{${sku}}:queued-key:${idempotencyKey}`;

@@ -1,9 +1,10 @@
-import { findOrder } from '../../db/queries/orders.js';
-import { isForeignKeyViolation } from '../../db/errors.js';
+import { findOrder, type UnitOrder } from '../../db/queries/orders.js';
 import { classifyDependencyFailure } from '../shared/dependency-errors.js';
-import { deductionKey, stockKey } from '../shared/redis-keys.js';
+import { deductionKey, deductionLedgerKey, ledgerMember, returnedUnitsKey, stockKey } from '../shared/redis-keys.js';
 import { createOrderWriter } from './batching/order-writer.js';
-import { orderRow } from './orders.js';
+import type { CounterRebuild } from './counter-rebuild.js';
+import { type Deduction, parseDeduction, unitCount, unitsLiteral } from './deductions.js';
+import { recordChange } from './reconciliation-log.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
 const name = 'redis-lua';
@@ -12,72 +13,109 @@ const name = 'redis-lua';
 // usual retention of such keys, and PostgreSQL keeps the answer after that.
 const deductionTtlMs = 24 * 60 * 60 * 1000;
 
+// Deductions refused because PostgreSQL says their units are sold (Redis lost
+// writes) before the buyer gets a 503: each try takes the next units, so a
+// counter a few units too high is walked past within one request.
+const maxUnitTries = 3;
+
+type Attempt = PurchaseOutcome | { kind: 'units_taken' };
+
 /**
- * Redis decides: one Lua script checks and decrements the counter and marks
- * the Idempotency-Key with the order id, atomically. PostgreSQL then records
- * the order with an INSERT (batched with the SKU's other orders of the
- * moment, see order-writer.ts) and no UPDATE of the SKU's stock row, so
- * concurrent sales share commits instead of queueing on that row; the stock catch-up subtracts such orders from skus.stock in batches
- * (stock_applied = false until then). If the insert fails, the Redis
- * deduction is given back (compensation), unless the commit's outcome is
- * unknown: then the stock stays taken, because giving it back could oversell.
+ * Redis decides: one Lua script checks and decrements the counter, names the
+ * units taken and marks the Idempotency-Key with them, atomically. PostgreSQL
+ * then records the order with an INSERT (batched with the SKU's other orders
+ * of the moment, see order-writer.ts) and no UPDATE of the SKU's stock row;
+ * the stock catch-up subtracts such orders from skus.stock in batches.
+ *
+ * PostgreSQL still has the last word on what is sold: it refuses an order
+ * whose units another order holds (a Redis that lost writes names units
+ * again), so lost writes cost refusals, not oversell. A deduction whose
+ * order never came (the API died, PostgreSQL did not answer, Redis ran the
+ * script after the client gave up) is given back by the reconciler
+ * (deduction-reconciler.ts); a lost counter is rebuilt from PostgreSQL.
  */
-export function createRedisLua(deps: StrategyDeps): Strategy {
+export function createRedisLua(deps: StrategyDeps, counters: CounterRebuild): Strategy {
+  const keysOf = (request: PurchaseRequest) => ({
+    stock: stockKey(request.sku),
+    marker: deductionKey(request.sku, request.idempotencyKey),
+    returned: returnedUnitsKey(request.sku),
+    member: ledgerMember(request.sku, request.idempotencyKey),
+  });
   // Same bound as pg-batched's batches: the size of one multi-row INSERT.
-  const orders = createOrderWriter(deps.db, deps.config.PG_BATCH_MAX_SIZE);
+  // Written orders leave the ledger in one command per batch, not awaited:
+  // if it is lost, the reconciler finds the orders and settles them itself.
+  const orders = createOrderWriter(deps.db, deps.config.PG_BATCH_MAX_SIZE, (written) => {
+    deps.redis.zrem(deductionLedgerKey, ...written.map((order) => ledgerMember(order.sku, order.idempotencyKey))).catch(() => undefined);
+  });
 
   async function giveBack(request: PurchaseRequest, orderId: string): Promise<void> {
+    const k = keysOf(request);
     try {
-      const restored = await deps.redis.restoreStock(stockKey(request.sku), deductionKey(request.sku, request.idempotencyKey), request.quantity, orderId);
-      deps.metrics.compensations.inc({ strategy: name, result: restored === 1 ? 'restored' : 'not_owner' });
+      const units = await deps.redis.restoreStock(k.stock, k.marker, k.returned, deductionLedgerKey, orderId, k.member, '1');
+      deps.metrics.compensations.inc({ strategy: name, result: units > 0 ? 'restored' : 'not_owner' });
     } catch (error: unknown) {
-      // The units stay taken in Redis without an order: undersold, never oversold.
+      // The units stay taken in Redis without an order until the reconciler gives them back.
       deps.metrics.compensations.inc({ strategy: name, result: 'failed' });
       deps.log.error({ err: error, sku: request.sku, orderId }, 'could not give stock back to Redis');
     }
   }
 
+  /** PostgreSQL says the units are sold: drop the deduction (the counter is already past them), keep the units taken. */
+  function forgetRefused(request: PurchaseRequest, deduction: Deduction): void {
+    const k = keysOf(request);
+    deps.redis.restoreStock(k.stock, k.marker, k.returned, deductionLedgerKey, deduction.orderId, k.member, '0').catch(() => undefined);
+    void recordChange(deps, { sku: request.sku, action: 'units_refused', units: unitCount(deduction), orderId: deduction.orderId, detail: unitsLiteral(deduction) });
+  }
+
+  async function tryOnce(request: PurchaseRequest): Promise<Attempt> {
+    const k = keysOf(request);
+    const [kind, value] = await deps.redis.deductStock(k.stock, k.marker, k.returned, deductionLedgerKey, request.quantity, request.orderId, deductionTtlMs, k.member);
+    if (kind === -1) {
+      const missing = await counters.counterMissing(request.sku);
+      return missing === 'unknown_sku' ? { kind: 'unknown_sku' } : { kind: 'unavailable', dependency: 'redis', reason: 'stock counter lost; rebuilding it from PostgreSQL' };
+    }
+    if (kind === 0) return { kind: 'sold_out' };
+    // kind 1: taken now; kind 2: an earlier attempt with this key took these units; finish its order.
+    const deduction = parseDeduction(String(value));
+    if (deduction === undefined) throw new Error(`unreadable deduction under ${k.marker}: ${String(value)}`);
+    const tookNow = kind === 1;
+    const order: UnitOrder = { ...request, id: deduction.orderId, strategy: name, units: unitsLiteral(deduction) };
+    try {
+      const written = await orders.write(order);
+      if (written === 'inserted') return { kind: 'confirmed', orderId: deduction.orderId };
+      if (written === 'units_taken') {
+        forgetRefused(request, deduction);
+        return { kind: 'units_taken' };
+      }
+      // The key has its order already (only stock taken by this call is extra), or PostgreSQL has no such SKU.
+      if (written === 'unknown_sku' || tookNow) await giveBack(request, deduction.orderId);
+      return written === 'unknown_sku' ? { kind: 'unknown_sku' } : { kind: 'duplicate' };
+    } catch (error: unknown) {
+      const failure = classifyDependencyFailure(error);
+      if (failure === undefined) {
+        await giveBack(request, deduction.orderId);
+        throw error;
+      }
+      // The insert (its own commit) may have reached PostgreSQL: look before giving anything back.
+      const found = await findOrder(deps.db, deduction.orderId).catch(() => null);
+      if (found !== undefined && found !== null) return { kind: 'confirmed', orderId: deduction.orderId };
+      if (found === null) return { kind: 'unavailable', dependency: 'postgres', reason: 'order outcome unknown; the units are given back if it was not written, and a retry with the same key finishes it' };
+      await giveBack(request, deduction.orderId);
+      if (failure.kind === 'timeout') return { kind: 'contended', reason: 'PostgreSQL statement timed out' };
+      return { kind: 'unavailable', dependency: 'postgres', reason: 'order not written' };
+    }
+  }
+
   return {
     name,
-    description: 'Atomic Redis Lua check-and-decrement (idempotent per key), then the order in PostgreSQL; compensated on failure.',
+    description: 'Atomic Redis Lua check-and-decrement naming the units taken (idempotent per key), then the order in PostgreSQL, which refuses a unit sold twice; compensated and reconciled on failure.',
     async: false,
     refusalChecksKey: true,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
-      const [kind, value] = await deps.redis.deductStock(
-        stockKey(request.sku),
-        deductionKey(request.sku, request.idempotencyKey),
-        request.quantity,
-        request.orderId,
-        deductionTtlMs,
-      );
-      if (kind === -1) return { kind: 'unknown_sku' };
-      if (kind === 0) return { kind: 'sold_out' };
-      // kind 2: an earlier attempt with this key took the stock; finish its order.
-      const orderId = kind === 2 ? String(value) : request.orderId;
-      const tookNow = kind === 1;
-
-      try {
-        if ((await orders.write({ ...orderRow({ ...request, orderId }, name), stock_applied: false })) === 'inserted') return { kind: 'confirmed', orderId };
-        // The order exists already; only stock taken by this call is extra.
-        if (tookNow) await giveBack(request, orderId);
-        return { kind: 'duplicate' };
-      } catch (error: unknown) {
-        // orders.sku references skus.sku: Redis knew a SKU that PostgreSQL does not.
-        if (isForeignKeyViolation(error)) {
-          await giveBack(request, orderId);
-          return { kind: 'unknown_sku' };
-        }
-        if (classifyDependencyFailure(error) !== undefined) {
-          // The insert (its own commit) may have reached PostgreSQL: look before giving anything back.
-          const order = await findOrder(deps.db, orderId).catch(() => null);
-          if (order !== undefined && order !== null) return { kind: 'confirmed', orderId };
-          if (order === null) return { kind: 'unavailable', dependency: 'postgres', reason: 'commit outcome unknown; stock kept for a retry with the same key' };
-        }
-        await giveBack(request, orderId);
-        const failure = classifyDependencyFailure(error);
-        if (failure?.kind === 'timeout') return { kind: 'contended', reason: 'PostgreSQL statement timed out' };
-        if (failure?.kind === 'unavailable') return { kind: 'unavailable', dependency: 'postgres', reason: 'order not written' };
-        throw error;
+      for (let attempt = 1; ; attempt += 1) {
+        const outcome = await tryOnce(request);
+        if (outcome.kind !== 'units_taken') return outcome;
+        if (attempt >= maxUnitTries) return { kind: 'unavailable', dependency: 'redis', reason: 'the stock counter named units already sold (Redis lost writes); it is catching up' };
       }
     },
   };

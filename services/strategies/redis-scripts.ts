@@ -12,8 +12,9 @@ export type ScriptReply = [number, string | number];
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    deductStock(stockKey: string, deductionKey: string, quantity: number, orderId: string, deductionTtlMs: number): Result<ScriptReply, Context>;
-    restoreStock(stockKey: string, deductionKey: string, quantity: number, orderId: string): Result<number, Context>;
+    deductStock(stockKey: string, deductionKey: string, returnedKey: string, ledgerKey: string, quantity: number, orderId: string, deductionTtlMs: number, ledgerMember: string): Result<ScriptReply, Context>;
+    restoreStock(stockKey: string, deductionKey: string, returnedKey: string, ledgerKey: string, orderId: string, ledgerMember: string, giveBack: '1' | '0'): Result<number, Context>;
+    rebuildCounter(stockKey: string, returnedKey: string, unitsLeft: number): Result<number, Context>;
     adjustStock(stockKey: string, delta: number): Result<number | null, Context>;
     queuePurchase(soldOutKey: string, stockKey: string, markerKey: string, queuedKey: string, queuedOrderKey: string, orderId: string, purchase: string, ttlMs: number): Result<ScriptReply, Context>;
     unqueuePurchase(markerKey: string, queuedKey: string, queuedOrderKey: string, orderId: string, purchase: string): Result<number, Context>;
@@ -23,8 +24,9 @@ declare module 'ioredis' {
 /** Registers the project's scripts on a connection; idempotent. */
 export function defineStockScripts(redis: Redis): void {
   if (typeof redis.deductStock === 'function') return;
-  redis.defineCommand('deductStock', { numberOfKeys: 2, lua: lua('deduct-stock-2') });
-  redis.defineCommand('restoreStock', { numberOfKeys: 2, lua: lua('restore-stock-2') });
+  redis.defineCommand('deductStock', { numberOfKeys: 4, lua: lua('deduct-stock-4') });
+  redis.defineCommand('restoreStock', { numberOfKeys: 4, lua: lua('restore-stock-4') });
+  redis.defineCommand('rebuildCounter', { numberOfKeys: 2, lua: lua('rebuild-counter-2') });
   redis.defineCommand('adjustStock', { numberOfKeys: 1, lua: lua('adjust-stock-1') });
   redis.defineCommand('queuePurchase', { numberOfKeys: 5, lua: lua('queue-purchase-5') });
   redis.defineCommand('unqueuePurchase', { numberOfKeys: 3, lua: lua('unqueue-purchase-3') });

@@ -8,6 +8,7 @@ import { createPgOptimistic } from './pg-optimistic.js';
 import { createPgPessimistic } from './pg-pessimistic.js';
 import { createRedisLock } from './redis-lock.js';
 import { createRedisLua } from './redis-lua.js';
+import { createCounterRebuild } from './counter-rebuild.js';
 import { createRedlock } from './redlock.js';
 import type { Strategy, StrategyDeps } from './strategy.js';
 
@@ -16,13 +17,15 @@ export type StrategyRegistry = ReadonlyMap<string, Strategy>;
 /** Every strategy the API serves, by the name clients send in X-Strategy. */
 export function createStrategyRegistry(deps: StrategyDeps): StrategyRegistry {
   defineStockScripts(deps.redis);
+  // One per process, shared by the strategies whose scripts read the Redis counter.
+  const counters = createCounterRebuild(deps);
   const strategies = [
     createNaive(deps),
     createPgAtomic(deps),
     createPgBatched(deps),
     createPgOptimistic(deps),
     createPgPessimistic(deps),
-    createRedisLua(deps),
+    createRedisLua(deps, counters),
     createRedisLock(deps),
     createRedlock(deps),
     createKafkaQueue(deps),

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { findSku } from '../../../db/queries/skus.js';
 import { ProblemError } from '../../shared/errors.js';
 import { problemResponses } from '../schemas/problem.js';
-import { CreateSkuBody, SkuAudit, SkuParams, SkuView } from '../schemas/sku.js';
+import { reconciliationSummary } from '../../../db/queries/reconciliations.js';
+import { CreateSkuBody, SkuAudit, SkuParams, SkuReconciliation, SkuView } from '../schemas/sku.js';
 import { auditSku, createSku } from '../skus/sku-service.js';
 
 const adminSecurity = [{ adminToken: [] }];
@@ -46,6 +47,21 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const audit = await auditSku(fastify.db, fastify.redis, request.params.sku);
     if (audit === undefined) throw new ProblemError('sku_not_found', `No SKU ${request.params.sku}.`);
     return audit;
+  });
+
+  fastify.get('/v1/admin/skus/:sku/reconciliation', {
+    preHandler: fastify.requireAdmin,
+    schema: {
+      tags: ['admin'],
+      summary: 'What the reconciler found and changed for a SKU (deductions given back, counters rebuilt, orders refused)',
+      security: adminSecurity,
+      params: SkuParams,
+      response: { 200: SkuReconciliation, ...problemResponses },
+    },
+  }, async (request) => {
+    const { sku } = request.params;
+    if ((await findSku(fastify.db, sku)) === undefined) throw new ProblemError('sku_not_found', `No SKU ${sku}.`);
+    return { sku, ...(await reconciliationSummary(fastify.db, sku, 50)) };
   });
 };
 

@@ -53,3 +53,22 @@ export const SkuAudit = Type.Object({
     { description: 'Asynchronous strategies: the worker\'s confirmations, for its drain rate (units ÷ spanMs)' },
   ),
 });
+
+export const SkuReconciliation = Type.Object({
+  sku: Type.String(),
+  givenBackDeductions: Type.Integer({ description: 'redis-lua deductions given back because their order never came (the API died, PostgreSQL did not answer, Redis ran the script after the client gave up)' }),
+  givenBackUnits: Type.Integer({ description: 'Units those deductions held, back on sale' }),
+  counterRebuilds: Type.Integer({ description: 'Times the Redis stock counter was lost and set again from the orders' }),
+  refusedOrders: Type.Integer({ description: 'Orders PostgreSQL refused because another order holds their units: the Redis counter had lost writes' }),
+  refusedUnits: Type.Integer(),
+  latest: Type.Array(
+    Type.Object({
+      action: Type.String({ description: 'deduction_given_back, counter_rebuilt or units_refused' }),
+      units: Type.Integer(),
+      orderId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+      detail: Type.Union([Type.String(), Type.Null()]),
+      at: Type.String({ format: 'date-time' }),
+    }),
+    { description: 'The newest changes first (at most 50)' },
+  ),
+});

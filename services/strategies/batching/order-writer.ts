@@ -1,11 +1,27 @@
 import type { Kysely } from 'kysely';
-import { insertNewOrders } from '../../../db/queries/orders.js';
-import type { Database, NewOrder } from '../../../db/schema.js';
+import { insertUnitOrders, keysWithOrders, type UnitOrder } from '../../../db/queries/orders.js';
+import { findSku } from '../../../db/queries/skus.js';
+import type { Database } from '../../../db/schema.js';
 import { createKeyedBatcher } from './sku-batcher.js';
 
+/**
+ * What PostgreSQL did with one order: written; skipped because its key has an
+ * order already; refused because another order holds one of its units (or a
+ * unit lies beyond the stock); refused because the SKU does not exist.
+ */
+export type OrderWrite = 'inserted' | 'duplicate' | 'units_taken' | 'unknown_sku';
+
 export interface OrderWriter {
-  /** Resolves 'inserted', or 'duplicate' when the key has an order already; rejects with its batch's error. */
-  write(order: NewOrder): Promise<'inserted' | 'duplicate'>;
+  /** Resolves with what happened to the order; rejects with its batch's error. */
+  write(order: UnitOrder): Promise<OrderWrite>;
+}
+
+/** Why the orders a batch skipped were skipped: one read for the keys, one for the SKU. Only runs when something was skipped. */
+async function classifySkipped(db: Kysely<Database>, sku: string, skipped: readonly UnitOrder[]): Promise<Map<string, OrderWrite>> {
+  const ordered = await keysWithOrders(db, skipped.map((order) => order.idempotencyKey));
+  const refused = skipped.filter((order) => !ordered.has(order.idempotencyKey));
+  const known = refused.length === 0 || (await findSku(db, sku)) !== undefined;
+  return new Map(skipped.map((order) => [order.idempotencyKey, ordered.has(order.idempotencyKey) ? 'duplicate' : known ? 'units_taken' : 'unknown_sku']));
 }
 
 /**
@@ -17,14 +33,18 @@ export interface OrderWriter {
  * of redis-lua selling showed the per-statement socket writes as the API's
  * largest cost. Batching by SKU keeps a failure shared only by orders that
  * share its cause (an unknown SKU fails every order of that SKU alike).
+ * `written` hears of each batch's inserted orders, after the commit.
  */
-export function createOrderWriter(db: Kysely<Database>, maxBatch: number): OrderWriter {
-  const batcher = createKeyedBatcher<NewOrder, 'inserted' | 'duplicate'>({
+export function createOrderWriter(db: Kysely<Database>, maxBatch: number, written: (orders: UnitOrder[]) => void): OrderWriter {
+  const batcher = createKeyedBatcher<UnitOrder, OrderWrite>({
     windowMs: 0,
     maxSize: maxBatch,
-    flush: async (_sku, orders) => {
-      const inserted = await insertNewOrders(db, orders);
-      return orders.map((order) => (inserted.has(order.idempotency_key) ? 'inserted' : 'duplicate'));
+    flush: async (sku, orders) => {
+      const inserted = await insertUnitOrders(db, orders);
+      const skipped = orders.filter((order) => !inserted.has(order.idempotencyKey));
+      const why = skipped.length === 0 ? new Map<string, OrderWrite>() : await classifySkipped(db, sku, skipped);
+      if (inserted.size > 0) written(orders.filter((order) => inserted.has(order.idempotencyKey)));
+      return orders.map((order) => why.get(order.idempotencyKey) ?? 'inserted');
     },
   });
   return { write: (order) => batcher.submit(order.sku, order) };

@@ -1,0 +1,55 @@
+import { unitsSold } from '../../db/queries/orders.js';
+import { findSku } from '../../db/queries/skus.js';
+import { returnedUnitsKey, stockKey } from '../shared/redis-keys.js';
+import { recordChange } from './reconciliation-log.js';
+import type { StrategyDeps } from './strategy.js';
+
+export interface CounterRebuild {
+  /**
+   * Called when a Redis script found no stock counter. 'unknown_sku' when
+   * PostgreSQL has no such SKU either; otherwise the counter was lost
+   * (FLUSHALL, a replica promoted without it): a rebuild starts, and the
+   * caller answers 503 until it is done (fail-closed: no guessing).
+   */
+  counterMissing(sku: string): Promise<'unknown_sku' | 'rebuilding'>;
+}
+
+/**
+ * Rebuilds lost stock counters from PostgreSQL's truth: initial stock minus
+ * the confirmed units of every order of the SKU (the queue worker takes its
+ * own orders off the counter as it applies them, so pending ones are not
+ * subtracted). One rebuild per SKU at a time in a process; the Redis script
+ * sets the counter only if it is still missing, so two processes cannot
+ * clobber each other.
+ *
+ * Why a rebuild cannot oversell: orders whose deductions were in flight when
+ * the counter vanished are written after the read, so the rebuilt counter
+ * can be too high by those units. The next sales then name those same units,
+ * and PostgreSQL refuses them (orders_units_sold_once): too high a counter
+ * costs refusals, never a unit sold twice.
+ */
+export function createCounterRebuild(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>): CounterRebuild {
+  const running = new Map<string, Promise<void>>();
+
+  async function rebuild(sku: string, initialStock: number): Promise<void> {
+    const { confirmedUnits } = await unitsSold(deps.db, sku);
+    const left = Math.max(0, initialStock - confirmedUnits);
+    if ((await deps.redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), left)) === 1) {
+      await recordChange(deps, { sku, action: 'counter_rebuilt', units: left, detail: `initial ${initialStock} - confirmed ${confirmedUnits}` });
+    }
+  }
+
+  return {
+    async counterMissing(sku) {
+      const row = await findSku(deps.db, sku);
+      if (row === undefined) return 'unknown_sku';
+      if (!running.has(sku)) {
+        const started = rebuild(sku, row.initial_stock)
+          .catch((error: unknown) => deps.log.error({ err: error, sku }, 'stock counter not rebuilt; the next purchase tries again'))
+          .finally(() => running.delete(sku));
+        running.set(sku, started);
+      }
+      return 'rebuilding';
+    },
+  };
+}

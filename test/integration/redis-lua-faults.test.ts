@@ -1,0 +1,102 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stockKey } from '../../services/shared/redis-keys.js';
+import { type Answer, type RunningApi, audit, countBy, createSku, get, purchase, startApi, testConfig, uniqueSku, adminToken } from '../helpers/api.js';
+import { freePort } from '../helpers/processes.js';
+
+// Short enough for a test; in production the grace outlives any request (see config.ts).
+const graceMs = 400;
+
+let api: RunningApi;
+let redis: Redis;
+beforeAll(async () => {
+  api = await startApi({ REDIS_DEDUCTION_GRACE_MS: String(graceMs) });
+  redis = new Redis(testConfig().REDIS_URLS.split(',')[0] ?? '');
+});
+afterAll(async () => {
+  await api.close();
+  redis.disconnect();
+});
+
+async function buy(sku: string, count: number, target: { url: string } = api): Promise<Answer[]> {
+  return Promise.all(Array.from({ length: count }, (_, i) => purchase(target, { sku, userId: `u${i}`, strategy: 'redis-lua' })));
+}
+
+async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+describe('redis-lua when Redis loses writes', () => {
+  it('a counter set back (an asynchronous failover lost its last writes) cannot oversell: PostgreSQL refuses units already sold', async () => {
+    const sku = uniqueSku('rollback');
+    await createSku(api, sku, 10);
+    expect(countBy(await buy(sku, 10))).toEqual({ 201: 10 });
+    // What a replica promoted 0.8 s late holds: the counter from before the last 6 sales.
+    await redis.set(stockKey(sku), 6);
+
+    const after = await buy(sku, 12);
+    expect(after.filter((answer) => answer.status === 201)).toHaveLength(0);
+    for (const answer of after) expect([409, 503]).toContain(answer.status);
+    const report = (await audit(api, sku)).body;
+    expect(report).toMatchObject({ confirmedUnits: 10, oversoldUnits: 0 });
+  });
+
+  it('a lost counter is rebuilt from PostgreSQL, refusing (503, not 404) until it is', async () => {
+    const sku = uniqueSku('lost-counter');
+    await createSku(api, sku, 5);
+    expect(countBy(await buy(sku, 2))).toEqual({ 201: 2 });
+    await redis.del(stockKey(sku));
+
+    const first = await purchase(api, { sku, strategy: 'redis-lua' });
+    expect(first.status).toBe(503);
+    expect(first.headers.get('retry-after')).toBe('1');
+    expect(first.body).toMatchObject({ code: 'dependency_unavailable', dependency: 'redis' });
+    await until('rebuilt counter', () => redis.get(stockKey(sku)), (value) => value === '3');
+    expect(countBy(await buy(sku, 5))).toEqual({ 201: 3, 409: 2 });
+    const report = await until('audit', async () => (await audit(api, sku)).body, (body) => body.consistent === true);
+    expect(report).toMatchObject({ confirmedUnits: 5, oversoldUnits: 0, redisStock: 0 });
+  });
+
+  it('an unknown SKU is still 404, and no counter is made up for it', async () => {
+    const sku = uniqueSku('never-created');
+    const answer = await purchase(api, { sku, strategy: 'redis-lua' });
+    expect(answer.status).toBe(404);
+    expect(await redis.exists(stockKey(sku))).toBe(0);
+  });
+});
+
+describe('redis-lua stock taken in Redis without an order', () => {
+  let noPostgres: RunningApi;
+  beforeAll(async () => {
+    // A port nothing listens on: the Lua step runs, the order cannot be written, the outcome looks unknown.
+    noPostgres = await startApi({ DATABASE_URL: `postgres://nobody:nothing@127.0.0.1:${await freePort()}/none` });
+  });
+  afterAll(async () => {
+    await noPostgres.close();
+  });
+
+  it('is given back after the grace period, and the reconciliation view says so', async () => {
+    const sku = uniqueSku('stranded');
+    await createSku(api, sku, 5);
+    const answers = await buy(sku, 2, noPostgres);
+    expect(countBy(answers)).toEqual({ 503: 2 });
+    // The deductions ran; their orders never came.
+    expect(await redis.get(stockKey(sku))).toBe('3');
+
+    await until('counter given back', () => redis.get(stockKey(sku)), (value) => value === '5');
+    const report = await until('audit', async () => (await audit(api, sku)).body, (body) => body.consistent === true);
+    expect(report).toMatchObject({ confirmedUnits: 0, redisStock: 5 });
+    const view = await get(api, `/v1/admin/skus/${sku}/reconciliation`, { authorization: `Bearer ${adminToken}` });
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({ sku, givenBackUnits: 2, givenBackDeductions: 2 });
+    // And the units sell again.
+    expect(countBy(await buy(sku, 6))).toEqual({ 201: 5, 409: 1 });
+  });
+});
