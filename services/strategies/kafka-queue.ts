@@ -102,6 +102,17 @@ export function createKafkaQueue(deps: StrategyDeps): Strategy {
     void messages.submit(earlier.sku, { orderId: earlier.orderId, json });
   }
 
+  /**
+   * The breaker is open: refuse without recording. A retry of a purchase
+   * recorded earlier must still get its order (202), so look for its marker
+   * (one Redis read, the same answer the queue script would give).
+   */
+  async function refusedBeforeRecording(request: PurchaseRequest): Promise<PurchaseOutcome> {
+    const earlier = parseQueuedPurchase(await deps.redis.get(queuedMarkerKey(request.sku, request.idempotencyKey)));
+    if (earlier !== undefined) return { kind: 'duplicate', earlier: { ...earlier, strategy: name } };
+    return unavailable('circuit_open', notQueued(`Kafka is unavailable (a send failed; the next try is at most ${deps.config.KAFKA_BREAKER_COOLDOWN_MS} ms away)`));
+  }
+
   return {
     name,
     description: 'Purchase recorded in Redis and queued to Kafka by SKU (no PostgreSQL at the front door); the worker applies the queue in batches at a capped rate (202, then poll the order).',
@@ -145,14 +156,4 @@ export function createKafkaQueue(deps: StrategyDeps): Strategy {
     },
   };
 
-  /**
-   * The breaker is open: refuse without recording. A retry of a purchase
-   * recorded earlier must still get its order (202), so look for its marker
-   * (one Redis read, the same answer the queue script would give).
-   */
-  async function refusedBeforeRecording(request: PurchaseRequest): Promise<PurchaseOutcome> {
-    const earlier = parseQueuedPurchase(await deps.redis.get(queuedMarkerKey(request.sku, request.idempotencyKey)));
-    if (earlier !== undefined) return { kind: 'duplicate', earlier: { ...earlier, strategy: name } };
-    return unavailable('circuit_open', notQueued('Kafka is unavailable (a recent send failed; the next probe is at most a second away)'));
-  }
 }
