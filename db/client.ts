@@ -76,13 +76,14 @@ function guardedPool(pool: pg.Pool, breaker: CircuitBreaker): PostgresPool {
   return {
     options: pool.options,
     async connect(): Promise<PostgresPoolClient> {
-      breaker.admit();
+      const pass = breaker.tryPass();
+      if (pass === undefined) throw new CircuitOpenError('postgres');
       const client = await acquire();
       let broken = false;
       const report = <T>(running: Promise<T>): Promise<T> =>
         running.then(
           (result) => {
-            breaker.succeeded();
+            breaker.succeeded(pass);
             return result;
           },
           (error: unknown) => {
@@ -127,6 +128,6 @@ export function createDb(options: DbOptions): Kysely<Database> {
   // An idle client losing its server (restart, network) must not crash the process;
   // the next query reports the failure to its caller instead.
   pool.on('error', () => undefined);
-  const breaker = createCircuitBreaker('postgres', { cooldownMs, probeMs: options.acquireTimeoutMs + options.statementTimeoutMs + clientMarginMs });
+  const breaker = createCircuitBreaker({ cooldownMs, probeMs: options.acquireTimeoutMs + options.statementTimeoutMs + clientMarginMs });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool, breaker) }) });
 }

@@ -80,6 +80,22 @@ export const ConfigSchema = Type.Object({
   // second's worth per transaction and SKU), 5,000/s is ~10 transactions a
   // second per SKU for PostgreSQL: a steady load it takes far below its ceiling.
   QUEUE_APPLY_MAX_PER_SECOND: Type.Integer({ minimum: 1, default: 5000 }),
+  // kafka-queue: the longest a caller waits for Kafka's acknowledgement of a
+  // send, connecting included. A healthy local broker acknowledges in a few
+  // ms (tens under the compare's load), so 1 s means down or stalled; it is
+  // the bound on kafka-queue's 503 with the broker down, where kafkajs' own
+  // connect and retries took 7-23 s.
+  KAFKA_SEND_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 1000 }),
+  // After a failed or timed-out send, sends are refused at once for this long,
+  // then one request probes the broker. 1 s is the Retry-After of the 503, and
+  // keeps a down broker to one waiting request a second per process.
+  KAFKA_BREAKER_COOLDOWN_MS: Type.Integer({ minimum: 10, default: 1000 }),
+  // kafka-queue: a purchase recorded but never acknowledged by Kafka to its
+  // front door (the API died in between, or the send's outcome is unknown) is
+  // re-sent by the worker's sweeper once it is this old, and again at most
+  // once per this period. Five send deadlines: an acknowledged send has been
+  // unlisted long before, so only stranded purchases are re-sent.
+  QUEUE_SWEEP_AFTER_MS: Type.Integer({ minimum: 100, default: 5000 }),
   // Outbox relay: rows claimed per round, and the pause when nothing is waiting.
   OUTBOX_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
   OUTBOX_POLL_MS: Type.Integer({ minimum: 5, default: 100 }),

@@ -14,6 +14,14 @@ export interface StrategyMetrics {
   fencedWrites: Counter<'strategy'>;
   /** What the reconciler changed: deductions given back, counters rebuilt, orders refused for units sold twice. */
   reconciliations: Counter<'action'>;
+  /**
+   * kafka-queue sends that failed, by result: circuit_open (refused before
+   * anything was recorded), not_sent (refused by the sender, record undone),
+   * unknown (no acknowledgement in time: kept for the sweeper).
+   */
+  queueSendFailures: Counter<'strategy' | 'result'>;
+  /** kafka-queue purchases the sweeper re-sent because Kafka never acknowledged them to the front door. */
+  queueResends: Counter;
 }
 
 export interface Metrics extends StrategyMetrics {
@@ -76,6 +84,17 @@ export function createMetrics(): Metrics {
       name: 'redis_compensations_total',
       help: 'Redis deductions undone because PostgreSQL did not take the order',
       labelNames: ['strategy', 'result'],
+      registers: [registry],
+    }),
+    queueSendFailures: new Counter({
+      name: 'queue_send_failures_total',
+      help: 'kafka-queue sends that failed: circuit_open (nothing recorded), not_sent (record undone), unknown (left to the sweeper)',
+      labelNames: ['strategy', 'result'],
+      registers: [registry],
+    }),
+    queueResends: new Counter({
+      name: 'queue_sweeper_resends_total',
+      help: 'kafka-queue purchases re-sent by the sweeper because Kafka never acknowledged them to the front door',
       registers: [registry],
     }),
   };

@@ -52,3 +52,20 @@ export function queuedPurchasesKey(sku: string): string {
 export function queuedOrderKey(orderId: string): string {
   return `${prefix}:queued-order:${orderId}`;
 }
+
+/**
+ * kafka-queue: the SKU's purchases recorded but not yet acknowledged by Kafka
+ * to the front door (sorted set: order id, score = ms, Redis' clock). The
+ * queue sweeper sends the ones older than QUEUE_SWEEP_AFTER_MS.
+ */
+export function queuedUnsentKey(sku: string): string {
+  return `${prefix}:{${sku}}:unsent`;
+}
+
+/**
+ * kafka-queue: the SKUs whose unsent set the sweeper visits. One key for all
+ * SKUs, so on a Redis Cluster it sits on its own slot, like queuedOrderKey.
+ */
+export function queueSweepSkusKey(): string {
+  return `${prefix}:queue-sweep-skus`;
+}

@@ -28,7 +28,7 @@ export function createStrategyRegistry(deps: StrategyDeps): StrategyRegistry {
     createRedisLua(deps, counters),
     createRedisLock(deps),
     createRedlock(deps),
-    createKafkaQueue(deps),
+    createKafkaQueue(deps, counters),
     createOutbox(deps),
   ];
   return new Map(strategies.map((strategy) => [strategy.name, strategy]));

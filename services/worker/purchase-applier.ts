@@ -2,7 +2,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { findOrder, insertOrders, keysWithOrders } from '../../db/queries/orders.js';
 import { adjustStock, lockStock } from '../../db/queries/skus.js';
 import type { NewOrder } from '../../db/schema.js';
-import { queuedOrderKey, queuedPurchasesKey, stockKey } from '../shared/redis-keys.js';
+import { queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, stockKey } from '../shared/redis-keys.js';
 import { markSoldOut } from '../shared/sold-out-flag.js';
 import { parseQueuedMessage, type QueuedPurchase } from '../strategies/queued-purchase.js';
 import type { StrategyDeps } from '../strategies/strategy.js';
@@ -41,14 +41,15 @@ async function adjustRedisStock(deps: StrategyDeps, sku: string, delta: number):
   }
 }
 
-/** After the commit: the purchases are orders now, so Redis stops listing them as queued. */
-async function forgetQueued(deps: StrategyDeps, sku: string, purchases: QueuedPurchase[]): Promise<void> {
+/** After the commit: the purchases are orders now, so Redis stops listing them as queued (or unsent, for the sweeper). */
+export async function forgetQueued(deps: StrategyDeps, sku: string, purchases: QueuedPurchase[]): Promise<void> {
   if (purchases.length === 0) return;
   try {
     await deps.redis
       .multi()
       .hdel(queuedPurchasesKey(sku), ...purchases.map((purchase) => purchase.orderId))
       .del(...purchases.map((purchase) => queuedOrderKey(purchase.orderId)))
+      .zrem(queuedUnsentKey(sku), ...purchases.map((purchase) => purchase.orderId))
       .exec();
   } catch (error: unknown) {
     // Harmless if left: the audit and GET /v1/orders look in PostgreSQL first.

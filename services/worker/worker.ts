@@ -11,14 +11,16 @@ import type { StrategyDeps } from '../strategies/strategy.js';
 import { startInboxConsumer } from './inbox-consumer.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
 import { startPurchaseApplier } from './purchase-applier.js';
+import { startQueueSweeper } from './queue-sweeper.js';
+import type { PollLoop } from '../shared/poll-loop.js';
 
 export interface RunningWorker {
   stop(): Promise<void>;
 }
 
 /**
- * The worker, in-process: the purchase applier (kafka-queue), the outbox relay
- * and the inbox consumer (outbox). Resolves once both consumers have joined
+ * The worker, in-process: the purchase applier and the queue sweeper
+ * (kafka-queue), the outbox relay and the inbox consumer (outbox). Resolves once both consumers have joined
  * their groups. main.ts runs it as a process; tests call it directly.
  */
 export async function startWorker(config: Config, log: Log): Promise<RunningWorker> {
@@ -41,8 +43,9 @@ export async function startWorker(config: Config, log: Log): Promise<RunningWork
 
   const consumers: Consumer[] = [];
   let relay: OutboxRelay | undefined;
+  let sweeper: PollLoop | undefined;
   async function stop(): Promise<void> {
-    await relay?.stop();
+    await Promise.all([relay?.stop(), sweeper?.stop()]);
     // disconnect() waits for the message in hand, then leaves the group: its partitions move at once.
     await Promise.allSettled(consumers.map((consumer) => consumer.disconnect()));
     await Promise.allSettled([sender.close(), db.destroy(), redis.quit()]);
@@ -51,12 +54,13 @@ export async function startWorker(config: Config, log: Log): Promise<RunningWork
   try {
     await ensureTopics(kafka, config);
     relay = startOutboxRelay(deps);
+    sweeper = startQueueSweeper(deps);
     const started = await Promise.all([startPurchaseApplier(kafka, deps), startInboxConsumer(kafka, deps)]);
     consumers.push(...started);
   } catch (error: unknown) {
     await stop();
     throw error;
   }
-  log.info({ applyMaxPerSecond: config.QUEUE_APPLY_MAX_PER_SECOND }, 'worker started');
+  log.info({ applyMaxPerSecond: config.QUEUE_APPLY_MAX_PER_SECOND, sweepAfterMs: config.QUEUE_SWEEP_AFTER_MS }, 'worker started');
   return { stop };
 }

@@ -64,6 +64,17 @@ describe('redis-lua when Redis loses writes', () => {
     expect(report).toMatchObject({ confirmedUnits: 5, oversoldUnits: 0, redisStock: 0 });
   });
 
+  it('kafka-queue also answers 503 (not 404) for a SKU whose counter was lost, and queues again once it is rebuilt', async () => {
+    const sku = uniqueSku('lost-counter-queue');
+    await createSku(api, sku, 5);
+    await redis.del(stockKey(sku));
+    const first = await purchase(api, { sku, strategy: 'kafka-queue' });
+    expect(first.status).toBe(503);
+    expect(first.body).toMatchObject({ code: 'dependency_unavailable', dependency: 'redis' });
+    await until('rebuilt counter', () => redis.get(stockKey(sku)), (value) => value === '5');
+    expect((await purchase(api, { sku, strategy: 'kafka-queue' })).status).toBe(202);
+  });
+
   it('an unknown SKU is still 404, and no counter is made up for it', async () => {
     const sku = uniqueSku('never-created');
     const answer = await purchase(api, { sku, strategy: 'redis-lua' });

@@ -2,7 +2,10 @@
   The kafka-queue front door's whole Redis side, in one step: finds an
   earlier request with the same Idempotency-Key, refuses a sold-out or
   unknown SKU, or records this one as queued (before it is sent, so that
-  no message can reach the worker unrecorded).
+  no message can reach the worker unrecorded) AND as unsent: listed, with
+  Redis' own clock, for the queue sweeper, which sends it if the front door
+  never gets Kafka's acknowledgement (a crash, a send whose outcome is
+  unknown). The front door unlists it once Kafka has acknowledged it.
 
   Input:
     KEYS[1] sold-out flag of the SKU
@@ -10,15 +13,18 @@
     KEYS[3] queued marker of the Idempotency-Key
     KEYS[4] the SKU's queued purchases (hash: order id -> purchase)
     KEYS[5] queued purchase by order id (for GET /v1/orders/:id)
+    KEYS[6] the SKU's unsent purchases (sorted set: order id, score = ms recorded)
+    KEYS[7] the SKUs the sweeper visits (set of SKU codes)
     ARGV[1] order id
     ARGV[2] the purchase, as the JSON message the worker will get
     ARGV[3] lifetime of the marker and of the order-id key, in milliseconds
+    ARGV[4] the SKU code (member of KEYS[7])
 
   Output:
     {1, ''}        recorded: send it
     {2, purchase}  this key was queued before, as that purchase (JSON)
     {0, ''}        sold out (the worker saw the stock reach 0)
-    {-1, ''}       no such SKU
+    {-1, ''}       no stock counter: no such SKU, or Redis lost it (the caller asks PostgreSQL)
 ]]
 -- The key first: a retry of a purchase queued before the sell-out gets its order back, not a 409.
 local earlier = redis.call('GET', KEYS[3])
@@ -34,4 +40,8 @@ end
 redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
 redis.call('SET', KEYS[5], ARGV[2], 'PX', ARGV[3])
+-- Redis' clock, not the API's: the sweeper compares ages with the same clock.
+local now = redis.call('TIME')
+redis.call('ZADD', KEYS[6], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), ARGV[1])
+redis.call('SADD', KEYS[7], ARGV[4])
 return {1, ''}
