@@ -17,7 +17,7 @@ export function createConsumer(kafka: Kafka, groupId: string): Consumer {
     // A third of the session is Kafka's rule; 1 s also means a live member notices a rebalance within 1 s.
     heartbeatInterval: 1000,
     // How long a rebalance waits for live members to rejoin. They rejoin between messages,
-    // and one message is a few statements each bounded by PG_STATEMENT_TIMEOUT_MS (5 s).
+    // and one message is a few statements each bounded by PG_STATEMENT_TIMEOUT_MS (2.5 s).
     rebalanceTimeout: 10000,
     // Idle long-poll bound: new messages still arrive at once; this only keeps stop() quick.
     maxWaitTimeInMs: 500,
