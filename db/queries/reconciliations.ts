@@ -10,7 +10,9 @@ export type ReconciliationAction =
   // A lost stock counter, set again from the orders.
   | 'counter_rebuilt'
   // An order PostgreSQL refused because its units were sold already (Redis had lost writes).
-  | 'units_refused';
+  | 'units_refused'
+  // A Redis counter that missed copies of PostgreSQL's decisions, set from the orders.
+  | 'counter_resynced';
 
 export interface Reconciliation {
   sku: string;
@@ -51,7 +53,7 @@ export async function reconciliationSummary(db: Db, sku: string, limit: number):
     .select([
       sql<string>`count(*) filter (where action = 'deduction_given_back')`.as('given_back'),
       sql<string>`coalesce(sum(units) filter (where action = 'deduction_given_back'), 0)`.as('given_back_units'),
-      sql<string>`count(*) filter (where action = 'counter_rebuilt')`.as('rebuilds'),
+      sql<string>`count(*) filter (where action in ('counter_rebuilt', 'counter_resynced'))`.as('rebuilds'),
       sql<string>`count(*) filter (where action = 'units_refused')`.as('refused'),
       sql<string>`coalesce(sum(units) filter (where action = 'units_refused'), 0)`.as('refused_units'),
     ])

@@ -76,7 +76,7 @@ export function createMetrics(): Metrics {
     }),
     reconciliations: new Counter({
       name: 'reconciler_actions_total',
-      help: 'Changes the reconciler made (deduction_given_back, counter_rebuilt, units_refused); each is listed per SKU by GET /v1/admin/skus/:sku/reconciliation',
+      help: 'Changes the reconciler made (deduction_given_back, counter_rebuilt, counter_resynced, units_refused); each is listed per SKU by GET /v1/admin/skus/:sku/reconciliation',
       labelNames: ['action'],
       registers: [registry],
     }),

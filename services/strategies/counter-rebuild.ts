@@ -28,15 +28,19 @@ export interface CounterRebuild {
  * and PostgreSQL refuses them (orders_units_sold_once): too high a counter
  * costs refusals, never a unit sold twice.
  */
+/** What the orders say a SKU's counter should hold. */
+export async function unitsLeft(deps: Pick<StrategyDeps, 'db'>, sku: string, initialStock: number): Promise<{ units: number; why: string }> {
+  const { confirmedUnits } = await unitsSold(deps.db, sku);
+  return { units: Math.max(0, initialStock - confirmedUnits), why: `initial ${initialStock} - confirmed ${confirmedUnits}` };
+}
+
 export function createCounterRebuild(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>): CounterRebuild {
   const running = new Map<string, Promise<void>>();
 
   async function rebuild(sku: string, initialStock: number): Promise<void> {
-    const { confirmedUnits } = await unitsSold(deps.db, sku);
-    const left = Math.max(0, initialStock - confirmedUnits);
-    if ((await deps.redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), left)) === 1) {
-      await recordChange(deps, { sku, action: 'counter_rebuilt', units: left, detail: `initial ${initialStock} - confirmed ${confirmedUnits}` });
-    }
+    const left = await unitsLeft(deps, sku, initialStock);
+    const [set] = await deps.redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), left.units, '0');
+    if (set === 1) await recordChange(deps, { sku, action: 'counter_rebuilt', units: left.units, detail: left.why });
   }
 
   return {

@@ -14,7 +14,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     deductStock(stockKey: string, deductionKey: string, returnedKey: string, ledgerKey: string, quantity: number, orderId: string, deductionTtlMs: number, ledgerMember: string): Result<ScriptReply, Context>;
     restoreStock(stockKey: string, deductionKey: string, returnedKey: string, ledgerKey: string, orderId: string, ledgerMember: string, giveBack: '1' | '0'): Result<number, Context>;
-    rebuildCounter(stockKey: string, returnedKey: string, unitsLeft: number): Result<number, Context>;
+    rebuildCounter(stockKey: string, returnedKey: string, unitsLeft: number, overwrite: '1' | '0'): Result<ScriptReply, Context>;
     adjustStock(stockKey: string, delta: number): Result<number | null, Context>;
     queuePurchase(soldOutKey: string, stockKey: string, markerKey: string, queuedKey: string, queuedOrderKey: string, unsentKey: string, sweepSkusKey: string, orderId: string, purchase: string, ttlMs: number, sku: string): Result<ScriptReply, Context>;
     unqueuePurchase(markerKey: string, queuedKey: string, queuedOrderKey: string, unsentKey: string, orderId: string, purchase: string): Result<number, Context>;

@@ -3,6 +3,7 @@ import { findOrder, insertOrders, keysWithOrders } from '../../db/queries/orders
 import { adjustStock, lockStock } from '../../db/queries/skus.js';
 import type { NewOrder } from '../../db/schema.js';
 import { queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, stockKey } from '../shared/redis-keys.js';
+import { counterMissedCopy } from '../strategies/stock-mirror.js';
 import { markSoldOut } from '../shared/sold-out-flag.js';
 import { parseQueuedMessage, type QueuedPurchase } from '../strategies/queued-purchase.js';
 import type { StrategyDeps } from '../strategies/strategy.js';
@@ -33,8 +34,11 @@ function orderOf(purchase: QueuedPurchase, status: 'confirmed' | 'rejected'): Ne
 /** Like mirrorToRedis, but says whether Redis took the change, so it can be undone. */
 async function adjustRedisStock(deps: StrategyDeps, sku: string, delta: number): Promise<boolean> {
   try {
-    return (await deps.redis.adjustStock(stockKey(sku), delta)) !== null;
+    const copied = (await deps.redis.adjustStock(stockKey(sku), delta)) !== null;
+    if (!copied) counterMissedCopy(deps.redis, sku);
+    return copied;
   } catch (error: unknown) {
+    counterMissedCopy(deps.redis, sku);
     deps.metrics.stockMirrorFailures.inc({ strategy, store: 'redis' });
     deps.log.warn({ err: error, sku, delta, strategy }, 'stock change not copied to Redis');
     return false;

@@ -12,6 +12,7 @@ import { startInboxConsumer } from './inbox-consumer.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
 import { startPurchaseApplier } from './purchase-applier.js';
 import { startQueueSweeper } from './queue-sweeper.js';
+import { startMirrorRepair } from '../strategies/stock-mirror.js';
 import type { PollLoop } from '../shared/poll-loop.js';
 
 export interface RunningWorker {
@@ -44,8 +45,9 @@ export async function startWorker(config: Config, log: Log): Promise<RunningWork
   const consumers: Consumer[] = [];
   let relay: OutboxRelay | undefined;
   let sweeper: PollLoop | undefined;
+  let repair: PollLoop | undefined;
   async function stop(): Promise<void> {
-    await Promise.all([relay?.stop(), sweeper?.stop()]);
+    await Promise.all([relay?.stop(), sweeper?.stop(), repair?.stop()]);
     // disconnect() waits for the message in hand, then leaves the group: its partitions move at once.
     await Promise.allSettled(consumers.map((consumer) => consumer.disconnect()));
     await Promise.allSettled([sender.close(), db.destroy(), redis.quit()]);
@@ -55,6 +57,8 @@ export async function startWorker(config: Config, log: Log): Promise<RunningWork
     await ensureTopics(kafka, config);
     relay = startOutboxRelay(deps);
     sweeper = startQueueSweeper(deps);
+    // The applier copies its decisions to the Redis counter: one it missed is set from the orders.
+    repair = startMirrorRepair(deps);
     const started = await Promise.all([startPurchaseApplier(kafka, deps), startInboxConsumer(kafka, deps)]);
     consumers.push(...started);
   } catch (error: unknown) {

@@ -7,6 +7,8 @@ export interface StallableProxy {
   stall(): void;
   /** Lets the held bytes through and forwards again. */
   resume(): void;
+  /** Drops every open connection, with the bytes it held back: a reset the client must reconnect after. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,13 @@ export async function stallableProxy(targetPort: number): Promise<StallableProxy
         client.resume();
         server.resume();
       }
+    },
+    reset() {
+      for (const { client, server } of pairs) {
+        client.destroy();
+        server.destroy();
+      }
+      pairs.clear();
     },
     async close() {
       for (const { client, server } of pairs) {

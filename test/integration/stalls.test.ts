@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Answer, type RunningApi, audit, createSku, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { type Answer, type RunningApi, adminToken, audit, createSku, get, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { blackHole, type StallableProxy, stallableProxy } from '../helpers/tcp-faults.js';
 
 let healthy: RunningApi;
@@ -61,6 +61,43 @@ describe('a stalled PostgreSQL (the connection stays open, nothing comes back)',
     }
     expect(sold).toBe(true);
     expect((await audit(healthy, sku)).body).toMatchObject({ oversoldUnits: 0 });
+  });
+});
+
+describe('a main Redis that lost the copies of PostgreSQL decisions', () => {
+  let proxy: StallableProxy;
+  let api: RunningApi;
+  beforeAll(async () => {
+    const [main, ...others] = testConfig().REDIS_URLS.split(',');
+    proxy = await stallableProxy(Number(new URL(main ?? '').port));
+    api = await startApi({ REDIS_URLS: [`redis://127.0.0.1:${proxy.port}`, ...others].join(',') });
+  });
+  afterAll(async () => {
+    proxy.resume();
+    await api.close();
+    await proxy.close();
+  });
+
+  it('has its counter set from the orders once Redis answers again, and says so', async () => {
+    const sku = uniqueSku('mirror-repair');
+    await createSku(healthy, sku, 20);
+    await timedPurchases(api, sku, 2, 'pg-atomic');
+    proxy.stall();
+    // Sold in PostgreSQL; the copies to Redis wait on the stalled path, then the path resets and drops them.
+    const during = await timedPurchases(api, sku, 5, 'pg-atomic');
+    expect(during.map(({ answer }) => answer.status)).toEqual([201, 201, 201, 201, 201]);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    proxy.reset();
+    proxy.resume();
+    const deadline = Date.now() + 10_000;
+    let report = (await audit(healthy, sku)).body;
+    while (report.consistent !== true && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      report = (await audit(healthy, sku)).body;
+    }
+    expect(report).toMatchObject({ confirmedUnits: 7, redisStock: 13, consistent: true });
+    const view = await get(healthy, `/v1/admin/skus/${sku}/reconciliation`, { authorization: `Bearer ${adminToken}` });
+    expect(view.body).toMatchObject({ counterRebuilds: 1, latest: [{ action: 'counter_resynced', units: 13 }] });
   });
 });
 

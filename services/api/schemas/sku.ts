@@ -58,12 +58,12 @@ export const SkuReconciliation = Type.Object({
   sku: Type.String(),
   givenBackDeductions: Type.Integer({ description: 'redis-lua deductions given back because their order never came (the API died, PostgreSQL did not answer, Redis ran the script after the client gave up)' }),
   givenBackUnits: Type.Integer({ description: 'Units those deductions held, back on sale' }),
-  counterRebuilds: Type.Integer({ description: 'Times the Redis stock counter was lost and set again from the orders' }),
+  counterRebuilds: Type.Integer({ description: 'Times the Redis stock counter was set from the orders: lost (counter_rebuilt), or missed copies of PostgreSQL decisions while Redis was down (counter_resynced)' }),
   refusedOrders: Type.Integer({ description: 'Orders PostgreSQL refused because another order holds their units: the Redis counter had lost writes' }),
   refusedUnits: Type.Integer(),
   latest: Type.Array(
     Type.Object({
-      action: Type.String({ description: 'deduction_given_back, counter_rebuilt or units_refused' }),
+      action: Type.String({ description: 'deduction_given_back, counter_rebuilt, counter_resynced or units_refused' }),
       units: Type.Integer(),
       orderId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
       detail: Type.Union([Type.String(), Type.Null()]),
