@@ -87,13 +87,17 @@ export function check(ctx: RunContext, recovery: Recovery, bounded: boolean, m: 
     detail: `${records.length} keys; unfinished ${unfinished.length}${lastOfUnfinished.length > 0 ? ` (last: ${lastOfUnfinished.join(', ')})` : ''}; unexpected ${unexpected.length}${unexpectedCodes.length > 0 ? ` (${unexpectedCodes.join(', ')})` : ''}`,
   });
 
+  // A 201 promised a sale: its order must read confirmed. A 202 promised a decision: kafka-queue's
+  // front door only refuses once the worker has seen the SKU sell out, so a 202 may end rejected
+  // (reason sold_out) by design; it must not stay pending, or be missing.
   const accepted = records.filter(isAccepted);
-  const notConfirmed = accepted.filter((r) => r.polled !== 'confirmed');
-  const notConfirmedBy = Object.entries(tally(notConfirmed.map((r) => `${r.final?.status}->${r.polled ?? 'unpolled'}`))).map(([k, n]) => `${n}× ${k}`);
+  const notFinal = accepted.filter((r) => (r.final?.kind === 'confirmed' ? r.polled !== 'confirmed' : r.polled !== 'confirmed' && r.polled !== 'rejected'));
+  const notFinalBy = Object.entries(tally(notFinal.map((r) => `${r.final?.status}->${r.polled ?? 'unpolled'}`))).map(([k, n]) => `${n}× ${k}`);
+  const rejected202 = accepted.filter((r) => r.final?.kind === 'accepted' && r.polled === 'rejected').length;
   checks.push({
-    name: 'accepted-orders-confirmed',
-    ok: notConfirmed.length === 0,
-    detail: `${accepted.length} keys answered 201/202; ${notConfirmed.length} not confirmed at GET /v1/orders/:id${notConfirmedBy.length > 0 ? ` (${notConfirmedBy.join(', ')})` : ''}`,
+    name: 'accepted-orders-final',
+    ok: notFinal.length === 0,
+    detail: `${accepted.length} keys answered 201/202 (${rejected202} 202s later rejected as sold out); ${notFinal.length} not final at GET /v1/orders/:id${notFinalBy.length > 0 ? ` (${notFinalBy.join(', ')})` : ''}`,
   });
 
   // Orders PostgreSQL holds that no buyer was told about (or under another id): sold behind the buyer's back.

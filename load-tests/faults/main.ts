@@ -36,7 +36,6 @@ async function runScenario(scenario: Scenario, strategies: StrategyInfo[], share
   for (const group of groups) {
     const tag = scenario.freshServicesPerRun === true ? `-${group[0]?.name ?? ''}` : '';
     let services: Awaited<ReturnType<typeof startServices>> | undefined;
-    const stopServices = shared.cleanups.add(`stop the ${scenario.name} services`, async () => services?.stop());
     try {
       services = await startServices({ scenario, needWorker, logsDir, stack: shared.stack, toxiproxy: shared.toxiproxy, cleanups: shared.cleanups, tag });
       for (const strategy of group) {
@@ -53,7 +52,7 @@ async function runScenario(scenario: Scenario, strategies: StrategyInfo[], share
         results.push({ scenario: scenario.name, strategy: strategy.name, verdict: 'error', failed: [], checks: [], measures: null, facts: {}, notes: [], sku: '', durationMs: 0, error: message });
       }
     } finally {
-      await stopServices();
+      await services?.stop();
     }
   }
   return results;

@@ -59,6 +59,8 @@ const startTimeoutMs = 60_000;
 /** One API or worker process, restartable: kill -9 then start again with the same settings. */
 export class ServiceProcess {
   private child: Child | undefined;
+  /** True while the runner itself has it down (kill -9 then restart, or a graceful stop). */
+  private managed = false;
 
   constructor(readonly spec: ServiceSpec) {}
 
@@ -67,7 +69,36 @@ export class ServiceProcess {
     return child !== undefined && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
   }
 
+  /** Exited on its own (not by the runner): a crash. The last output, for the report. */
+  crashed(): string | undefined {
+    if (this.managed || this.child === undefined || this.pid !== undefined) return undefined;
+    // One short line per log line: a JSON log line gives its msg and err.message, a plain line itself.
+    const lines = this.child
+      .tail()
+      .trim()
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('    at '))
+      .map((line) => {
+        try {
+          const parsed = JSON.parse(line) as { msg?: unknown; err?: { message?: unknown } };
+          return `${String(parsed.msg)}: ${String(parsed.err?.message ?? '')}`;
+        } catch {
+          return line.slice(0, 160);
+        }
+      });
+    return [...new Set(lines)].slice(-3).join(' / ');
+  }
+
   async start(): Promise<void> {
+    this.managed = true;
+    try {
+      await this.spawnAndWait();
+    } finally {
+      this.managed = false;
+    }
+  }
+
+  private async spawnAndWait(): Promise<void> {
     const child = spawnTs(this.spec.name, this.spec.entry, this.spec.env, this.spec.logFile);
     this.child = child;
     const deadline = Date.now() + startTimeoutMs;
@@ -85,6 +116,7 @@ export class ServiceProcess {
   async kill9(): Promise<void> {
     const child = this.child;
     if (child === undefined || this.pid === undefined) return;
+    this.managed = true; // until start() brings it back
     const closed = new Promise<void>((resolve) => child.process.once('close', () => resolve()));
     child.process.kill('SIGCONT'); // a stopped process still dies of SIGKILL, but its close comes faster awake
     child.process.kill('SIGKILL');
@@ -104,6 +136,7 @@ export class ServiceProcess {
 
   /** SIGCONT first (a stopped process cannot handle SIGTERM), then the graceful stop. */
   async stop(): Promise<void> {
+    this.managed = true;
     this.signal('SIGCONT');
     await this.child?.stop();
     this.child = undefined;

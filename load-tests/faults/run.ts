@@ -12,6 +12,7 @@ import type { Cleanups } from './cleanup.js';
 import type { RunContext, Services } from './context.js';
 import { Ledger, defaultBudget } from './ledger.js';
 import { recover } from './recovery.js';
+import { superviseServices } from './supervisor.js';
 import type { Scenario } from './scenarios.js';
 import type { StackControl } from './stack-control.js';
 import type { Toxiproxy } from './toxiproxy.js';
@@ -100,7 +101,7 @@ export async function runOne(scenario: Scenario, strategy: StrategyInfo, service
     scenario: scenario.name,
     strategy,
     sku,
-    size: shared.options.burst,
+    size: { ...shared.options.burst, ratePerSecond: scenario.ratePerSecond ?? shared.options.burst.ratePerSecond },
     ledger: new Ledger(sku, strategy.name, budget),
     services,
     stack: shared.stack,
@@ -126,8 +127,10 @@ export async function runOne(scenario: Scenario, strategy: StrategyInfo, service
     durationMs: Date.now() - started,
     ...(error === undefined ? {} : { error }),
   });
+  let endSupervision = (): void => undefined;
   try {
     await shared.admin.createSku(sku, ctx.size.stock);
+    endSupervision = superviseServices(ctx);
     const first = services.apis[0];
     const pickApi: PickApi = scenario.pickApi?.(ctx) ?? (() => (first === undefined ? '' : services.urlOf(first)));
     if (scenario.load === 'overload') {
@@ -136,12 +139,14 @@ export async function runOne(scenario: Scenario, strategy: StrategyInfo, service
       await Promise.all([closedBurst(ctx.ledger, ctx.size, pickApi), armFault(ctx, scenario)]);
     }
     const recovery = await recover(ctx, shared.db, shared.options.settleTimeoutMs);
+    endSupervision();
     const measures = measure(ctx, recovery);
     const checks = check(ctx, recovery, scenario.bounded, measures);
     const ok = checks.every((c) => c.ok);
     // naive oversells on purpose: its results are reported, never a failure of the run.
     return result(strategy.name === 'naive' ? 'reported' : ok ? 'pass' : 'fail', checks, measures);
   } catch (error: unknown) {
+    endSupervision();
     return result('error', ctx.checks, null, error instanceof Error ? error.message.split('\n')[0] : String(error));
   }
 }

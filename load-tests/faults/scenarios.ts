@@ -29,6 +29,8 @@ export interface Scenario {
   freshServicesPerRun?: boolean;
   /** The API (and worker) reach this store through its toxiproxy proxy. */
   proxied?: Store;
+  /** Purchases started per second, when not the default: the slow-network toxics last 7.5 s and must meet live sales. */
+  ratePerSecond?: number;
   /** 'overload': the load is the fault (open loop at 10× the measured capacity). */
   load?: 'overload';
   fault(ctx: RunContext): Promise<void>;
@@ -43,6 +45,10 @@ const only =
   (...names: string[]) =>
   (s: StrategyInfo): boolean =>
     names.includes(s.name);
+
+// 40/s: 400 purchases over 10 s (300 over 7.5 s with --quick), so the 7.5 s of toxics, injected after
+// 40 answers (1 s in), meet sales in progress rather than a sold-out SKU.
+const slowNetworkRate = 40;
 
 // 5 s: the pause the issue measured with (a GC, a VM migration, a slow fsync).
 const shortPauseMs = 5_000;
@@ -111,9 +117,9 @@ export const scenarios: readonly Scenario[] = [
     fault: pauseLockHolder,
     pickApi: holderRouting,
   },
-  { name: 'slow-postgres', what: 'toxiproxy to PostgreSQL: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: all, quick: ['pg-atomic'], bounded: true, triggerAt: 60, proxied: 'postgres', fault: (ctx) => toxicSequence(ctx, proxyName('postgres'), slowNetwork()) },
-  { name: 'slow-redis', what: 'toxiproxy to the main Redis: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: all, quick: ['redis-lua'], bounded: true, triggerAt: 60, proxied: 'redis', fault: (ctx) => toxicSequence(ctx, proxyName('redis'), slowNetwork()) },
-  { name: 'slow-kafka', what: 'toxiproxy to Kafka: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: usesKafka, quick: ['kafka-queue'], bounded: true, triggerAt: 60, proxied: 'kafka', fault: (ctx) => toxicSequence(ctx, proxyName('kafka'), slowNetwork()) },
+  { name: 'slow-postgres', what: 'toxiproxy to PostgreSQL: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: all, quick: ['pg-atomic'], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'postgres', fault: (ctx) => toxicSequence(ctx, proxyName('postgres'), slowNetwork()) },
+  { name: 'slow-redis', what: 'toxiproxy to the main Redis: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: all, quick: ['redis-lua'], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'redis', fault: (ctx) => toxicSequence(ctx, proxyName('redis'), slowNetwork()) },
+  { name: 'slow-kafka', what: 'toxiproxy to Kafka: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: usesKafka, quick: ['kafka-queue'], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'kafka', fault: (ctx) => toxicSequence(ctx, proxyName('kafka'), slowNetwork()) },
   { name: 'overload', what: 'open loop at 10× the measured selling capacity for 3 s', appliesTo: all, quick: ['pg-atomic'], bounded: true, triggerAt: 0, load: 'overload', fault: () => Promise.resolve() },
 ];
 

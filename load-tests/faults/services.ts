@@ -80,10 +80,11 @@ export async function startServices(options: {
   const started: ServiceProcess[] = [];
   const removeProxy =
     scenario.proxied === undefined ? undefined : cleanups.add(`delete proxy ${proxyName(scenario.proxied)}`, () => toxiproxy.deleteProxy(proxyName(scenario.proxied ?? 'postgres')));
-  const stop = async (): Promise<void> => {
+  // Registered before anything starts: a SIGINT during a start must still stop what was spawned.
+  const stop = cleanups.add(`stop the ${scenario.name} services`, async () => {
     await Promise.all(started.map((service) => service.stop()));
     await removeProxy?.();
-  };
+  });
   try {
     const proxied = scenario.proxied === undefined ? {} : await proxyEnv(scenario.proxied, stack, toxiproxy, base);
     const apiEnvs = scenario.apis ?? [{}];
