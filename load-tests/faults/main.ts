@@ -124,7 +124,7 @@ async function main(): Promise<number> {
     durationS: (finishedAt.getTime() - startedAt.getTime()) / 1000,
     command: ['npm run faults', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
     quick: options.quick,
-    scenarios: scenarioList(scenarios),
+    scenarios: scenarioList(scenarios.filter((s) => results.some((r) => r.scenario === s.name))),
     results,
     summary: summarize(results),
   };
