@@ -37,7 +37,7 @@ measurements (recovery time, latency of 503s). Writes
 load-tests/results/faults-<time>/report.json and report.md.
 
 Options:
-  --quick               the CI subset (representative strategies per scenario, ~6-8 min on 2 cores)
+  --quick               the CI subset (one or two strategies per scenario, ~3.5 min on 2 cores)
   --scenarios a,b       scenarios to run (default: all; see the list below)
   --strategies x,y      strategies to run (default: every one GET /v1/strategies lists)
   --capacity N          overload: selling capacity in purchases/s (default: measured, 2 s closed loop)

@@ -100,6 +100,16 @@ export function check(ctx: RunContext, recovery: Recovery, bounded: boolean, m: 
     detail: `${accepted.length} keys answered 201/202 (${rejected202} 202s later rejected as sold out); ${notFinal.length} not final at GET /v1/orders/:id${notFinalBy.length > 0 ? ` (${notFinalBy.join(', ')})` : ''}`,
   });
 
+  // Exactly one final answer per key: the same key and body, sent again after recovery, get the same order.
+  const replayed = accepted.filter((r) => r.replay !== undefined);
+  const differing = replayed.filter((r) => !((r.replay?.status === 201 || r.replay?.status === 202) && r.replay.orderId === r.final?.orderId));
+  const differingBy = Object.entries(tally(differing.map((r) => `${r.final?.status}->${r.replay?.status} ${r.replay?.code ?? ''}${r.replay?.orderId !== undefined && r.replay.orderId !== r.final?.orderId ? ' other order' : ''}`.trim()))).map(([k, n]) => `${n}× ${k}`);
+  checks.push({
+    name: 'replay-same-order',
+    ok: differing.length === 0 && replayed.length === accepted.length,
+    detail: `${replayed.length} of ${accepted.length} accepted keys sent again after recovery; ${differing.length} answered otherwise${differingBy.length > 0 ? ` (${differingBy.join(', ')})` : ''}`,
+  });
+
   // Orders PostgreSQL holds that no buyer was told about (or under another id): sold behind the buyer's back.
   const byKey = new Map(records.map((r) => [r.key, r]));
   const orphans = recovery.dbOrders.filter((o) => o.status !== 'rejected' && (!isAccepted(byKey.get(o.key) ?? { key: '', userId: '', attempts: [] }) || byKey.get(o.key)?.final?.orderId !== o.id));

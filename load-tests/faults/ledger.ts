@@ -24,6 +24,8 @@ export interface KeyRecord {
   userId: string;
   attempts: Attempt[];
   final?: { kind: FinalKind; at: number; status: number; code: string; orderId?: string };
+  /** After recovery, the same key and body sent once more: what came back (kept apart from attempts). */
+  replay?: { status: number; code: string; orderId?: string };
   /** 202s: the order's status as last polled at its Location. */
   polled?: 'pending' | 'confirmed' | 'rejected' | 'missing' | 'unreadable';
 }
@@ -107,6 +109,13 @@ export class Ledger {
       await sleep(Math.min(waitMs, 1_000) * (0.5 + Math.random() / 2));
     }
     return record;
+  }
+
+  /** Sends a finished key's purchase once more, same key and body: idempotency must give the same order back. */
+  async replay(record: KeyRecord, api: string): Promise<void> {
+    const body = JSON.stringify({ sku: this.sku, userId: record.userId, quantity: 1 });
+    const { attempt, orderId } = await this.send(api, record.key, body);
+    record.replay = { status: attempt.status, code: attempt.code, orderId };
   }
 
   private async send(api: string, key: string, body: string): Promise<{ attempt: Attempt; orderId?: string; retryAfterMs?: number }> {

@@ -118,7 +118,6 @@ export class ServiceProcess {
     if (child === undefined || this.pid === undefined) return;
     this.managed = true; // until start() brings it back
     const closed = new Promise<void>((resolve) => child.process.once('close', () => resolve()));
-    child.process.kill('SIGCONT'); // a stopped process still dies of SIGKILL, but its close comes faster awake
     child.process.kill('SIGKILL');
     await Promise.race([closed, sleep(5_000)]);
   }

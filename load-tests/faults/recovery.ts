@@ -50,6 +50,10 @@ export async function recover(ctx: RunContext, db: Kysely<Database>, settleTimeo
     polled.set(record.key, status);
   });
 
+  // Each accepted key once more, through the first API: the same order must come back (a replay).
+  const first = ctx.services.apis[0];
+  if (first !== undefined) await inBatches(accepted, 20, (record) => ctx.ledger.replay(record, ctx.services.urlOf(first)));
+
   const rows = await db.selectFrom('orders').select(['id', 'idempotency_key', 'status']).where('sku', '=', ctx.sku).execute();
   return { audit, settledAt, polled, dbOrders: rows.map((row) => ({ id: row.id, key: row.idempotency_key, status: row.status })) };
 }

@@ -53,7 +53,8 @@ export class StackControl {
 
   /** A short-lived client of one Redis server, failing fast (the runner must never hang on it). */
   redis(name: RedisName): Redis {
-    // 2 s: a local server answers in a millisecond; no retries, no offline queue.
+    // 2 s: a local server answers in a millisecond. No reconnects and no retried commands; the
+    // offline queue only holds the first command until the initial connect completes.
     return new Redis(this.redisUrl(name), { commandTimeout: 2_000, maxRetriesPerRequest: 0, enableOfflineQueue: true, connectTimeout: 2_000, retryStrategy: () => null });
   }
 
