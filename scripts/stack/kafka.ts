@@ -18,18 +18,34 @@ export function kafkaAddress(state: StackState): string {
   return `127.0.0.1:${state.ports.kafka?.chosen ?? 0}`;
 }
 
+/**
+ * The second listener, for `npm run faults`: the broker listens on
+ * `kafka-faults` and advertises `toxiproxy-kafka`, the port toxiproxy's Kafka
+ * proxy listens on (forwarding to `kafka-faults`). A client that bootstraps
+ * through the proxy is told, in every metadata answer, to reach the broker at
+ * the proxy again, so all its traffic crosses the toxics. Clients of the
+ * PLAINTEXT listener see nothing of it.
+ */
+export function kafkaFaultsListener(state: StackState): { upstream: string; proxied: string } | undefined {
+  const upstream = state.ports['kafka-faults']?.chosen;
+  const proxied = state.ports['toxiproxy-kafka']?.chosen;
+  if (upstream === undefined || proxied === undefined) return undefined;
+  return { upstream: `127.0.0.1:${upstream}`, proxied: `127.0.0.1:${proxied}` };
+}
+
 export const isKafkaRunning = (state: StackState): boolean => isOurs(state.pids.kafka, NEEDLES);
 
-function properties(port: number, controllerPort: number): string {
+function properties(port: number, controllerPort: number, faults: { upstream: number; proxied: number }): string {
   return [
     '# Written by scripts/stack/kafka.ts on each start; edits are overwritten.',
     '# One combined broker+controller in KRaft mode, on loopback only.',
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    '# FAULTS: the same broker behind toxiproxy (see kafkaFaultsListener), for `npm run faults`.',
+    `listeners=PLAINTEXT://127.0.0.1:${port},FAULTS://127.0.0.1:${faults.upstream},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port},FAULTS://127.0.0.1:${faults.proxied}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,FAULTS:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${kafkaDataDir}`,
@@ -111,10 +127,14 @@ export async function ensureKafka(state: StackState): Promise<ServiceLine> {
   await ensureKafkaJars();
   const port = state.ports.kafka?.chosen;
   const controllerPort = state.ports['kafka-controller']?.chosen;
-  if (port === undefined || controllerPort === undefined) throw new StackError('internal: no port chosen for kafka');
+  const faultsPort = state.ports['kafka-faults']?.chosen;
+  const proxiedPort = state.ports['toxiproxy-kafka']?.chosen;
+  if (port === undefined || controllerPort === undefined || faultsPort === undefined || proxiedPort === undefined) {
+    throw new StackError('internal: no port chosen for kafka');
+  }
   mkdirSync(kafkaDataDir, { recursive: true });
   mkdirSync(kafkaLogsDir, { recursive: true });
-  writeIfChanged(serverProperties, properties(port, controllerPort));
+  writeIfChanged(serverProperties, properties(port, controllerPort, { upstream: faultsPort, proxied: proxiedPort }));
   writeIfChanged(log4jConfig, log4j());
   await formatStorage(java, state.kafkaClusterId);
   // 512m-1g heap: enough for one broker under a k6 run; the box also hosts PG, Redis, the API and k6.

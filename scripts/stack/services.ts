@@ -1,6 +1,7 @@
 import { StackError } from './errors.js';
 import { kafkaDescribe } from './kafka-health.js';
 import { isKafkaRunning } from './kafka.js';
+import { isToxiproxyRunning } from './toxiproxy.js';
 import { choosePort, parsePort, parsePortList } from './ports.js';
 import { checkPostgres, runningPostgresPid } from './postgres.js';
 import { REDIS_NAMES, isRedisRunning, pingRedis } from './redis.js';
@@ -68,11 +69,21 @@ export async function assignPorts(state: StackState, env: Env, ext: Externals): 
   if (ext.kafka === undefined) {
     wanted.push(['kafka', parsePort('STACK_KAFKA_PORT', env.STACK_KAFKA_PORT, 59092)]);
     wanted.push(['kafka-controller', parsePort('STACK_KAFKA_CONTROLLER_PORT', env.STACK_KAFKA_CONTROLLER_PORT, 59093)]);
+    // The broker's second listener and the toxiproxy port it advertises (kafka.ts kafkaFaultsListener).
+    wanted.push(['kafka-faults', parsePort('STACK_KAFKA_FAULTS_PORT', env.STACK_KAFKA_FAULTS_PORT, 59094)]);
+    wanted.push(['toxiproxy-kafka', parsePort('STACK_TOXIPROXY_KAFKA_PORT', env.STACK_TOXIPROXY_KAFKA_PORT, 59095)]);
   }
+  // toxiproxy's HTTP API (8474 is its own default, shifted into the stack's range).
+  wanted.push(['toxiproxy', parsePort('STACK_TOXIPROXY_PORT', env.STACK_TOXIPROXY_PORT, 58474)]);
   const running = new Set<string>();
   if (runningPostgresPid(state) !== undefined) running.add('postgres');
   for (const name of REDIS_NAMES) if (isRedisRunning(state, name)) running.add(name);
-  if (isKafkaRunning(state)) running.add('kafka').add('kafka-controller');
+  if (isKafkaRunning(state)) {
+    running.add('kafka').add('kafka-controller');
+    // Its listeners are fixed while it runs; a broker started before they existed gets them on its next start.
+    if (state.ports['kafka-faults'] !== undefined) running.add('kafka-faults').add('toxiproxy-kafka');
+  }
+  if (isToxiproxyRunning(state)) running.add('toxiproxy');
   const taken = new Set<number>();
   for (const name of running) {
     const port = state.ports[name]?.chosen;

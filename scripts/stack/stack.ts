@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { loadEnv } from '../../services/shared/env-files.js';
 import { checkChromiumPrerequisites, ensureChromium } from './chromium.js';
 import { messageOf, StackError } from './errors.js';
@@ -9,12 +9,13 @@ import { ensurePostgres, pgDir, postgresUrl, runningPostgresPid, stopPostgres } 
 import { ensureServerPackages, findJava, requireTool } from './prerequisites.js';
 import { REDIS_NAMES, ensureRedis, isRedisRunning, redisDir, redisUrl, stopRedis } from './redis.js';
 import { assignPorts, checkExternalKafka, checkExternalPostgres, checkExternalRedis, externals } from './services.js';
+import { checkToxiproxyPrerequisites, ensureToxiproxy, isToxiproxyRunning, stopToxiproxy, toxiproxyBin, toxiproxyUrl } from './toxiproxy.js';
 import { formatLine, loadState, maskUrl, saveState, writeStackEnv, type ServiceLine, type StackState } from './state.js';
 
 const redisUrls = (state: StackState): string[] => REDIS_NAMES.map((name) => redisUrl(state.ports[name]?.chosen ?? 0));
 
 export interface UpOptions {
-  /** k6 and Chromium are test tools, not servers: `npm start` skips building/installing them. */
+  /** k6, toxiproxy and Chromium are test tools, not servers: `npm start` skips building/installing them. */
   k6: boolean;
 }
 
@@ -30,6 +31,7 @@ export async function up(options: UpOptions = { k6: true }): Promise<void> {
   }
   if (options.k6) {
     checkK6Prerequisites(env);
+    checkToxiproxyPrerequisites();
     checkChromiumPrerequisites();
   }
   const needPostgres = ext.postgres === undefined && runningPostgresPid(state) === undefined;
@@ -57,6 +59,9 @@ export async function up(options: UpOptions = { k6: true }): Promise<void> {
     const k6 = await ensureK6(env);
     console.log(formatLine(k6));
     k6Path = k6.address;
+    // After the servers: its build (~1 min the first time) must not delay their start.
+    const toxiproxy = await ensureToxiproxy(state).finally(() => saveState(state));
+    console.log(formatLine(toxiproxy));
     // The HTML report test drives it; a system package, so 'external' like a k6 on PATH.
     console.log(formatLine({ name: 'chromium', address: await ensureChromium(), how: 'external' }));
   }
@@ -78,6 +83,7 @@ export async function down(): Promise<void> {
     stopPostgres(state).then((stopped) => describe('postgres', stopped, ext.postgres !== undefined)),
     ...REDIS_NAMES.map((name) => stopRedis(state, name).then((stopped) => describe(name, stopped, ext.redis !== undefined))),
     stopKafka(state).then((stopped) => describe('kafka', stopped, ext.kafka !== undefined)),
+    stopToxiproxy(state).then((stopped) => describe('toxiproxy', stopped, false)),
   ]).finally(() => saveState(state));
   for (const line of lines) console.log(line);
 }
@@ -97,6 +103,8 @@ export function status(): void {
   else REDIS_NAMES.forEach((name, index) => show({ name, address: redisUrls(state)[index] ?? '' }, managed(isRedisRunning(state, name))));
   if (ext.kafka !== undefined) show({ name: 'kafka', address: ext.kafka.join(',') }, 'external');
   else show({ name: 'kafka', address: kafkaAddress(state) }, managed(isKafkaRunning(state)));
+  const toxiproxy = isToxiproxyRunning(state) ? 'running' : existsSync(toxiproxyBin) ? 'stopped' : 'missing';
+  show({ name: 'toxiproxy', address: toxiproxyUrl(state) }, toxiproxy);
   let k6: ReturnType<typeof findK6>;
   try {
     k6 = findK6(env);

@@ -17,7 +17,7 @@ export interface PortChoice {
 }
 
 export interface StackState {
-  /** Keys: postgres, redis-1..3, kafka, kafka-controller. */
+  /** Keys: postgres, redis-1..3, kafka, kafka-controller, kafka-faults, toxiproxy, toxiproxy-kafka. */
   ports: Record<string, PortChoice>;
   /** Pids of the processes we started, by service name. */
   pids: Record<string, number>;

@@ -107,6 +107,14 @@ export const ConfigSchema = Type.Object({
   // row lock is held and the size of one multi-row INSERT; 64 matches the load
   // generator's VUs, so a full closed loop fits in one batch.
   PG_BATCH_MAX_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 64 }),
+
+  // --- Fault injection (tests only) ---
+  // 'lock-held': the first lock holder of the process to draw its fencing token
+  // stops the process (SIGSTOP) right before its fenced write, so `npm run
+  // faults` can pause a holder past its lease at exactly that point and prove
+  // PostgreSQL refuses its late write (locks/locked-purchase.ts). Never set it
+  // outside a fault run: the API would stop itself on its first locked sale.
+  FAULT_HOLD_POINT: Type.Union([Type.Literal('off'), Type.Literal('lock-held')], { default: 'off' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -4,6 +4,7 @@ import { acceptFenceToken } from '../../../db/queries/fencing.js';
 import { findSku, overwriteStock, readStock } from '../../../db/queries/skus.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import type { Database } from '../../../db/schema.js';
+import type { Config } from '../../shared/config.js';
 import { orderRow } from '../orders.js';
 import { mirrorToRedis } from '../stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, StrategyDeps } from '../strategy.js';
@@ -19,6 +20,30 @@ export interface Fence {
 
 export interface HeldLock extends Fence {
   release(): Promise<void>;
+}
+
+/**
+ * Test-only hold point (FAULT_HOLD_POINT=lock-held; 'off' by default, and
+ * nothing but `npm run faults` sets it). Why: a pause of a lock holder at the
+ * one moment that matters (lock held, stock seen, fencing token drawn, write
+ * not yet sent) is what fencing exists for, and pausing a whole API from
+ * outside at random never lands there (six 3-5 s pauses never caught a holder
+ * mid-write). So the FIRST purchase of this process to reach that moment
+ * stops its own process (SIGSTOP, state T in /proc/<pid>/stat). The runner
+ * sees it stopped, waits past the lease (LOCK_TTL_MS, no watchdog renewal
+ * while stopped) while buyers on another API take the lock and write with
+ * newer tokens, then SIGCONTs it: its fenced UPDATE must be refused by
+ * PostgreSQL (`fenced_writes_total` grows) and nothing is oversold.
+ * It sits after the token is drawn (for redlock, nextval inside this
+ * transaction) and before the fence UPDATE: later, the UPDATE's row lock
+ * would hold every newer holder off until this one resumed, and the lease
+ * check before COMMIT, not the fence, would be what refuses it.
+ */
+let holdPointReached = false;
+function holdIfAsked(holdPoint: Config['FAULT_HOLD_POINT'] | undefined): void {
+  if (holdPoint !== 'lock-held' || holdPointReached) return;
+  holdPointReached = true;
+  process.kill(process.pid, 'SIGSTOP');
 }
 
 /** Ends the transaction with an outcome (rolling it back): thrown, never escapes this file. */
@@ -41,7 +66,7 @@ class Refusal extends Error {
  * A holder that sells nothing writes nothing (rolled back).
  */
 export async function fencedWrite(
-  deps: Pick<StrategyDeps, 'db' | 'metrics'>,
+  deps: Pick<StrategyDeps, 'db' | 'metrics'> & { config?: Pick<Config, 'FAULT_HOLD_POINT'> },
   strategy: string,
   request: PurchaseRequest,
   fence: Fence,
@@ -49,7 +74,9 @@ export async function fencedWrite(
 ): Promise<PurchaseOutcome> {
   try {
     const { outcome, stockLeft } = await deps.db.transaction().execute(async (trx) => {
-      if (!(await acceptFenceToken(trx, request.sku, await fence.token(trx)))) {
+      const token = await fence.token(trx);
+      holdIfAsked(deps.config?.FAULT_HOLD_POINT);
+      if (!(await acceptFenceToken(trx, request.sku, token))) {
         if ((await findSku(trx, request.sku)) === undefined) throw new Refusal({ kind: 'unknown_sku' });
         deps.metrics.fencedWrites.inc({ strategy });
         throw new Refusal({ kind: 'contended', reason: 'fencing token refused: a newer lock holder has written' });

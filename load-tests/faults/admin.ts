@@ -1,0 +1,101 @@
+// The API calls a fault run makes besides purchases: strategies, SKU
+// creation, the audit (Bearer ADMIN_TOKEN), order status and one counter of /metrics.
+export interface StrategyInfo {
+  name: string;
+  async: boolean;
+}
+
+/** The part of GET /v1/admin/skus/:sku/audit the assertions read. */
+export interface Audit {
+  confirmedUnits: number;
+  pendingUnits: number | null;
+  oversoldUnits: number;
+  expectedStock: number;
+  pgStock: number;
+  unitsNotInPgStock: number;
+  redisStock: number | null;
+  consistent: boolean;
+  outboxBacklog: number;
+}
+
+// 5 s: these are single reads or writes; a slower answer means the store is still out.
+const callTimeoutMs = 5_000;
+
+async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(callTimeoutMs) });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+}
+
+function isAudit(value: unknown): value is Audit {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return typeof record.oversoldUnits === 'number' && typeof record.consistent === 'boolean' && typeof record.confirmedUnits === 'number';
+}
+
+export class AdminClient {
+  constructor(
+    private readonly api: () => string,
+    private readonly token: string,
+  ) {}
+
+  async strategies(): Promise<StrategyInfo[]> {
+    const { status, body } = await getJson(`${this.api()}/v1/strategies`);
+    if (status !== 200 || !Array.isArray(body)) throw new Error(`GET /v1/strategies answered ${status}`);
+    return body.flatMap((item: unknown) => {
+      if (typeof item !== 'object' || item === null) return [];
+      const record = item as Record<string, unknown>;
+      return typeof record.name === 'string' ? [{ name: record.name, async: record.async === true }] : [];
+    });
+  }
+
+  async createSku(sku: string, stock: number): Promise<void> {
+    const response = await fetch(`${this.api()}/v1/admin/skus`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+      body: JSON.stringify({ sku, stock }),
+      signal: AbortSignal.timeout(callTimeoutMs),
+    });
+    const text = await response.text();
+    if (response.status !== 201) throw new Error(`creating SKU ${sku} answered ${response.status}: ${text.slice(0, 200)}`);
+  }
+
+  /** The audit, or undefined when it cannot be read right now (a store still out). */
+  async audit(sku: string): Promise<Audit | undefined> {
+    try {
+      const { status, body } = await getJson(`${this.api()}/v1/admin/skus/${encodeURIComponent(sku)}/audit`, { authorization: `Bearer ${this.token}` });
+      return status === 200 && isAudit(body) ? body : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** An order's status at GET /v1/orders/:id ('missing' for 404, 'unreadable' for anything else). */
+  async orderStatus(orderId: string): Promise<'pending' | 'confirmed' | 'rejected' | 'missing' | 'unreadable'> {
+    try {
+      const { status, body } = await getJson(`${this.api()}/v1/orders/${encodeURIComponent(orderId)}`);
+      if (status === 404) return 'missing';
+      if (status !== 200 || typeof body !== 'object' || body === null || !('status' in body)) return 'unreadable';
+      const value = body.status;
+      return value === 'pending' || value === 'confirmed' || value === 'rejected' ? value : 'unreadable';
+    } catch {
+      return 'unreadable';
+    }
+  }
+}
+
+/** The sum of a Prometheus counter over its labels at `apiUrl`/metrics; undefined when unreadable. */
+export async function counterValue(apiUrl: string, metric: string): Promise<number | undefined> {
+  try {
+    const response = await fetch(`${apiUrl}/metrics`, { signal: AbortSignal.timeout(callTimeoutMs) });
+    const text = await response.text();
+    if (!response.ok) return undefined;
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (line.startsWith(`${metric}{`) || line.startsWith(`${metric} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return sum;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,150 @@
+// The client-side ledger (Jepsen's history, in small): every purchase has
+// its own Idempotency-Key, every unfinished answer is retried with the SAME
+// key and body, and every attempt is written down. The assertions read this
+// ledger against the audit and the orders afterwards.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A 'final' answer ends a key; anything else is retried. */
+export type FinalKind = 'confirmed' | 'accepted' | 'sold_out' | 'unexpected';
+
+export interface Attempt {
+  /** ms since the run's clock started (Ledger.t0). */
+  at: number;
+  ms: number;
+  /** HTTP status, or 0 for a network error or a client timeout. */
+  status: number;
+  /** Problem code, 'timeout' or the network error's code. */
+  code: string;
+  api: string;
+}
+
+export interface KeyRecord {
+  key: string;
+  userId: string;
+  attempts: Attempt[];
+  final?: { kind: FinalKind; at: number; status: number; code: string; orderId?: string };
+  /** After recovery, the same key and body sent once more: what came back (kept apart from attempts). */
+  replay?: { status: number; code: string; orderId?: string };
+  /** 202s: the order's status as last polled at its Location. */
+  polled?: 'pending' | 'confirmed' | 'rejected' | 'missing' | 'unreadable';
+}
+
+export interface RetryBudget {
+  /** Attempts per key at most. */
+  attempts: number;
+  /** And for at most this long after the first attempt. */
+  ms: number;
+  /** Per attempt: the client gives up and retries after this long. */
+  timeoutMs: number;
+}
+
+// 12 s per attempt: the longest designed wait is LOCK_WAIT_MS/OPTIMISTIC_MAX_WAIT_MS (10 s);
+// an answer later than that is a held request, and the ledger retries it.
+// 80 tries within 75 s: enough to outlast a 15 s PostgreSQL pause, a worker's 6 s
+// rejoin and an API restart, with 1 s Retry-After pauses in between.
+export const defaultBudget: RetryBudget = { attempts: 80, ms: 75_000, timeoutMs: 12_000 };
+
+const unfinishedConflicts = new Set(['idempotency_key_in_flight']);
+
+function codeOf(body: unknown): string {
+  if (typeof body === 'object' && body !== null && 'code' in body && typeof body.code === 'string') return body.code;
+  return '';
+}
+
+function orderIdOf(body: unknown): string | undefined {
+  if (typeof body === 'object' && body !== null && 'orderId' in body && typeof body.orderId === 'string') return body.orderId;
+  return undefined;
+}
+
+function classify(status: number, code: string): FinalKind | 'retry' {
+  if (status === 201) return 'confirmed';
+  if (status === 202) return 'accepted';
+  if (status === 409 && code === 'sold_out') return 'sold_out';
+  if (status === 409 && unfinishedConflicts.has(code)) return 'retry';
+  if (status === 0 || status >= 500) return 'retry';
+  return 'unexpected';
+}
+
+export class Ledger {
+  readonly t0 = Date.now();
+  readonly records: KeyRecord[] = [];
+  /** Final answers so far (the fault trigger counts them). */
+  finals = 0;
+  private readonly listeners: Array<(finals: number) => void> = [];
+
+  constructor(
+    readonly sku: string,
+    readonly strategy: string,
+    private readonly budget: RetryBudget,
+  ) {}
+
+  now(): number {
+    return Date.now() - this.t0;
+  }
+
+  onFinal(listener: (finals: number) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** One purchase of one unit, retried with the same key until a final answer or the budget ends. */
+  async purchase(index: number, pickApi: (attempt: number) => string): Promise<KeyRecord> {
+    const record: KeyRecord = { key: randomUUID(), userId: `buyer-${index}`, attempts: [] };
+    this.records.push(record);
+    const body = JSON.stringify({ sku: this.sku, userId: record.userId, quantity: 1 });
+    const first = Date.now();
+    for (let n = 0; n < this.budget.attempts && Date.now() - first < this.budget.ms; n++) {
+      const api = pickApi(n);
+      const attempt = await this.send(api, record.key, body);
+      record.attempts.push(attempt.attempt);
+      const kind = classify(attempt.attempt.status, attempt.attempt.code);
+      if (kind !== 'retry') {
+        record.final = { kind, at: attempt.attempt.at + attempt.attempt.ms, status: attempt.attempt.status, code: attempt.attempt.code, orderId: attempt.orderId };
+        this.finals += 1;
+        for (const listener of this.listeners) listener(this.finals);
+        return record;
+      }
+      // Retry-After (1 s from the API) for a 503 or 409; 250 ms after a network error (an API restarting).
+      const waitMs = attempt.retryAfterMs ?? 250;
+      await sleep(Math.min(waitMs, 1_000) * (0.5 + Math.random() / 2));
+    }
+    return record;
+  }
+
+  /** Sends a finished key's purchase once more, same key and body: idempotency must give the same order back. */
+  async replay(record: KeyRecord, api: string): Promise<void> {
+    const body = JSON.stringify({ sku: this.sku, userId: record.userId, quantity: 1 });
+    const { attempt, orderId } = await this.send(api, record.key, body);
+    record.replay = { status: attempt.status, code: attempt.code, orderId };
+  }
+
+  private async send(api: string, key: string, body: string): Promise<{ attempt: Attempt; orderId?: string; retryAfterMs?: number }> {
+    const at = this.now();
+    const started = performance.now();
+    try {
+      const response = await fetch(`${api}/v1/purchases`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-strategy': this.strategy, 'idempotency-key': key },
+        body,
+        signal: AbortSignal.timeout(this.budget.timeoutMs),
+      });
+      const text = await response.text();
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text) as unknown;
+      } catch {
+        parsed = undefined;
+      }
+      const retryAfter = Number(response.headers.get('retry-after'));
+      return {
+        attempt: { at, ms: performance.now() - started, status: response.status, code: codeOf(parsed), api },
+        orderId: orderIdOf(parsed),
+        retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+      };
+    } catch (error: unknown) {
+      const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+      const cause = error instanceof Error && error.cause instanceof Error && 'code' in error.cause ? String(error.cause.code) : 'network';
+      return { attempt: { at, ms: performance.now() - started, status: 0, code: timedOut ? 'timeout' : cause, api } };
+    }
+  }
+}
