@@ -50,7 +50,7 @@ function guardedPool(pool: pg.Pool, breaker: CircuitBreaker): PostgresPool {
   };
 
   /** pool.connect(), or a refusal as soon as the breaker trips; a connection that comes after that goes straight back. */
-  function acquire(): Promise<PostgresPoolClient> {
+  function acquire(): Promise<pg.PoolClient> {
     return new Promise((resolve, reject) => {
       let refused = false;
       const refuse = (error: Error): void => {
@@ -80,6 +80,16 @@ function guardedPool(pool: pg.Pool, breaker: CircuitBreaker): PostgresPool {
       if (pass === undefined) throw new CircuitOpenError('postgres');
       const client = await acquire();
       let broken = false;
+      // A connection lost while checked out (reset, server gone) makes pg emit
+      // 'error' on the client when no query is waiting for it; pg-pool listens
+      // only to idle clients, and an unheard 'error' would end the process.
+      const lost = (): void => {
+        broken = true;
+        trip();
+      };
+      client.on('error', lost);
+      // Kysely's view of the same client, for the typed query overloads.
+      const inner: PostgresPoolClient = client;
       const report = <T>(running: Promise<T>): Promise<T> =>
         running.then(
           (result) => {
@@ -98,13 +108,16 @@ function guardedPool(pool: pg.Pool, breaker: CircuitBreaker): PostgresPool {
       function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
       function query<R>(first: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
         // Cursors (streaming) are not used here; passed through as they are.
-        if (typeof first !== 'string') return client.query(first);
-        return report(client.query<R>(first, parameters ?? []));
+        if (typeof first !== 'string') return inner.query(first);
+        return report(inner.query<R>(first, parameters ?? []));
       }
       return {
         query,
-        // Destroyed rather than reused when its last query got no answer (see above).
-        release: (destroy?: boolean) => client.release(destroy === true || broken),
+        // Destroyed rather than reused when its last query got no answer or its connection was lost (see above).
+        release: (destroy?: boolean) => {
+          client.off('error', lost);
+          client.release(destroy === true || broken);
+        },
       };
     },
     end: () => pool.end(),

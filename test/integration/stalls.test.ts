@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../db/client.js';
 import { type Answer, type RunningApi, adminToken, audit, createSku, get, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { blackHole, type StallableProxy, stallableProxy } from '../helpers/tcp-faults.js';
 
@@ -61,6 +63,33 @@ describe('a stalled PostgreSQL (the connection stays open, nothing comes back)',
     }
     expect(sold).toBe(true);
     expect((await audit(healthy, sku)).body).toMatchObject({ oversoldUnits: 0 });
+  });
+});
+
+describe('a PostgreSQL connection reset while a request holds it', () => {
+  it('fails that request only: the process lives on and the next query gets a fresh connection', async () => {
+    const url = new URL(testConfig().DATABASE_URL);
+    const proxy = await stallableProxy(Number(url.port));
+    url.port = String(proxy.port);
+    const db = createDb({ connectionString: url.toString(), poolMax: 2, acquireTimeoutMs: 2000, statementTimeoutMs: 2000, applicationName: 'reset-test' });
+    try {
+      // Between two statements (as in a transaction waiting on Redis) no query is out: pg then
+      // emits 'error' on the client itself, which ended the API process before (an unheard 'error').
+      const held = db.connection().execute(async (connection) => {
+        await sql`select 1`.execute(connection);
+        proxy.reset();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return sql`select 1`.execute(connection);
+      });
+      await expect(held).rejects.toThrow();
+      // The breaker opened on the lost connection; after its cooldown the pool serves again.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(db);
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await db.destroy();
+      await proxy.close();
+    }
   });
 });
 
