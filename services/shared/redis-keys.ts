@@ -34,6 +34,13 @@ export function parseLedgerMember(member: string): { sku: string; idempotencyKey
   return space <= 0 ? undefined : { sku: member.slice(0, space), idempotencyKey: member.slice(space + 1) };
 }
 
+/**
+ * SKUs whose counter a PostgreSQL decision was copied to, by the time of the
+ * last copy: the mirror repair checks each once its copies stop. One key for
+ * all SKUs, like the deduction ledger above.
+ */
+export const copiedSkusKey = `${prefix}:copied-skus`;
+
 /** kafka-queue: the purchase queued under an Idempotency-Key, so a retry names the same order. */
 export function queuedMarkerKey(sku: string, idempotencyKey: string): string {
   return `${prefix}:{${sku}}:queued-key:${idempotencyKey}`;

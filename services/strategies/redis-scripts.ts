@@ -15,7 +15,7 @@ declare module 'ioredis' {
     deductStock(stockKey: string, deductionKey: string, returnedKey: string, ledgerKey: string, quantity: number, orderId: string, deductionTtlMs: number, ledgerMember: string): Result<ScriptReply, Context>;
     restoreStock(stockKey: string, deductionKey: string, returnedKey: string, ledgerKey: string, orderId: string, ledgerMember: string, giveBack: '1' | '0'): Result<number, Context>;
     rebuildCounter(stockKey: string, returnedKey: string, unitsLeft: number, overwrite: '1' | '0'): Result<ScriptReply, Context>;
-    adjustStock(stockKey: string, delta: number): Result<number | null, Context>;
+    adjustStock(stockKey: string, copiedKey: string, delta: number, sku: string): Result<number | null, Context>;
     queuePurchase(soldOutKey: string, stockKey: string, markerKey: string, queuedKey: string, queuedOrderKey: string, unsentKey: string, sweepSkusKey: string, orderId: string, purchase: string, ttlMs: number, sku: string): Result<ScriptReply, Context>;
     unqueuePurchase(markerKey: string, queuedKey: string, queuedOrderKey: string, unsentKey: string, orderId: string, purchase: string): Result<number, Context>;
     claimUnsent(unsentKey: string, queuedKey: string, sweepSkusKey: string, sku: string, olderThanMs: number, limit: number): Result<string[], Context>;
@@ -28,7 +28,7 @@ export function defineStockScripts(redis: Redis): void {
   redis.defineCommand('deductStock', { numberOfKeys: 4, lua: lua('deduct-stock-4') });
   redis.defineCommand('restoreStock', { numberOfKeys: 4, lua: lua('restore-stock-4') });
   redis.defineCommand('rebuildCounter', { numberOfKeys: 2, lua: lua('rebuild-counter-2') });
-  redis.defineCommand('adjustStock', { numberOfKeys: 1, lua: lua('adjust-stock-1') });
+  redis.defineCommand('adjustStock', { numberOfKeys: 2, lua: lua('adjust-stock-2') });
   redis.defineCommand('queuePurchase', { numberOfKeys: 7, lua: lua('queue-purchase-7') });
   redis.defineCommand('unqueuePurchase', { numberOfKeys: 4, lua: lua('unqueue-purchase-4') });
   redis.defineCommand('claimUnsent', { numberOfKeys: 3, lua: lua('claim-unsent-3') });

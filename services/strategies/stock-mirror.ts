@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { findSku } from '../../db/queries/skus.js';
-import { returnedUnitsKey, stockKey } from '../shared/redis-keys.js';
+import { copiedSkusKey, returnedUnitsKey, stockKey } from '../shared/redis-keys.js';
 import { type PollLoop, startPollLoop } from '../shared/poll-loop.js';
 import { unitsLeft } from './counter-rebuild.js';
 import { recordChange } from './reconciliation-log.js';
@@ -40,7 +40,7 @@ export function mirrorToRedis(deps: StrategyDeps, strategy: string, sku: string,
   const copies = tableOf(underWay, deps.redis);
   copies.set(sku, (copies.get(sku) ?? 0) + 1);
   deps.redis
-    .adjustStock(stockKey(sku), delta)
+    .adjustStock(stockKey(sku), copiedSkusKey, delta, sku)
     .then(
       (stock) => {
         if (stock === null) counterMissedCopy(deps.redis, sku);
@@ -59,38 +59,68 @@ export function mirrorToRedis(deps: StrategyDeps, strategy: string, sku: string,
 }
 
 // A copy that failed may still be applied late (a paused Redis runs what it
-// had received on resume): wait this long after the last failure.
+// had received on resume), and a sale's copy follows its commit by a few
+// milliseconds: a SKU is looked at once nothing was copied to it for this long.
 const settleMs = 1000;
 
+/** Sets a SKU's counter to what the orders say is left when it holds something else, and says so. */
+async function resync(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>, sku: string, onlyIfDifferent: boolean): Promise<void> {
+  const row = await findSku(deps.db, sku);
+  if (row === undefined) return;
+  const left = await unitsLeft(deps, sku, row.initial_stock);
+  if (onlyIfDifferent && (await deps.redis.get(stockKey(sku))) === String(left.units)) return;
+  const [, previous] = await deps.redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), left.units, '1');
+  if (String(previous) !== String(left.units)) {
+    await recordChange(deps, { sku, action: 'counter_resynced', units: left.units, detail: `Redis held ${previous === '' ? 'nothing' : String(previous)}; ${left.why}` });
+  }
+}
+
+/** Redis's clock, as the copy script stamps with it. */
+async function redisNowMs(redis: Redis): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/** The SKUs nothing was copied to for settleMs, taken off the list in the same step (a later copy lists a SKU again). */
+async function quietSkus(redis: Redis): Promise<string[]> {
+  const cutoff = (await redisNowMs(redis)) - settleMs;
+  // One transaction: a copy stamped after the cutoff keeps its SKU listed.
+  const replies = await redis.multi().zrangebyscore(copiedSkusKey, '-inf', cutoff).zremrangebyscore(copiedSkusKey, '-inf', cutoff).exec();
+  const listed = replies?.[0]?.[1];
+  return Array.isArray(listed) ? listed.filter((sku): sku is string => typeof sku === 'string') : [];
+}
+
 /**
- * Sets the Redis counter of each SKU that missed a copy to what the orders
- * say is left, once Redis answers and no copy of this process is under way
- * for it (the new value then includes every sale this process has copied or
- * will copy after it). A copy from another process can still cross it: the
- * audit would show it, and this loop only repairs what this process missed.
- * Never used for redis-lua's counter, which decides: its SKUs never miss a copy.
+ * Keeps the Redis counters of PostgreSQL-decided SKUs in step with the
+ * orders, in two ways:
+ * - a SKU whose copy failed in this process (Redis down, or the counter gone)
+ *   is set from the orders once Redis answers, 1 s after the last failure and
+ *   with no copy of this process under way;
+ * - every SKU copied to (any process) is checked once its copies stop for
+ *   1 s, and set from the orders if it differs: a copy lost with its process
+ *   (kill -9 between the commit and the copy) leaves no other trace.
+ * A copy from another process can still cross a repair: the audit shows it,
+ * and the next quiet check sets it right. Never applied to redis-lua's
+ * counter, which decides: its sales copy nothing.
  */
 export function startMirrorRepair(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>): PollLoop {
   async function round(): Promise<number> {
     const table = tableOf(missed, deps.redis);
     const copies = tableOf(underWay, deps.redis);
-    let repaired = 0;
+    let looked = 0;
     for (const [sku, failedAt] of [...table]) {
       if (Date.now() - failedAt < settleMs || copies.has(sku)) continue;
-      const row = await findSku(deps.db, sku);
-      if (row !== undefined) {
-        const left = await unitsLeft(deps, sku, row.initial_stock);
-        const [, previous] = await deps.redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), left.units, '1');
-        if (String(previous) !== String(left.units)) {
-          await recordChange(deps, { sku, action: 'counter_resynced', units: left.units, detail: `Redis held ${previous === '' ? 'nothing' : String(previous)}; ${left.why}` });
-        }
-      }
+      await resync(deps, sku, false);
       // Only now: a failure above (Redis still down) keeps the SKU for the next round.
       if (table.get(sku) === failedAt) table.delete(sku);
-      repaired += 1;
+      looked += 1;
     }
-    return repaired;
+    for (const sku of await quietSkus(deps.redis)) {
+      if (!copies.has(sku)) await resync(deps, sku, true);
+      looked += 1;
+    }
+    return looked;
   }
-  // batchSize Infinity: every round already walks the whole table; pause between rounds.
+  // batchSize Infinity: a round takes every SKU that is due, then pauses.
   return startPollLoop(round, { idleMs: 500, failureMs: 1000, batchSize: Number.POSITIVE_INFINITY, log: deps.log, what: 'stock mirror repair' });
 }

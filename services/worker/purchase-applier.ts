@@ -2,7 +2,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { findOrder, insertOrders, keysWithOrders } from '../../db/queries/orders.js';
 import { adjustStock, lockStock } from '../../db/queries/skus.js';
 import type { NewOrder } from '../../db/schema.js';
-import { queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, stockKey } from '../shared/redis-keys.js';
+import { copiedSkusKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, stockKey } from '../shared/redis-keys.js';
 import { counterMissedCopy } from '../strategies/stock-mirror.js';
 import { markSoldOut } from '../shared/sold-out-flag.js';
 import { parseQueuedMessage, type QueuedPurchase } from '../strategies/queued-purchase.js';
@@ -34,7 +34,7 @@ function orderOf(purchase: QueuedPurchase, status: 'confirmed' | 'rejected'): Ne
 /** Like mirrorToRedis, but says whether Redis took the change, so it can be undone. */
 async function adjustRedisStock(deps: StrategyDeps, sku: string, delta: number): Promise<boolean> {
   try {
-    const copied = (await deps.redis.adjustStock(stockKey(sku), delta)) !== null;
+    const copied = (await deps.redis.adjustStock(stockKey(sku), copiedSkusKey, delta, sku)) !== null;
     if (!copied) counterMissedCopy(deps.redis, sku);
     return copied;
   } catch (error: unknown) {

@@ -1,6 +1,8 @@
+import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client.js';
+import { stockKey } from '../../services/shared/redis-keys.js';
 import { type Answer, type RunningApi, adminToken, audit, createSku, get, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { blackHole, type StallableProxy, stallableProxy } from '../helpers/tcp-faults.js';
 
@@ -127,6 +129,28 @@ describe('a main Redis that lost the copies of PostgreSQL decisions', () => {
     expect(report).toMatchObject({ confirmedUnits: 7, redisStock: 13, consistent: true });
     const view = await get(healthy, `/v1/admin/skus/${sku}/reconciliation`, { authorization: `Bearer ${adminToken}` });
     expect(view.body).toMatchObject({ counterRebuilds: 1, latest: [{ action: 'counter_resynced', units: 13 }] });
+  });
+});
+
+describe('a copy lost with its process (kill -9 between the commit and the copy)', () => {
+  it('is found once the SKU goes quiet, and the counter set from the orders', async () => {
+    const redis = new Redis(testConfig().REDIS_URLS.split(',')[0] ?? '');
+    try {
+      const sku = uniqueSku('lost-copy');
+      await createSku(healthy, sku, 10);
+      await timedPurchases(healthy, sku, 3, 'pg-atomic');
+      // What the counter holds when the last of those sales' copies died with its process.
+      await redis.incrby(stockKey(sku), 1);
+      const deadline = Date.now() + 6000;
+      let report = (await audit(healthy, sku)).body;
+      while (report.consistent !== true && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        report = (await audit(healthy, sku)).body;
+      }
+      expect(report).toMatchObject({ confirmedUnits: 3, redisStock: 7, consistent: true });
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
