@@ -15,6 +15,12 @@ export async function findOrderByIdempotencyKey(db: Db, key: string): Promise<Or
   return db.selectFrom('orders').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
 }
 
+/** The orders of these Idempotency-Keys (one statement for a batch of lookups). */
+export async function findOrdersByIdempotencyKeys(db: Db, keys: readonly string[]): Promise<Order[]> {
+  if (keys.length === 0) return [];
+  return db.selectFrom('orders').selectAll().where('idempotency_key', 'in', [...keys]).execute();
+}
+
 export interface UnitsSold {
   confirmedUnits: number;
   confirmedOrders: number;

@@ -118,7 +118,8 @@ export function createKafkaQueue(deps: StrategyDeps, counters: CounterRebuild): 
     name,
     description: 'Purchase recorded in Redis and queued to Kafka by SKU (no PostgreSQL at the front door); the worker applies the queue in batches at a capped rate (202, then poll the order).',
     async: true,
-    refusalChecksKey: true,
+    // The Redis marker may have been lost with Redis's data: PostgreSQL is asked before a refusal stands.
+    refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       const purchase: QueuedPurchase = {
         orderId: queuedOrderId(request.idempotencyKey),

@@ -110,7 +110,8 @@ export function createRedisLua(deps: StrategyDeps, counters: CounterRebuild): St
     name,
     description: 'Atomic Redis Lua check-and-decrement naming the units taken (idempotent per key), then the order in PostgreSQL, which refuses a unit sold twice; compensated and reconciled on failure.',
     async: false,
-    refusalChecksKey: true,
+    // The Redis marker may have been lost with Redis's data: PostgreSQL is asked before a refusal stands.
+    refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       for (let attempt = 1; ; attempt += 1) {
         const outcome = await tryOnce(request);

@@ -48,11 +48,13 @@ export interface Strategy {
   /** True when the answer is 202 pending and the order settles later. */
   readonly async: boolean;
   /**
-   * True when the strategy looks for an earlier order of the Idempotency-Key
-   * before it refuses (redis-lua and kafka-queue: their Redis marker is read
-   * in the same script that decides). Otherwise a refusal is followed by one
-   * PostgreSQL read, so a retry of a sale that has since sold out still gets
-   * its order back rather than a 409.
+   * True when the strategy's refusal already says whether the key has an
+   * order, from PostgreSQL itself (pg-atomic, outbox, pg-batched: the sale
+   * statement looks). Otherwise a refusal is followed by a PostgreSQL read
+   * (batched, see order-lookup.ts), so a retry of a sale that has since sold
+   * out still gets its order back rather than a 409. redis-lua and
+   * kafka-queue read their Redis marker first, but a marker can be lost
+   * (Redis data loss, a failover, its 24 h lifetime): PostgreSQL is asked too.
    */
   readonly refusalChecksKey: boolean;
   purchase(request: PurchaseRequest): Promise<PurchaseOutcome>;

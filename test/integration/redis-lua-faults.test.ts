@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stockKey } from '../../services/shared/redis-keys.js';
+import { deductionKey, stockKey } from '../../services/shared/redis-keys.js';
 import { type Answer, type RunningApi, audit, countBy, createSku, get, purchase, startApi, testConfig, uniqueSku, adminToken } from '../helpers/api.js';
 import { freePort } from '../helpers/processes.js';
 
@@ -73,6 +73,20 @@ describe('redis-lua when Redis loses writes', () => {
     expect(first.body).toMatchObject({ code: 'dependency_unavailable', dependency: 'redis' });
     await until('rebuilt counter', () => redis.get(stockKey(sku)), (value) => value === '5');
     expect((await purchase(api, { sku, strategy: 'kafka-queue' })).status).toBe(202);
+  });
+
+  it('a retry of a sale whose Redis marker was lost still gets its order back once the SKU sold out', async () => {
+    const sku = uniqueSku('lost-marker');
+    await createSku(api, sku, 1);
+    const key = `lost-marker-${sku}`;
+    const first = await purchase(api, { sku, key, userId: 'u1', strategy: 'redis-lua' });
+    expect(first.status).toBe(201);
+    // What FLUSHALL, a failover or the marker's 24 h lifetime leaves: the order, and no marker.
+    await redis.del(deductionKey(sku, key));
+    const retry = await purchase(api, { sku, key, userId: 'u1', strategy: 'redis-lua' });
+    expect(retry.status).toBe(201);
+    expect(retry.body.orderId).toBe(first.body.orderId);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
   });
 
   it('an unknown SKU is still 404, and no counter is made up for it', async () => {

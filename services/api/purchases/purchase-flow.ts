@@ -1,12 +1,11 @@
-import type { Kysely } from 'kysely';
-import { findOrderByIdempotencyKey } from '../../../db/queries/orders.js';
-import type { Database } from '../../../db/schema.js';
+import type { OrderLookup } from './order-lookup.js';
 import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
 import type { EarlierOrder, PurchaseOutcome, Strategy } from '../../strategies/strategy.js';
 import { answerFor, contendedAnswer, earlierOrderOf, type HttpAnswer, inFlightAnswer, type PurchaseFacts, replayAnswer, unavailableAnswer } from './answers.js';
 
 export interface PurchaseFlowDeps {
-  db: Kysely<Database>;
+  /** The order of an Idempotency-Key, from PostgreSQL (batched, see order-lookup.ts). */
+  findOrder: OrderLookup;
   /** Whether the strategy of that name answers 202 (its first answers are replayed as 202). */
   answersAsync: (strategy: string) => boolean;
   /** Idempotency-Keys with a request running in this process. */
@@ -29,7 +28,7 @@ function replayOf(deps: PurchaseFlowDeps, earlier: EarlierOrder, command: Purcha
 }
 
 async function orderOfKey(deps: PurchaseFlowDeps, key: string): Promise<EarlierOrder | undefined> {
-  const order = await findOrderByIdempotencyKey(deps.db, key);
+  const order = await deps.findOrder(key);
   return order === undefined ? undefined : earlierOrderOf(order);
 }
 
@@ -42,7 +41,12 @@ async function answerOutcome(deps: PurchaseFlowDeps, strategy: Strategy, command
   }
   if ((outcome.kind === 'sold_out' || outcome.kind === 'unknown_sku') && !strategy.refusalChecksKey) {
     // A retry of a sale that has sold out since must get its order, not a 409.
-    const earlier = await orderOfKey(deps, command.idempotencyKey);
+    // If PostgreSQL cannot be asked, the strategy's refusal stands: a later
+    // retry still finds the order, and nothing was sold by this request.
+    const earlier = await orderOfKey(deps, command.idempotencyKey).catch((error: unknown) => {
+      if (classifyDependencyFailure(error) === undefined) throw error;
+      return undefined;
+    });
     if (earlier !== undefined) return replayOf(deps, earlier, command);
   }
   return { answer: answerFor(outcome, command), outcome: outcome.kind };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ProblemError } from '../../shared/errors.js';
 import { problemContentType } from '../problem.js';
+import { createOrderLookup } from '../purchases/order-lookup.js';
 import { runPurchase } from '../purchases/purchase-flow.js';
 import { problemResponses } from '../schemas/problem.js';
 import { OrderAccepted, PurchaseHeaders, PurchaseQuery, purchaseBody } from '../schemas/purchase.js';
@@ -9,7 +10,7 @@ import { OrderAccepted, PurchaseHeaders, PurchaseQuery, purchaseBody } from '../
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config, strategies, metrics } = fastify;
   const flowDeps = {
-    db: fastify.db,
+    findOrder: createOrderLookup(fastify.db),
     answersAsync: (name: string) => strategies.get(name)?.async === true,
     inFlight: new Set<string>(),
   };

@@ -1,0 +1,154 @@
+import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import type pg from 'pg';
+import { CircuitOpenError, createCircuitBreaker } from '../services/shared/circuit-breaker.js';
+import { classifyDependencyFailure, pgPoolBusy } from '../services/shared/dependency-errors.js';
+
+export interface GuardSettings {
+  /** After PostgreSQL stopped answering, new requests fail at once this long before one probes. */
+  cooldownMs: number;
+  /** The longest a probe may take before another caller probes instead. */
+  probeMs: number;
+  /** Nothing answered for this long while something waits on PostgreSQL: it is not answering. */
+  stallMs: number;
+}
+
+/**
+ * True for a failure that says PostgreSQL did not answer, as opposed to an
+ * answer that refused (a statement or lock timeout is the server answering).
+ * A full pool is left out: under load every connection is busy while the
+ * server answers fine, and shedding that load is the pool timeout's job.
+ */
+function notAnswering(error: unknown): boolean {
+  if (error instanceof Error && error.message.includes(pgPoolBusy)) return false;
+  return classifyDependencyFailure(error)?.kind === 'unavailable';
+}
+
+/** Something waiting on PostgreSQL (a query, or a connection from the pool), and how to give up on it. */
+interface Waiter {
+  since: number;
+  abandon(error: Error): void;
+}
+
+/**
+ * The pool Kysely uses, guarded against a PostgreSQL that stops answering
+ * (paused, or the network path to it cut). Its own timeouts cannot help: a
+ * statement_timeout is the server's, and the client's query_timeout must sit
+ * above the longest legitimate wait (pg-pessimistic's 2 s lock wait).
+ *
+ * - A stall watchdog: a server that answers completes something every few
+ *   milliseconds under load. When something has waited `stallMs` and
+ *   nothing at all was answered in that time, every waiting query and
+ *   connection request is given up (503), their connections are destroyed
+ *   rather than reused (the abandoned statement still sits on them), and the
+ *   breaker opens.
+ * - A breaker: while open, new requests are refused at once; after
+ *   `cooldownMs` one probes (circuit-breaker.ts).
+ * - A connection lost while checked out (reset between two statements)
+ *   makes pg emit 'error' on the client; pg-pool listens only to idle
+ *   clients, and an unheard 'error' would end the process.
+ */
+export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPool {
+  const breaker = createCircuitBreaker({ cooldownMs: settings.cooldownMs, probeMs: settings.probeMs });
+  const waiting = new Set<Waiter>();
+  let lastAnswerAt = Date.now();
+
+  const trip = (): void => {
+    breaker.failed();
+    for (const waiter of [...waiting]) waiter.abandon(new CircuitOpenError('postgres'));
+  };
+
+  const watchdog = setInterval(() => {
+    const now = Date.now();
+    if (now - lastAnswerAt < settings.stallMs) return;
+    for (const waiter of waiting) {
+      if (now - waiter.since >= settings.stallMs) {
+        trip();
+        return;
+      }
+    }
+  }, Math.max(10, Math.floor(settings.stallMs / 4)));
+  watchdog.unref();
+
+  /** Runs `start` as a waiter: settled by its own outcome, or abandoned by the watchdog, whichever comes first. */
+  function watched<T>(start: () => Promise<T>, onAbandoned: () => void, onLate: (value: T) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter = {
+        since: Date.now(),
+        abandon: (error) => {
+          waiting.delete(waiter);
+          onAbandoned();
+          reject(error);
+        },
+      };
+      waiting.add(waiter);
+      start().then(
+        (value) => {
+          if (!waiting.delete(waiter)) return onLate(value);
+          lastAnswerAt = Date.now();
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (!waiting.delete(waiter)) return;
+          if (notAnswering(error)) trip();
+          else lastAnswerAt = Date.now();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  return {
+    options: pool.options,
+    async connect(): Promise<PostgresPoolClient> {
+      const taken = breaker.tryPass();
+      if (taken === undefined) throw new CircuitOpenError('postgres');
+      const pass = taken;
+      // A connection that arrives after its request was given up goes straight back.
+      const client = await watched(() => pool.connect(), () => undefined, (late) => late.release());
+      let broken = false;
+      const lost = (): void => {
+        broken = true;
+        trip();
+      };
+      client.on('error', lost);
+      // Kysely's view of the same client, for the typed query overloads.
+      const inner: PostgresPoolClient = client;
+      function query<R>(sqlText: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+      function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+      function query<R>(first: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+        // Cursors (streaming) are not used here; passed through as they are.
+        if (typeof first !== 'string') return inner.query(first);
+        // A given-up statement still holds this connection: anything after it (a ROLLBACK) would wait behind it.
+        if (broken) return Promise.reject(new CircuitOpenError('postgres'));
+        return watched(
+          () => inner.query<R>(first, parameters ?? []),
+          () => {
+            broken = true;
+          },
+          () => undefined,
+        ).then(
+          (result) => {
+            breaker.succeeded(pass);
+            return result;
+          },
+          (error: unknown) => {
+            if (notAnswering(error)) broken = true;
+            throw error;
+          },
+        );
+      }
+      return {
+        query,
+        // Destroyed rather than reused when a statement of it went unanswered or its connection was lost.
+        release: (destroy?: boolean) => {
+          client.off('error', lost);
+          client.release(destroy === true || broken);
+        },
+      };
+    },
+    async end() {
+      clearInterval(watchdog);
+      await pool.end();
+    },
+  };
+}
