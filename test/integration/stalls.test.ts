@@ -127,8 +127,10 @@ describe('a main Redis that lost the copies of PostgreSQL decisions', () => {
       report = (await audit(healthy, sku)).body;
     }
     expect(report).toMatchObject({ confirmedUnits: 7, redisStock: 13, consistent: true });
+    // Repaired by this API (its copies failed) or first by the other one (the SKU went quiet): said either way.
     const view = await get(healthy, `/v1/admin/skus/${sku}/reconciliation`, { authorization: `Bearer ${adminToken}` });
-    expect(view.body).toMatchObject({ counterRebuilds: 1, latest: [{ action: 'counter_resynced', units: 13 }] });
+    expect(view.body.counterRebuilds).toBeGreaterThanOrEqual(1);
+    expect(view.body).toMatchObject({ latest: [{ action: 'counter_resynced', units: 13 }] });
   });
 });
 
