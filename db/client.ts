@@ -20,10 +20,14 @@ const clientMarginMs = 500;
 // before one is let through to try again (see circuit-breaker.ts).
 const cooldownMs = 1000;
 // A server that answers completes something every few milliseconds under
-// load; 500 ms with nothing answered while a query waits means it is not
-// answering, so the 503 comes within ~0.6 s rather than after the timeouts.
-// (800 ms left pg-atomic's 503s at p95 1.02 s in the 5 s pause of npm run faults.)
-const stallMs = 500;
+// load; 400 ms with nothing answered while a query waits, and no answer to a
+// SELECT 1 on a connection of its own within 300 ms, means it is not
+// answering: the 503 comes within ~0.8 s rather than after the timeouts.
+// (Tripping on the first condition alone, at 800 ms, left pg-atomic's 503s
+// at p95 1.02 s in the 5 s pause of npm run faults; at 500 ms it tripped on
+// an idle API whose first query after a while took that long on loaded CI.)
+const stallMs = 400;
+const askMs = 300;
 
 export function createDb(options: DbOptions): Kysely<Database> {
   const pool = new pg.Pool({
@@ -42,6 +46,6 @@ export function createDb(options: DbOptions): Kysely<Database> {
   // An idle client losing its server (restart, network) must not crash the process;
   // the next query reports the failure to its caller instead.
   pool.on('error', () => undefined);
-  const guarded = guardedPool(pool, { cooldownMs, stallMs, probeMs: options.acquireTimeoutMs + options.statementTimeoutMs + clientMarginMs });
+  const guarded = guardedPool(pool, { cooldownMs, stallMs, askMs, probeMs: options.acquireTimeoutMs + options.statementTimeoutMs + clientMarginMs });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) });
 }

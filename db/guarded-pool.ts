@@ -1,5 +1,5 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
-import type pg from 'pg';
+import pg from 'pg';
 import { CircuitOpenError, createCircuitBreaker } from '../services/shared/circuit-breaker.js';
 import { classifyDependencyFailure, pgPoolBusy } from '../services/shared/dependency-errors.js';
 
@@ -8,8 +8,10 @@ export interface GuardSettings {
   cooldownMs: number;
   /** The longest a probe may take before another caller probes instead. */
   probeMs: number;
-  /** Nothing answered for this long while something waits on PostgreSQL: it is not answering. */
+  /** Nothing answered for this long while something waits on PostgreSQL: time to ask whether it still answers. */
   stallMs: number;
+  /** How long that question (SELECT 1 on a connection of its own) may take before PostgreSQL counts as not answering. */
+  askMs: number;
 }
 
 /**
@@ -21,6 +23,15 @@ export interface GuardSettings {
 function notAnswering(error: unknown): boolean {
   if (error instanceof Error && error.message.includes(pgPoolBusy)) return false;
   return classifyDependencyFailure(error)?.kind === 'unavailable';
+}
+
+/** `promise`, or a rejection after `ms`. */
+function before<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** Something waiting on PostgreSQL (a query, or a connection from the pool), and how to give up on it. */
@@ -37,10 +48,11 @@ interface Waiter {
  *
  * - A stall watchdog: a server that answers completes something every few
  *   milliseconds under load. When something has waited `stallMs` and
- *   nothing at all was answered in that time, every waiting query and
- *   connection request is given up (503), their connections are destroyed
- *   rather than reused (the abandoned statement still sits on them), and the
- *   breaker opens.
+ *   nothing at all was answered in that time, it asks PostgreSQL (SELECT 1
+ *   on a connection of its own, `askMs` at most). No answer: every waiting
+ *   query and connection request is given up (503), their connections are
+ *   destroyed rather than reused (the abandoned statement still sits on
+ *   them), and the breaker opens.
  * - A breaker: while open, new requests are refused at once; after
  *   `cooldownMs` one probes (circuit-breaker.ts).
  * - A connection lost while checked out (reset between two statements)
@@ -57,15 +69,40 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
     for (const waiter of [...waiting]) waiter.abandon(new CircuitOpenError('postgres'));
   };
 
+  // A slow query alone proves nothing (a loaded machine, a big audit, a new
+  // connection's start-up): before tripping, the watchdog asks PostgreSQL
+  // directly on a connection of its own, kept open for that.
+  let asker: pg.Client | undefined;
+  let asking = false;
+  async function stillAnswers(): Promise<boolean> {
+    try {
+      if (asker === undefined) {
+        const fresh = new pg.Client({ ...pool.options, connectionTimeoutMillis: settings.askMs });
+        fresh.on('error', () => undefined);
+        asker = fresh;
+        await before(fresh.connect(), settings.askMs);
+      }
+      await before(asker.query('select 1'), settings.askMs);
+      return true;
+    } catch {
+      const broken = asker;
+      asker = undefined;
+      broken?.end().catch(() => undefined);
+      return false;
+    }
+  }
+
   const watchdog = setInterval(() => {
     const now = Date.now();
-    if (now - lastAnswerAt < settings.stallMs) return;
-    for (const waiter of waiting) {
-      if (now - waiter.since >= settings.stallMs) {
-        trip();
-        return;
-      }
-    }
+    if (asking || now - lastAnswerAt < settings.stallMs) return;
+    const stuck = [...waiting].some((waiter) => now - waiter.since >= settings.stallMs);
+    if (!stuck) return;
+    asking = true;
+    void stillAnswers().then((answers) => {
+      asking = false;
+      if (answers) lastAnswerAt = Date.now();
+      else trip();
+    });
   }, Math.max(10, Math.floor(settings.stallMs / 4)));
   watchdog.unref();
 
@@ -148,6 +185,7 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
     },
     async end() {
       clearInterval(watchdog);
+      await asker?.end().catch(() => undefined);
       await pool.end();
     },
   };

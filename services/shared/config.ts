@@ -55,6 +55,10 @@ export const ConfigSchema = Type.Object({
   // a hold lasts 40-60 ms (a transaction plus lock traffic), so the 50 sales of
   // a 300-buyer burst take up to ~4.5 s; 10 s keeps those buyers from giving up.
   LOCK_WAIT_MS: Type.Integer({ minimum: 10, default: 10000 }),
+  // Buyers of one SKU waiting for its lock, per process, before the next is
+  // refused at once (503): a lock serves ~100 holders a second here, so 512
+  // are served within LOCK_WAIT_MS, and a 300-buyer burst still all waits.
+  LOCK_MAX_WAITERS: Type.Integer({ minimum: 1, default: 512 }),
   // Redlock per-node answer bound: loopback answers in ~0.1 ms; a node slower
   // than 50 ms is treated as down so the others can still form a quorum.
   REDLOCK_NODE_TIMEOUT_MS: Type.Integer({ minimum: 5, default: 50 }),

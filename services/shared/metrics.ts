@@ -8,7 +8,7 @@ export interface StrategyMetrics {
   compensations: Counter<'strategy' | 'result'>;
   /** Optimistic conflicts that led to another attempt: retry storms show here. */
   retries: Counter<'strategy'>;
-  /** Lock attempts by result: acquired, timeout (gave up waiting), lost (lease not renewed). */
+  /** Lock attempts by result: acquired, timeout (gave up waiting), lost (lease not renewed), queue_full (refused without waiting). */
   locks: Counter<'strategy' | 'result'>;
   /** Writes PostgreSQL refused because their fencing token was older than one already accepted. */
   fencedWrites: Counter<'strategy'>;
@@ -64,7 +64,7 @@ export function createMetrics(): Metrics {
     }),
     locks: new Counter({
       name: 'strategy_locks_total',
-      help: 'Lock attempts by result (acquired, timeout, lost)',
+      help: 'Lock attempts by result (acquired, timeout, lost, queue_full)',
       labelNames: ['strategy', 'result'],
       registers: [registry],
     }),

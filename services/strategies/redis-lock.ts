@@ -1,6 +1,7 @@
 import { defineLockScripts } from './locks/lock-scripts.js';
 import { lockedPurchase } from './locks/locked-purchase.js';
 import { StockSightings } from './locks/stock-sightings.js';
+import { LockQueue } from './locks/lock-queue.js';
 import { acquireFencedLock } from './locks/single-node-lock.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -22,6 +23,7 @@ export function createRedisLock(deps: StrategyDeps): Strategy {
   defineLockScripts(deps.redis);
   const timing = { leaseMs: deps.config.LOCK_TTL_MS, waitMs: deps.config.LOCK_WAIT_MS };
   const sightings = new StockSightings();
+  const queue = new LockQueue(deps.config.LOCK_MAX_WAITERS);
   return {
     name,
     description: 'Per-SKU Redis lock (SET NX PX, watchdog-renewed lease) with fencing tokens checked by PostgreSQL; read, check, write under the lock.',
@@ -33,6 +35,7 @@ export function createRedisLock(deps: StrategyDeps): Strategy {
         name,
         request,
         sightings,
+        queue,
         async (stop) => {
           const held = await acquireFencedLock(deps.redis, request.sku, { ...timing, stop }, deps.log);
           if (held === undefined) return undefined;

@@ -2,6 +2,7 @@ import { nextFenceToken } from '../../db/queries/fencing.js';
 import { defineLockScripts, redlockKey } from './locks/lock-scripts.js';
 import { lockedPurchase } from './locks/locked-purchase.js';
 import { StockSightings } from './locks/stock-sightings.js';
+import { LockQueue } from './locks/lock-queue.js';
 import { acquireRedlock } from './locks/redlock.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -29,6 +30,7 @@ export function createRedlock(deps: StrategyDeps): Strategy {
     nodeTimeoutMs: deps.config.REDLOCK_NODE_TIMEOUT_MS,
   };
   const sightings = new StockSightings();
+  const queue = new LockQueue(deps.config.LOCK_MAX_WAITERS);
   return {
     name,
     description: 'Redlock over every Redis server (majority, bounded per-node waits, watchdog), fencing tokens from a PostgreSQL sequence.',
@@ -40,6 +42,7 @@ export function createRedlock(deps: StrategyDeps): Strategy {
         name,
         request,
         sightings,
+        queue,
         async (stop) => {
           const lease = await acquireRedlock(deps.redisNodes, redlockKey(request.sku), { ...timing, stop }, deps.log);
           if (lease === undefined) return undefined;

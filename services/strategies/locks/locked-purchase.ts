@@ -9,6 +9,7 @@ import { orderRow } from '../orders.js';
 import { mirrorToRedis } from '../stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, StrategyDeps } from '../strategy.js';
 import type { StockSightings } from './stock-sightings.js';
+import type { LockQueue } from './lock-queue.js';
 
 /** The lock as the write sees it: where its fencing token comes from, and whether it is still held. */
 export interface Fence {
@@ -141,6 +142,7 @@ export async function lockedPurchase(
   strategy: string,
   request: PurchaseRequest,
   sightings: StockSightings,
+  queue: LockQueue,
   acquire: (stop: () => boolean) => Promise<HeldLock | undefined>,
   timeoutReason: string,
 ): Promise<PurchaseOutcome> {
@@ -154,7 +156,16 @@ export async function lockedPurchase(
 
   // A holder in this process saw the stock run out after we arrived: stop waiting (see StockSightings).
   const stop = (): boolean => sightings.soldOutSince(request.sku, request.quantity, arrived);
-  const lock = await acquire(stop);
+  if (!queue.tryJoin(request.sku)) {
+    deps.metrics.locks.inc({ strategy, result: 'queue_full' });
+    return { kind: 'contended', reason: 'too many buyers already wait for this SKU\'s lock (LOCK_MAX_WAITERS)' };
+  }
+  let lock: HeldLock | undefined;
+  try {
+    lock = await acquire(stop);
+  } finally {
+    queue.leave(request.sku);
+  }
   if (lock === undefined) {
     if (stop()) return { kind: 'sold_out' };
     deps.metrics.locks.inc({ strategy, result: 'timeout' });
