@@ -20,14 +20,16 @@ const clientMarginMs = 500;
 // before one is let through to try again (see circuit-breaker.ts).
 const cooldownMs = 1000;
 // A server that answers completes something every few milliseconds under
-// load; 400 ms with nothing answered while a query waits, and no answer to a
-// SELECT 1 on a connection of its own within 300 ms, means it is not
-// answering: the 503 comes within ~0.8 s rather than after the timeouts.
+// load; 300 ms with nothing answered while a query waits, and no answer to a
+// SELECT 1 on a warm connection of its own within 250 ms, means it is not
+// answering: the 503 comes within ~0.6 s rather than after the timeouts.
 // (Tripping on the first condition alone, at 800 ms, left pg-atomic's 503s
 // at p95 1.02 s in the 5 s pause of npm run faults; at 500 ms it tripped on
-// an idle API whose first query after a while took that long on loaded CI.)
-const stallMs = 400;
-const askMs = 300;
+// an idle API whose first query after a while took that long on loaded CI.
+// At 400 + 300 ms with a cold asking connection, slow-postgres's 503s were
+// at p95 1.08 s.)
+const stallMs = 300;
+const askMs = 250;
 
 export function createDb(options: DbOptions): Kysely<Database> {
   const pool = new pg.Pool({

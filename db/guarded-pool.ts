@@ -74,26 +74,44 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
   // directly on a connection of its own, kept open for that.
   let asker: pg.Client | undefined;
   let asking = false;
+  let askerReady: Promise<pg.Client> | undefined;
+  /** The asking connection, opened once PostgreSQL has answered (so it is warm when a stall comes). */
+  function openAsker(budgetMs: number): Promise<pg.Client> {
+    askerReady ??= (async () => {
+      const fresh = new pg.Client({ ...pool.options, connectionTimeoutMillis: budgetMs });
+      fresh.on('error', () => undefined);
+      asker = fresh;
+      await fresh.connect();
+      return fresh;
+    })();
+    return askerReady;
+  }
   async function stillAnswers(): Promise<boolean> {
     try {
-      if (asker === undefined) {
-        const fresh = new pg.Client({ ...pool.options, connectionTimeoutMillis: settings.askMs });
-        fresh.on('error', () => undefined);
-        asker = fresh;
-        await before(fresh.connect(), settings.askMs);
-      }
-      await before(asker.query('select 1'), settings.askMs);
+      const client = await before(openAsker(settings.askMs), settings.askMs);
+      await before(client.query('select 1'), settings.askMs);
       return true;
     } catch {
       const broken = asker;
       asker = undefined;
+      askerReady = undefined;
       broken?.end().catch(() => undefined);
       return false;
     }
   }
 
+  const tickMs = Math.max(10, Math.floor(settings.stallMs / 4));
+  let lastTickAt = Date.now();
   const watchdog = setInterval(() => {
     const now = Date.now();
+    const late = now - lastTickAt > 2 * tickMs + 100;
+    lastTickAt = now;
+    // A late tick means this process was not running (SIGSTOP, a long GC, a
+    // blocked loop): its waits say nothing about PostgreSQL, so start over.
+    if (late) {
+      lastAnswerAt = now;
+      return;
+    }
     if (asking || now - lastAnswerAt < settings.stallMs) return;
     const stuck = [...waiting].some((waiter) => now - waiter.since >= settings.stallMs);
     if (!stuck) return;
@@ -103,7 +121,7 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
       if (answers) lastAnswerAt = Date.now();
       else trip();
     });
-  }, Math.max(10, Math.floor(settings.stallMs / 4)));
+  }, tickMs);
   watchdog.unref();
 
   /** Runs `start` as a waiter: settled by its own outcome, or abandoned by the watchdog, whichever comes first. */
@@ -122,6 +140,8 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
         (value) => {
           if (!waiting.delete(waiter)) return onLate(value);
           lastAnswerAt = Date.now();
+          // Warm the asking connection in the background (it connects once; see stillAnswers).
+          if (askerReady === undefined) openAsker(settings.probeMs).catch(() => undefined);
           resolve(value);
         },
         (error: unknown) => {
