@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { type Config, kafkaBrokers } from '../../services/shared/config.js';
 import { createKafka } from '../../services/shared/kafka.js';
-import { inboxGroup, purchaseApplierGroup } from '../../services/worker/consumers.js';
+import { workerIsConsuming } from '../../services/worker/consumers.js';
 import { type Child, answers200, spawnTs, waitFor } from './processes.js';
 
 export interface RunningServices {
@@ -20,22 +20,8 @@ export interface RunningServices {
   stop(): Promise<void>;
 }
 
-/**
- * Whether a worker is consuming: both of its consumer groups have members.
- * The API's readiness cannot tell, and kafka-queue orders would never settle without one.
- */
-async function workerIsRunning(config: Config): Promise<boolean> {
-  const kafka = createKafka(kafkaBrokers(config), 'flash-sale-compare', pino({ level: 'silent' }));
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const { groups } = await admin.describeGroups([purchaseApplierGroup, inboxGroup]);
-    return groups.length === 2 && groups.every((group) => group.members.length > 0);
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+function workerIsRunning(config: Config): Promise<boolean> {
+  return workerIsConsuming(createKafka(kafkaBrokers(config), 'flash-sale-compare', pino({ level: 'silent' })));
 }
 
 // A worker's first join after another member died waits for that member's 6 s session to expire.

@@ -1,3 +1,4 @@
+import type { Audit as SkuAudit } from '../../services/api/skus/sku-service.js';
 // The API calls a fault run makes besides purchases: strategies, SKU
 // creation, the audit (Bearer ADMIN_TOKEN), order status and one counter of /metrics.
 export interface StrategyInfo {
@@ -6,17 +7,10 @@ export interface StrategyInfo {
 }
 
 /** The part of GET /v1/admin/skus/:sku/audit the assertions read. */
-export interface Audit {
-  confirmedUnits: number;
-  pendingUnits: number | null;
-  oversoldUnits: number;
-  expectedStock: number;
-  pgStock: number;
-  unitsNotInPgStock: number;
-  redisStock: number | null;
-  consistent: boolean;
-  outboxBacklog: number;
-}
+export type Audit = Pick<
+  SkuAudit,
+  'confirmedUnits' | 'pendingUnits' | 'oversoldUnits' | 'expectedStock' | 'pgStock' | 'unitsNotInPgStock' | 'redisStock' | 'consistent' | 'outboxBacklog'
+>;
 
 // 5 s: these are single reads or writes; a slower answer means the store is still out.
 const callTimeoutMs = 5_000;

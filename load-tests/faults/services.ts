@@ -4,7 +4,7 @@
 import { pino } from 'pino';
 import { loadEnv } from '../../services/shared/env-files.js';
 import { createKafka } from '../../services/shared/kafka.js';
-import { inboxGroup, purchaseApplierGroup } from '../../services/worker/consumers.js';
+import { workerIsConsuming } from '../../services/worker/consumers.js';
 import { isPortFree } from '../../scripts/stack/ports.js';
 import type { Cleanups } from './cleanup.js';
 import type { Services } from './context.js';
@@ -32,18 +32,9 @@ export async function freePorts(count: number, from = firstApiPort): Promise<num
   return ports;
 }
 
-/** Whether both consumer groups have a member: the worker consumes (its own log is at warn). */
-async function workerConsumes(brokers: string[]): Promise<boolean> {
-  const admin = createKafka(brokers, 'flash-sale-faults', pino({ level: 'silent' })).admin();
-  try {
-    await admin.connect();
-    const { groups } = await admin.describeGroups([purchaseApplierGroup, inboxGroup]);
-    return groups.length === 2 && groups.every((group) => group.members.length > 0);
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+/** Whether the worker consumes (its own log is at warn). */
+function workerConsumes(brokers: string[]): Promise<boolean> {
+  return workerIsConsuming(createKafka(brokers, 'flash-sale-faults', pino({ level: 'silent' })));
 }
 
 /** Creates the store's proxy; returns the env that points the API and worker at it. */

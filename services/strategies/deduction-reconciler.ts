@@ -1,6 +1,7 @@
 import { existingOrderIds } from '../../db/queries/orders.js';
 import { deductionKey, deductionLedgerKey, ledgerMember, parseLedgerMember, returnedUnitsKey, stockKey } from '../shared/redis-keys.js';
 import { type PollLoop, startPollLoop } from '../shared/poll-loop.js';
+import { redisNowMs } from '../shared/redis.js';
 import { type Deduction, parseDeduction, unitCount, unitsLiteral } from './deductions.js';
 import { recordChange } from './reconciliation-log.js';
 import type { StrategyDeps } from './strategy.js';
@@ -14,12 +15,6 @@ interface Entry {
   sku: string;
   idempotencyKey: string;
   deduction: Deduction;
-}
-
-/** Redis's clock, so every API process draws the same line whatever its own clock says. */
-async function redisNowMs(deps: Pick<StrategyDeps, 'redis'>): Promise<number> {
-  const [seconds, micros] = await deps.redis.time();
-  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
 /**
@@ -39,7 +34,7 @@ async function redisNowMs(deps: Pick<StrategyDeps, 'redis'>): Promise<number> {
  */
 export function startDeductionReconciler(deps: StrategyDeps, graceMs: number): PollLoop {
   async function round(): Promise<number> {
-    const members = await deps.redis.zrangebyscore(deductionLedgerKey, '-inf', (await redisNowMs(deps)) - graceMs, 'LIMIT', 0, batchSize);
+    const members = await deps.redis.zrangebyscore(deductionLedgerKey, '-inf', (await redisNowMs(deps.redis)) - graceMs, 'LIMIT', 0, batchSize);
     if (members.length === 0) return 0;
     const named = members.map((member) => ({ member, ...parseLedgerMember(member) }));
     const markers = await deps.redis.mget(named.map((entry) => (entry.sku === undefined ? deductionLedgerKey : deductionKey(entry.sku, entry.idempotencyKey ?? ''))));

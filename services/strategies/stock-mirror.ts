@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { findSku } from '../../db/queries/skus.js';
 import { copiedSkusKey, returnedUnitsKey, stockKey } from '../shared/redis-keys.js';
 import { type PollLoop, startPollLoop } from '../shared/poll-loop.js';
+import { redisNowMs } from '../shared/redis.js';
 import { unitsLeft } from './counter-rebuild.js';
 import { recordChange } from './reconciliation-log.js';
 import type { StrategyDeps } from './strategy.js';
@@ -73,12 +74,6 @@ async function resync(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log
   if (String(previous) !== String(left.units)) {
     await recordChange(deps, { sku, action: 'counter_resynced', units: left.units, detail: `Redis held ${previous === '' ? 'nothing' : String(previous)}; ${left.why}` });
   }
-}
-
-/** Redis's clock, as the copy script stamps with it. */
-async function redisNowMs(redis: Redis): Promise<number> {
-  const [seconds, micros] = await redis.time();
-  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
 /** The SKUs nothing was copied to for settleMs, taken off the list in the same step (a later copy lists a SKU again). */

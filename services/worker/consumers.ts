@@ -40,3 +40,20 @@ export function logGroupEvents(consumer: Consumer, groupId: string, log: Log): v
     log.error({ groupId, err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
   });
 }
+
+/**
+ * Whether a worker is consuming: both of its consumer groups have members.
+ * An API's readiness cannot tell, and kafka-queue orders never settle without one.
+ */
+export async function workerIsConsuming(kafka: Kafka): Promise<boolean> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const { groups } = await admin.describeGroups([purchaseApplierGroup, inboxGroup]);
+    return groups.length === 2 && groups.every((group) => group.members.length > 0);
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
