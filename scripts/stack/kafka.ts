@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { StackError } from './errors.js';
 import { kafkaRoundTrip } from './kafka-health.js';
 import { KAFKA_VERSION, ensureKafkaJars, kafkaDir, libsDir } from './kafka-install.js';
-import { isOurs, lastLogLine, runLogged, spawnDetached, stopProcess } from './processes.js';
+import { isOurs, lastLogLine, runLogged, spawnDetached, stopProcess, whenExited } from './processes.js';
 import { findJava } from './prerequisites.js';
 import { saveState, writeIfChanged, type ServiceLine, type StackState } from './state.js';
 
@@ -142,9 +142,7 @@ export async function ensureKafka(state: StackState): Promise<ServiceLine> {
   state.pids.kafka = pid;
   saveState(state); // at once: a Ctrl-C during the wait must not orphan the process
   const serverLog = join(kafkaLogsDir, 'server.log');
-  await kafkaRoundTrip([address], readyTimeoutMs, () =>
-    isOurs(pid, NEEDLES) ? undefined : `Kafka ${KAFKA_VERSION} exited: ${lastLogLine(outLog)} (logs ${serverLog}, ${outLog})`,
-  );
+  await kafkaRoundTrip([address], readyTimeoutMs, whenExited(pid, () => `Kafka ${KAFKA_VERSION} exited: ${lastLogLine(outLog)} (logs ${serverLog}, ${outLog})`));
   return { ...line, how: 'started' };
 }
 

@@ -42,6 +42,16 @@ export function commandLine(pid: number): string | undefined {
   }
 }
 
+/**
+ * waitFor's abort for a process we have just spawned: `reason()` once it has died.
+ * Liveness only, not isOurs: for a moment after spawn returns, the kernel may not have
+ * set the new program's arguments yet, so /proc/<pid>/cmdline reads empty (seen here in
+ * about 1 spawn of redis-server in 500) and a healthy server would look like a stranger.
+ */
+export function whenExited(pid: number, reason: () => string): () => string | undefined {
+  return () => (isAlive(pid) ? undefined : reason());
+}
+
 /** True when `pid` is alive and its command line contains every needle: a process we started. */
 export function isOurs(pid: number | undefined, needles: string[]): pid is number {
   if (pid === undefined || !isAlive(pid)) return false;

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { StackError } from './errors.js';
-import { isOurs, lastLogLine, spawnDetached, stopProcess, waitFor } from './processes.js';
+import { isOurs, lastLogLine, spawnDetached, stopProcess, waitFor, whenExited } from './processes.js';
 import { findRedisServer } from './prerequisites.js';
 import { saveState, stackDir, writeIfChanged, type ServiceLine, type StackState } from './state.js';
 
@@ -87,9 +87,7 @@ async function ensureOne(state: StackState, index: number, bin: string): Promise
   const pid = spawnDetached(bin, [confPath], { logFile: stdoutLog, cwd: dir });
   state.pids[name] = pid;
   saveState(state); // at once: a Ctrl-C during the wait must not orphan the process
-  await waitFor(name, readyTimeoutMs, () => pingRedis(url), () =>
-    isOurs(pid, ['redis-server']) ? undefined : `exited: ${lastLogLine(logFile)} / ${lastLogLine(stdoutLog)}`,
-  );
+  await waitFor(name, readyTimeoutMs, () => pingRedis(url), whenExited(pid, () => `exited: ${lastLogLine(logFile)} / ${lastLogLine(stdoutLog)}`));
   return { name, address: url, how: 'started' };
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackError } from './errors.js';
-import { isOurs, lastLogLine, runLogged, spawnDetached, stopProcess, waitFor } from './processes.js';
+import { isOurs, lastLogLine, runLogged, spawnDetached, stopProcess, waitFor, whenExited } from './processes.js';
 import { requireTool } from './prerequisites.js';
 import { logsDir, saveState, stackDir, type ServiceLine, type StackState } from './state.js';
 
@@ -77,9 +77,7 @@ export async function ensureToxiproxy(state: StackState): Promise<ServiceLine> {
   const pid = spawnDetached(toxiproxyBin, ['-host', '127.0.0.1', '-port', String(port)], { logFile, cwd: stackDir });
   state.pids.toxiproxy = pid;
   saveState(state); // at once: a Ctrl-C during the wait must not orphan the process
-  await waitFor('toxiproxy', readyTimeoutMs, () => pingToxiproxy(url), () =>
-    isOurs(pid, needles(port)) ? undefined : `exited: ${lastLogLine(logFile)}`,
-  );
+  await waitFor('toxiproxy', readyTimeoutMs, () => pingToxiproxy(url), whenExited(pid, () => `exited: ${lastLogLine(logFile)}`));
   return { name: 'toxiproxy', address: url, how: built ? 'started' : 'built' };
 }
 
