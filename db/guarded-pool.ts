@@ -25,6 +25,16 @@ function notAnswering(error: unknown): boolean {
   return classifyDependencyFailure(error)?.kind === 'unavailable';
 }
 
+/**
+ * Failures that come from a timer in this process, not from PostgreSQL:
+ * query_timeout and a new connection's connect timeout. A stopped process
+ * (SIGSTOP, a long GC) fires them on resume although the answer may be
+ * waiting unread in the socket, so alone they are a reason to ask, not proof.
+ */
+function ownTimerFired(error: unknown): boolean {
+  return error instanceof Error && (error.message.includes('Query read timeout') || error.message.includes('due to connection timeout'));
+}
+
 /** `promise`, or a rejection after `ms`. */
 function before<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -53,6 +63,8 @@ interface Waiter {
  *   query and connection request is given up (503), their connections are
  *   destroyed rather than reused (the abandoned statement still sits on
  *   them), and the breaker opens.
+ * - A client-side timeout (query_timeout, connect timeout) only makes it ask
+ *   at once: its timer fires late, and wrongly, in a process that was stopped.
  * - A breaker: while open, new requests are refused at once; after
  *   `cooldownMs` one probes (circuit-breaker.ts).
  * - A connection lost while checked out (reset between two statements)
@@ -100,6 +112,17 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
     }
   }
 
+  /** Asks PostgreSQL (once at a time) and trips when it does not answer. */
+  function ask(): void {
+    if (asking) return;
+    asking = true;
+    void stillAnswers().then((answers) => {
+      asking = false;
+      if (answers) lastAnswerAt = Date.now();
+      else trip();
+    });
+  }
+
   const tickMs = Math.max(10, Math.floor(settings.stallMs / 4));
   let lastTickAt = Date.now();
   const watchdog = setInterval(() => {
@@ -114,13 +137,7 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
     }
     if (asking || now - lastAnswerAt < settings.stallMs) return;
     const stuck = [...waiting].some((waiter) => now - waiter.since >= settings.stallMs);
-    if (!stuck) return;
-    asking = true;
-    void stillAnswers().then((answers) => {
-      asking = false;
-      if (answers) lastAnswerAt = Date.now();
-      else trip();
-    });
+    if (stuck) ask();
   }, tickMs);
   watchdog.unref();
 
@@ -146,7 +163,10 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
         },
         (error: unknown) => {
           if (!waiting.delete(waiter)) return;
-          if (notAnswering(error)) trip();
+          // A lock holder resumed after a pause drew its fenced write at once; tripping here on
+          // another query's late timer abandoned that write too (a 503 instead of the fence).
+          if (ownTimerFired(error)) ask();
+          else if (notAnswering(error)) trip();
           else lastAnswerAt = Date.now();
           reject(error);
         },

@@ -95,6 +95,38 @@ describe('a PostgreSQL connection reset while a request holds it', () => {
   });
 });
 
+describe('this process stopped while a query was out (SIGSTOP, a long GC)', () => {
+  it('does not take its own late query_timeout for PostgreSQL not answering', async () => {
+    // statement 200 ms, so query_timeout 700 ms: the blocked loop below outlasts it.
+    const db = createDb({ connectionString: testConfig().DATABASE_URL, poolMax: 2, acquireTimeoutMs: 2000, statementTimeoutMs: 200, applicationName: 'pause-test' });
+    try {
+      await Promise.all([sql`select pg_sleep(0.01)`.execute(db), sql`select pg_sleep(0.01)`.execute(db)]);
+      // A is sent and answered within 50 ms, but the loop is blocked for 1 s (what a stopped
+      // process sees): on resume, A's timer fires before its answer is read. B is drawn
+      // right at resume, as a lock holder's fenced write is (lock-holder-pause in npm run
+      // faults answered 503 there, abandoned with everything else when A's timeout tripped).
+      // A's own outcome does not matter (its timer may win): settled here so it is never unhandled.
+      const a = sql`select pg_sleep(0.05)`.execute(db).catch((error: unknown) => error);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const b = await new Promise<Promise<unknown>>((resolve) => {
+        setImmediate(() => {
+          const until = Date.now() + 1_000;
+          while (Date.now() < until) {
+            // blocked, as if stopped
+          }
+          resolve(sql`select 2 as two`.execute(db));
+        });
+      });
+      const [, settledB] = await Promise.allSettled([a, b]);
+      expect(settledB.status === 'fulfilled' ? 'answered' : String(settledB.reason)).toBe('answered');
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(db);
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
 describe('a main Redis that lost the copies of PostgreSQL decisions', () => {
   let proxy: StallableProxy;
   let api: RunningApi;
