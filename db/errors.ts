@@ -2,6 +2,7 @@
 const uniqueViolation = '23505';
 const lockNotAvailable = '55P03';
 const foreignKeyViolation = '23503';
+const queryCanceled = '57014';
 
 function sqlState(error: unknown): unknown {
   return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
@@ -15,6 +16,11 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 /** lock_timeout expired while waiting for a row lock. */
 export function isLockTimeout(error: unknown): boolean {
   return sqlState(error) === lockNotAvailable;
+}
+
+/** statement_timeout expired (or the statement was cancelled). */
+export function isStatementTimeout(error: unknown): boolean {
+  return sqlState(error) === queryCanceled;
 }
 
 /** A row references one that does not exist (orders.sku → skus.sku: an unknown SKU). */

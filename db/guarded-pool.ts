@@ -1,6 +1,7 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import pg from 'pg';
 import { CircuitOpenError, createCircuitBreaker } from '../services/shared/circuit-breaker.js';
+import { msLeft } from '../services/shared/deadline.js';
 import { classifyDependencyFailure, pgPoolBusy } from '../services/shared/dependency-errors.js';
 
 export interface GuardSettings {
@@ -141,20 +142,27 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
   }, tickMs);
   watchdog.unref();
 
-  /** Runs `start` as a waiter: settled by its own outcome, or abandoned by the watchdog, whichever comes first. */
-  function watched<T>(start: () => Promise<T>, onAbandoned: () => void, onLate: (value: T) => void): Promise<T> {
+  /**
+   * Runs `start` as a waiter: settled by its own outcome, or abandoned by the
+   * watchdog, or given up after `limitMs` (a purchase's deadline), whichever comes first.
+   */
+  function watched<T>(start: () => Promise<T>, onAbandoned: () => void, onLate: (value: T) => void, limitMs?: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      let limit: NodeJS.Timeout | undefined;
       const waiter: Waiter = {
         since: Date.now(),
         abandon: (error) => {
+          clearTimeout(limit);
           waiting.delete(waiter);
           onAbandoned();
           reject(error);
         },
       };
       waiting.add(waiter);
+      if (limitMs !== undefined) limit = setTimeout(() => waiter.abandon(new Error(`${pgPoolBusy}: the purchase's wait (PURCHASE_WAIT_MS) ran out`)), Math.max(0, limitMs));
       start().then(
         (value) => {
+          clearTimeout(limit);
           if (!waiting.delete(waiter)) return onLate(value);
           lastAnswerAt = Date.now();
           // Warm the asking connection in the background (it connects once; see stillAnswers).
@@ -162,6 +170,7 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
           resolve(value);
         },
         (error: unknown) => {
+          clearTimeout(limit);
           if (!waiting.delete(waiter)) return;
           // A lock holder resumed after a pause drew its fenced write at once; tripping here on
           // another query's late timer abandoned that write too (a 503 instead of the fence).
@@ -181,7 +190,8 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
       if (taken === undefined) throw new CircuitOpenError('postgres');
       const pass = taken;
       // A connection that arrives after its request was given up goes straight back.
-      const client = await watched(() => pool.connect(), () => undefined, (late) => late.release());
+      // Inside a purchase, the wait for a connection ends with its deadline, not a budget of its own.
+      const client = await watched(() => pool.connect(), () => undefined, (late) => late.release(), msLeft());
       let broken = false;
       const lost = (): void => {
         broken = true;

@@ -57,10 +57,16 @@ export async function writeIfVersion(db: Db, sku: string, version: number, stock
   return result.numUpdatedRows > 0n;
 }
 
-/** Bounds how long this transaction waits for any row lock (55P03 when it expires). */
-export async function setLockTimeout(trx: Db, ms: number): Promise<void> {
-  // SET takes no bind parameters; the value is an integer we own, never client input.
-  await sql.raw(`set local lock_timeout = ${Math.trunc(ms)}`).execute(trx);
+/**
+ * Bounds this transaction's waits, in one round trip: each wait for a lock
+ * (55P03 when it expires) and each statement (57014). Both, because a
+ * FOR UPDATE behind other waiters waits twice (first for the tuple lock the
+ * waiter ahead holds, then for the row's transaction), each wait with a fresh
+ * lock_timeout: 800 ms each answered after 1.6 s. statement_timeout bounds the pair.
+ */
+export async function boundWaits(trx: Db, bounds: { lockMs: number; statementMs: number }): Promise<void> {
+  // set_config(…, true) is SET LOCAL with bind parameters.
+  await sql`select set_config('lock_timeout', ${String(Math.trunc(bounds.lockMs))}, true), set_config('statement_timeout', ${String(Math.trunc(bounds.statementMs))}, true)`.execute(trx);
 }
 
 /** SELECT … FOR UPDATE: holds the SKU's row lock until the transaction ends. */

@@ -8,7 +8,7 @@ export interface StrategyMetrics {
   compensations: Counter<'strategy' | 'result'>;
   /** Optimistic conflicts that led to another attempt: retry storms show here. */
   retries: Counter<'strategy'>;
-  /** Lock attempts by result: acquired, timeout (gave up waiting), lost (lease not renewed), queue_full (refused without waiting). */
+  /** Lock attempts by result: acquired, timeout (gave up waiting), lost (lease not renewed), turned_away (refused at once: line full, or its turn would come too late). */
   locks: Counter<'strategy' | 'result'>;
   /** Writes PostgreSQL refused because their fencing token was older than one already accepted. */
   fencedWrites: Counter<'strategy'>;
@@ -64,7 +64,7 @@ export function createMetrics(): Metrics {
     }),
     locks: new Counter({
       name: 'strategy_locks_total',
-      help: 'Lock attempts by result (acquired, timeout, lost, queue_full)',
+      help: 'Lock attempts by result (acquired, timeout, lost, turned_away)',
       labelNames: ['strategy', 'result'],
       registers: [registry],
     }),

@@ -3,6 +3,8 @@ import { insertOrder } from '../../db/queries/orders.js';
 import { readStock, writeIfVersion } from '../../db/queries/skus.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { orderRow } from './orders.js';
+import { msLeft } from '../shared/deadline.js';
+import { SkuGate } from './sku-gate.js';
 import { mirrorToRedis } from './stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -28,8 +30,11 @@ function backoffMs(attempt: number): number {
 export function createPgOptimistic(deps: StrategyDeps): Strategy {
   type Attempt = 'confirmed' | 'conflict' | PurchaseOutcome;
 
-  async function attempt(request: PurchaseRequest): Promise<Attempt> {
-    const current = await readStock(deps.db, request.sku);
+  type Read = Awaited<ReturnType<typeof readStock>>;
+
+  /** `firstRead`: the read made before waiting in line, if no one has had a turn since. */
+  async function attempt(request: PurchaseRequest, firstRead?: Read): Promise<Attempt> {
+    const current = firstRead ?? (await readStock(deps.db, request.sku));
     if (current === undefined) return { kind: 'unknown_sku' };
     if (current.stock < request.quantity) return { kind: 'sold_out' };
     try {
@@ -44,6 +49,27 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
     }
   }
 
+  // A few writers per SKU at a time in this process; the others wait in line (sku-gate.ts).
+  const gate = new SkuGate({ concurrency: deps.config.OPTIMISTIC_CONCURRENCY, maxWaiters: deps.config.LOCK_MAX_WAITERS });
+
+  async function tryUntil(request: PurchaseRequest, deadline: number, firstRead: Read | undefined): Promise<PurchaseOutcome> {
+    for (let tries = 0; tries < deps.config.OPTIMISTIC_MAX_ATTEMPTS; tries += 1) {
+      if (tries > 0) {
+        if (Date.now() >= deadline) return { kind: 'contended', reason: `version conflict on every attempt within OPTIMISTIC_MAX_WAIT_MS (${tries} attempts)` };
+        deps.metrics.retries.inc({ strategy: name });
+        await sleep(backoffMs(tries));
+      }
+      const result = await attempt(request, tries === 0 ? firstRead : undefined);
+      if (result === 'conflict') continue;
+      if (result === 'confirmed') {
+        mirrorToRedis(deps, name, request.sku, -request.quantity);
+        return { kind: 'confirmed', orderId: request.orderId };
+      }
+      return result;
+    }
+    return { kind: 'contended', reason: `version conflict on every one of ${deps.config.OPTIMISTIC_MAX_ATTEMPTS} attempts` };
+  }
+
   return {
     name,
     description: 'Read stock and version, then UPDATE … WHERE version = read; retry with jittered exponential backoff on conflict.',
@@ -51,22 +77,19 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
     refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       // A count alone does not bound the wait: under load each attempt also queues for a pooled connection.
-      const deadline = Date.now() + deps.config.OPTIMISTIC_MAX_WAIT_MS;
-      for (let tries = 0; tries < deps.config.OPTIMISTIC_MAX_ATTEMPTS; tries += 1) {
-        if (tries > 0) {
-          if (Date.now() >= deadline) return { kind: 'contended', reason: `version conflict on every attempt for ${deps.config.OPTIMISTIC_MAX_WAIT_MS} ms (${tries} attempts)` };
-          deps.metrics.retries.inc({ strategy: name });
-          await sleep(backoffMs(tries));
-        }
-        const result = await attempt(request);
-        if (result === 'conflict') continue;
-        if (result === 'confirmed') {
-          mirrorToRedis(deps, name, request.sku, -request.quantity);
-          return { kind: 'confirmed', orderId: request.orderId };
-        }
-        return result;
+      const deadline = Date.now() + Math.min(deps.config.OPTIMISTIC_MAX_WAIT_MS, msLeft() ?? Infinity);
+      const seen = await readStock(deps.db, request.sku);
+      if (seen === undefined) return { kind: 'unknown_sku' };
+      if (seen.stock < request.quantity) return { kind: 'sold_out' };
+      const turn = await gate.enter(request.sku, deadline, Math.floor(seen.stock / request.quantity));
+      if (!turn.entered) return { kind: 'contended', reason: turn.reason };
+      try {
+        // Entered at once: the read is as fresh as any, so the first attempt writes on it (one round trip
+        // less when uncontended). After a wait in line it is stale, and would only lose the version race.
+        return await tryUntil(request, deadline, turn.waited ? undefined : seen);
+      } finally {
+        turn.leave();
       }
-      return { kind: 'contended', reason: `version conflict on every one of ${deps.config.OPTIMISTIC_MAX_ATTEMPTS} attempts` };
     },
   };
 }

@@ -1,11 +1,14 @@
 import { insertOrder } from '../../db/queries/orders.js';
-import { lockStock, overwriteStock, readStock, setLockTimeout } from '../../db/queries/skus.js';
-import { isLockTimeout, isUniqueViolation } from '../../db/errors.js';
+import { boundWaits, lockStock, overwriteStock, readStock } from '../../db/queries/skus.js';
+import { isLockTimeout, isStatementTimeout, isUniqueViolation } from '../../db/errors.js';
 import { orderRow } from './orders.js';
+import { msLeft } from '../shared/deadline.js';
 import { mirrorToRedis } from './stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
 const name = 'pg-pessimistic';
+// What a statement may run past the purchase's deadline: within the 200 ms PURCHASE_WAIT_MS leaves of 1 s.
+const statementSlackMs = 150;
 
 /**
  * SELECT … FOR UPDATE takes the SKU's row lock first; the read, the check and
@@ -30,7 +33,11 @@ export function createPgPessimistic(deps: StrategyDeps): Strategy {
       let outcome: PurchaseOutcome;
       try {
         outcome = await deps.db.transaction().execute(async (trx): Promise<PurchaseOutcome> => {
-          await setLockTimeout(trx, deps.config.PG_LOCK_TIMEOUT_MS);
+          // The row-lock wait ends with the purchase's deadline too (time spent for a connection
+          // counts). Each statement may run past it by the slack the 1 s answer leaves
+          // (statementSlackMs): a buyer granted the lock at the deadline still completes its sale.
+          const left = Math.max(1, Math.min(deps.config.PG_LOCK_TIMEOUT_MS, msLeft() ?? Infinity));
+          await boundWaits(trx, { lockMs: left, statementMs: Math.min(deps.config.PG_STATEMENT_TIMEOUT_MS, left + statementSlackMs) });
           const stock = await lockStock(trx, request.sku);
           if (stock === undefined) return { kind: 'unknown_sku' };
           if (stock < request.quantity) return { kind: 'sold_out' };
@@ -40,7 +47,8 @@ export function createPgPessimistic(deps: StrategyDeps): Strategy {
         });
       } catch (error: unknown) {
         if (isUniqueViolation(error)) return { kind: 'duplicate' };
-        if (isLockTimeout(error)) return { kind: 'contended', reason: `row lock not granted within ${deps.config.PG_LOCK_TIMEOUT_MS} ms` };
+        if (isLockTimeout(error)) return { kind: 'contended', reason: 'row lock not granted within the wait (PG_LOCK_TIMEOUT_MS, PURCHASE_WAIT_MS)' };
+        if (isStatementTimeout(error)) return { kind: 'contended', reason: 'row lock and write not done within the wait (PURCHASE_WAIT_MS)' };
         throw error;
       }
       if (outcome.kind === 'confirmed') mirrorToRedis(deps, name, request.sku, -request.quantity);

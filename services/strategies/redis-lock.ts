@@ -1,7 +1,7 @@
 import { defineLockScripts } from './locks/lock-scripts.js';
 import { lockedPurchase } from './locks/locked-purchase.js';
+import { SkuGate } from './sku-gate.js';
 import { StockSightings } from './locks/stock-sightings.js';
-import { LockQueue } from './locks/lock-queue.js';
 import { acquireFencedLock } from './locks/single-node-lock.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -23,7 +23,8 @@ export function createRedisLock(deps: StrategyDeps): Strategy {
   defineLockScripts(deps.redis);
   const timing = { leaseMs: deps.config.LOCK_TTL_MS, waitMs: deps.config.LOCK_WAIT_MS };
   const sightings = new StockSightings();
-  const queue = new LockQueue(deps.config.LOCK_MAX_WAITERS);
+  // A lock admits one holder: one buyer per SKU in this process goes for it at a time.
+  const gate = new SkuGate({ concurrency: 1, maxWaiters: deps.config.LOCK_MAX_WAITERS });
   return {
     name,
     description: 'Per-SKU Redis lock (SET NX PX, watchdog-renewed lease) with fencing tokens checked by PostgreSQL; read, check, write under the lock.',
@@ -35,14 +36,14 @@ export function createRedisLock(deps: StrategyDeps): Strategy {
         name,
         request,
         sightings,
-        queue,
-        async (stop) => {
-          const held = await acquireFencedLock(deps.redis, request.sku, { ...timing, stop }, deps.log);
+        gate,
+        async (stop, waitMs) => {
+          const held = await acquireFencedLock(deps.redis, request.sku, { ...timing, waitMs, stop }, deps.log);
           if (held === undefined) return undefined;
           const { lease, fenceToken } = held;
           return { signal: lease.signal, isHeld: () => lease.isHeld(), token: () => Promise.resolve(fenceToken), release: () => lease.release() };
         },
-        `lock not acquired within ${timing.waitMs} ms`,
+        `lock not acquired within LOCK_WAIT_MS (${timing.waitMs} ms)`,
       ),
   };
 }

@@ -1,8 +1,8 @@
 import { nextFenceToken } from '../../db/queries/fencing.js';
 import { defineLockScripts, redlockKey } from './locks/lock-scripts.js';
 import { lockedPurchase } from './locks/locked-purchase.js';
+import { SkuGate } from './sku-gate.js';
 import { StockSightings } from './locks/stock-sightings.js';
-import { LockQueue } from './locks/lock-queue.js';
 import { acquireRedlock } from './locks/redlock.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -30,7 +30,8 @@ export function createRedlock(deps: StrategyDeps): Strategy {
     nodeTimeoutMs: deps.config.REDLOCK_NODE_TIMEOUT_MS,
   };
   const sightings = new StockSightings();
-  const queue = new LockQueue(deps.config.LOCK_MAX_WAITERS);
+  // A lock admits one holder: one buyer per SKU in this process goes for it at a time.
+  const gate = new SkuGate({ concurrency: 1, maxWaiters: deps.config.LOCK_MAX_WAITERS });
   return {
     name,
     description: 'Redlock over every Redis server (majority, bounded per-node waits, watchdog), fencing tokens from a PostgreSQL sequence.',
@@ -42,14 +43,14 @@ export function createRedlock(deps: StrategyDeps): Strategy {
         name,
         request,
         sightings,
-        queue,
-        async (stop) => {
-          const lease = await acquireRedlock(deps.redisNodes, redlockKey(request.sku), { ...timing, stop }, deps.log);
+        gate,
+        async (stop, waitMs) => {
+          const lease = await acquireRedlock(deps.redisNodes, redlockKey(request.sku), { ...timing, waitMs, stop }, deps.log);
           if (lease === undefined) return undefined;
           // The token is drawn after the lock is held, so a later holder always draws a larger number.
           return { signal: lease.signal, isHeld: () => lease.isHeld(), token: nextFenceToken, release: () => lease.release() };
         },
-        `no Redis majority within ${timing.waitMs} ms`,
+        `no Redis majority within LOCK_WAIT_MS (${timing.waitMs} ms)`,
       ),
   };
 }

@@ -1,4 +1,5 @@
 import type { OrderLookup } from './order-lookup.js';
+import { runWithDeadline } from '../../shared/deadline.js';
 import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
 import type { EarlierOrder, PurchaseOutcome, Strategy } from '../../strategies/strategy.js';
 import { answerFor, contendedAnswer, earlierOrderOf, type HttpAnswer, inFlightAnswer, type PurchaseFacts, replayAnswer, unavailableAnswer } from './answers.js';
@@ -10,6 +11,8 @@ export interface PurchaseFlowDeps {
   answersAsync: (strategy: string) => boolean;
   /** Idempotency-Keys with a request running in this process. */
   inFlight: Set<string>;
+  /** PURCHASE_WAIT_MS: every wait of a purchase ends this long after it started (deadline.ts). */
+  waitMs: number;
 }
 
 export interface PurchaseCommand extends PurchaseFacts {
@@ -66,7 +69,8 @@ export async function runPurchase(deps: PurchaseFlowDeps, strategy: Strategy, co
   if (deps.inFlight.has(key)) return { answer: inFlightAnswer, outcome: 'in_flight' };
   deps.inFlight.add(key);
   try {
-    const outcome = await strategy.purchase({ orderId, sku: command.sku, userId: command.userId, quantity: command.quantity, idempotencyKey: key });
+    const request = { orderId, sku: command.sku, userId: command.userId, quantity: command.quantity, idempotencyKey: key };
+    const outcome = await runWithDeadline(Date.now() + deps.waitMs, () => strategy.purchase(request));
     return await answerOutcome(deps, strategy, command, outcome);
   } catch (error: unknown) {
     const failure = classifyDependencyFailure(error);

@@ -13,6 +13,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     findOrder: createOrderLookup(fastify.db),
     answersAsync: (name: string) => strategies.get(name)?.async === true,
     inFlight: new Set<string>(),
+    waitMs: config.PURCHASE_WAIT_MS,
   };
 
   fastify.post('/v1/purchases', {

@@ -1,3 +1,5 @@
+import { outsideDeadline } from '../../shared/deadline.js';
+
 /**
  * Decides a batch of items that share a key; one result per item, in the
  * order given. Throwing fails exactly that batch.
@@ -49,7 +51,7 @@ export function createKeyedBatcher<Item, Result>(options: KeyedBatcherOptions<It
     queue.flushing = true;
     const batch = queue.waiting.splice(0, maxSize);
     try {
-      const results = await flush(key, batch.map((entry) => entry.item));
+      const results = await outsideDeadline(() => flush(key, batch.map((entry) => entry.item)));
       if (results.length !== batch.length) throw new Error(`flush of ${key} answered ${results.length} results for ${batch.length} items`);
       results.forEach((result, index) => batch[index]?.resolve(result));
     } catch (error: unknown) {

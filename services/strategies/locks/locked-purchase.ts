@@ -6,10 +6,11 @@ import { isUniqueViolation } from '../../../db/errors.js';
 import type { Database } from '../../../db/schema.js';
 import type { Config } from '../../shared/config.js';
 import { orderRow } from '../orders.js';
+import { msLeft } from '../../shared/deadline.js';
 import { mirrorToRedis } from '../stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, StrategyDeps } from '../strategy.js';
 import type { StockSightings } from './stock-sightings.js';
-import type { LockQueue } from './lock-queue.js';
+import type { SkuGate } from '../sku-gate.js';
 
 /** The lock as the write sees it: where its fencing token comes from, and whether it is still held. */
 export interface Fence {
@@ -142,8 +143,8 @@ export async function lockedPurchase(
   strategy: string,
   request: PurchaseRequest,
   sightings: StockSightings,
-  queue: LockQueue,
-  acquire: (stop: () => boolean) => Promise<HeldLock | undefined>,
+  gate: SkuGate,
+  acquire: (stop: () => boolean, waitMs: number) => Promise<HeldLock | undefined>,
   timeoutReason: string,
 ): Promise<PurchaseOutcome> {
   const arrived = Date.now();
@@ -156,21 +157,26 @@ export async function lockedPurchase(
 
   // A holder in this process saw the stock run out after we arrived: stop waiting (see StockSightings).
   const stop = (): boolean => sightings.soldOutSince(request.sku, request.quantity, arrived);
-  if (!queue.tryJoin(request.sku)) {
-    deps.metrics.locks.inc({ strategy, result: 'queue_full' });
-    return { kind: 'contended', reason: 'too many buyers already wait for this SKU\'s lock (LOCK_MAX_WAITERS)' };
-  }
-  let lock: HeldLock | undefined;
-  try {
-    lock = await acquire(stop);
-  } finally {
-    queue.leave(request.sku);
-  }
-  if (lock === undefined) {
+  // One buyer per SKU at a time in this process tries the lock: the others wait in line
+  // without touching Redis, and the wait (line, then lock) stays within LOCK_WAIT_MS.
+  const deadlineAt = arrived + Math.min(deps.config.LOCK_WAIT_MS, msLeft() ?? Infinity);
+  const turn = await gate.enter(request.sku, deadlineAt, Math.floor(seen.stock / request.quantity));
+  if (!turn.entered) {
     if (stop()) return { kind: 'sold_out' };
-    deps.metrics.locks.inc({ strategy, result: 'timeout' });
-    return { kind: 'contended', reason: timeoutReason };
+    deps.metrics.locks.inc({ strategy, result: 'turned_away' });
+    return { kind: 'contended', reason: turn.reason };
   }
-  deps.metrics.locks.inc({ strategy, result: 'acquired' });
-  return purchaseUnderLock(deps, strategy, request, lock, sightings);
+  try {
+    if (stop()) return { kind: 'sold_out' };
+    const lock = await acquire(stop, Math.max(0, deadlineAt - Date.now()));
+    if (lock === undefined) {
+      if (stop()) return { kind: 'sold_out' };
+      deps.metrics.locks.inc({ strategy, result: 'timeout' });
+      return { kind: 'contended', reason: timeoutReason };
+    }
+    deps.metrics.locks.inc({ strategy, result: 'acquired' });
+    return await purchaseUnderLock(deps, strategy, request, lock, sightings);
+  } finally {
+    turn.leave();
+  }
 }

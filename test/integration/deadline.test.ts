@@ -1,0 +1,46 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Answer, type RunningApi, createSku, purchase, startApi, uniqueSku } from '../helpers/api.js';
+import { openDb } from '../helpers/worker.js';
+
+// A buyer meets several waits in a row (a pooled connection, then a row lock or a
+// lock); each had its own budget, and the budgets added up: with 800 ms each, a
+// buyer queued for a connection behind row-lock waiters answered 503 after ~1.6 s.
+// One deadline per purchase (PURCHASE_WAIT_MS) now ends them all.
+const waitMs = 800;
+const slackMs = 400; // the rest of the request on a loaded 2-core machine
+
+let api: RunningApi;
+const db = openDb();
+beforeAll(async () => {
+  // 2 connections, so most buyers first queue for one, then wait on the row lock.
+  api = await startApi({ PG_POOL_MAX: '2', PURCHASE_WAIT_MS: String(waitMs), PG_ACQUIRE_TIMEOUT_MS: String(waitMs), PG_LOCK_TIMEOUT_MS: String(waitMs) });
+});
+afterAll(async () => {
+  await api.close();
+  await db.destroy();
+});
+
+describe('a purchase whose waits follow each other', () => {
+  it('answers within one PURCHASE_WAIT_MS, not the sum of its waits', async () => {
+    const sku = uniqueSku('deadline');
+    expect((await createSku(api, sku, 10)).status).toBe(201);
+    // Someone else holds the SKU's row lock for 3 s: pg-pessimistic buyers can only wait.
+    const holding = db.transaction().execute(async (trx) => {
+      await sql`select stock from skus where sku = ${sku} for update`.execute(trx);
+      await sql`select pg_sleep(3)`.execute(trx);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const timed = await Promise.all(
+      Array.from({ length: 8 }, async (_, i): Promise<{ answer: Answer; ms: number }> => {
+        const started = Date.now();
+        const answer = await purchase(api, { sku, userId: `u${i}`, strategy: 'pg-pessimistic' });
+        return { answer, ms: Date.now() - started };
+      }),
+    );
+    await holding;
+    for (const { answer } of timed) expect(answer.status).toBe(503);
+    const slowest = Math.max(...timed.map((t) => t.ms));
+    expect(slowest, `slowest 503 after ${slowest} ms`).toBeLessThan(waitMs + slackMs);
+  });
+});
