@@ -84,9 +84,10 @@ export const ConfigSchema = Type.Object({
   // ... and the longest it waits in line and retries: the same 800 ms a buyer waits
   // for a lock (LOCK_WAIT_MS), so every strategy answers a contended buyer in bounded time.
   OPTIMISTIC_MAX_WAIT_MS: Type.Integer({ minimum: 10, default: 800 }),
-  // pg-optimistic writers of one SKU trying at once, per process; the others wait in
-  // line. More only lose more version races: each loser costs a transaction.
-  OPTIMISTIC_CONCURRENCY: Type.Integer({ minimum: 1, default: 4 }),
+  // pg-optimistic and pg-pessimistic buyers of one SKU writing at once, per process;
+  // the others wait in line (sku-gate.ts). More only lose more version races (each
+  // loser costs a transaction) or wait on the row lock holding a pooled connection.
+  HOT_SKU_WRITERS: Type.Integer({ minimum: 1, default: 4 }),
   // pg-pessimistic: the longest a buyer waits on the row lock (SET LOCAL lock_timeout):
   // the same 800 ms as every other wait (LOCK_WAIT_MS).
   PG_LOCK_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 800 }),

@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../../db/errors.js';
 import { orderRow } from './orders.js';
 import { msLeft } from '../shared/deadline.js';
 import { SkuGate } from './sku-gate.js';
+import { StockSightings } from './stock-sightings.js';
 import { mirrorToRedis } from './stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -36,7 +37,10 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
   async function attempt(request: PurchaseRequest, firstRead?: Read): Promise<Attempt> {
     const current = firstRead ?? (await readStock(deps.db, request.sku));
     if (current === undefined) return { kind: 'unknown_sku' };
-    if (current.stock < request.quantity) return { kind: 'sold_out' };
+    if (current.stock < request.quantity) {
+      sightings.record(request.sku, current.stock);
+      return { kind: 'sold_out' };
+    }
     try {
       return await deps.db.transaction().execute(async (trx) => {
         if (!(await writeIfVersion(trx, request.sku, current.version, current.stock - request.quantity))) return 'conflict';
@@ -50,7 +54,9 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
   }
 
   // A few writers per SKU at a time in this process; the others wait in line (sku-gate.ts).
-  const gate = new SkuGate({ concurrency: deps.config.OPTIMISTIC_CONCURRENCY, maxWaiters: deps.config.LOCK_MAX_WAITERS });
+  // Once a buyer here saw the stock run out, those in line behind it answer sold_out without a read.
+  const sightings = new StockSightings();
+  const gate = new SkuGate({ concurrency: deps.config.HOT_SKU_WRITERS, maxWaiters: deps.config.LOCK_MAX_WAITERS });
 
   async function tryUntil(request: PurchaseRequest, deadline: number, firstRead: Read | undefined): Promise<PurchaseOutcome> {
     for (let tries = 0; tries < deps.config.OPTIMISTIC_MAX_ATTEMPTS; tries += 1) {
@@ -76,6 +82,7 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
     async: false,
     refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
+      const arrived = Date.now();
       // A count alone does not bound the wait: under load each attempt also queues for a pooled connection.
       const deadline = Date.now() + Math.min(deps.config.OPTIMISTIC_MAX_WAIT_MS, msLeft() ?? Infinity);
       const seen = await readStock(deps.db, request.sku);
@@ -84,6 +91,7 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
       const turn = await gate.enter(request.sku, deadline, Math.floor(seen.stock / request.quantity));
       if (!turn.entered) return { kind: 'contended', reason: turn.reason };
       try {
+        if (turn.waited && sightings.soldOutSince(request.sku, request.quantity, arrived)) return { kind: 'sold_out' };
         // Entered at once: the read is as fresh as any, so the first attempt writes on it (one round trip
         // less when uncontended). After a wait in line it is stale, and would only lose the version race.
         return await tryUntil(request, deadline, turn.waited ? undefined : seen);

@@ -3,6 +3,8 @@ import { boundWaits, lockStock, overwriteStock, readStock } from '../../db/queri
 import { isLockTimeout, isStatementTimeout, isUniqueViolation } from '../../db/errors.js';
 import { orderRow } from './orders.js';
 import { msLeft } from '../shared/deadline.js';
+import { SkuGate } from './sku-gate.js';
+import { StockSightings } from './stock-sightings.js';
 import { mirrorToRedis } from './stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -18,6 +20,11 @@ const statementSlackMs = 150;
  * buyer who waits longer gets a 503 instead of holding a connection forever.
  */
 export function createPgPessimistic(deps: StrategyDeps): Strategy {
+  // Buyers beyond a few would only wait on the row lock holding a pooled connection each:
+  // they wait in line instead, and one whose turn cannot come in time is told at once.
+  // Once a row-lock holder here saw the stock run out, those in line behind it answer sold_out without the lock.
+  const sightings = new StockSightings();
+  const gate = new SkuGate({ concurrency: deps.config.HOT_SKU_WRITERS, maxWaiters: deps.config.LOCK_MAX_WAITERS });
   return {
     name,
     description: 'SELECT … FOR UPDATE, check, UPDATE and insert the order in one transaction, with a bounded lock_timeout.',
@@ -27,11 +34,15 @@ export function createPgPessimistic(deps: StrategyDeps): Strategy {
       // A plain read first: stock seen short at any moment of this request is a true
       // sold-out answer (it does not grow back during a sale), and it spares the
       // refusal the row lock, which is a write (the lock is recorded in the row) and a commit.
+      const arrived = Date.now();
       const seen = await readStock(deps.db, request.sku);
       if (seen === undefined) return { kind: 'unknown_sku' };
       if (seen.stock < request.quantity) return { kind: 'sold_out' };
+      const turn = await gate.enter(request.sku, Date.now() + (msLeft() ?? deps.config.PG_LOCK_TIMEOUT_MS), Math.floor(seen.stock / request.quantity));
+      if (!turn.entered) return { kind: 'contended', reason: turn.reason };
       let outcome: PurchaseOutcome;
       try {
+        if (turn.waited && sightings.soldOutSince(request.sku, request.quantity, arrived)) return { kind: 'sold_out' };
         outcome = await deps.db.transaction().execute(async (trx): Promise<PurchaseOutcome> => {
           // The row-lock wait ends with the purchase's deadline too (time spent for a connection
           // counts). Each statement may run past it by the slack the 1 s answer leaves
@@ -40,7 +51,10 @@ export function createPgPessimistic(deps: StrategyDeps): Strategy {
           await boundWaits(trx, { lockMs: left, statementMs: Math.min(deps.config.PG_STATEMENT_TIMEOUT_MS, left + statementSlackMs) });
           const stock = await lockStock(trx, request.sku);
           if (stock === undefined) return { kind: 'unknown_sku' };
-          if (stock < request.quantity) return { kind: 'sold_out' };
+          if (stock < request.quantity) {
+            sightings.record(request.sku, stock);
+            return { kind: 'sold_out' };
+          }
           await overwriteStock(trx, request.sku, stock - request.quantity);
           await insertOrder(trx, orderRow(request, name));
           return { kind: 'confirmed', orderId: request.orderId };
@@ -50,6 +64,8 @@ export function createPgPessimistic(deps: StrategyDeps): Strategy {
         if (isLockTimeout(error)) return { kind: 'contended', reason: 'row lock not granted within the wait (PG_LOCK_TIMEOUT_MS, PURCHASE_WAIT_MS)' };
         if (isStatementTimeout(error)) return { kind: 'contended', reason: 'row lock and write not done within the wait (PURCHASE_WAIT_MS)' };
         throw error;
+      } finally {
+        turn.leave();
       }
       if (outcome.kind === 'confirmed') mirrorToRedis(deps, name, request.sku, -request.quantity);
       return outcome;

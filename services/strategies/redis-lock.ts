@@ -1,7 +1,7 @@
 import { defineLockScripts } from './locks/lock-scripts.js';
 import { lockedPurchase } from './locks/locked-purchase.js';
 import { SkuGate } from './sku-gate.js';
-import { StockSightings } from './locks/stock-sightings.js';
+import { StockSightings } from './stock-sightings.js';
 import { acquireFencedLock } from './locks/single-node-lock.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 

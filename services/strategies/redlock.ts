@@ -2,7 +2,7 @@ import { nextFenceToken } from '../../db/queries/fencing.js';
 import { defineLockScripts, redlockKey } from './locks/lock-scripts.js';
 import { lockedPurchase } from './locks/locked-purchase.js';
 import { SkuGate } from './sku-gate.js';
-import { StockSightings } from './locks/stock-sightings.js';
+import { StockSightings } from './stock-sightings.js';
 import { acquireRedlock } from './locks/redlock.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 

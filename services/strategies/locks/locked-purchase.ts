@@ -9,7 +9,7 @@ import { orderRow } from '../orders.js';
 import { msLeft } from '../../shared/deadline.js';
 import { mirrorToRedis } from '../stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, StrategyDeps } from '../strategy.js';
-import type { StockSightings } from './stock-sightings.js';
+import type { StockSightings } from '../stock-sightings.js';
 import type { SkuGate } from '../sku-gate.js';
 
 /** The lock as the write sees it: where its fencing token comes from, and whether it is still held. */

@@ -3,7 +3,8 @@
 const maxSkus = 10_000;
 
 /**
- * The last stock a lock holder in this process saw while holding the lock,
+ * The last stock a buyer in this process saw while it alone could change it
+ * (a lock holder, a row-lock holder, a winning version write),
  * per SKU, and when. A buyer still waiting for the lock may answer sold_out
  * as soon as a holder has seen too little stock after the buyer arrived: at
  * that moment, during the buyer's request, the stock really was short (stock
