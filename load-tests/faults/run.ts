@@ -10,6 +10,7 @@ import { type Check, type Measures, check, measure } from './assertions.js';
 import { type PickApi, closedBurst, measureCapacity, openBurst } from './burst.js';
 import type { Cleanups } from './cleanup.js';
 import type { RunContext, Services } from './context.js';
+import { watchClientLag } from './client-lag.js';
 import { Ledger, defaultBudget } from './ledger.js';
 import { recover } from './recovery.js';
 import { superviseServices } from './supervisor.js';
@@ -83,7 +84,7 @@ async function overloadLoad(ctx: RunContext, shared: Shared, pickApi: PickApi): 
   }
   const rate = Math.min(overloadMaxRate, Math.max(10, Math.round(capacity * 10)));
   ctx.facts.overloadRate = rate;
-  if (rate < capacity * 10) ctx.notes.push(`10× capacity is ${Math.round(capacity * 10)}/s; capped at ${overloadMaxRate}/s (the client shares the 2 cores)`);
+  if (Math.round(capacity * 10) > overloadMaxRate) ctx.notes.push(`10× capacity is ${Math.round(capacity * 10)}/s; capped at ${overloadMaxRate}/s (the client shares the 2 cores)`);
   ctx.say(`  fault: open loop at ${rate}/s for ${overloadMs / 1000} s (capacity ${Math.round(capacity)}/s)`);
   ctx.window.start = ctx.ledger.now();
   // In flight at most 2,000: about 10 s of the slowest strategy's answers at 200/s.
@@ -133,11 +134,17 @@ export async function runOne(scenario: Scenario, strategy: StrategyInfo, service
     endSupervision = superviseServices(ctx);
     const first = services.apis[0];
     const pickApi: PickApi = scenario.pickApi?.(ctx) ?? (() => (first === undefined ? '' : services.urlOf(first)));
-    if (scenario.load === 'overload') {
-      await overloadLoad(ctx, shared, pickApi);
-    } else {
-      await Promise.all([closedBurst(ctx.ledger, ctx.size, pickApi), armFault(ctx, scenario)]);
+    const clientLag = watchClientLag();
+    try {
+      if (scenario.load === 'overload') {
+        await overloadLoad(ctx, shared, pickApi);
+      } else {
+        await Promise.all([closedBurst(ctx.ledger, ctx.size, pickApi), armFault(ctx, scenario)]);
+      }
+    } finally {
+      ctx.facts.clientLagMaxMs = clientLag();
     }
+    if (Number(ctx.facts.clientLagMaxMs) >= 100) ctx.notes.push(`this runner's event loop ran up to ${String(ctx.facts.clientLagMaxMs)} ms late during the burst; its latencies include that`);
     const recovery = await recover(ctx, shared.db, shared.options.settleTimeoutMs);
     endSupervision();
     const measures = measure(ctx, recovery);

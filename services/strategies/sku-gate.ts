@@ -29,8 +29,10 @@ export interface GateOptions {
 export type Entry = { entered: true; waited: boolean; leave: () => void } | { entered: false; reason: string };
 
 interface Waiter {
+  deadlineAt: number;
+  unitsLeft: number;
   admit: () => void;
-  timer: NodeJS.Timeout;
+  refuse: (reason: string) => void;
 }
 
 interface Line {
@@ -67,24 +69,57 @@ export class SkuGate {
     if (line.queue.length >= this.options.maxWaiters) {
       return Promise.resolve({ entered: false, reason: `${line.queue.length} buyers already wait for this SKU in this process` });
     }
-    const pace = this.pace.get(sku);
-    const turnsAhead = Math.min(line.queue.length + 1, Math.max(1, unitsLeft));
-    const predictedMs = pace === undefined ? 0 : (pace.intervalMs ?? pace.turnMs / this.options.concurrency) * turnsAhead + pace.turnMs;
-    const waitMs = deadlineAt - Date.now();
-    if (predictedMs > waitMs) {
-      return Promise.resolve({ entered: false, reason: `turn expected in ${Math.round(predictedMs)} ms, past the ${Math.max(0, Math.round(waitMs))} ms this buyer may wait` });
-    }
+    const late = this.lateBy(sku, line.queue.length, unitsLeft, deadlineAt);
+    if (late !== undefined) return Promise.resolve({ entered: false, reason: late });
     return new Promise<Entry>((resolve) => {
+      const waitMs = deadlineAt - Date.now();
+      let timer: NodeJS.Timeout | undefined;
       const waiter: Waiter = {
-        admit: () => resolve(this.admit(sku, line, true)),
-        timer: setTimeout(() => {
-          line.queue.splice(line.queue.indexOf(waiter), 1);
+        deadlineAt,
+        unitsLeft,
+        admit: () => {
+          clearTimeout(timer);
+          resolve(this.admit(sku, line, true));
+        },
+        refuse: (reason) => {
+          clearTimeout(timer);
+          const at = line.queue.indexOf(waiter);
+          if (at >= 0) line.queue.splice(at, 1);
           this.forgetIfIdle(sku, line);
-          resolve({ entered: false, reason: `no turn within ${Math.round(waitMs)} ms` });
-        }, Math.max(0, waitMs)),
+          resolve({ entered: false, reason });
+        },
       };
+      timer = setTimeout(() => waiter.refuse(`no turn within ${Math.round(waitMs)} ms`), Math.max(0, waitMs));
       line.queue.push(waiter);
     });
+  }
+
+  /**
+   * Why a buyer with `ahead` buyers before it in line cannot have its turn by
+   * `deadlineAt`, or undefined if it can (or nothing is known yet).
+   */
+  private lateBy(sku: string, ahead: number, unitsLeft: number, deadlineAt: number): string | undefined {
+    const pace = this.pace.get(sku);
+    if (pace === undefined) return undefined;
+    const turnsAhead = Math.min(ahead + 1, Math.max(1, unitsLeft));
+    const predictedMs = (pace.intervalMs ?? pace.turnMs / this.options.concurrency) * turnsAhead + pace.turnMs;
+    const waitMs = deadlineAt - Date.now();
+    if (predictedMs <= waitMs) return undefined;
+    return `turn expected in ${Math.round(predictedMs)} ms, past the ${Math.max(0, Math.round(waitMs))} ms this buyer may wait`;
+  }
+
+  /**
+   * After a turn ends (the pace just changed), those in line who can no longer
+   * make it are told now rather than at their deadline. The first turns of a
+   * burst run before any pace is known, so the line they face fills unchecked.
+   */
+  private refuseHopeless(sku: string, line: Line): void {
+    let ahead = 0;
+    for (const waiter of [...line.queue]) {
+      const late = this.lateBy(sku, ahead, waiter.unitsLeft, waiter.deadlineAt);
+      if (late === undefined) ahead += 1;
+      else waiter.refuse(late);
+    }
   }
 
   private admit(sku: string, line: Line, waited: boolean): Entry {
@@ -103,8 +138,8 @@ export class SkuGate {
         line.lastLeftAt = line.queue.length > 0 ? now : undefined;
         const next = line.queue.shift();
         if (next === undefined) return this.forgetIfIdle(sku, line);
-        clearTimeout(next.timer);
         next.admit();
+        this.refuseHopeless(sku, line);
       },
     };
   }

@@ -77,4 +77,20 @@ describe('SkuGate', () => {
     expect(await hopeful).toMatchObject({ entered: true });
     leave(await hopeful);
   });
+
+  it('tells those already in line as soon as a turn ends and shows they cannot make it', async () => {
+    const gate = new SkuGate({ concurrency: 1, maxWaiters: 100 });
+    // The first turn of a burst: no pace known yet, so the line fills unchecked.
+    const started = Date.now();
+    const inside = await gate.enter('a', far(), 100);
+    const second = gate.enter('a', far(), 100);
+    const hopeless = [1, 2, 3].map(() => gate.enter('a', started + 500, 100).then((entry) => ({ entry, ms: Date.now() - started })));
+    await sleep(200);
+    leave(inside); // a turn of ~200 ms: one more turn plus their own cannot end within 500 ms
+    for (const outcome of await Promise.all(hopeless)) {
+      expect(outcome.entry).toMatchObject({ entered: false });
+      expect(outcome.ms, 'refused when the pace showed it, not at the 500 ms deadline').toBeLessThan(400);
+    }
+    leave(await second);
+  });
 });
