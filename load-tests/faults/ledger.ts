@@ -4,6 +4,7 @@
 // ledger against the audit and the orders afterwards.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { postJson } from './http-post.js';
 
 /** A 'final' answer ends a key; anything else is retried. */
 export type FinalKind = 'confirmed' | 'accepted' | 'sold_out' | 'unexpected';
@@ -39,8 +40,8 @@ export interface RetryBudget {
   timeoutMs: number;
 }
 
-// 12 s per attempt: the longest designed wait is LOCK_WAIT_MS/OPTIMISTIC_MAX_WAIT_MS (10 s);
-// an answer later than that is a held request, and the ledger retries it.
+// 12 s per attempt: past the 11 s outer bound of assertions.ts (a purchase's designed waits
+// end within ~3 s); an answer later than that is a held request, and the ledger retries it.
 // 80 tries within 75 s: enough to outlast a 15 s PostgreSQL pause, a worker's 6 s
 // rejoin and an API restart, with 1 s Retry-After pauses in between.
 export const defaultBudget: RetryBudget = { attempts: 80, ms: 75_000, timeoutMs: 12_000 };
@@ -122,29 +123,22 @@ export class Ledger {
     const at = this.now();
     const started = performance.now();
     try {
-      const response = await fetch(`${api}/v1/purchases`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-strategy': this.strategy, 'idempotency-key': key },
-        body,
-        signal: AbortSignal.timeout(this.budget.timeoutMs),
-      });
-      const text = await response.text();
+      const response = await postJson(`${api}/v1/purchases`, { 'content-type': 'application/json', 'x-strategy': this.strategy, 'idempotency-key': key }, body, this.budget.timeoutMs);
       let parsed: unknown;
       try {
-        parsed = JSON.parse(text) as unknown;
+        parsed = JSON.parse(response.text) as unknown;
       } catch {
         parsed = undefined;
       }
-      const retryAfter = Number(response.headers.get('retry-after'));
+      const retryAfter = Number(response.retryAfter);
       return {
         attempt: { at, ms: performance.now() - started, status: response.status, code: codeOf(parsed), api },
         orderId: orderIdOf(parsed),
         retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
       };
     } catch (error: unknown) {
-      const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
-      const cause = error instanceof Error && error.cause instanceof Error && 'code' in error.cause ? String(error.cause.code) : 'network';
-      return { attempt: { at, ms: performance.now() - started, status: 0, code: timedOut ? 'timeout' : cause, api } };
+      const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'network';
+      return { attempt: { at, ms: performance.now() - started, status: 0, code, api } };
     }
   }
 }

@@ -62,6 +62,12 @@ export function renderMarkdown(report: FaultReport): string {
     `| ${tableHeader.map(() => '---').join(' | ')} |`,
     ...tableRows(report.results).map((row) => `| ${row.join(' | ')} |`),
     '',
+    '## By scenario and strategy',
+    '',
+    '✓ passed every check, ✗ failed the checks named, ◦ `naive` (reported, never failed); in brackets: recovery (fault undone → first final answer) and the p95 of its 503s.',
+    '',
+    renderGrid(report),
+    '',
     '## Failed checks',
     '',
   ];
@@ -78,6 +84,31 @@ export function renderMarkdown(report: FaultReport): string {
     for (const r of noted) lines.push(`- ${r.scenario} × ${r.strategy}: ${r.notes.join('; ')}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** One cell of the scenario × strategy grid: the verdict, then (recovery s · 503 p95 ms) where measured. */
+function gridCell(r: RunResult): string {
+  if (r.verdict === 'error') return 'error';
+  const mark = r.verdict === 'reported' ? `◦ ${r.failed.join(', ')}` : r.verdict === 'pass' ? '✓' : `✗ ${r.failed.join(', ')}`;
+  const recovery = r.measures?.recoveryMs;
+  const p95 = r.measures?.shed.p95Ms;
+  const figures = [recovery === null || recovery === undefined ? undefined : `${seconds(recovery)} s`, p95 === null || p95 === undefined ? undefined : `${p95.toLocaleString('en-US')} ms`].filter((f) => f !== undefined);
+  return figures.length > 0 ? `${mark.trim()} (${figures.join(' · ')})` : mark.trim();
+}
+
+/** Scenarios down, strategies across ('–' where a scenario does not apply): the table README shows. */
+export function renderGrid(report: FaultReport): string {
+  const strategies = [...new Set(report.results.map((r) => r.strategy))];
+  const lines = [`| scenario | ${strategies.map((s) => `\`${s}\``).join(' | ')} |`, `|---|${strategies.map(() => '---').join('|')}|`];
+  for (const scenario of report.scenarios) {
+    const cells = strategies.map((strategy) => {
+      const r = report.results.find((x) => x.scenario === scenario.name && x.strategy === strategy);
+      return r === undefined ? '–' : gridCell(r);
+    });
+    if (cells.every((c) => c === '–')) continue;
+    lines.push(`| \`${scenario.name}\` | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
 }
 
 /** A fixed-width table for the terminal. */

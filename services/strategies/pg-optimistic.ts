@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../../db/errors.js';
 import { orderRow } from './orders.js';
 import { msLeft } from '../shared/deadline.js';
 import { SkuGate } from './sku-gate.js';
-import { StockSightings } from './stock-sightings.js';
+import { StockSightings, sightingFreshMs } from './stock-sightings.js';
 import { mirrorToRedis } from './stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -42,11 +42,14 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
       return { kind: 'sold_out' };
     }
     try {
-      return await deps.db.transaction().execute(async (trx) => {
+      const result = await deps.db.transaction().execute(async (trx): Promise<Attempt> => {
         if (!(await writeIfVersion(trx, request.sku, current.version, current.stock - request.quantity))) return 'conflict';
         await insertOrder(trx, orderRow(request, name));
         return 'confirmed';
       });
+      // Committed: only now is the stock it left a fact others may act on.
+      if (result === 'confirmed') sightings.record(request.sku, current.stock - request.quantity);
+      return result;
     } catch (error: unknown) {
       if (isUniqueViolation(error)) return { kind: 'duplicate' };
       throw error;
@@ -85,16 +88,20 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
       const arrived = Date.now();
       // A count alone does not bound the wait: under load each attempt also queues for a pooled connection.
       const deadline = Date.now() + Math.min(deps.config.OPTIMISTIC_MAX_WAIT_MS, msLeft() ?? Infinity);
-      const seen = await readStock(deps.db, request.sku);
-      if (seen === undefined) return { kind: 'unknown_sku' };
-      if (seen.stock < request.quantity) return { kind: 'sold_out' };
-      const turn = await gate.enter(request.sku, deadline, Math.floor(seen.stock / request.quantity));
+      const known = sightings.recent(request.sku, sightingFreshMs);
+      const read = known !== undefined && known >= request.quantity ? undefined : await readStock(deps.db, request.sku);
+      if (known === undefined || known < request.quantity) {
+        if (read === undefined) return { kind: 'unknown_sku' };
+        if (read.stock < request.quantity) return { kind: 'sold_out' };
+      }
+      const unitsLeft = read?.stock ?? known ?? 0;
+      const turn = await gate.enter(request.sku, deadline, Math.floor(unitsLeft / request.quantity));
       if (!turn.entered) return { kind: 'contended', reason: turn.reason };
       try {
         if (turn.waited && sightings.soldOutSince(request.sku, request.quantity, arrived)) return { kind: 'sold_out' };
         // Entered at once: the read is as fresh as any, so the first attempt writes on it (one round trip
         // less when uncontended). After a wait in line it is stale, and would only lose the version race.
-        return await tryUntil(request, deadline, turn.waited ? undefined : seen);
+        return await tryUntil(request, deadline, turn.waited ? undefined : read);
       } finally {
         turn.leave();
       }

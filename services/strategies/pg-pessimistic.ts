@@ -4,7 +4,7 @@ import { isLockTimeout, isStatementTimeout, isUniqueViolation } from '../../db/e
 import { orderRow } from './orders.js';
 import { msLeft } from '../shared/deadline.js';
 import { SkuGate } from './sku-gate.js';
-import { StockSightings } from './stock-sightings.js';
+import { StockSightings, sightingFreshMs } from './stock-sightings.js';
 import { mirrorToRedis } from './stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -35,12 +35,14 @@ export function createPgPessimistic(deps: StrategyDeps): Strategy {
       // sold-out answer (it does not grow back during a sale), and it spares the
       // refusal the row lock, which is a write (the lock is recorded in the row) and a commit.
       const arrived = Date.now();
-      const seen = await readStock(deps.db, request.sku);
+      const known = sightings.recent(request.sku, sightingFreshMs);
+      const seen = known !== undefined && known >= request.quantity ? { stock: known } : await readStock(deps.db, request.sku);
       if (seen === undefined) return { kind: 'unknown_sku' };
       if (seen.stock < request.quantity) return { kind: 'sold_out' };
       const turn = await gate.enter(request.sku, Date.now() + (msLeft() ?? deps.config.PG_LOCK_TIMEOUT_MS), Math.floor(seen.stock / request.quantity));
       if (!turn.entered) return { kind: 'contended', reason: turn.reason };
       let outcome: PurchaseOutcome;
+      let stockLeft = 0;
       try {
         if (turn.waited && sightings.soldOutSince(request.sku, request.quantity, arrived)) return { kind: 'sold_out' };
         outcome = await deps.db.transaction().execute(async (trx): Promise<PurchaseOutcome> => {
@@ -57,8 +59,11 @@ export function createPgPessimistic(deps: StrategyDeps): Strategy {
           }
           await overwriteStock(trx, request.sku, stock - request.quantity);
           await insertOrder(trx, orderRow(request, name));
+          stockLeft = stock - request.quantity;
           return { kind: 'confirmed', orderId: request.orderId };
         });
+        // Committed: only now is the stock it left a fact others may act on.
+        if (outcome.kind === 'confirmed') sightings.record(request.sku, stockLeft);
       } catch (error: unknown) {
         if (isUniqueViolation(error)) return { kind: 'duplicate' };
         if (isLockTimeout(error)) return { kind: 'contended', reason: 'row lock not granted within the wait (PG_LOCK_TIMEOUT_MS, PURCHASE_WAIT_MS)' };

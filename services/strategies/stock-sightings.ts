@@ -1,6 +1,8 @@
 // One entry per SKU sold through this process; 10,000 SKUs is ~1 MB and far
 // more than one flash sale has hot at once. The oldest entry goes first.
 const maxSkus = 10_000;
+// How old a sighting may be to stand in for a buyer's read before its wait (see recent()).
+export const sightingFreshMs = 1_000;
 
 /**
  * The last stock a buyer in this process saw while it alone could change it
@@ -23,6 +25,19 @@ export class StockSightings {
       const oldest = this.seen.keys().next();
       if (oldest.done !== true) this.seen.delete(oldest.value);
     }
+  }
+
+  /**
+   * The stock seen here within `maxAgeMs`, or undefined. Only to skip a
+   * buyer's read before it waits in line when enough was left a moment ago:
+   * the decision is made later, under the lock or the version check. Under
+   * load every turn refreshes it, so buyers stop queueing for a pooled
+   * connection ahead of the holder's write (a 10x overload left 1,567 of
+   * redis-lock's keys unanswered after 10 tries that way).
+   */
+  recent(sku: string, maxAgeMs: number): number | undefined {
+    const sighting = this.seen.get(sku);
+    return sighting !== undefined && Date.now() - sighting.at <= maxAgeMs ? sighting.stock : undefined;
   }
 
   /** True when a holder saw fewer than `quantity` units at or after `since` (epoch ms). */

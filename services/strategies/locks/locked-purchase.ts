@@ -9,7 +9,7 @@ import { orderRow } from '../orders.js';
 import { msLeft } from '../../shared/deadline.js';
 import { mirrorToRedis } from '../stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, StrategyDeps } from '../strategy.js';
-import type { StockSightings } from '../stock-sightings.js';
+import { type StockSightings, sightingFreshMs } from '../stock-sightings.js';
 import type { SkuGate } from '../sku-gate.js';
 
 /** The lock as the write sees it: where its fencing token comes from, and whether it is still held. */
@@ -151,7 +151,8 @@ export async function lockedPurchase(
   // Fast path without the lock: stock that was short at some moment during
   // this request is a true sold_out answer, and it spares the queue of lock
   // waiters after a sell-out. The authoritative check is under the lock.
-  const seen = await readStock(deps.db, request.sku);
+  const known = sightings.recent(request.sku, sightingFreshMs);
+  const seen = known !== undefined && known >= request.quantity ? { stock: known } : await readStock(deps.db, request.sku);
   if (seen === undefined) return { kind: 'unknown_sku' };
   if (seen.stock < request.quantity) return { kind: 'sold_out' };
 
