@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     await server.close();
   });
 
-  await server.listen({ host: config.HOST, port: config.PORT });
+  await server.listen({ host: config.HOST, port: config.PORT, backlog: config.LISTEN_BACKLOG });
 }
 
 main().catch((error: unknown) => {

@@ -30,6 +30,11 @@ export const ConfigSchema = Type.Object({
   CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30000 }),
   // Above k6's default keep-alive reuse so connections are not churned mid-run.
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 72000 }),
+  // Connections the kernel may hold for the API before it accepts them (listen
+  // backlog; Linux caps it at net.core.somaxconn). Node's default, 511, overflowed
+  // when a flash sale opened ~2,000 connections at once: the dropped SYNs were
+  // resent after 1 s, 3 s, 7 s, so buyers waited seconds before the API saw them.
+  LISTEN_BACKLOG: Type.Integer({ minimum: 1, default: 4096 }),
   // 20 per process: two API processes stay well under PostgreSQL's 200 connections.
   PG_POOL_MAX: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
   // The longest a request waits for a pooled connection (or a new one), then 503.
