@@ -55,7 +55,7 @@ interface Waiter {
  * The pool Kysely uses, guarded against a PostgreSQL that stops answering
  * (paused, or the network path to it cut). Its own timeouts cannot help: a
  * statement_timeout is the server's, and the client's query_timeout must sit
- * above the longest legitimate wait (pg-pessimistic's 2 s lock wait).
+ * above the longest legitimate statement (PG_STATEMENT_TIMEOUT_MS).
  *
  * - A stall watchdog: a server that answers completes something every few
  *   milliseconds under load. When something has waited `stallMs` and

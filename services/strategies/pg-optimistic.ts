@@ -5,7 +5,8 @@ import { isUniqueViolation } from '../../db/errors.js';
 import { orderRow } from './orders.js';
 import { msLeft } from '../shared/deadline.js';
 import { SkuGate } from './sku-gate.js';
-import { StockSightings, sightingFreshMs } from './stock-sightings.js';
+import { StockSightings } from './stock-sightings.js';
+import { type StockRead, takeTurn } from './sku-turn.js';
 import { mirrorToRedis } from './stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -31,10 +32,8 @@ function backoffMs(attempt: number): number {
 export function createPgOptimistic(deps: StrategyDeps): Strategy {
   type Attempt = 'confirmed' | 'conflict' | PurchaseOutcome;
 
-  type Read = Awaited<ReturnType<typeof readStock>>;
-
   /** `firstRead`: the read made before waiting in line, if no one has had a turn since. */
-  async function attempt(request: PurchaseRequest, firstRead?: Read): Promise<Attempt> {
+  async function attempt(request: PurchaseRequest, firstRead?: StockRead): Promise<Attempt> {
     const current = firstRead ?? (await readStock(deps.db, request.sku));
     if (current === undefined) return { kind: 'unknown_sku' };
     if (current.stock < request.quantity) {
@@ -59,9 +58,9 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
   // A few writers per SKU at a time in this process; the others wait in line (sku-gate.ts).
   // Once a buyer here saw the stock run out, those in line behind it answer sold_out without a read.
   const sightings = new StockSightings();
-  const gate = new SkuGate({ concurrency: deps.config.HOT_SKU_WRITERS, maxWaiters: deps.config.LOCK_MAX_WAITERS });
+  const line = { gate: new SkuGate({ concurrency: deps.config.HOT_SKU_WRITERS, maxWaiters: deps.config.LOCK_MAX_WAITERS }), sightings };
 
-  async function tryUntil(request: PurchaseRequest, deadline: number, firstRead: Read | undefined): Promise<PurchaseOutcome> {
+  async function tryUntil(request: PurchaseRequest, deadline: number, firstRead: StockRead | undefined): Promise<PurchaseOutcome> {
     for (let tries = 0; tries < deps.config.OPTIMISTIC_MAX_ATTEMPTS; tries += 1) {
       if (tries > 0) {
         if (Date.now() >= deadline) return { kind: 'contended', reason: `version conflict on every attempt within OPTIMISTIC_MAX_WAIT_MS (${tries} attempts)` };
@@ -85,23 +84,15 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
     async: false,
     refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
-      const arrived = Date.now();
       // A count alone does not bound the wait: under load each attempt also queues for a pooled connection.
       const deadline = Date.now() + Math.min(deps.config.OPTIMISTIC_MAX_WAIT_MS, msLeft() ?? Infinity);
-      const known = sightings.recent(request.sku, sightingFreshMs);
-      const read = known !== undefined && known >= request.quantity ? undefined : await readStock(deps.db, request.sku);
-      if (known === undefined || known < request.quantity) {
-        if (read === undefined) return { kind: 'unknown_sku' };
-        if (read.stock < request.quantity) return { kind: 'sold_out' };
-      }
-      const unitsLeft = read?.stock ?? known ?? 0;
-      const turn = await gate.enter(request.sku, deadline, Math.floor(unitsLeft / request.quantity));
-      if (!turn.entered) return { kind: 'contended', reason: turn.reason };
+      const turn = await takeTurn(deps.db, line, request, deadline);
+      if (turn.kind === 'answered') return turn.outcome;
+      if (turn.kind === 'refused') return { kind: 'contended', reason: turn.reason };
       try {
-        if (turn.waited && sightings.soldOutSince(request.sku, request.quantity, arrived)) return { kind: 'sold_out' };
-        // Entered at once: the read is as fresh as any, so the first attempt writes on it (one round trip
+        // Entered at once, its read is as fresh as any, so the first attempt writes on it (one round trip
         // less when uncontended). After a wait in line it is stale, and would only lose the version race.
-        return await tryUntil(request, deadline, turn.waited ? undefined : read);
+        return await tryUntil(request, deadline, turn.freshRead);
       } finally {
         turn.leave();
       }

@@ -1,10 +1,11 @@
 import { insertOrder } from '../../db/queries/orders.js';
-import { boundWaits, lockStock, overwriteStock, readStock } from '../../db/queries/skus.js';
+import { boundWaits, lockStock, overwriteStock } from '../../db/queries/skus.js';
 import { isLockTimeout, isStatementTimeout, isUniqueViolation } from '../../db/errors.js';
 import { orderRow } from './orders.js';
 import { msLeft } from '../shared/deadline.js';
 import { SkuGate } from './sku-gate.js';
-import { StockSightings, sightingFreshMs } from './stock-sightings.js';
+import { StockSightings } from './stock-sightings.js';
+import { takeTurn } from './sku-turn.js';
 import { mirrorToRedis } from './stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
 
@@ -24,27 +25,22 @@ export function createPgPessimistic(deps: StrategyDeps): Strategy {
   // they wait in line instead, and one whose turn cannot come in time is told at once.
   // Once a row-lock holder here saw the stock run out, those in line behind it answer sold_out without the lock.
   const sightings = new StockSightings();
-  const gate = new SkuGate({ concurrency: deps.config.HOT_SKU_WRITERS, maxWaiters: deps.config.LOCK_MAX_WAITERS });
+  const line = { gate: new SkuGate({ concurrency: deps.config.HOT_SKU_WRITERS, maxWaiters: deps.config.LOCK_MAX_WAITERS }), sightings };
   return {
     name,
     description: 'SELECT … FOR UPDATE, check, UPDATE and insert the order in one transaction, with a bounded lock_timeout.',
     async: false,
     refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
-      // A plain read first: stock seen short at any moment of this request is a true
-      // sold-out answer (it does not grow back during a sale), and it spares the
-      // refusal the row lock, which is a write (the lock is recorded in the row) and a commit.
-      const arrived = Date.now();
-      const known = sightings.recent(request.sku, sightingFreshMs);
-      const seen = known !== undefined && known >= request.quantity ? { stock: known } : await readStock(deps.db, request.sku);
-      if (seen === undefined) return { kind: 'unknown_sku' };
-      if (seen.stock < request.quantity) return { kind: 'sold_out' };
-      const turn = await gate.enter(request.sku, Date.now() + (msLeft() ?? deps.config.PG_LOCK_TIMEOUT_MS), Math.floor(seen.stock / request.quantity));
-      if (!turn.entered) return { kind: 'contended', reason: turn.reason };
+      // A plain read first (or a fresh sighting, sku-turn.ts): stock seen short at any moment of
+      // this request is a true sold-out answer (it does not grow back during a sale), and it spares
+      // the refusal the row lock, which is a write (the lock is recorded in the row) and a commit.
+      const turn = await takeTurn(deps.db, line, request, Date.now() + Math.min(deps.config.PG_LOCK_TIMEOUT_MS, msLeft() ?? Infinity));
+      if (turn.kind === 'answered') return turn.outcome;
+      if (turn.kind === 'refused') return { kind: 'contended', reason: turn.reason };
       let outcome: PurchaseOutcome;
       let stockLeft = 0;
       try {
-        if (turn.waited && sightings.soldOutSince(request.sku, request.quantity, arrived)) return { kind: 'sold_out' };
         outcome = await deps.db.transaction().execute(async (trx): Promise<PurchaseOutcome> => {
           // The row-lock wait ends with the purchase's deadline too (time spent for a connection
           // counts). Each statement may run past it by the slack the 1 s answer leaves

@@ -22,9 +22,8 @@ const name = 'redis-lock';
 export function createRedisLock(deps: StrategyDeps): Strategy {
   defineLockScripts(deps.redis);
   const timing = { leaseMs: deps.config.LOCK_TTL_MS, waitMs: deps.config.LOCK_WAIT_MS };
-  const sightings = new StockSightings();
   // A lock admits one holder: one buyer per SKU in this process goes for it at a time.
-  const gate = new SkuGate({ concurrency: 1, maxWaiters: deps.config.LOCK_MAX_WAITERS });
+  const line = { gate: new SkuGate({ concurrency: 1, maxWaiters: deps.config.LOCK_MAX_WAITERS }), sightings: new StockSightings() };
   return {
     name,
     description: 'Per-SKU Redis lock (SET NX PX, watchdog-renewed lease) with fencing tokens checked by PostgreSQL; read, check, write under the lock.',
@@ -35,8 +34,7 @@ export function createRedisLock(deps: StrategyDeps): Strategy {
         deps,
         name,
         request,
-        sightings,
-        gate,
+        line,
         async (stop, waitMs) => {
           const held = await acquireFencedLock(deps.redis, request.sku, { ...timing, waitMs, stop }, deps.log);
           if (held === undefined) return undefined;

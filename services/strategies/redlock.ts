@@ -29,9 +29,8 @@ export function createRedlock(deps: StrategyDeps): Strategy {
     waitMs: deps.config.LOCK_WAIT_MS,
     nodeTimeoutMs: deps.config.REDLOCK_NODE_TIMEOUT_MS,
   };
-  const sightings = new StockSightings();
   // A lock admits one holder: one buyer per SKU in this process goes for it at a time.
-  const gate = new SkuGate({ concurrency: 1, maxWaiters: deps.config.LOCK_MAX_WAITERS });
+  const line = { gate: new SkuGate({ concurrency: 1, maxWaiters: deps.config.LOCK_MAX_WAITERS }), sightings: new StockSightings() };
   return {
     name,
     description: 'Redlock over every Redis server (majority, bounded per-node waits, watchdog), fencing tokens from a PostgreSQL sequence.',
@@ -42,8 +41,7 @@ export function createRedlock(deps: StrategyDeps): Strategy {
         deps,
         name,
         request,
-        sightings,
-        gate,
+        line,
         async (stop, waitMs) => {
           const lease = await acquireRedlock(deps.redisNodes, redlockKey(request.sku), { ...timing, waitMs, stop }, deps.log);
           if (lease === undefined) return undefined;

@@ -78,19 +78,39 @@ describe('SkuGate', () => {
     leave(await hopeful);
   });
 
+  it('refuses no one on a single slow turn: the first of a burst is often slow', async () => {
+    const gate = new SkuGate({ concurrency: 1, maxWaiters: 100 });
+    const first = await gate.enter('a', far(), 100);
+    const waiting = [1, 2, 3, 4, 5].map(() => gate.enter('a', Date.now() + 500, 100));
+    await sleep(200);
+    leave(first); // one turn of 200 ms: 5 more would take 1 s, past their 500 ms, if it were the pace
+    for (const entry of waiting) {
+      const admitted = await entry;
+      expect(admitted).toMatchObject({ entered: true });
+      leave(admitted);
+    }
+  });
+
   it('tells those already in line as soon as a turn ends and shows they cannot make it', async () => {
     const gate = new SkuGate({ concurrency: 1, maxWaiters: 100 });
-    // The first turn of a burst: no pace known yet, so the line fills unchecked.
+    // Two turns of ~150 ms, with no one waiting: not yet enough to refuse anyone on.
+    for (let i = 0; i < 2; i += 1) {
+      const entry = await gate.enter('a', far(), 100);
+      await sleep(150);
+      leave(entry);
+    }
+    // The third turn starts with an empty line, so the line behind it fills unchecked.
     const started = Date.now();
     const inside = await gate.enter('a', far(), 100);
     const second = gate.enter('a', far(), 100);
-    const hopeless = [1, 2, 3].map(() => gate.enter('a', started + 500, 100).then((entry) => ({ entry, ms: Date.now() - started })));
-    await sleep(200);
-    leave(inside); // a turn of ~200 ms: one more turn plus their own cannot end within 500 ms
+    const hopeless = [1, 2, 3].map(() => gate.enter('a', started + 400, 100).then((entry) => ({ entry, ms: Date.now() - started })));
+    await sleep(150);
+    leave(inside); // the third turn: ~150 ms a turn, so one more plus their own cannot end within 400 ms
     for (const outcome of await Promise.all(hopeless)) {
       expect(outcome.entry).toMatchObject({ entered: false });
-      expect(outcome.ms, 'refused when the pace showed it, not at the 500 ms deadline').toBeLessThan(400);
+      expect(outcome.ms, 'refused when the pace showed it, not at the 400 ms deadline').toBeLessThan(300);
     }
     leave(await second);
   });
+
 });

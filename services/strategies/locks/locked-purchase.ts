@@ -9,8 +9,8 @@ import { orderRow } from '../orders.js';
 import { msLeft } from '../../shared/deadline.js';
 import { mirrorToRedis } from '../stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, StrategyDeps } from '../strategy.js';
-import { type StockSightings, sightingFreshMs } from '../stock-sightings.js';
-import type { SkuGate } from '../sku-gate.js';
+import type { StockSightings } from '../stock-sightings.js';
+import { type SkuLine, takeTurn } from '../sku-turn.js';
 
 /** The lock as the write sees it: where its fencing token comes from, and whether it is still held. */
 export interface Fence {
@@ -133,8 +133,9 @@ export async function purchaseUnderLock(
 
 /**
  * The whole of a lock strategy's purchase, given how it acquires its lock:
- * an unlocked sold-out fast path, a bounded wait for the lock (cut short once
- * a holder has seen the stock run out), then the fenced write under it.
+ * its turn in the SKU's line (sku-turn.ts: an unlocked sold-out fast path
+ * first), a bounded wait for the lock (cut short once a holder has seen the
+ * stock run out), then the fenced write under it.
  * `acquire` gets the `stop` test to pass to its retry loop, and says why it
  * failed (for the 503) when it returns undefined.
  */
@@ -142,41 +143,29 @@ export async function lockedPurchase(
   deps: StrategyDeps,
   strategy: string,
   request: PurchaseRequest,
-  sightings: StockSightings,
-  gate: SkuGate,
+  line: SkuLine,
   acquire: (stop: () => boolean, waitMs: number) => Promise<HeldLock | undefined>,
   timeoutReason: string,
 ): Promise<PurchaseOutcome> {
-  const arrived = Date.now();
-  // Fast path without the lock: stock that was short at some moment during
-  // this request is a true sold_out answer, and it spares the queue of lock
-  // waiters after a sell-out. The authoritative check is under the lock.
-  const known = sightings.recent(request.sku, sightingFreshMs);
-  const seen = known !== undefined && known >= request.quantity ? { stock: known } : await readStock(deps.db, request.sku);
-  if (seen === undefined) return { kind: 'unknown_sku' };
-  if (seen.stock < request.quantity) return { kind: 'sold_out' };
-
-  // A holder in this process saw the stock run out after we arrived: stop waiting (see StockSightings).
-  const stop = (): boolean => sightings.soldOutSince(request.sku, request.quantity, arrived);
   // One buyer per SKU at a time in this process tries the lock: the others wait in line
   // without touching Redis, and the wait (line, then lock) stays within LOCK_WAIT_MS.
-  const deadlineAt = arrived + Math.min(deps.config.LOCK_WAIT_MS, msLeft() ?? Infinity);
-  const turn = await gate.enter(request.sku, deadlineAt, Math.floor(seen.stock / request.quantity));
-  if (!turn.entered) {
-    if (stop()) return { kind: 'sold_out' };
+  const deadlineAt = Date.now() + Math.min(deps.config.LOCK_WAIT_MS, msLeft() ?? Infinity);
+  const turn = await takeTurn(deps.db, line, request, deadlineAt);
+  if (turn.kind === 'answered') return turn.outcome;
+  if (turn.kind === 'refused') {
     deps.metrics.locks.inc({ strategy, result: 'turned_away' });
     return { kind: 'contended', reason: turn.reason };
   }
   try {
-    if (stop()) return { kind: 'sold_out' };
-    const lock = await acquire(stop, Math.max(0, deadlineAt - Date.now()));
+    // A holder in this process saw the stock run out after we arrived: stop waiting (see StockSightings).
+    const lock = await acquire(turn.soldOut, Math.max(0, deadlineAt - Date.now()));
     if (lock === undefined) {
-      if (stop()) return { kind: 'sold_out' };
+      if (turn.soldOut()) return { kind: 'sold_out' };
       deps.metrics.locks.inc({ strategy, result: 'timeout' });
       return { kind: 'contended', reason: timeoutReason };
     }
     deps.metrics.locks.inc({ strategy, result: 'acquired' });
-    return await purchaseUnderLock(deps, strategy, request, lock, sightings);
+    return await purchaseUnderLock(deps, strategy, request, lock, line.sightings);
   } finally {
     turn.leave();
   }
