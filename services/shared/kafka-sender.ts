@@ -6,11 +6,12 @@ import { ensureTopics, type TopicSettings } from './kafka.js';
 export interface KafkaSender {
   /**
    * Resolves once every in-sync replica has the messages (acks = -1), within
-   * KAFKA_SEND_TIMEOUT_MS of the call. Rejects with KafkaSendRefusedError when
+   * KAFKA_SEND_TIMEOUT_MS of the call, or by `deadlineAt` (epoch ms) when the
+   * caller's own deadline comes first (a buyer's PURCHASE_WAIT_MS). Rejects with KafkaSendRefusedError when
    * the messages certainly never left, with KafkaSendUnconfirmedError when they
    * may have (a late acknowledgement, or a late delivery, is still possible).
    */
-  send(topic: string, messages: Message[]): Promise<void>;
+  send(topic: string, messages: Message[], deadlineAt?: number): Promise<void>;
   /** False while sends are refused at once (after a failure, until the probe): a caller can refuse before doing any work. */
   accepting(): boolean;
   /** Refuses new sends, waits for the ones under way, then disconnects. */
@@ -104,12 +105,12 @@ export function createKafkaSender(kafka: Kafka, settings: SenderSettings): Kafka
     const attempt = producer();
     // A connection still being made when the deadline comes is left to finish
     // (the next request uses it); nothing was sent, so the callers are told so.
-    const ready = await before(attempt, deadlineAt, () => new KafkaSendRefusedError(`no connection to Kafka within ${timeoutMs} ms; not sent`)).catch((error: unknown) => {
+    const ready = await before(attempt, deadlineAt, () => new KafkaSendRefusedError('no connection to Kafka within the send deadline; not sent')).catch((error: unknown) => {
       throw error instanceof KafkaSendRefusedError ? error : new KafkaSendRefusedError('no connection to Kafka; not sent', { cause: error });
     });
     const sending = ready.send({ topic, messages, acks: -1 });
     try {
-      await before(sending, deadlineAt, () => new KafkaSendUnconfirmedError(`Kafka did not acknowledge within ${timeoutMs} ms`));
+      await before(sending, deadlineAt, () => new KafkaSendUnconfirmedError('Kafka did not acknowledge within the send deadline'));
     } catch (error: unknown) {
       // Abandoned, not cancelled: bytes already written may still land.
       sending.catch(() => undefined);
@@ -126,17 +127,16 @@ export function createKafkaSender(kafka: Kafka, settings: SenderSettings): Kafka
       const now = Date.now();
       // A caller queued behind a request that used up its time never left.
       const live = batch.filter((entry) => entry.deadlineAt > now);
-      for (const entry of batch) if (entry.deadlineAt <= now) entry.reject(new KafkaSendRefusedError(`no turn to send within ${timeoutMs} ms; not sent`));
-      const first = live[0];
-      if (first === undefined) continue;
+      for (const entry of batch) if (entry.deadlineAt <= now) entry.reject(new KafkaSendRefusedError('no turn to send within the send deadline; not sent'));
+      if (live.length === 0) continue;
       const pass = breaker.tryPass();
       if (pass === undefined) {
         for (const entry of live) entry.reject(new KafkaSendRefusedError('Kafka is unavailable (circuit open after a failed send); not sent'));
         continue;
       }
       try {
-        // Arrival order: the first caller's deadline is the earliest.
-        await request(topic, live.flatMap((entry) => entry.messages), first.deadlineAt);
+        // The earliest deadline in the batch: no caller in it waits past its own.
+        await request(topic, live.flatMap((entry) => entry.messages), Math.min(...live.map((entry) => entry.deadlineAt)));
         breaker.succeeded(pass);
         for (const entry of live) entry.resolve();
       } catch (error: unknown) {
@@ -149,13 +149,13 @@ export function createKafkaSender(kafka: Kafka, settings: SenderSettings): Kafka
   }
 
   return {
-    send(topic, messages) {
+    send(topic, messages, deadlineAt = Number.POSITIVE_INFINITY) {
       if (closed) return Promise.reject(new KafkaSendRefusedError('Kafka sender is closed'));
       if (!breaker.allows()) return Promise.reject(new KafkaSendRefusedError('Kafka is unavailable (circuit open after a failed send); not sent'));
       return new Promise<void>((resolve, reject) => {
         const queue = waiting.get(topic) ?? [];
         waiting.set(topic, queue);
-        queue.push({ messages, deadlineAt: Date.now() + timeoutMs, resolve, reject });
+        queue.push({ messages, deadlineAt: Math.min(Date.now() + timeoutMs, deadlineAt), resolve, reject });
         // One flush per topic at a time; it drains whatever arrives while it runs.
         if (!flushes.has(topic)) flushes.set(topic, flush(topic));
       });

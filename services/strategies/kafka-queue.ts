@@ -1,4 +1,5 @@
 import type { CounterRebuild } from './counter-rebuild.js';
+import { msLeft } from '../shared/deadline.js';
 import { KafkaSendRefusedError } from '../shared/kafka-sender.js';
 import { soldOutFlagKey } from '../shared/sold-out-flag.js';
 import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey, stockKey } from '../shared/redis-keys.js';
@@ -22,6 +23,8 @@ type Sent = 'acknowledged' | 'not_sent' | 'unknown';
 interface Recorded {
   orderId: string;
   json: string;
+  /** When the buyer's answer is due (its purchase deadline, epoch ms); none for a re-send nobody waits on. */
+  answerBy?: number;
 }
 
 /**
@@ -36,8 +39,9 @@ interface Recorded {
  *
  * Recorded before sent, and listed as unsent until Kafka acknowledges it: a
  * message never reaches the worker unrecorded, and a record never stays
- * without its message. With Kafka down the answer is a 503 within the send
- * deadline (KAFKA_SEND_TIMEOUT_MS), three ways:
+ * without its message. With Kafka down the answer is a 503 within the
+ * purchase's deadline (PURCHASE_WAIT_MS, or KAFKA_SEND_TIMEOUT_MS if shorter),
+ * three ways:
  * - the sender's breaker is open: refused before anything is recorded;
  * - the sender refused the send (it certainly never left): the record is
  *   undone (unqueuePurchase), so a same-key retry queues it afresh;
@@ -72,7 +76,9 @@ export function createKafkaQueue(deps: StrategyDeps, counters: CounterRebuild): 
     maxSize: maxPurchasesPerMessage,
     flush: async (sku, purchases) => {
       try {
-        await deps.kafka.send(deps.config.PURCHASE_TOPIC, [{ key: sku, value: queuedMessage(purchases.map((purchase) => purchase.json)) }]);
+        // Sent by the earliest buyer's deadline, so none answers past its own.
+        const deadlineAt = Math.min(...purchases.map((purchase) => purchase.answerBy ?? Number.POSITIVE_INFINITY));
+        await deps.kafka.send(deps.config.PURCHASE_TOPIC, [{ key: sku, value: queuedMessage(purchases.map((purchase) => purchase.json)) }], deadlineAt);
         acknowledged(sku, purchases);
         return purchases.map((): Sent => 'acknowledged');
       } catch (error: unknown) {
@@ -147,7 +153,9 @@ export function createKafkaQueue(deps: StrategyDeps, counters: CounterRebuild): 
         return { kind: 'duplicate', earlier: { ...earlier, strategy: name } };
       }
 
-      const sent = await messages.submit(request.sku, { orderId: purchase.orderId, json });
+      const left = msLeft();
+      const answerBy = left === undefined ? undefined : Date.now() + left;
+      const sent = await messages.submit(request.sku, { orderId: purchase.orderId, json, answerBy });
       if (sent === 'acknowledged') return { kind: 'pending', orderId: purchase.orderId };
       if (sent === 'not_sent') {
         await deps.redis.unqueuePurchase(k.marker, k.queued, k.order, k.unsent, purchase.orderId, json);
@@ -155,7 +163,7 @@ export function createKafkaQueue(deps: StrategyDeps, counters: CounterRebuild): 
       }
       return unavailable(
         'unknown',
-        `Kafka did not acknowledge the purchase within ${deps.config.KAFKA_SEND_TIMEOUT_MS} ms, so whether it was queued is unknown. ` +
+        'Kafka did not acknowledge the purchase within the wait (PURCHASE_WAIT_MS, KAFKA_SEND_TIMEOUT_MS), so whether it was queued is unknown. ' +
           `It is recorded as order ${purchase.orderId} and will be applied or rejected once Kafka answers (the worker re-sends it); ` +
           'a retry with the same Idempotency-Key is safe and answers 202 with this order.',
       );

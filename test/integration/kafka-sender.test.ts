@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Kafka } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,20 @@ import { kafkaBrokers } from '../../services/shared/config.js';
 import { createKafka } from '../../services/shared/kafka.js';
 import { createKafkaSender, KafkaSendRefusedError } from '../../services/shared/kafka-sender.js';
 import { testConfig } from '../helpers/api.js';
+
+/** A paused broker, without pausing the shared one: a TCP server that accepts and never writes. */
+async function stalledBroker(): Promise<{ sockets: Set<Socket>; server: Server; kafka: Kafka }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  const kafka = createKafka([`127.0.0.1:${address.port}`], 'kafka-sender-stalled-test', pino({ level: 'silent' }));
+  return { sockets, server, kafka };
+}
 
 describe('Kafka sender', () => {
   it('delivers every one of many concurrent sends exactly once, then refuses sends once closed', async () => {
@@ -36,16 +51,7 @@ describe('Kafka sender', () => {
   });
 
   it('with a broker that accepts and never answers: refused within the deadline, then at once, then one probe after the cooldown', async () => {
-    // A paused broker, without pausing the shared one: a TCP server that never writes.
-    const sockets = new Set<Socket>();
-    const server = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    const kafka = createKafka([`127.0.0.1:${address.port}`], 'kafka-sender-stalled-test', pino({ level: 'silent' }));
+    const { sockets, server, kafka } = await stalledBroker();
     const sender = createKafkaSender(kafka, { ...testConfig(), KAFKA_SEND_TIMEOUT_MS: 300, KAFKA_BREAKER_COOLDOWN_MS: 500 });
     const topic = 'never-reached';
     const timed = async (send: Promise<void>): Promise<{ error: unknown; ms: number }> => {
@@ -80,6 +86,22 @@ describe('Kafka sender', () => {
       await sender.close();
       // Closing does not wait on the stalled connection past one deadline.
       expect(performance.now() - closing).toBeLessThan(1000);
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("ends a send at the caller's own deadline when it comes before KAFKA_SEND_TIMEOUT_MS (a buyer's PURCHASE_WAIT_MS)", async () => {
+    const { sockets, server, kafka } = await stalledBroker();
+    const sender = createKafkaSender(kafka, { ...testConfig(), KAFKA_SEND_TIMEOUT_MS: 3000 });
+    try {
+      const started = performance.now();
+      const error = await sender.send('never-reached', [{ value: 'a' }], Date.now() + 250).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(KafkaSendRefusedError);
+      // Before the fix it waited out the 3 s sender deadline.
+      expect(performance.now() - started).toBeLessThan(1000);
+    } finally {
+      await sender.close();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
