@@ -2,6 +2,7 @@
 // server, each with its output in a log file of the results folder.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { getPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../../services/shared/env-files.js';
 
@@ -15,9 +16,19 @@ export interface Child {
   stop(): Promise<void>;
 }
 
+/**
+ * The command that starts `command` at normal priority (nice 0) from a process
+ * that raised its own (the faults runner): through `nice`, which execs in
+ * place, so the child keeps its PID and no thread of it starts raised.
+ */
+export function atNormalPriority(command: string, args: string[]): [string, string[]] {
+  const own = getPriority();
+  return own < 0 ? ['nice', ['-n', String(-own), command, ...args]] : [command, args];
+}
+
 /** `node --import tsx <entry>` (this same Node), its stdout and stderr appended to logFile. */
 export function spawnTs(name: string, entry: string, env: Record<string, string>, logFile: string, markers: string[] = []): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(...atNormalPriority(process.execPath, ['--import', 'tsx', entry]), {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,6 +10,7 @@ import { repoRoot } from '../../services/shared/env-files.js';
 import { AdminClient, type StrategyInfo } from './admin.js';
 import { type FaultOptions, parseOptions, usage } from './args.js';
 import { Cleanups } from './cleanup.js';
+import { raiseRunnerPriority } from './priority.js';
 import { ServiceProcess, apiSpec } from './processes.js';
 import { type FaultReport, renderTable, scenarioList, summarize, writeReport } from './report.js';
 import { type RunResult, type Shared, runOne } from './run.js';
@@ -65,6 +66,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const options = parsed;
+  const runner = raiseRunnerPriority();
+  say(`faults: ${runner}`);
   const scenarios = pickScenarios(options.scenarios);
   const startedAt = new Date();
   const config = loadConfig();
@@ -124,6 +127,7 @@ async function main(): Promise<number> {
     durationS: (finishedAt.getTime() - startedAt.getTime()) / 1000,
     command: ['npm run faults', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
     quick: options.quick,
+    runner,
     scenarios: scenarioList(scenarios.filter((s) => results.some((r) => r.scenario === s.name))),
     results,
     summary: summarize(results),

@@ -12,6 +12,8 @@ export interface FaultReport {
   durationS: number;
   command: string;
   quick: boolean;
+  /** The runner's scheduling priority (see priority.ts). */
+  runner: string;
   scenarios: Array<{ name: string; what: string; bounded: boolean }>;
   results: RunResult[];
   summary: { runs: number; pass: number; fail: number; reported: number; error: number };
@@ -53,7 +55,7 @@ export function renderMarkdown(report: FaultReport): string {
   const lines = [
     `# npm run faults${report.quick ? ' --quick' : ''}`,
     '',
-    `${report.startedAt} to ${report.finishedAt} (${Math.round(report.durationS)} s): ${report.summary.pass} pass, ${report.summary.fail} fail, ${report.summary.error} error, ${report.summary.reported} reported (naive). Command: \`${report.command}\`.`,
+    `${report.startedAt} to ${report.finishedAt} (${Math.round(report.durationS)} s): ${report.summary.pass} pass, ${report.summary.fail} fail, ${report.summary.error} error, ${report.summary.reported} reported (naive). Command: \`${report.command}\`; ${report.runner}.`,
     '',
     'Counts are attempts (every answer, retries included); "unfinished keys" ran out of retries without a final answer.',
     '"recovery s": fault undone → first final answer after it; "consistent s": fault undone → audit consistent and settled.',

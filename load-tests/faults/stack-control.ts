@@ -7,6 +7,7 @@ import { repoRoot } from '../../services/shared/env-files.js';
 import { kafkaFaultsListener } from '../../scripts/stack/kafka.js';
 import { loadState, type StackState } from '../../scripts/stack/state.js';
 import { toxiproxyUrl } from '../../scripts/stack/toxiproxy.js';
+import { atNormalPriority } from '../compare/processes.js';
 import { childPids, processState } from './processes.js';
 
 export type RedisName = 'redis-1' | 'redis-2' | 'redis-3';
@@ -65,7 +66,7 @@ export class StackControl {
    */
   restart(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/stack/cli.ts', 'up', '--no-k6'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(...atNormalPriority(process.execPath, ['--import', 'tsx', 'scripts/stack/cli.ts', 'up', '--no-k6']), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       const keep = (chunk: Buffer): void => {
         output = (output + chunk.toString()).slice(-4000);
