@@ -11,7 +11,7 @@ export interface PurchaseFlowDeps {
   answersAsync: (strategy: string) => boolean;
   /** Idempotency-Keys with a request running in this process. */
   inFlight: Set<string>;
-  /** PURCHASE_WAIT_MS: every wait of a purchase ends this long after it started (deadline.ts). */
+  /** PURCHASE_WAIT_MS: every wait of a purchase ends this long after it arrived (deadline.ts). */
   waitMs: number;
 }
 
@@ -64,13 +64,13 @@ async function answerOutcome(deps: PurchaseFlowDeps, strategy: Strategy, command
  * process, another gets 409; in another process the database's unique key
  * makes it wait for the first and then replay its answer.
  */
-export async function runPurchase(deps: PurchaseFlowDeps, strategy: Strategy, command: PurchaseCommand, orderId: string): Promise<PurchaseResult> {
+export async function runPurchase(deps: PurchaseFlowDeps, strategy: Strategy, command: PurchaseCommand, orderId: string, arrivedAt = Date.now()): Promise<PurchaseResult> {
   const key = command.idempotencyKey;
   if (deps.inFlight.has(key)) return { answer: inFlightAnswer, outcome: 'in_flight' };
   deps.inFlight.add(key);
   try {
     const request = { orderId, sku: command.sku, userId: command.userId, quantity: command.quantity, idempotencyKey: key };
-    const outcome = await runWithDeadline(Date.now() + deps.waitMs, () => strategy.purchase(request));
+    const outcome = await runWithDeadline(arrivedAt + deps.waitMs, () => strategy.purchase(request));
     return await answerOutcome(deps, strategy, command, outcome);
   } catch (error: unknown) {
     const failure = classifyDependencyFailure(error);

@@ -7,6 +7,14 @@ import { runPurchase } from '../purchases/purchase-flow.js';
 import { problemResponses } from '../schemas/problem.js';
 import { OrderAccepted, PurchaseHeaders, PurchaseQuery, purchaseBody } from '../schemas/purchase.js';
 
+/**
+ * When the server took the request (epoch ms): Fastify times a reply from
+ * routing, before the body is read and validated. The purchase's deadline
+ * counts from there, since under overload a request waits for the event loop
+ * between those steps, and the buyer's clock was already running.
+ */
+const arrivedAt = (elapsedMs: number): number => Date.now() - elapsedMs;
+
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config, strategies, metrics } = fastify;
   const flowDeps = {
@@ -40,7 +48,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
         ...request.body,
         strategy: name,
         idempotencyKey: request.headers['idempotency-key'],
-      }, randomUUID());
+      }, randomUUID(), arrivedAt(reply.elapsedTime));
       outcome = result.outcome;
       const { status, headers, body } = result.answer;
       reply.code(status).headers(headers);
