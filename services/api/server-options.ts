@@ -36,8 +36,12 @@ export function serverOptions(config: Config, options: { prettyLogs?: boolean } 
     trustProxy: false,
     return503OnClosing: true,
     ajv: {
-      // Unknown body fields are rejected (additionalProperties: false), not silently dropped.
-      customOptions: { removeAdditional: false, allErrors: false },
+      // Unknown body fields are rejected (additionalProperties: false), not
+      // silently dropped. No type coercion: Fastify's default turned a body's
+      // "quantity": "1" into 1 and sold; a client sending the wrong type gets
+      // 400 naming the field. Every query, path and header field is a string,
+      // so nothing needs coercing there either.
+      customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false },
     },
   };
 }

@@ -45,6 +45,16 @@ describe('health, strategies, docs, metrics', () => {
     const spec = await get(api, '/docs/json');
     expect(String(spec.body.openapi)).toMatch(/^3\./);
     expect(Object.keys(spec.body.paths as object)).toEqual(expect.arrayContaining(['/v1/purchases', '/v1/admin/skus', '/v1/orders/{orderId}']));
+    // Error answers are declared as they are sent: application/problem+json, on every operation.
+    const paths = spec.body.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
+    for (const [path, operations] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (!/^[45]/.test(status)) continue;
+          expect(Object.keys(response.content ?? {}), `${method} ${path} ${status}`).toEqual(['application/problem+json']);
+        }
+      }
+    }
   });
 
   it('counts purchases per strategy and outcome in Prometheus format', async () => {
@@ -55,6 +65,22 @@ describe('health, strategies, docs, metrics', () => {
     const text = await response.text();
     expect(text).toMatch(/purchase_requests_total\{strategy="pg-atomic",outcome="confirmed"\} \d+/);
     expect(text).toMatch(/purchase_duration_seconds_bucket\{le="[^"]+",strategy="pg-atomic",outcome="confirmed"\}/);
+  });
+});
+
+describe('methods', () => {
+  it('answers 405 with Allow for a known path asked with a method it does not take', async () => {
+    for (const [method, path, allow] of [
+      ['DELETE', '/v1/strategies', 'GET, HEAD'],
+      ['PUT', '/v1/purchases', 'POST'],
+      ['POST', `/v1/orders/${randomUUID()}`, 'GET, HEAD'],
+      ['PATCH', '/v1/skus/some-sku', 'GET, HEAD'],
+    ] as const) {
+      const response = await fetch(`${api.url}${path}`, { method });
+      const text = await response.text();
+      expectProblem({ status: response.status, headers: response.headers, body: JSON.parse(text) as Record<string, unknown> }, 405, 'method_not_allowed');
+      expect(response.headers.get('allow'), `${method} ${path}`).toBe(allow);
+    }
   });
 });
 
@@ -86,6 +112,7 @@ describe('SKUs and admin auth', () => {
     expectProblem(await get(api, `/v1/orders/${randomUUID()}`), 404, 'order_not_found');
     expectProblem(await get(api, '/v1/orders/not-a-uuid'), 404, 'order_not_found');
     expectProblem(await get(api, '/nowhere'), 404, 'route_not_found');
+    expectProblem(await get(api, '/v1/skus/a/b/c/d'), 404, 'route_not_found');
     expectProblem(await purchase(api, { sku: 'no-such-sku', strategy: 'pg-atomic' }), 404, 'sku_not_found');
     expectProblem(await purchase(api, { sku: 'no-such-sku', strategy: 'redis-lua' }), 404, 'sku_not_found');
   });
@@ -116,6 +143,33 @@ describe('purchase validation', () => {
     const text = await fetch(`${api.url}/v1/purchases`, { method: 'POST', headers: { 'content-type': 'text/plain', ...key }, body: 'x' });
     expect(text.status).toBe(415);
     expectProblem(await post('/v1/purchases', JSON.stringify({ sku: 'a', userId: 'x'.repeat(20000), quantity: 1 }), key), 413, 'payload_too_large');
+  });
+
+  it('takes no type it did not ask for: a string, float, negative, huge or missing value is a 400 naming the field', async () => {
+    const key = { 'idempotency-key': randomUUID() };
+    const sku = uniqueSku('types');
+    await createSku(api, sku, 5);
+    const cases: Array<[string, string]> = [
+      [JSON.stringify({ sku, userId: 'u', quantity: '1' }), 'quantity'],
+      [JSON.stringify({ sku, userId: 'u', quantity: 1.5 }), 'quantity'],
+      [JSON.stringify({ sku, userId: 'u', quantity: -1 }), 'quantity'],
+      [JSON.stringify({ sku, userId: 'u', quantity: 1e20 }), 'quantity'],
+      [JSON.stringify({ sku, userId: 'u', quantity: true }), 'quantity'],
+      [JSON.stringify({ sku, userId: 7, quantity: 1 }), 'userId'],
+      [JSON.stringify({ sku: 42, userId: 'u', quantity: 1 }), 'sku'],
+      [JSON.stringify({ sku: [sku], userId: 'u', quantity: 1 }), 'sku'],
+      [JSON.stringify({ sku, quantity: 1 }), 'userId'],
+    ];
+    for (const [body, field] of cases) {
+      const answer = await post('/v1/purchases', body, key);
+      expectProblem(answer, 400, 'validation_failed');
+      expect(JSON.stringify(answer.body.errors), body).toContain(field);
+    }
+    // Before the fix, {"quantity": "1"} was coerced to 1 and sold.
+    expect((await audit(api, sku)).body).toMatchObject({ confirmedUnits: 0 });
+    const stockAsString = await post('/v1/admin/skus', JSON.stringify({ sku: uniqueSku('types'), stock: '5' }), { authorization: `Bearer ${adminToken}` });
+    expectProblem(stockAsString, 400, 'validation_failed');
+    expect(JSON.stringify(stockAsString.body.errors)).toContain('stock');
   });
 
   it('rejects an unknown strategy, by header or query', async () => {

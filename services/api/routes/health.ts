@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { problemBody, problemContentType } from '../problem.js';
 import { createReadinessCheck } from '../health-checks.js';
 import { Ready } from '../schemas/health.js';
+import { problemResponses } from '../schemas/problem.js';
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const readiness = createReadinessCheck({
@@ -14,14 +15,14 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.addHook('onClose', readiness.close);
 
   fastify.get('/health/live', {
-    schema: { tags: ['health'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    schema: { tags: ['health'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }), ...problemResponses } },
   }, async () => ({ status: 'ok' as const }));
 
   fastify.get('/health/ready', {
     schema: {
       tags: ['health'],
       summary: 'PostgreSQL, every Redis and Kafka answer',
-      response: { 200: Ready, 503: Type.Ref('Problem') },
+      response: { 200: Ready, ...problemResponses },
     },
   }, async (_request, reply) => {
     const checks = await readiness.check();

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { StrategyInfo } from '../schemas/health.js';
+import { problemResponses } from '../schemas/problem.js';
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/v1/strategies', {
-    schema: { tags: ['strategies'], summary: 'Every strategy a purchase can ask for', response: { 200: Type.Array(StrategyInfo) } },
+    schema: { tags: ['strategies'], summary: 'Every strategy a purchase can ask for', response: { 200: Type.Array(StrategyInfo), ...problemResponses } },
   }, async () => [...fastify.strategies.values()].map(({ name, description, async }) => ({ name, description, async })));
 };
 

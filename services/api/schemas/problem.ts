@@ -13,7 +13,17 @@ export const Problem = Type.Object(
   { additionalProperties: true, $id: 'Problem', description: 'application/problem+json' },
 );
 
+/**
+ * An error answer as it is sent: application/problem+json. Keyed by media
+ * type, so the OpenAPI document declares that type (not application/json)
+ * and Fastify serializes by it.
+ */
+export const problemResponse = {
+  description: 'Problem details (RFC 9457)',
+  content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
+};
+
 export const problemResponses = {
-  '4xx': Type.Ref('Problem'),
-  '5xx': Type.Ref('Problem'),
+  '4xx': problemResponse,
+  '5xx': problemResponse,
 };

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyReply } from 'fastify';
 import { ProblemError, type ErrorCode } from '../../../shared/errors.js';
 import { classifyDependencyFailure } from '../../../shared/dependency-errors.js';
 import { problemBody, problemContentType } from '../../problem.js';
+import { createRouteMethods } from '../../route-methods.js';
 
 // Fastify's own client-error codes, mapped to ours so they too are problem+json.
 const fastifyCodes: Record<string, ErrorCode> = {
@@ -53,7 +54,15 @@ export default fp(
       return send(reply, 'internal_error', 'Something went wrong on our side; it has been logged.');
     });
 
-    fastify.setNotFoundHandler((request, reply) => send(reply, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`));
+    const routeMethods = createRouteMethods();
+    fastify.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
+    fastify.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      const allowed = routeMethods.allowed(path);
+      if (allowed.length === 0) return send(reply, 'route_not_found', `No route ${request.method} ${path}.`);
+      reply.header('allow', allowed.join(', '));
+      return send(reply, 'method_not_allowed', `${path} takes ${allowed.join(', ')}, not ${request.method}.`, { allowed });
+    });
   },
   { name: 'problems' },
 );

@@ -1,0 +1,57 @@
+// `npm run contract`: the API checked against its own OpenAPI document by an
+// outside tool. Schemathesis generates requests from /docs/json (valid and
+// invalid ones) and checks every answer against the document: status codes,
+// content types, schemas, and that invalid input is refused. Installed from
+// PyPI into .stack/venv (git-ignored) by this script, pinned.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import app from '../services/api/app.js';
+import { serverOptions } from '../services/api/server-options.js';
+import { loadConfig } from '../services/shared/config.js';
+import { repoRoot } from '../services/shared/env-files.js';
+
+const schemathesisVersion = '4.32.5';
+const venv = join(repoRoot, '.stack', 'venv');
+const st = join(venv, 'bin', 'st');
+// Generated cases per operation: ~20 operations × this stays within a few minutes on 2 cores.
+const maxExamples = Number(process.env.CONTRACT_MAX_EXAMPLES ?? '25');
+
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${String(result.status ?? result.signal)}`);
+}
+
+function ensureSchemathesis(): void {
+  const installed = existsSync(st) ? spawnSync(st, ['--version'], { encoding: 'utf8' }).stdout : '';
+  if (installed.includes(schemathesisVersion)) return;
+  console.log(`contract: installing schemathesis ${schemathesisVersion} from PyPI into ${venv}`);
+  if (!existsSync(join(venv, 'bin', 'pip'))) run('python3', ['-m', 'venv', venv]);
+  run(join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${schemathesisVersion}`]);
+}
+
+async function main(): Promise<number> {
+  ensureSchemathesis();
+  const config = loadConfig();
+  // In this process, on a free port, quiet: schemathesis' own output is the report.
+  const server = Fastify(serverOptions({ ...config, LOG_LEVEL: 'warn' }));
+  await server.register(app, { config });
+  const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const args = ['run', `${url}/docs/json`, '--checks', 'all', '--max-examples', String(maxExamples), '--header', `Authorization: Bearer ${config.ADMIN_TOKEN}`, '--no-color'];
+    console.log(`contract: st ${args.map((arg) => (arg.startsWith('Authorization') ? "'Authorization: Bearer …'" : arg)).join(' ')}`);
+    const child = spawn(st, args, { stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false' } });
+    return await new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  } finally {
+    await server.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error('contract:', error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
