@@ -33,9 +33,10 @@ function ensureSchemathesis(): void {
 
 async function main(): Promise<number> {
   ensureSchemathesis();
-  const config = loadConfig();
   // In this process, on a free port, quiet: schemathesis' own output is the report.
-  const server = Fastify(serverOptions({ ...config, LOG_LEVEL: 'warn' }));
+  process.env.LOG_LEVEL ??= 'warn';
+  const config = loadConfig();
+  const server = Fastify(serverOptions(config));
   await server.register(app, { config });
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
   try {

@@ -30,14 +30,14 @@ export interface OutboxDelivery {
   withOneInboxEvent: number;
 }
 
-/** Whether every confirmed outbox order reached the downstream consumer exactly once. */
-export async function outboxDelivery(db: Db, sku: string): Promise<OutboxDelivery> {
+/** Whether every confirmed order of `strategy` (the outbox one) reached the downstream consumer exactly once. */
+export async function outboxDelivery(db: Db, sku: string, strategy: string): Promise<OutboxDelivery> {
   const perOrder = db
     .selectFrom('orders as o')
     .leftJoin('inbox as i', 'i.order_id', 'o.id')
     .select(['o.id', sql<string>`count(i.event_id)`.as('events')])
     .where('o.sku', '=', sku)
-    .where('o.strategy', '=', 'outbox')
+    .where('o.strategy', '=', strategy)
     .where('o.status', '=', 'confirmed')
     .groupBy('o.id')
     .as('per_order');

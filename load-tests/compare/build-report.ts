@@ -20,28 +20,15 @@ import type {
 export interface StrategyRuns {
   strategy: string;
   async: boolean;
+  /** False for the unsafe baseline: held to no oversell check, and left out of "fastest safe" and the spike rate. */
+  safe: boolean;
+  /** The store whose ceiling its sales are read against. */
+  decidesIn: StoreName;
   selling: CapacityDigest[];
   refusing: CapacityDigest[];
   /** Curve runs by VU count. */
   curve: Map<number, CapacityDigest[]>;
   spike: Array<{ digest: SpikeDigest; exitCode: number; dashboard: string | null }>;
-}
-
-/** The unsafe baseline, meant to oversell: held to no oversell check, and left out of "fastest safe" and the spike rate. */
-const UNSAFE = 'naive';
-
-export function isSafe(strategy: string): boolean {
-  return strategy !== UNSAFE;
-}
-
-/**
- * Where each strategy's deduction happens, so its sales per second can be
- * read against that store's ceiling. Only redis-lua decides in Redis:
- * redis-lock and redlock take a lock in Redis but write the stock with a fenced
- * UPDATE in PostgreSQL, and kafka-queue's worker applies a conditional UPDATE.
- */
-export function storeOf(strategy: string): StoreName {
-  return strategy === 'redis-lua' ? 'redis' : 'postgres';
 }
 
 function ratio(value: number | null | undefined, ceiling: number | null | undefined): number | null {
@@ -209,8 +196,8 @@ export function strategyResults(all: StrategyRuns[], curveVus: number[], ceiling
     return {
       strategy: runs.strategy,
       async: runs.async,
-      safe: isSafe(runs.strategy),
-      store: storeOf(runs.strategy),
+      safe: runs.safe,
+      store: runs.decidesIn,
       capacity: { selling: selling(runs.selling), refusing: closedLoop(runs.refusing) },
       curve,
       spike: spikeOf(runs.spike, runs.async, keptUpP95Ms),

@@ -10,7 +10,7 @@ import { loadEnv, repoRoot } from '../../services/shared/env-files.js';
 import { createRedis } from '../../services/shared/redis.js';
 import { type CompareOptions, parseOptions, spikeWindow, usage } from './args.js';
 import { combine, rangesOf } from './aggregate.js';
-import { confirmedRate, deriveSpikeRate, isSafe, strategyResults } from './build-report.js';
+import { confirmedRate, deriveSpikeRate, strategyResults } from './build-report.js';
 import { runChecks } from './checks.js';
 import { curveSvg } from './html/curve-chart.js';
 import { htmlCheck } from './html-check.js';
@@ -43,7 +43,7 @@ function spikeRateOf(options: CompareOptions, m: Measurements): { rate: number; 
   if (options.spike.rate !== undefined) return { rate: options.spike.rate, source: 'option', reason: `given with --rate ${options.spike.rate}` };
   // What each safe strategy confirmed per second in round 1: an asynchronous one's drain, not its 202s.
   const selling = m.runs
-    .filter((r) => isSafe(r.strategy))
+    .filter((r) => r.safe)
     .flatMap((r) => {
       const rate = confirmedRate(r.selling[0], r.async);
       return rate === null ? [] : [rate];

@@ -2,6 +2,7 @@
 // and the open-model spike (load-tests/k6/flash-sale.ts). Each writes its
 // digest, log and (spike) dashboard into the results folder; a phase whose
 // k6 run produced no digest is reported as missing, never as zero.
+import type { StrategyFacts } from '../../services/strategies/facts.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SeriesCounts } from '../k6/series-plan.js';
@@ -151,16 +152,14 @@ export async function runSpike(target: Target, phase: SpikePhase): Promise<Phase
   return { ...readDigest<SpikeDigest>(summaryPath, exitCode, log), dashboard: existsSync(join(target.dir, dashboard)) ? dashboard : null };
 }
 
-export interface StrategyInfo {
-  name: string;
-  async: boolean;
-}
+/** What the comparison needs to know of a strategy: its facts, as GET /v1/strategies serves them. */
+export type StrategyInfo = Pick<StrategyFacts, 'name' | 'async' | 'safe' | 'decidesIn'>;
 
 /** The strategies the API serves, in its order: the default set of a run. */
 export async function listStrategies(apiUrl: string): Promise<StrategyInfo[]> {
   const res = await fetch(`${apiUrl}/v1/strategies`, { signal: AbortSignal.timeout(10_000) });
   if (res.status !== 200) throw new Error(`GET /v1/strategies answered ${res.status}`);
-  return ((await res.json()) as StrategyInfo[]).map(({ name, async }) => ({ name, async }));
+  return ((await res.json()) as StrategyFacts[]).map(({ name, async, safe, decidesIn }) => ({ name, async, safe, decidesIn }));
 }
 
 export function pickStrategies(known: StrategyInfo[], wanted: string[] | undefined): StrategyInfo[] {

@@ -42,7 +42,7 @@ const pauseMs = 250;
 
 export function emptyMeasurements(strategies: StrategyInfo[]): Measurements {
   return {
-    runs: strategies.map((s) => ({ strategy: s.name, async: s.async, selling: [], refusing: [], curve: new Map(), spike: [] })),
+    runs: strategies.map((s) => ({ strategy: s.name, async: s.async, safe: s.safe, decidesIn: s.decidesIn, selling: [], refusing: [], curve: new Map(), spike: [] })),
     ceilings: { http: [], redis: [], postgres: [] },
     failures: new Map(),
     asyncWorker: 'paused',

@@ -1,10 +1,9 @@
 import type { Audit as SkuAudit } from '../../services/api/skus/sku-service.js';
+import type { StrategyFacts, StrategyNeed } from '../../services/strategies/facts.js';
 // The API calls a fault run makes besides purchases: strategies, SKU
 // creation, the audit (Bearer ADMIN_TOKEN), order status and one counter of /metrics.
-export interface StrategyInfo {
-  name: string;
-  async: boolean;
-}
+/** A strategy's facts, as GET /v1/strategies serves them: which checks hold it, which scenarios apply. */
+export type StrategyInfo = Pick<StrategyFacts, 'name' | 'async' | 'safe' | 'needs'>;
 
 /** The part of GET /v1/admin/skus/:sku/audit the assertions read. */
 export type Audit = Pick<
@@ -39,7 +38,9 @@ export class AdminClient {
     return body.flatMap((item: unknown) => {
       if (typeof item !== 'object' || item === null) return [];
       const record = item as Record<string, unknown>;
-      return typeof record.name === 'string' ? [{ name: record.name, async: record.async === true }] : [];
+      if (typeof record.name !== 'string' || typeof record.safe !== 'boolean' || !Array.isArray(record.needs)) return [];
+      const needs = record.needs.filter((need): need is StrategyNeed => need === 'worker' || need === 'kafka');
+      return [{ name: record.name, async: record.async === true, safe: record.safe, needs }];
     });
   }
 

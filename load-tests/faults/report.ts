@@ -55,7 +55,7 @@ export function renderMarkdown(report: FaultReport): string {
   const lines = [
     `# npm run faults${report.quick ? ' --quick' : ''}`,
     '',
-    `${report.startedAt} to ${report.finishedAt} (${Math.round(report.durationS)} s): ${report.summary.pass} pass, ${report.summary.fail} fail, ${report.summary.error} error, ${report.summary.reported} reported (naive). Command: \`${report.command}\`; ${report.runner}.`,
+    `${report.startedAt} to ${report.finishedAt} (${Math.round(report.durationS)} s): ${report.summary.pass} pass, ${report.summary.fail} fail, ${report.summary.error} error, ${report.summary.reported} reported (unsafe baseline). Command: \`${report.command}\`; ${report.runner}.`,
     '',
     'Counts are attempts (every answer, retries included); "unfinished keys" ran out of retries without a final answer.',
     '"recovery s": fault undone → first final answer after it; "consistent s": fault undone → audit consistent and settled.',
@@ -66,7 +66,7 @@ export function renderMarkdown(report: FaultReport): string {
     '',
     '## By scenario and strategy',
     '',
-    '✓ passed every check, ✗ failed the checks named, ◦ `naive` (reported, never failed); in brackets: recovery (fault undone → first final answer) and the p95 of its 503s.',
+    '✓ passed every check, ✗ failed the checks named, ◦ an unsafe baseline such as `naive` (reported, never failed); in brackets: recovery (fault undone → first final answer) and the p95 of its 503s.',
     '',
     renderGrid(report),
     '',

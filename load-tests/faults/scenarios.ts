@@ -37,10 +37,10 @@ export interface Scenario {
   pickApi?(ctx: RunContext): PickApi;
 }
 
-/** Strategies that need the worker: the ones Kafka carries (queue consumer, outbox relay). */
-export const workerStrategies = new Set(['kafka-queue', 'outbox']);
+/** Whether a strategy needs the worker running (its facts say so: queue consumer, outbox relay). */
+export const needsWorker = (s: StrategyInfo): boolean => s.needs.includes('worker');
 const all = (): boolean => true;
-const usesKafka = (s: StrategyInfo): boolean => workerStrategies.has(s.name);
+const usesKafka = (s: StrategyInfo): boolean => s.needs.includes('kafka');
 const only =
   (...names: string[]) =>
   (s: StrategyInfo): boolean =>

@@ -1,6 +1,7 @@
 // Calls the k6 scripts make to the API: the readiness and strategy checks of
 // setup(), admin routes, the purchase itself (and how its answer is sorted),
 // the audit and the Prometheus counters. Runs inside k6 (not Node).
+import type { StrategyFacts } from '../../services/strategies/facts.ts';
 import { sleep } from 'k6';
 import http from 'k6/http';
 import type { RefinedResponse, ResponseType } from 'k6/http';
@@ -18,11 +19,8 @@ export function describe(res: RefinedResponse<ResponseType | undefined>): string
   return `HTTP ${res.status}${res.error ? ` (${res.error})` : ''} ${body}`;
 }
 
-/** What setup() needs to know about the strategy under test. */
-export interface StrategyInfo {
-  name: string;
-  async: boolean;
-}
+/** What setup() needs to know about the strategy under test: its facts, as GET /v1/strategies serves them. */
+export type StrategyInfo = StrategyFacts;
 
 /** Stops the run in setup() unless the API is ready, the token is set and it serves `strategy`. */
 export function checkApi(apiUrl: string, adminToken: string, strategy: string): StrategyInfo {

@@ -52,6 +52,10 @@ export function recordAnswer(res: RefinedResponse<ResponseType | undefined>, msS
 // Set once by teardown() from the audit, after asynchronous strategies settled.
 export const auditGauges = {
   oversoldUnits: new Gauge('oversold_units'),
+  // The same units, only for a strategy the API says is safe (0 for the
+  // unsafe baseline): the threshold is on this one, since options are fixed
+  // before setup() can ask the API what the strategy is.
+  safeOversoldUnits: new Gauge('safe_oversold_units'),
   undersoldUnits: new Gauge('undersold_units'),
   unsoldUnits: new Gauge('unsold_units'),
   confirmedUnits: new Gauge('confirmed_units'),

@@ -5,9 +5,18 @@ import { soldOutFlagKey } from '../shared/sold-out-flag.js';
 import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey, stockKey } from '../shared/redis-keys.js';
 import { createKeyedBatcher } from './batching/sku-batcher.js';
 import { parseQueuedPurchase, type QueuedPurchase, queuedMessage, queuedOrderId } from './queued-purchase.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'kafka-queue';
+
+export const kafkaQueueFacts: StrategyFacts = {
+  name,
+  description: 'Purchase recorded in Redis and queued to Kafka by SKU (no PostgreSQL at the front door); the worker applies the queue in batches at a capped rate (202, then poll the order).',
+  async: true,
+  safe: true,
+  decidesIn: 'postgres',
+  needs: ['worker', 'kafka'],
+};
 
 // The marker must outlive every retry of one Idempotency-Key; 24 h is the
 // usual retention of such keys, and PostgreSQL keeps the order after that.
@@ -121,9 +130,7 @@ export function createKafkaQueue(deps: StrategyDeps, counters: CounterRebuild): 
   }
 
   return {
-    name,
-    description: 'Purchase recorded in Redis and queued to Kafka by SKU (no PostgreSQL at the front door); the worker applies the queue in batches at a capped rate (202, then poll the order).',
-    async: true,
+    ...kafkaQueueFacts,
     // The Redis marker may have been lost with Redis's data: PostgreSQL is asked before a refusal stands.
     refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {

@@ -3,9 +3,19 @@ import { overwriteStock, readStock } from '../../db/queries/skus.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { orderRow } from './orders.js';
 import { mirrorToRedis } from './stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'naive';
+
+// The one unsafe strategy: the audit and every report must catch its oversell.
+export const naiveFacts: StrategyFacts = {
+  name,
+  description: 'Unsafe baseline: read stock, then write read − quantity. Oversells under concurrency.',
+  async: false,
+  safe: false,
+  decidesIn: 'postgres',
+  needs: [],
+};
 
 /**
  * Deliberately unsafe: read, decide in the application, write back the value
@@ -15,9 +25,7 @@ const name = 'naive';
  */
 export function createNaive(deps: StrategyDeps): Strategy {
   return {
-    name,
-    description: 'Unsafe baseline: read stock, then write read − quantity. Oversells under concurrency.',
-    async: false,
+    ...naiveFacts,
     refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       const current = await readStock(deps.db, request.sku);

@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { deductAndOrder } from './pg-atomic.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'outbox';
+
+export const outboxFacts: StrategyFacts = {
+  name,
+  description: 'Conditional UPDATE, the order and an order.confirmed outbox event in one PostgreSQL statement; the worker relays events to Kafka.',
+  async: false,
+  safe: true,
+  decidesIn: 'postgres',
+  needs: ['worker', 'kafka'],
+};
 
 export const orderConfirmedType = 'order.confirmed';
 
@@ -27,9 +36,7 @@ export interface OrderEvent {
  */
 export function createOutbox(deps: StrategyDeps): Strategy {
   return {
-    name,
-    description: 'Conditional UPDATE, the order and an order.confirmed outbox event in one PostgreSQL statement; the worker relays events to Kafka.',
-    async: false,
+    ...outboxFacts,
     // The sale statement itself says when the key has an order already (see sellIfAvailable).
     refusalChecksKey: true,
     purchase: (request: PurchaseRequest): Promise<PurchaseOutcome> =>

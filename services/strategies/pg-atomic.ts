@@ -4,9 +4,18 @@ import { isUniqueViolation } from '../../db/errors.js';
 import type { OutboxTable } from '../../db/schema.js';
 import { orderRow } from './orders.js';
 import { mirrorToRedis } from './stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'pg-atomic';
+
+export const pgAtomicFacts: StrategyFacts = {
+  name,
+  description: 'Conditional UPDATE … WHERE stock >= quantity and the order insert in one PostgreSQL transaction.',
+  async: false,
+  safe: true,
+  decidesIn: 'postgres',
+  needs: [],
+};
 
 /**
  * The conditional decrement and the order in one statement (see
@@ -38,9 +47,7 @@ export async function deductAndOrder(deps: StrategyDeps, request: PurchaseReques
  */
 export function createPgAtomic(deps: StrategyDeps): Strategy {
   return {
-    name,
-    description: 'Conditional UPDATE … WHERE stock >= quantity and the order insert in one PostgreSQL transaction.',
-    async: false,
+    ...pgAtomicFacts,
     // The sale statement itself says when the key has an order already (see sellIfAvailable).
     refusalChecksKey: true,
     purchase: (request) => deductAndOrder(deps, request, name),

@@ -5,9 +5,18 @@ import { allocate, type Verdict } from './batching/allocate.js';
 import { createKeyedBatcher } from './batching/sku-batcher.js';
 import { orderRow } from './orders.js';
 import { mirrorToRedis } from './stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'pg-batched';
+
+export const pgBatchedFacts: StrategyFacts = {
+  name,
+  description: 'Group commit per SKU: purchases within PG_BATCH_WINDOW_MS (at most PG_BATCH_MAX_SIZE) decided together: one read, then one statement with one conditional UPDATE by the sum and one multi-row INSERT.',
+  async: false,
+  safe: true,
+  decidesIn: 'postgres',
+  needs: [],
+};
 
 // A batch is decided on a stock read without a lock, then written by one
 // conditional statement. Another process (or another strategy) selling the
@@ -75,9 +84,7 @@ export function createPgBatched(deps: StrategyDeps): Strategy {
     flush: (sku, requests) => decideBatch(deps, sku, requests),
   });
   return {
-    name,
-    description: 'Group commit per SKU: purchases within PG_BATCH_WINDOW_MS (at most PG_BATCH_MAX_SIZE) decided together: one read, then one statement with one conditional UPDATE by the sum and one multi-row INSERT.',
-    async: false,
+    ...pgBatchedFacts,
     // Every refusal comes out of a flush whose read has just looked the batch's
     // keys up in orders, so the caller need not read PostgreSQL again per refusal.
     refusalChecksKey: true,

@@ -8,9 +8,18 @@ import { SkuGate } from './sku-gate.js';
 import { StockSightings } from './stock-sightings.js';
 import { type StockRead, takeTurn } from './sku-turn.js';
 import { mirrorToRedis } from './stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'pg-optimistic';
+
+export const pgOptimisticFacts: StrategyFacts = {
+  name,
+  description: 'Read stock and version, then UPDATE … WHERE version = read; retry with jittered exponential backoff on conflict.',
+  async: false,
+  safe: true,
+  decidesIn: 'postgres',
+  needs: [],
+};
 
 // Backoff between attempts: full jitter over an exponential ceiling. 2 ms is
 // about one commit on this machine; 100 ms caps the wait so a loser of many
@@ -79,9 +88,7 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
   }
 
   return {
-    name,
-    description: 'Read stock and version, then UPDATE … WHERE version = read; retry with jittered exponential backoff on conflict.',
-    async: false,
+    ...pgOptimisticFacts,
     refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       // A count alone does not bound the wait: under load each attempt also queues for a pooled connection.

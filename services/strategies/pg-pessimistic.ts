@@ -7,9 +7,18 @@ import { SkuGate } from './sku-gate.js';
 import { StockSightings } from './stock-sightings.js';
 import { takeTurn } from './sku-turn.js';
 import { mirrorToRedis } from './stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'pg-pessimistic';
+
+export const pgPessimisticFacts: StrategyFacts = {
+  name,
+  description: 'SELECT … FOR UPDATE, check, UPDATE and insert the order in one transaction, with a bounded lock_timeout.',
+  async: false,
+  safe: true,
+  decidesIn: 'postgres',
+  needs: [],
+};
 // What a statement may run past the purchase's deadline: within the 200 ms PURCHASE_WAIT_MS leaves of 1 s.
 const statementSlackMs = 150;
 
@@ -27,9 +36,7 @@ export function createPgPessimistic(deps: StrategyDeps): Strategy {
   const sightings = new StockSightings();
   const line = { gate: new SkuGate({ concurrency: deps.config.HOT_SKU_WRITERS, maxWaiters: deps.config.LOCK_MAX_WAITERS }), sightings };
   return {
-    name,
-    description: 'SELECT … FOR UPDATE, check, UPDATE and insert the order in one transaction, with a bounded lock_timeout.',
-    async: false,
+    ...pgPessimisticFacts,
     refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       // A plain read first (or a fresh sighting, sku-turn.ts): stock seen short at any moment of

@@ -3,9 +3,18 @@ import { lockedPurchase } from './locks/locked-purchase.js';
 import { SkuGate } from './sku-gate.js';
 import { StockSightings } from './stock-sightings.js';
 import { acquireFencedLock } from './locks/single-node-lock.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'redis-lock';
+
+export const redisLockFacts: StrategyFacts = {
+  name,
+  description: 'Per-SKU Redis lock (SET NX PX, watchdog-renewed lease) with fencing tokens checked by PostgreSQL; read, check, write under the lock.',
+  async: false,
+  safe: true,
+  decidesIn: 'postgres',
+  needs: [],
+};
 
 /**
  * A lock per SKU on the main Redis serialises "read, check, write": only the
@@ -25,9 +34,7 @@ export function createRedisLock(deps: StrategyDeps): Strategy {
   // A lock admits one holder: one buyer per SKU in this process goes for it at a time.
   const line = { gate: new SkuGate({ concurrency: 1, maxWaiters: deps.config.LOCK_MAX_WAITERS }), sightings: new StockSightings() };
   return {
-    name,
-    description: 'Per-SKU Redis lock (SET NX PX, watchdog-renewed lease) with fencing tokens checked by PostgreSQL; read, check, write under the lock.',
-    async: false,
+    ...redisLockFacts,
     refusalChecksKey: false,
     purchase: (request: PurchaseRequest): Promise<PurchaseOutcome> =>
       lockedPurchase(

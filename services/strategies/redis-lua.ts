@@ -5,9 +5,18 @@ import { createOrderWriter } from './batching/order-writer.js';
 import type { CounterRebuild } from './counter-rebuild.js';
 import { type Deduction, parseDeduction, unitCount, unitsLiteral } from './deductions.js';
 import { recordChange } from './reconciliation-log.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'redis-lua';
+
+export const redisLuaFacts: StrategyFacts = {
+  name,
+  description: 'Atomic Redis Lua check-and-decrement naming the units taken (idempotent per key), then the order in PostgreSQL, which refuses a unit sold twice; compensated and reconciled on failure.',
+  async: false,
+  safe: true,
+  decidesIn: 'redis',
+  needs: [],
+};
 
 // The marker must outlive every retry of one Idempotency-Key; 24 h is the
 // usual retention of such keys, and PostgreSQL keeps the answer after that.
@@ -107,9 +116,7 @@ export function createRedisLua(deps: StrategyDeps, counters: CounterRebuild): St
   }
 
   return {
-    name,
-    description: 'Atomic Redis Lua check-and-decrement naming the units taken (idempotent per key), then the order in PostgreSQL, which refuses a unit sold twice; compensated and reconciled on failure.',
-    async: false,
+    ...redisLuaFacts,
     // The Redis marker may have been lost with Redis's data: PostgreSQL is asked before a refusal stands.
     refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {

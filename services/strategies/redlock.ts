@@ -4,9 +4,18 @@ import { lockedPurchase } from './locks/locked-purchase.js';
 import { SkuGate } from './sku-gate.js';
 import { StockSightings } from './stock-sightings.js';
 import { acquireRedlock } from './locks/redlock.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps } from './strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'redlock';
+
+export const redlockFacts: StrategyFacts = {
+  name,
+  description: 'Redlock over every Redis server (majority, bounded per-node waits, watchdog), fencing tokens from a PostgreSQL sequence.',
+  async: false,
+  safe: true,
+  decidesIn: 'postgres',
+  needs: [],
+};
 
 /**
  * The redis-lock recipe over a quorum of independent Redis servers (Redlock),
@@ -32,9 +41,7 @@ export function createRedlock(deps: StrategyDeps): Strategy {
   // A lock admits one holder: one buyer per SKU in this process goes for it at a time.
   const line = { gate: new SkuGate({ concurrency: 1, maxWaiters: deps.config.LOCK_MAX_WAITERS }), sightings: new StockSightings() };
   return {
-    name,
-    description: 'Redlock over every Redis server (majority, bounded per-node waits, watchdog), fencing tokens from a PostgreSQL sequence.',
-    async: false,
+    ...redlockFacts,
     refusalChecksKey: false,
     purchase: (request: PurchaseRequest): Promise<PurchaseOutcome> =>
       lockedPurchase(

@@ -1,35 +1,64 @@
 import { defineStockScripts } from './redis-scripts.js';
-import { createNaive } from './naive.js';
-import { createKafkaQueue } from './kafka-queue.js';
-import { createOutbox } from './outbox.js';
-import { createPgAtomic } from './pg-atomic.js';
-import { createPgBatched } from './pg-batched.js';
-import { createPgOptimistic } from './pg-optimistic.js';
-import { createPgPessimistic } from './pg-pessimistic.js';
-import { createRedisLock } from './redis-lock.js';
-import { createRedisLua } from './redis-lua.js';
-import { createCounterRebuild } from './counter-rebuild.js';
-import { createRedlock } from './redlock.js';
-import type { Strategy, StrategyDeps } from './strategy.js';
+import { createNaive, naiveFacts } from './naive.js';
+import { createKafkaQueue, kafkaQueueFacts } from './kafka-queue.js';
+import { createOutbox, outboxFacts } from './outbox.js';
+import { createPgAtomic, pgAtomicFacts } from './pg-atomic.js';
+import { createPgBatched, pgBatchedFacts } from './pg-batched.js';
+import { createPgOptimistic, pgOptimisticFacts } from './pg-optimistic.js';
+import { createPgPessimistic, pgPessimisticFacts } from './pg-pessimistic.js';
+import { createRedisLock, redisLockFacts } from './redis-lock.js';
+import { createRedisLua, redisLuaFacts } from './redis-lua.js';
+import { type CounterRebuild, createCounterRebuild } from './counter-rebuild.js';
+import { createRedlock, redlockFacts } from './redlock.js';
+import type { Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 export type StrategyRegistry = ReadonlyMap<string, Strategy>;
 
-/** Every strategy the API serves, by the name clients send in X-Strategy. */
-export function createStrategyRegistry(deps: StrategyDeps): StrategyRegistry {
+/** What several strategies of one process share, built once. */
+export interface SharedParts {
+  /** The Redis counter's rebuild from PostgreSQL, for the strategies whose scripts read it. */
+  counters: CounterRebuild;
+}
+
+/** A strategy as the registry holds it: its facts, known without building it, and how to build it. */
+export interface StrategyDefinition {
+  facts: StrategyFacts;
+  create(deps: StrategyDeps, shared: SharedParts): Strategy;
+}
+
+/**
+ * Every strategy the API serves, in the order reports list them. Adding one
+ * is its own file plus a line here: the API lists it, the comparison,
+ * report, checks and fault runs take its facts from GET /v1/strategies, and
+ * the tests iterate this list.
+ */
+export const strategyDefinitions: readonly StrategyDefinition[] = [
+  { facts: naiveFacts, create: (deps) => createNaive(deps) },
+  { facts: pgAtomicFacts, create: (deps) => createPgAtomic(deps) },
+  { facts: pgBatchedFacts, create: (deps) => createPgBatched(deps) },
+  { facts: pgOptimisticFacts, create: (deps) => createPgOptimistic(deps) },
+  { facts: pgPessimisticFacts, create: (deps) => createPgPessimistic(deps) },
+  { facts: redisLuaFacts, create: (deps, shared) => createRedisLua(deps, shared.counters) },
+  { facts: redisLockFacts, create: (deps) => createRedisLock(deps) },
+  { facts: redlockFacts, create: (deps) => createRedlock(deps) },
+  { facts: kafkaQueueFacts, create: (deps, shared) => createKafkaQueue(deps, shared.counters) },
+  { facts: outboxFacts, create: (deps) => createOutbox(deps) },
+];
+
+/** The facts of every strategy, for whoever needs them without a running API (the tests). */
+export const strategyFacts: readonly StrategyFacts[] = strategyDefinitions.map((definition) => definition.facts);
+
+/** Builds every definition (the registry's own by default) by the name clients send in X-Strategy. */
+export function createStrategyRegistry(deps: StrategyDeps, definitions: readonly StrategyDefinition[] = strategyDefinitions): StrategyRegistry {
   defineStockScripts(deps.redis);
-  // One per process, shared by the strategies whose scripts read the Redis counter.
-  const counters = createCounterRebuild(deps);
-  const strategies = [
-    createNaive(deps),
-    createPgAtomic(deps),
-    createPgBatched(deps),
-    createPgOptimistic(deps),
-    createPgPessimistic(deps),
-    createRedisLua(deps, counters),
-    createRedisLock(deps),
-    createRedlock(deps),
-    createKafkaQueue(deps, counters),
-    createOutbox(deps),
-  ];
+  const shared: SharedParts = { counters: createCounterRebuild(deps) };
+  const strategies = definitions.map((definition) => {
+    const strategy = definition.create(deps, shared);
+    // The facts served are the definition's: a strategy cannot describe itself twice.
+    if (strategy.name !== definition.facts.name) throw new Error(`strategy ${strategy.name} registered as ${definition.facts.name}`);
+    return strategy;
+  });
+  const names = new Set(strategies.map((strategy) => strategy.name));
+  if (names.size !== strategies.length) throw new Error('two strategies share a name');
   return new Map(strategies.map((strategy) => [strategy.name, strategy]));
 }

@@ -5,6 +5,9 @@ import type { Database } from '../../db/schema.js';
 import type { StrategyMetrics } from '../shared/metrics.js';
 import type { Config } from '../shared/config.js';
 import type { KafkaSender } from '../shared/kafka-sender.js';
+import type { StrategyFacts } from './facts.js';
+
+export type { StrategyFacts, StrategyNeed } from './facts.js';
 
 /** A purchase that passed validation and holds its Idempotency-Key. */
 export interface PurchaseRequest {
@@ -42,11 +45,8 @@ export type PurchaseOutcome =
   // A store the strategy needs did not answer. Safe to retry.
   | { kind: 'unavailable'; dependency: string; reason: string };
 
-export interface Strategy {
-  readonly name: string;
-  readonly description: string;
-  /** True when the answer is 202 pending and the order settles later. */
-  readonly async: boolean;
+
+export interface Strategy extends StrategyFacts {
   /**
    * True when the strategy's refusal already says whether the key has an
    * order, from PostgreSQL itself (pg-atomic, outbox, pg-batched: the sale

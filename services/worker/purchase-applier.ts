@@ -5,6 +5,7 @@ import type { NewOrder } from '../../db/schema.js';
 import { copiedSkusKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, stockKey } from '../shared/redis-keys.js';
 import { counterMissedCopy } from '../strategies/stock-mirror.js';
 import { markSoldOut } from '../shared/sold-out-flag.js';
+import { kafkaQueueFacts } from '../strategies/kafka-queue.js';
 import { parseQueuedMessage, type QueuedPurchase } from '../strategies/queued-purchase.js';
 import type { StrategyDeps } from '../strategies/strategy.js';
 import { type Allocation, allocate } from '../strategies/batching/allocate.js';
@@ -12,7 +13,8 @@ import { groupBySku } from './group-by-sku.js';
 import { createConsumer, purchaseApplierGroup, logGroupEvents } from './consumers.js';
 import { createTokenBucket } from './token-bucket.js';
 
-const strategy = 'kafka-queue';
+// The orders it writes are the queue strategy's.
+const strategy = kafkaQueueFacts.name;
 
 export type Applied = { kind: 'unknown_sku' } | { kind: 'applied'; plan: Allocation<QueuedPurchase>; stockLeft: number };
 

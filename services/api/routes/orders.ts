@@ -3,6 +3,7 @@ import type { Static } from 'typebox';
 import { findOrder } from '../../../db/queries/orders.js';
 import { ProblemError } from '../../shared/errors.js';
 import { queuedOrderKey } from '../../shared/redis-keys.js';
+import { kafkaQueueFacts } from '../../strategies/kafka-queue.js';
 import { parseQueuedPurchase } from '../../strategies/queued-purchase.js';
 import { OrderParams, OrderView } from '../schemas/order.js';
 import { problemResponses } from '../schemas/problem.js';
@@ -21,7 +22,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     const purchase = parseQueuedPurchase(recorded);
     if (purchase === undefined) return undefined;
-    return { orderId: purchase.orderId, status: 'pending', sku: purchase.sku, quantity: purchase.quantity, strategy: 'kafka-queue' };
+    return { orderId: purchase.orderId, status: 'pending', sku: purchase.sku, quantity: purchase.quantity, strategy: kafkaQueueFacts.name };
   }
 
   fastify.get('/v1/orders/:orderId', {

@@ -4,4 +4,12 @@ export const Checks = Type.Record(Type.String(), Type.Union([Type.Literal('up'),
 
 export const Ready = Type.Object({ status: Type.Literal('ready'), checks: Checks });
 
-export const StrategyInfo = Type.Object({ name: Type.String(), description: Type.String(), async: Type.Boolean() });
+/** A strategy's facts (services/strategies/strategy.ts, StrategyFacts), as the load tests and reports read them. */
+export const StrategyInfo = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  async: Type.Boolean({ description: 'Answers 202 pending; the order settles later' }),
+  safe: Type.Boolean({ description: 'False only for the deliberately unsafe baseline' }),
+  decidesIn: Type.Union([Type.Literal('postgres'), Type.Literal('redis')], { description: 'The store whose atomic step decides the sale (its ceiling bounds the rate)' }),
+  needs: Type.Array(Type.Union([Type.Literal('worker'), Type.Literal('kafka')]), { description: 'What it needs besides PostgreSQL and the main Redis' }),
+});

@@ -1,3 +1,4 @@
+import { outboxFacts } from '../../strategies/outbox.js';
 import type { Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
 import type { Database } from '../../../db/schema.js';
@@ -85,7 +86,7 @@ export async function auditSku(db: Kysely<Database>, redis: Redis, sku: string):
     const units = await unitsSold(trx, sku);
     const outboxBacklog = await countUnpublished(trx, sku);
     const inboxEvents = await countInboxEvents(trx, sku);
-    const delivery = await outboxDelivery(trx, sku);
+    const delivery = await outboxDelivery(trx, sku, outboxFacts.name);
     const delays = await confirmationDelays(trx, sku);
     const span = await confirmationSpan(trx, sku);
     const applied = queued === null ? new Set<string>() : await existingOrderIds(trx, queued.map((purchase) => purchase.orderId));
