@@ -40,7 +40,7 @@ async function main(): Promise<number> {
   await server.register(app, { config });
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
   try {
-    const args = ['run', `${url}/docs/json`, '--checks', 'all', '--max-examples', String(maxExamples), '--header', `Authorization: Bearer ${config.ADMIN_TOKEN}`, '--no-color'];
+    const args = ['--config-file', join(repoRoot, 'scripts', 'schemathesis.toml'), 'run', `${url}/docs/json`, '--checks', 'all', '--max-examples', String(maxExamples), '--header', `Authorization: Bearer ${config.ADMIN_TOKEN}`, '--no-color'];
     console.log(`contract: st ${args.map((arg) => (arg.startsWith('Authorization') ? "'Authorization: Bearer …'" : arg)).join(' ')}`);
     const child = spawn(st, args, { stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false' } });
     return await new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));

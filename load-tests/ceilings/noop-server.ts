@@ -8,7 +8,8 @@ import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { loadConfig } from '../../services/shared/config.js';
 import { serverOptions } from '../../services/api/server-options.js';
-import { PurchaseHeaders, purchaseBody } from '../../services/api/schemas/purchase.js';
+import { purchaseBody, purchaseHeaders } from '../../services/api/schemas/purchase.js';
+import { strategyFacts } from '../../services/strategies/registry.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   // Parsed and validated like a purchase, answered like a confirmed one, with nothing in between.
   server.post(
     '/v1/noop',
-    { schema: { body: purchaseBody(config.MAX_QUANTITY), headers: PurchaseHeaders } },
+    { schema: { body: purchaseBody(config.MAX_QUANTITY), headers: purchaseHeaders(strategyFacts.map((facts) => facts.name)) } },
     async (request, reply) => {
       const { sku, userId, quantity } = request.body;
       return reply.code(201).send({ status: 'confirmed', sku, userId, quantity });

@@ -1,5 +1,25 @@
 import { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
 import type { Config } from '../shared/config.js';
+import { problemBody, problemContentType } from './problem.js';
+
+// Longer than any identifier in a path (SKU codes and order ids are at most 64), so a longer one is invalid anyway.
+const maxParamLength = 100;
+
+/**
+ * Errors Fastify's router raises before any route or error handler runs (a
+ * malformed URL, a path parameter past maxParamLength): problem+json like
+ * every other answer, and 400, since the request is invalid. Fastify's own
+ * answer was a 414 in its own JSON shape.
+ */
+function frameworkError(error: Error & { code?: string }, _request: FastifyRequest, reply: FastifyReply): void {
+  const body =
+    error.code === 'FST_ERR_BAD_URL'
+      ? problemBody('validation_failed', 'The URL is malformed (bad percent-encoding).')
+      : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? problemBody('validation_failed', `A path parameter is longer than ${maxParamLength} characters.`)
+        : problemBody('internal_error', 'Something went wrong on our side; it has been logged.');
+  void reply.code(body.status).type(problemContentType).send(body);
+}
 
 /**
  * Fastify logs two lines per request at info; under load that is a share of
@@ -35,6 +55,8 @@ export function serverOptions(config: Config, options: { prettyLogs?: boolean } 
     // Behind no proxy by default; request ids come from us, not from clients.
     trustProxy: false,
     return503OnClosing: true,
+    routerOptions: { maxParamLength },
+    frameworkErrors: frameworkError,
     ajv: {
       // Unknown body fields are rejected (additionalProperties: false), not
       // silently dropped. No type coercion: Fastify's default turned a body's

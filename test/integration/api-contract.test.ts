@@ -69,6 +69,19 @@ describe('health, strategies, docs, metrics', () => {
 });
 
 describe('methods', () => {
+  it('answers 404 or 405 also when the method carries a body and no Content-Type (QUERY)', async () => {
+    // Before: 400 validation_failed ("must provide a Content-Type header"), from the body parser of the not-found route.
+    const known = await fetch(`${api.url}/v1/strategies`, { method: 'QUERY' });
+    expect(known.status).toBe(405);
+    expect(known.headers.get('allow')).toBe('GET, HEAD');
+    expect((await fetch(`${api.url}/nowhere`, { method: 'QUERY' })).status).toBe(404);
+  });
+
+  it('answers 400 problem+json for a path parameter past the router limit, not Fastify\'s own 414', async () => {
+    const answer = await get(api, `/v1/orders/${'x'.repeat(150)}`);
+    expectProblem(answer, 400, 'validation_failed');
+  });
+
   it('answers 405 with Allow for a known path asked with a method it does not take', async () => {
     for (const [method, path, allow] of [
       ['DELETE', '/v1/strategies', 'GET, HEAD'],
@@ -177,6 +190,13 @@ describe('purchase validation', () => {
     await createSku(api, sku, 1);
     expectProblem(await purchase(api, { sku, strategy: 'magic' }), 400, 'unknown_strategy');
     expectProblem(await purchase(api, { sku, strategy: 'magic', via: 'query' }), 400, 'unknown_strategy');
+    // The names are an enum in the OpenAPI document: a client can see what it may ask for.
+    const served = (await get(api, '/v1/strategies')).body as unknown as Array<{ name: string }>;
+    const spec = (await get(api, '/docs/json')).body as { paths: Record<string, { post?: { parameters?: Array<{ name: string; schema: { enum?: string[] } }> } }> };
+    const parameters = spec.paths['/v1/purchases']?.post?.parameters ?? [];
+    for (const name of ['strategy', 'x-strategy']) {
+      expect(parameters.find((p) => p.name === name)?.schema.enum, name).toEqual(served.map((s) => s.name));
+    }
   });
 
   it('takes the strategy from the query and answers with the order', async () => {

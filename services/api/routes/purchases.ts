@@ -5,7 +5,7 @@ import { problemContentType } from '../problem.js';
 import { createOrderLookup } from '../purchases/order-lookup.js';
 import { runPurchase } from '../purchases/purchase-flow.js';
 import { problemResponses } from '../schemas/problem.js';
-import { OrderAccepted, PurchaseHeaders, PurchaseQuery, purchaseBody } from '../schemas/purchase.js';
+import { OrderAccepted, purchaseBody, purchaseHeaders, purchaseQuery } from '../schemas/purchase.js';
 
 /**
  * When the server took the request (epoch ms): Fastify times a reply from
@@ -28,8 +28,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['purchases'],
       summary: 'Buy units of a SKU with the strategy named in X-Strategy or ?strategy=',
-      headers: PurchaseHeaders,
-      querystring: PurchaseQuery,
+      headers: purchaseHeaders([...strategies.keys()]),
+      querystring: purchaseQuery([...strategies.keys()]),
       body: purchaseBody(config.MAX_QUANTITY),
       response: { 201: OrderAccepted, 202: OrderAccepted, ...problemResponses },
     },

@@ -3,7 +3,8 @@ import Type from 'typebox';
 // SKU codes and user ids are identifiers, not free text: printable ASCII, bounded.
 export const SkuCode = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', description: 'SKU code: letters, digits, . _ : -, at most 64' });
 const UserId = Type.String({ pattern: '^[\\x21-\\x7E]{1,128}$', description: 'Buyer id: 1-128 visible ASCII characters' });
-const StrategyName = Type.String({ minLength: 1, maxLength: 64 });
+/** The strategies served, by name: an enum, so the OpenAPI document lists what a client may ask for. */
+const strategyName = (names: readonly string[]) => Type.Enum([...names], { description: 'A strategy GET /v1/strategies lists' });
 
 export function purchaseBody(maxQuantity: number) {
   return Type.Object(
@@ -16,12 +17,16 @@ export function purchaseBody(maxQuantity: number) {
   );
 }
 
-export const PurchaseHeaders = Type.Object({
-  'idempotency-key': Type.String({ pattern: '^[\\x21-\\x7E]{1,255}$', description: '1-255 visible ASCII characters; retries reuse it' }),
-  'x-strategy': Type.Optional(StrategyName),
-});
+export function purchaseHeaders(strategies: readonly string[]) {
+  return Type.Object({
+    'idempotency-key': Type.String({ pattern: '^[\\x21-\\x7E]{1,255}$', description: '1-255 visible ASCII characters; retries reuse it' }),
+    'x-strategy': Type.Optional(strategyName(strategies)),
+  });
+}
 
-export const PurchaseQuery = Type.Object({ strategy: Type.Optional(StrategyName) }, { additionalProperties: false });
+export function purchaseQuery(strategies: readonly string[]) {
+  return Type.Object({ strategy: Type.Optional(strategyName(strategies)) }, { additionalProperties: false });
+}
 
 export const OrderAccepted = Type.Object({
   orderId: Type.String({ format: 'uuid' }),

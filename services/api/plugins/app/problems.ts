@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin';
-import type { FastifyError, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError, type ErrorCode } from '../../../shared/errors.js';
 import { classifyDependencyFailure } from '../../../shared/dependency-errors.js';
 import { problemBody, problemContentType } from '../../problem.js';
-import { createRouteMethods } from '../../route-methods.js';
+import { createRouteMethods, type RouteMethods } from '../../route-methods.js';
 
 // Fastify's own client-error codes, mapped to ours so they too are problem+json.
 const fastifyCodes: Record<string, ErrorCode> = {
@@ -19,6 +19,20 @@ function send(reply: FastifyReply, code: ErrorCode, detail: string, extensions: 
   return reply.code(body.status).type(problemContentType).send(body);
 }
 
+// Where a purchase names its strategy: ?strategy= and the X-Strategy header.
+const strategyFields = new Set(['/strategy', '/x-strategy']);
+
+/** No route for this method and path: 405 with Allow when the path takes other methods, else 404. */
+function notFoundIn(routeMethods: RouteMethods) {
+  return (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = routeMethods.allowed(path);
+    if (allowed.length === 0) return send(reply, 'route_not_found', `No route ${request.method} ${path}.`);
+    reply.header('allow', allowed.join(', '));
+    return send(reply, 'method_not_allowed', `${path} takes ${allowed.join(', ')}, not ${request.method}.`, { allowed });
+  };
+}
+
 /**
  * Every error leaves as application/problem+json with a code from the one
  * list. Client mistakes are 4xx; a down dependency is 503; anything else is
@@ -26,12 +40,25 @@ function send(reply: FastifyReply, code: ErrorCode, detail: string, extensions: 
  */
 export default fp(
   async (fastify) => {
+    // The paths and methods of this instance's routes, as they are registered (after this plugin).
+    const routeMethods = createRouteMethods();
+    fastify.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
+    const notFound = notFoundIn(routeMethods);
     fastify.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof ProblemError) {
         if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
         return send(reply, error.code, error.message, error.extensions);
       }
+      // A request to no route fails before the not-found handler when its
+      // method carries a body (QUERY without a Content-Type): still 404 or 405.
+      if (request.is404) return notFound(request, reply);
       if (error.validation !== undefined) {
+        // The strategy names are an enum in the schema; asking for another keeps its own code.
+        const strategyIssue = error.validation.find((issue) => issue.keyword === 'enum' && strategyFields.has(issue.instancePath));
+        if (strategyIssue !== undefined) {
+          const known = strategyIssue.params.allowedValues as unknown;
+          return send(reply, 'unknown_strategy', `No such strategy. Known: ${Array.isArray(known) ? known.join(', ') : ''}.`, { known });
+        }
         const errors = error.validation.map((issue) => ({
           in: error.validationContext ?? 'request',
           path: issue.instancePath === '' ? '/' : issue.instancePath,
@@ -54,15 +81,7 @@ export default fp(
       return send(reply, 'internal_error', 'Something went wrong on our side; it has been logged.');
     });
 
-    const routeMethods = createRouteMethods();
-    fastify.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
-    fastify.setNotFoundHandler((request, reply) => {
-      const path = request.url.split('?')[0] ?? '';
-      const allowed = routeMethods.allowed(path);
-      if (allowed.length === 0) return send(reply, 'route_not_found', `No route ${request.method} ${path}.`);
-      reply.header('allow', allowed.join(', '));
-      return send(reply, 'method_not_allowed', `${path} takes ${allowed.join(', ')}, not ${request.method}.`, { allowed });
-    });
+    fastify.setNotFoundHandler(notFound);
   },
   { name: 'problems' },
 );
