@@ -4,6 +4,7 @@ import app from '../../services/api/app.js';
 import { type Config, parseConfig } from '../../services/shared/config.js';
 import { serverOptions } from '../../services/api/server-options.js';
 import { loadEnv } from '../../services/shared/env-files.js';
+import type { StrategyDefinition } from '../../services/strategies/registry.js';
 
 export const adminToken = 'test-admin-token-0123456789';
 
@@ -18,10 +19,10 @@ export interface RunningApi {
 }
 
 /** The real API on a real port, on the real stack: what a client outside sees. */
-export async function startApi(overrides: Record<string, string> = {}): Promise<RunningApi> {
+export async function startApi(overrides: Record<string, string> = {}, strategies?: readonly StrategyDefinition[]): Promise<RunningApi> {
   const config = testConfig(overrides);
   const server = Fastify(serverOptions(config));
-  await server.register(app, { config });
+  await server.register(app, { config, strategies });
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
   return { app: server, url, close: () => server.close() };
 }
