@@ -1,19 +1,48 @@
-// The SKU sits in braces (a hash tag) so every key of one SKU lands on the
-// same Redis Cluster slot and a Lua script may touch them together.
+// Every Redis key the service uses, in one place. The SKU sits in braces (a
+// hash tag) so every key of one SKU lands on the same Redis Cluster slot and a
+// Lua script may touch them together; the few keys that are not per SKU say
+// where they would sit on a cluster.
 const prefix = 'fsi';
 
+/** A key of one SKU: `fsi:{<sku>}:<part>`. */
+function skuKey(sku: string, part: string): string {
+  return `${prefix}:{${sku}}:${part}`;
+}
+
 export function stockKey(sku: string): string {
-  return `${prefix}:{${sku}}:stock`;
+  return skuKey(sku, 'stock');
+}
+
+/** Set by the queue worker once PostgreSQL's stock of the SKU is 0 (sold-out-flag.ts). */
+export function soldOutFlagKey(sku: string): string {
+  return skuKey(sku, 'sold-out');
+}
+
+// Each lock strategy has its own key: the two never take each other's lock by accident.
+
+/** redis-lock: one lock per SKU on the main Redis. */
+export function lockKey(sku: string): string {
+  return skuKey(sku, 'lock');
+}
+
+/** redis-lock: the per-SKU counter the fencing tokens come from. */
+export function fenceKey(sku: string): string {
+  return skuKey(sku, 'fence');
+}
+
+/** redlock: the SKU's lock key on every node of the quorum. */
+export function redlockKey(sku: string): string {
+  return skuKey(sku, 'redlock');
 }
 
 /** Which order took stock for an Idempotency-Key, so a retry never takes it twice. */
 export function deductionKey(sku: string, idempotencyKey: string): string {
-  return `${prefix}:{${sku}}:deduction:${idempotencyKey}`;
+  return skuKey(sku, `deduction:${idempotencyKey}`);
 }
 
 /** redis-lua: units given back (their order was never written), taken again first. */
 export function returnedUnitsKey(sku: string): string {
-  return `${prefix}:{${sku}}:returned-units`;
+  return skuKey(sku, 'returned-units');
 }
 
 /**
@@ -43,12 +72,12 @@ export const copiedSkusKey = `${prefix}:copied-skus`;
 
 /** kafka-queue: the purchase queued under an Idempotency-Key, so a retry names the same order. */
 export function queuedMarkerKey(sku: string, idempotencyKey: string): string {
-  return `${prefix}:{${sku}}:queued-key:${idempotencyKey}`;
+  return skuKey(sku, `queued-key:${idempotencyKey}`);
 }
 
 /** kafka-queue: the SKU's purchases sent to Kafka and not yet applied (order id -> purchase). */
 export function queuedPurchasesKey(sku: string): string {
-  return `${prefix}:{${sku}}:queued`;
+  return skuKey(sku, 'queued');
 }
 
 /**
@@ -66,7 +95,7 @@ export function queuedOrderKey(orderId: string): string {
  * queue sweeper sends the ones older than QUEUE_SWEEP_AFTER_MS.
  */
 export function queuedUnsentKey(sku: string): string {
-  return `${prefix}:{${sku}}:unsent`;
+  return skuKey(sku, 'unsent');
 }
 
 /**

@@ -1,9 +1,5 @@
 import type { Redis } from 'ioredis';
-
-// Same hash-tag layout as redis-keys.ts, so the flag sits on the SKU's cluster slot.
-export function soldOutFlagKey(sku: string): string {
-  return `fsi:{${sku}}:sold-out`;
-}
+import { soldOutFlagKey } from './redis-keys.js';
 
 // PostgreSQL's stock never grows back, so the flag is never wrong; the TTL only
 // keeps finished sales from leaving keys behind forever (a day outlives any sale).

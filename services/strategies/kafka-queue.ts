@@ -1,8 +1,7 @@
 import type { CounterRebuild } from './counter-rebuild.js';
 import { msLeft } from '../shared/deadline.js';
 import { KafkaSendRefusedError } from '../shared/kafka-sender.js';
-import { soldOutFlagKey } from '../shared/sold-out-flag.js';
-import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey, stockKey } from '../shared/redis-keys.js';
+import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey, soldOutFlagKey, stockKey } from '../shared/redis-keys.js';
 import { createKeyedBatcher } from './batching/sku-batcher.js';
 import { parseQueuedPurchase, type QueuedPurchase, queuedMessage, queuedOrderId } from './queued-purchase.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';

@@ -1,4 +1,4 @@
-import { defineLockScripts } from './locks/lock-scripts.js';
+import { defineScripts } from './redis-scripts.js';
 import { lockedPurchase } from './locks/locked-purchase.js';
 import { SkuGate } from './sku-gate.js';
 import { StockSightings } from './stock-sightings.js';
@@ -29,7 +29,7 @@ export const redisLockFacts: StrategyFacts = {
  * write is `read − q`, which would undo a concurrent write made without it.
  */
 export function createRedisLock(deps: StrategyDeps): Strategy {
-  defineLockScripts(deps.redis);
+  defineScripts(deps.redis);
   const timing = { leaseMs: deps.config.LOCK_TTL_MS, waitMs: deps.config.LOCK_WAIT_MS };
   // A lock admits one holder: one buyer per SKU in this process goes for it at a time.
   const line = { gate: new SkuGate({ concurrency: 1, maxWaiters: deps.config.LOCK_MAX_WAITERS }), sightings: new StockSightings() };

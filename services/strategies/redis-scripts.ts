@@ -1,15 +1,37 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
 
-// Lua lives in .lua files beside this one (named <command>-<numKeys>.lua) and is
-// loaded once per connection with defineCommand, which runs it by EVALSHA.
-function lua(name: string): string {
-  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+// Every Lua script lives in lua/ as <command>-<numKeys>.lua: the file name is
+// the one place that says both the command's name (kebab-case, registered in
+// camelCase) and how many of its arguments are keys. Loaded once per
+// connection with defineCommand, which runs them by EVALSHA.
+const luaDir = new URL('./lua/', import.meta.url);
+const scriptFile = /^([a-z]+(?:-[a-z]+)*)-(\d+)\.lua$/;
+
+export interface LuaScript {
+  command: string;
+  numberOfKeys: number;
+  lua: string;
+}
+
+const camelCase = (kebab: string): string => kebab.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+/** Every script in lua/, its command name and key count read from its file name. */
+export function luaScripts(): LuaScript[] {
+  return readdirSync(luaDir)
+    .filter((file) => file.endsWith('.lua'))
+    .map((file) => {
+      const match = scriptFile.exec(file);
+      if (match === null) throw new Error(`lua/${file}: name it <command>-<numKeys>.lua`);
+      const [, name = '', keys = ''] = match;
+      return { command: camelCase(name), numberOfKeys: Number(keys), lua: readFileSync(new URL(file, luaDir), 'utf8') };
+    });
 }
 
 /** [kind, value]: see the Output block of each script. */
 export type ScriptReply = [number, string | number];
 
+// The commands' types; their names must match the files (redis-scripts.test.ts checks).
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     deductStock(stockKey: string, deductionKey: string, returnedKey: string, ledgerKey: string, quantity: number, orderId: string, deductionTtlMs: number, ledgerMember: string): Result<ScriptReply, Context>;
@@ -19,17 +41,21 @@ declare module 'ioredis' {
     queuePurchase(soldOutKey: string, stockKey: string, markerKey: string, queuedKey: string, queuedOrderKey: string, unsentKey: string, sweepSkusKey: string, orderId: string, purchase: string, ttlMs: number, sku: string): Result<ScriptReply, Context>;
     unqueuePurchase(markerKey: string, queuedKey: string, queuedOrderKey: string, unsentKey: string, orderId: string, purchase: string): Result<number, Context>;
     claimUnsent(unsentKey: string, queuedKey: string, sweepSkusKey: string, sku: string, olderThanMs: number, limit: number): Result<string[], Context>;
+    /** The fencing token, or null when the lock is held by someone else. */
+    acquireFencedLock(lockKey: string, fenceKey: string, owner: string, leaseMs: number): Result<number | null, Context>;
+    releaseLock(lockKey: string, owner: string): Result<number, Context>;
+    extendLock(lockKey: string, owner: string, leaseMs: number): Result<number, Context>;
   }
 }
 
-/** Registers the project's scripts on a connection; idempotent. */
-export function defineStockScripts(redis: Redis): void {
-  if (typeof redis.deductStock === 'function') return;
-  redis.defineCommand('deductStock', { numberOfKeys: 4, lua: lua('deduct-stock-4') });
-  redis.defineCommand('restoreStock', { numberOfKeys: 4, lua: lua('restore-stock-4') });
-  redis.defineCommand('rebuildCounter', { numberOfKeys: 2, lua: lua('rebuild-counter-2') });
-  redis.defineCommand('adjustStock', { numberOfKeys: 2, lua: lua('adjust-stock-2') });
-  redis.defineCommand('queuePurchase', { numberOfKeys: 7, lua: lua('queue-purchase-7') });
-  redis.defineCommand('unqueuePurchase', { numberOfKeys: 4, lua: lua('unqueue-purchase-4') });
-  redis.defineCommand('claimUnsent', { numberOfKeys: 3, lua: lua('claim-unsent-3') });
+// Read once per process: every connection defines the same scripts.
+let scripts: LuaScript[] | undefined;
+
+/** Registers every script on a connection; idempotent. */
+export function defineScripts(redis: Redis): void {
+  scripts ??= luaScripts();
+  for (const script of scripts) {
+    if (script.command in redis) continue;
+    redis.defineCommand(script.command, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+  }
 }

@@ -1,5 +1,6 @@
 import { nextFenceToken } from '../../db/queries/fencing.js';
-import { defineLockScripts, redlockKey } from './locks/lock-scripts.js';
+import { redlockKey } from '../shared/redis-keys.js';
+import { defineScripts } from './redis-scripts.js';
 import { lockedPurchase } from './locks/locked-purchase.js';
 import { SkuGate } from './sku-gate.js';
 import { StockSightings } from './stock-sightings.js';
@@ -32,7 +33,7 @@ export const redlockFacts: StrategyFacts = {
  * Like redis-lock, safe only if every writer of the SKU goes through this lock.
  */
 export function createRedlock(deps: StrategyDeps): Strategy {
-  for (const node of deps.redisNodes) defineLockScripts(node);
+  for (const node of deps.redisNodes) defineScripts(node);
   const timing = {
     leaseMs: deps.config.LOCK_TTL_MS,
     waitMs: deps.config.LOCK_WAIT_MS,

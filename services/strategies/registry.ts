@@ -1,4 +1,4 @@
-import { defineStockScripts } from './redis-scripts.js';
+import { defineScripts } from './redis-scripts.js';
 import { createNaive, naiveFacts } from './naive.js';
 import { createKafkaQueue, kafkaQueueFacts } from './kafka-queue.js';
 import { createOutbox, outboxFacts } from './outbox.js';
@@ -50,7 +50,7 @@ export const strategyFacts: readonly StrategyFacts[] = strategyDefinitions.map((
 
 /** Builds every definition (the registry's own by default) by the name clients send in X-Strategy. */
 export function createStrategyRegistry(deps: StrategyDeps, definitions: readonly StrategyDefinition[] = strategyDefinitions): StrategyRegistry {
-  defineStockScripts(deps.redis);
+  defineScripts(deps.redis);
   const shared: SharedParts = { counters: createCounterRebuild(deps) };
   const strategies = definitions.map((definition) => {
     const strategy = definition.create(deps, shared);

@@ -6,7 +6,7 @@ import { createKafkaSender } from '../shared/kafka-sender.js';
 import type { Log } from '../shared/log.js';
 import { createMetrics } from '../shared/metrics.js';
 import { createRedis } from '../shared/redis.js';
-import { defineStockScripts } from '../strategies/redis-scripts.js';
+import { defineScripts } from '../strategies/redis-scripts.js';
 import type { StrategyDeps } from '../strategies/strategy.js';
 import { startInboxConsumer } from './inbox-consumer.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
@@ -37,7 +37,7 @@ export async function startWorker(config: Config, log: Log): Promise<RunningWork
   if (mainUrl === undefined) throw new Error('REDIS_URLS lists no server');
   const redis = createRedis(mainUrl, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'flash-sale-worker' });
   redis.on('error', (error: Error) => log.debug({ err: error }, 'redis connection error'));
-  defineStockScripts(redis);
+  defineScripts(redis);
   const kafka = createKafka(kafkaBrokers(config), 'flash-sale-worker', log);
   const sender = createKafkaSender(kafka, config);
   const deps: StrategyDeps = { db, redis, redisNodes: [redis], kafka: sender, config, log, metrics: createMetrics() };

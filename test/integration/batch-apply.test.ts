@@ -8,7 +8,7 @@ import { createRedis } from '../../services/shared/redis.js';
 import { queuedPurchasesKey } from '../../services/shared/redis-keys.js';
 import { isMarkedSoldOut } from '../../services/shared/sold-out-flag.js';
 import { type QueuedPurchase, queuedOrderId } from '../../services/strategies/queued-purchase.js';
-import { defineStockScripts } from '../../services/strategies/redis-scripts.js';
+import { defineScripts } from '../../services/strategies/redis-scripts.js';
 import type { StrategyDeps } from '../../services/strategies/strategy.js';
 import { createKafkaSender } from '../../services/shared/kafka-sender.js';
 import { createKafka } from '../../services/shared/kafka.js';
@@ -21,7 +21,7 @@ const config = testConfig();
 const log = pino({ level: 'silent' });
 const db = createDb({ connectionString: config.DATABASE_URL, poolMax: 4, acquireTimeoutMs: 5000, statementTimeoutMs: 5000, applicationName: 'batch-apply-test' });
 const redis = createRedis(redisUrls(config)[0] ?? '', { commandTimeoutMs: 2000, name: 'batch-apply-test' });
-defineStockScripts(redis);
+defineScripts(redis);
 const kafka = createKafkaSender(createKafka(kafkaBrokers(config), 'batch-apply-test', log), config);
 const deps: StrategyDeps = { db, redis, redisNodes: [redis], kafka, config, log, metrics: createMetrics() };
 

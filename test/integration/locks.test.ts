@@ -9,7 +9,8 @@ import type { Database } from '../../db/schema.js';
 import { redisUrls } from '../../services/shared/config.js';
 import { createMetrics } from '../../services/shared/metrics.js';
 import { createRedis } from '../../services/shared/redis.js';
-import { defineLockScripts, lockKey, redlockKey } from '../../services/strategies/locks/lock-scripts.js';
+import { lockKey, redlockKey } from '../../services/shared/redis-keys.js';
+import { defineScripts } from '../../services/strategies/redis-scripts.js';
 import type { Lease } from '../../services/strategies/locks/lease.js';
 import { type Fence, fencedWrite } from '../../services/strategies/locks/locked-purchase.js';
 import { tryAcquireRedlock } from '../../services/strategies/locks/redlock.js';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   api = await startApi();
   db = createDb({ connectionString: config.DATABASE_URL, poolMax: 4, acquireTimeoutMs: 5000, statementTimeoutMs: 5000, applicationName: 'locks-test' });
   nodes = redisUrls(config).map((url, index) => createRedis(url, { commandTimeoutMs: 2000, name: `locks-test-${index + 1}` }));
-  for (const node of nodes) defineLockScripts(node);
+  for (const node of nodes) defineScripts(node);
 });
 afterAll(async () => {
   await api.close();

@@ -12,7 +12,7 @@ import { createMetrics } from '../../services/shared/metrics.js';
 import { createRedis } from '../../services/shared/redis.js';
 import { orderRow } from '../../services/strategies/orders.js';
 import { createPgBatched } from '../../services/strategies/pg-batched.js';
-import { defineStockScripts } from '../../services/strategies/redis-scripts.js';
+import { defineScripts } from '../../services/strategies/redis-scripts.js';
 import type { PurchaseRequest, Strategy } from '../../services/strategies/strategy.js';
 import { type Answer, type RunningApi, countBy, createSku, get, purchase, settledAudit, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 
@@ -155,7 +155,7 @@ describe('pg-batched called directly: one batch whose order is known', () => {
   const metrics = createMetrics();
   beforeAll(() => {
     redis = createRedis(redisUrls(config)[0] ?? '', { commandTimeoutMs: 2000, name: 'pg-batched-test' });
-    defineStockScripts(redis);
+    defineScripts(redis);
     // Never used by pg-batched; connects only on a first send.
     kafka = createKafkaSender(createKafka(kafkaBrokers(config), 'pg-batched-test', log), config);
     batched = createPgBatched({ db, redis, redisNodes: [redis], kafka, config, log, metrics });

@@ -13,7 +13,7 @@ import { queuedUnsentKey } from '../../services/shared/redis-keys.js';
 import { createCounterRebuild } from '../../services/strategies/counter-rebuild.js';
 import { createKafkaQueue } from '../../services/strategies/kafka-queue.js';
 import { queuedOrderId } from '../../services/strategies/queued-purchase.js';
-import { defineStockScripts } from '../../services/strategies/redis-scripts.js';
+import { defineScripts } from '../../services/strategies/redis-scripts.js';
 import type { RunningWorker } from '../../services/worker/worker.js';
 import { type RunningApi, audit, createSku, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { openDb, startInProcessWorker } from '../helpers/worker.js';
@@ -26,7 +26,7 @@ const settleWithinMs = sweepAfterMs + 4000;
 
 const config = testConfig({ QUEUE_SWEEP_AFTER_MS: String(sweepAfterMs) });
 const redis = createRedis(redisUrls(config)[0] ?? '', { commandTimeoutMs: 2000, name: 'queue-sweeper-test' });
-defineStockScripts(redis);
+defineScripts(redis);
 
 /**
  * The front door of an API process killed (kill -9) between the Redis record

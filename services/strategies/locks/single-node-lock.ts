@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Log } from '../../shared/log.js';
 import { retryUntil, singleNodeBackoff } from './backoff.js';
 import { Lease, driftMs, renewEveryMs } from './lease.js';
-import { fenceKey, lockKey } from './lock-scripts.js';
+import { fenceKey, lockKey } from '../../shared/redis-keys.js';
 
 export interface LockTiming {
   leaseMs: number;
