@@ -1,6 +1,7 @@
 import type { Order } from '../../../db/schema.js';
 import type { EarlierOrder, PurchaseOutcome } from '../../strategies/strategy.js';
 import { problemBody } from '../problem.js';
+import { retryRequestAfterSeconds } from '../retry-after.js';
 
 /** An HTTP answer as data: the route sends it, tests read it. */
 export interface HttpAnswer {
@@ -17,10 +18,7 @@ export interface PurchaseFacts {
   strategy: string;
 }
 
-// How long a client should wait before retrying a 503 or an in-flight 409: one
-// second is enough for a lock to change hands or a pool slot to free, and
-// spreads retries out.
-const retryAfterSeconds = '1';
+const retryAfterSeconds = String(retryRequestAfterSeconds);
 
 export function orderAccepted(orderId: string, status: 'confirmed' | 'pending', facts: PurchaseFacts): HttpAnswer {
   const body = { orderId, status, sku: facts.sku, userId: facts.userId, quantity: facts.quantity, strategy: facts.strategy };

@@ -4,6 +4,7 @@ import { problemBody, problemContentType } from '../problem.js';
 import { createReadinessCheck } from '../health-checks.js';
 import { Ready } from '../schemas/health.js';
 import { problemResponses } from '../schemas/problem.js';
+import { retryReadinessAfterSeconds } from '../retry-after.js';
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const readiness = createReadinessCheck({
@@ -31,7 +32,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     return reply
       .code(503)
       .type(problemContentType)
-      .header('retry-after', '5')
+      .header('retry-after', String(retryReadinessAfterSeconds))
       .send(problemBody('dependency_unavailable', `Not ready: ${down.join(', ')} down.`, { checks, down }));
   });
 };

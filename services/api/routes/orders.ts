@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { findOrder } from '../../../db/queries/orders.js';
 import { ProblemError } from '../../shared/errors.js';
+import { retryRequestAfterSeconds } from '../retry-after.js';
 import { queuedOrderKey } from '../../shared/redis-keys.js';
 import { kafkaQueueFacts } from '../../strategies/kafka-queue.js';
 import { parseQueuedPurchase } from '../../strategies/queued-purchase.js';
@@ -18,7 +19,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       recorded = await fastify.redis.get(queuedOrderKey(orderId));
     } catch {
       // Not "no such order": it may be queued, and a 404 could make the buyer buy again under a new key.
-      throw new ProblemError('dependency_unavailable', 'redis: cannot tell whether this order is queued', { retryAfterSeconds: 1, extensions: { dependency: 'redis' } });
+      throw new ProblemError('dependency_unavailable', 'redis: cannot tell whether this order is queued', { retryAfterSeconds: retryRequestAfterSeconds, extensions: { dependency: 'redis' } });
     }
     const purchase = parseQueuedPurchase(recorded);
     if (purchase === undefined) return undefined;

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError, type ErrorCode } from '../../../shared/errors.js';
 import { classifyDependencyFailure } from '../../../shared/dependency-errors.js';
 import { problemBody, problemContentType } from '../../problem.js';
+import { retryRequestAfterSeconds } from '../../retry-after.js';
 import { createRouteMethods, type RouteMethods } from '../../route-methods.js';
 
 // Fastify's own client-error codes, mapped to ours so they too are problem+json.
@@ -74,7 +75,7 @@ export default fp(
       const failure = classifyDependencyFailure(error);
       if (failure !== undefined) {
         request.log.warn({ err: error }, 'dependency failure');
-        reply.header('retry-after', '1');
+        reply.header('retry-after', String(retryRequestAfterSeconds));
         return send(reply, 'dependency_unavailable', `${failure.dependency} did not answer`, { dependency: failure.dependency });
       }
       request.log.error({ err: error }, 'unexpected error');
