@@ -48,7 +48,7 @@ export async function bringUpServices(config: Config, logsDir: string, logLevel:
       parts.push('worker already running (reused)');
     } else {
       // info: the worker logs at start and on group changes only, and "worker started" tells it is ready.
-      const spawned = spawnTs('worker', 'services/worker/main.ts', { LOG_LEVEL: 'info' }, join(logsDir, 'worker.log'), ['"worker started"']);
+      const spawned = spawnTs('worker', 'services/worker/main.ts', { LOG_LEVEL: 'info', WORKER_METRICS_PORT: '0' }, join(logsDir, 'worker.log'), ['"worker started"']);
       started.push(spawned);
       await waitFor(spawned, () => spawned.saw('"worker started"'), startTimeoutMs);
       worker = spawned;

@@ -98,7 +98,8 @@ export async function startServices(options: {
       worker = new ServiceProcess({
         name: `worker-${scenario.name}${options.tag}`,
         entry: 'services/worker/main.ts',
-        env: { LOG_LEVEL: 'warn', ...proxied },
+        // A free port for its /metrics: never in the way of a worker the user runs.
+        env: { LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0', ...proxied },
         logFile: `${options.logsDir}/worker-${scenario.name}${options.tag}.log`,
         ready: () => workerConsumes(brokers),
       });

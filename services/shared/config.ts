@@ -9,6 +9,9 @@ import { loadEnv } from './env-files.js';
 export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  // The worker's own /metrics (Prometheus), on HOST: its queue, relay and
+  // repair counters live in its process. 0 picks a free port (logged).
+  WORKER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3001 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },

@@ -1,6 +1,6 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { recordInboxEvent } from '../../db/queries/inbox.js';
-import type { StrategyDeps } from '../strategies/strategy.js';
+import type { WorkerDeps } from './deps.js';
 import { createConsumer, inboxGroup, logGroupEvents } from './consumers.js';
 
 interface InboxEvent {
@@ -28,7 +28,7 @@ function readEvent(message: KafkaMessage): InboxEvent | undefined {
  * once; recording each event id once (ON CONFLICT DO NOTHING) makes the
  * effect exactly once, however often an event arrives.
  */
-export async function startInboxConsumer(kafka: Kafka, deps: StrategyDeps): Promise<Consumer> {
+export async function startInboxConsumer(kafka: Kafka, deps: WorkerDeps): Promise<Consumer> {
   const consumer = createConsumer(kafka, inboxGroup);
   logGroupEvents(consumer, inboxGroup, deps.log);
   await consumer.connect();

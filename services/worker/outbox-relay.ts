@@ -1,7 +1,7 @@
 import type { Message } from 'kafkajs';
 import { claimUnpublished, markPublished, type OutboxEvent } from '../../db/queries/outbox.js';
 import { type PollLoop, startPollLoop } from '../shared/poll-loop.js';
-import type { StrategyDeps } from '../strategies/strategy.js';
+import type { WorkerDeps } from './deps.js';
 
 // After a failed round (Kafka or PostgreSQL down) wait this long: recovers within
 // a second once the store is back, without spinning on an error.
@@ -22,7 +22,7 @@ function toMessage(event: OutboxEvent): Message {
  * A crash after the send but before the commit sends them again later: at
  * least once, and the inbox turns that into exactly once.
  */
-async function relayRound(deps: StrategyDeps): Promise<number> {
+async function relayRound(deps: WorkerDeps): Promise<number> {
   return deps.db.transaction().execute(async (trx) => {
     const events = await claimUnpublished(trx, deps.config.OUTBOX_BATCH_SIZE);
     if (events.length === 0) return 0;
@@ -34,7 +34,7 @@ async function relayRound(deps: StrategyDeps): Promise<number> {
 
 export type OutboxRelay = PollLoop;
 
-export function startOutboxRelay(deps: StrategyDeps): OutboxRelay {
+export function startOutboxRelay(deps: WorkerDeps): OutboxRelay {
   return startPollLoop(
     async () => {
       const sent = await relayRound(deps);

@@ -7,7 +7,7 @@ import { counterMissedCopy } from '../strategies/stock-mirror.js';
 import { markSoldOut } from '../shared/sold-out-flag.js';
 import { kafkaQueueFacts } from '../strategies/kafka-queue.js';
 import { parseQueuedMessage, type QueuedPurchase } from '../strategies/queued-purchase.js';
-import type { StrategyDeps } from '../strategies/strategy.js';
+import type { WorkerDeps } from './deps.js';
 import { type Allocation, allocate } from '../strategies/batching/allocate.js';
 import { groupBySku } from './group-by-sku.js';
 import { createConsumer, purchaseApplierGroup, logGroupEvents } from './consumers.js';
@@ -34,7 +34,7 @@ function orderOf(purchase: QueuedPurchase, status: 'confirmed' | 'rejected'): Ne
 }
 
 /** Like mirrorToRedis, but says whether Redis took the change, so it can be undone. */
-async function adjustRedisStock(deps: StrategyDeps, sku: string, delta: number): Promise<boolean> {
+async function adjustRedisStock(deps: WorkerDeps, sku: string, delta: number): Promise<boolean> {
   try {
     const copied = (await deps.redis.adjustStock(stockKey(sku), copiedSkusKey, delta, sku)) !== null;
     if (!copied) counterMissedCopy(deps.redis, sku);
@@ -48,7 +48,7 @@ async function adjustRedisStock(deps: StrategyDeps, sku: string, delta: number):
 }
 
 /** After the commit: the purchases are orders now, so Redis stops listing them as queued (or unsent, for the sweeper). */
-export async function forgetQueued(deps: StrategyDeps, sku: string, purchases: QueuedPurchase[]): Promise<void> {
+export async function forgetQueued(deps: WorkerDeps, sku: string, purchases: QueuedPurchase[]): Promise<void> {
   if (purchases.length === 0) return;
   try {
     await deps.redis
@@ -74,7 +74,7 @@ export async function forgetQueued(deps: StrategyDeps, sku: string, purchases: Q
  * lower than the truth (never higher, which a Redis-deciding strategy on the
  * same SKU could oversell on), given back when the orders are visibly absent.
  */
-export async function applyQueuedPurchases(deps: StrategyDeps, sku: string, purchases: QueuedPurchase[]): Promise<Applied> {
+export async function applyQueuedPurchases(deps: WorkerDeps, sku: string, purchases: QueuedPurchase[]): Promise<Applied> {
   let takenInRedis = 0;
   let applied: Applied;
   try {
@@ -112,7 +112,7 @@ export async function applyQueuedPurchases(deps: StrategyDeps, sku: string, purc
   return applied;
 }
 
-function readable(deps: StrategyDeps, partition: number, messages: readonly KafkaMessage[]): QueuedPurchase[] {
+function readable(deps: WorkerDeps, partition: number, messages: readonly KafkaMessage[]): QueuedPurchase[] {
   const purchases: QueuedPurchase[] = [];
   for (const message of messages) {
     const parsed = parseQueuedMessage(message.value);
@@ -132,7 +132,7 @@ function readable(deps: StrategyDeps, partition: number, messages: readonly Kafk
  * committed, so a crash redoes at most one chunk, which changes nothing the
  * second time (see applyQueuedPurchases).
  */
-export async function startPurchaseApplier(kafka: Kafka, deps: StrategyDeps): Promise<Consumer> {
+export async function startPurchaseApplier(kafka: Kafka, deps: WorkerDeps): Promise<Consumer> {
   // A tenth of a second's worth of burst: absorbs timer jitter without letting a spike through.
   const chunkSize = Math.max(1, Math.ceil(deps.config.QUEUE_APPLY_MAX_PER_SECOND / 10));
   const bucket = createTokenBucket(deps.config.QUEUE_APPLY_MAX_PER_SECOND, chunkSize);

@@ -3,7 +3,7 @@ import { type PollLoop, startPollLoop } from '../shared/poll-loop.js';
 import { queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey } from '../shared/redis-keys.js';
 import { maxPurchasesPerMessage } from '../strategies/kafka-queue.js';
 import { parseQueuedPurchase, type QueuedPurchase, queuedMessage } from '../strategies/queued-purchase.js';
-import type { StrategyDeps } from '../strategies/strategy.js';
+import type { WorkerDeps } from './deps.js';
 import { forgetQueued } from './purchase-applier.js';
 
 // SKUs read from the sweeper's set per SSCAN call: a flash sale has a few hot
@@ -23,7 +23,7 @@ interface Claimed {
  * unlisting), and send the rest as one message. Idempotent: the worker
  * applies a key once, so a purchase whose first send did land changes nothing.
  */
-async function sweepSku(deps: StrategyDeps, sku: string): Promise<number> {
+async function sweepSku(deps: WorkerDeps, sku: string): Promise<number> {
   const jsons = await deps.redis.claimUnsent(queuedUnsentKey(sku), queuedPurchasesKey(sku), queueSweepSkusKey(), sku, deps.config.QUEUE_SWEEP_AFTER_MS, maxPurchasesPerMessage);
   const claimed: Claimed[] = [];
   for (const json of jsons) {
@@ -45,7 +45,7 @@ async function sweepSku(deps: StrategyDeps, sku: string): Promise<number> {
 }
 
 /** Every SKU with unsent purchases, once; a SKU whose set emptied was dropped from the set by its claim. */
-async function sweepRound(deps: StrategyDeps): Promise<number> {
+async function sweepRound(deps: WorkerDeps): Promise<number> {
   // With the breaker open a claim would only push ages forward without sending: wait for the probe.
   if (!deps.kafka.accepting()) return 0;
   let swept = 0;
@@ -70,7 +70,7 @@ async function sweepRound(deps: StrategyDeps): Promise<number> {
  * backlog, and a claimed one waits another full period before it can be
  * claimed again. Several workers may sweep: a claim is atomic.
  */
-export function startQueueSweeper(deps: StrategyDeps): PollLoop {
+export function startQueueSweeper(deps: WorkerDeps): PollLoop {
   // Five looks per period: a stranded purchase is re-sent between 1 and 1.2
   // periods after it was recorded, for a few cheap Redis calls a second.
   const everyMs = Math.max(20, Math.floor(deps.config.QUEUE_SWEEP_AFTER_MS / 5));

@@ -7,7 +7,8 @@ import type { Log } from '../shared/log.js';
 import { createMetrics } from '../shared/metrics.js';
 import { createRedis } from '../shared/redis.js';
 import { defineScripts } from '../strategies/redis-scripts.js';
-import type { StrategyDeps } from '../strategies/strategy.js';
+import type { WorkerDeps } from './deps.js';
+import { type MetricsServer, startMetricsServer } from './metrics-server.js';
 import { startInboxConsumer } from './inbox-consumer.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
 import { startPurchaseApplier } from './purchase-applier.js';
@@ -16,6 +17,8 @@ import { startMirrorRepair } from '../strategies/stock-mirror.js';
 import type { PollLoop } from '../shared/poll-loop.js';
 
 export interface RunningWorker {
+  /** Where its Prometheus metrics are served. */
+  metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -40,20 +43,23 @@ export async function startWorker(config: Config, log: Log): Promise<RunningWork
   defineScripts(redis);
   const kafka = createKafka(kafkaBrokers(config), 'flash-sale-worker', log);
   const sender = createKafkaSender(kafka, config);
-  const deps: StrategyDeps = { db, redis, redisNodes: [redis], kafka: sender, config, log, metrics: createMetrics() };
+  const workerMetrics = createMetrics();
+  const deps: WorkerDeps = { db, redis, kafka: sender, config, log, metrics: workerMetrics };
 
   const consumers: Consumer[] = [];
   let relay: OutboxRelay | undefined;
   let sweeper: PollLoop | undefined;
   let repair: PollLoop | undefined;
+  let metrics: MetricsServer | undefined;
   async function stop(): Promise<void> {
-    await Promise.all([relay?.stop(), sweeper?.stop(), repair?.stop()]);
+    await Promise.all([relay?.stop(), sweeper?.stop(), repair?.stop(), metrics?.close()]);
     // disconnect() waits for the message in hand, then leaves the group: its partitions move at once.
     await Promise.allSettled(consumers.map((consumer) => consumer.disconnect()));
     await Promise.allSettled([sender.close(), db.destroy(), redis.quit()]);
   }
 
   try {
+    metrics = await startMetricsServer(workerMetrics.registry, config.HOST, config.WORKER_METRICS_PORT);
     await ensureTopics(kafka, config);
     relay = startOutboxRelay(deps);
     sweeper = startQueueSweeper(deps);
@@ -65,6 +71,6 @@ export async function startWorker(config: Config, log: Log): Promise<RunningWork
     await stop();
     throw error;
   }
-  log.info({ applyMaxPerSecond: config.QUEUE_APPLY_MAX_PER_SECOND, sweepAfterMs: config.QUEUE_SWEEP_AFTER_MS }, 'worker started');
-  return { stop };
+  log.info({ applyMaxPerSecond: config.QUEUE_APPLY_MAX_PER_SECOND, sweepAfterMs: config.QUEUE_SWEEP_AFTER_MS, metrics: metrics.url }, 'worker started');
+  return { metricsUrl: metrics.url, stop };
 }

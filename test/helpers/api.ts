@@ -9,7 +9,7 @@ import type { StrategyDefinition } from '../../services/strategies/registry.js';
 export const adminToken = 'test-admin-token-0123456789';
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return parseConfig({ ...loadEnv(), ADMIN_TOKEN: adminToken, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PORT: '0', ...overrides });
+  return parseConfig({ ...loadEnv(), ADMIN_TOKEN: adminToken, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PORT: '0', WORKER_METRICS_PORT: '0', ...overrides });
 }
 
 export interface RunningApi {

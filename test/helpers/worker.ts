@@ -28,7 +28,7 @@ const workerReadyTimeoutMs = 30_000;
 export async function spawnWorker(env: Record<string, string> = {}): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/worker/main.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, ADMIN_TOKEN: adminToken, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, ADMIN_TOKEN: adminToken, LOG_LEVEL: 'info', WORKER_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -35,6 +35,15 @@ describe('with the worker in this process', () => {
     await worker.stop();
   });
 
+  it('serves its own Prometheus metrics (the queue sweeper, the Redis copies)', async () => {
+    const response = await fetch(worker.metricsUrl);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toMatch(/^# TYPE queue_sweeper_resends_total counter$/m);
+    expect(text).toMatch(/^# TYPE stock_mirror_failures_total counter$/m);
+    expect((await fetch(worker.metricsUrl.replace('/metrics', '/other'))).status).toBe(404);
+  });
+
   it('kafka-queue answers 202 or 409, then settles exactly the stock', async () => {
     const sku = uniqueSku('kafka-queue');
     expect((await createSku(api, sku, stock)).status).toBe(201);
