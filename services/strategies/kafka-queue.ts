@@ -3,7 +3,7 @@ import { msLeft } from '../shared/deadline.js';
 import { KafkaSendRefusedError } from '../shared/kafka-sender.js';
 import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey, soldOutFlagKey, stockKey } from '../shared/redis-keys.js';
 import { createKeyedBatcher } from './batching/sku-batcher.js';
-import { parseQueuedPurchase, type QueuedPurchase, queuedMessage, queuedOrderId } from './queued-purchase.js';
+import { parseQueuedPurchase, type QueuedPurchase, queuedMessage, queuedOrderId } from '../shared/messages/queued-purchase.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'kafka-queue';

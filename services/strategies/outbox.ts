@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { deductAndOrder } from './pg-atomic.js';
+import { deductAndOrder } from './conditional-sale.js';
+import { type OrderEvent, orderConfirmedType } from '../shared/messages/order-event.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'outbox';
@@ -13,18 +14,6 @@ export const outboxFacts: StrategyFacts = {
   needs: ['worker', 'kafka'],
 };
 
-export const orderConfirmedType = 'order.confirmed';
-
-/** The event the relay publishes to ORDER_EVENTS_TOPIC (the outbox row's payload). */
-export interface OrderEvent {
-  eventId: string;
-  type: string;
-  orderId: string;
-  sku: string;
-  userId: string;
-  quantity: number;
-  strategy: string;
-}
 
 /**
  * pg-atomic plus a transactional outbox: the stock decrement, the confirmed

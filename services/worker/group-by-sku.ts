@@ -1,4 +1,4 @@
-import type { QueuedPurchase } from '../strategies/queued-purchase.js';
+import type { QueuedPurchase } from '../shared/messages/queued-purchase.js';
 
 /** Splits a partition's messages into runs of one SKU each, keeping each SKU's order. */
 export function groupBySku(purchases: readonly QueuedPurchase[]): Map<string, QueuedPurchase[]> {

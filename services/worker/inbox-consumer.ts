@@ -1,27 +1,8 @@
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import { recordInboxEvent } from '../../db/queries/inbox.js';
+import { readOrderEvent } from '../shared/messages/order-event.js';
 import type { WorkerDeps } from './deps.js';
 import { createConsumer, inboxGroup, logGroupEvents } from './consumers.js';
-
-interface InboxEvent {
-  eventId: string;
-  orderId: string;
-  sku: string;
-  type: string;
-}
-
-function readEvent(message: KafkaMessage): InboxEvent | undefined {
-  try {
-    const body = JSON.parse(message.value?.toString('utf8') ?? '') as Record<string, unknown>;
-    const header = message.headers?.['event-id'];
-    const eventId = header === undefined ? body.eventId : header.toString();
-    const { orderId, sku, type } = body;
-    if (typeof eventId !== 'string' || typeof orderId !== 'string' || typeof sku !== 'string' || typeof type !== 'string') return undefined;
-    return { eventId, orderId, sku, type };
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The downstream consumer of ORDER_EVENTS_TOPIC. The relay delivers at least
@@ -36,7 +17,7 @@ export async function startInboxConsumer(kafka: Kafka, deps: WorkerDeps): Promis
   await consumer.run({
     partitionsConsumedConcurrently: deps.config.TOPIC_PARTITIONS,
     eachMessage: async ({ message, partition }) => {
-      const event = readEvent(message);
+      const event = readOrderEvent(message);
       if (event === undefined) {
         deps.log.error({ partition, offset: message.offset }, 'unreadable order event skipped');
         return;

@@ -6,7 +6,7 @@ import { copiedSkusKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, sto
 import { counterMissedCopy } from '../strategies/stock-mirror.js';
 import { markSoldOut } from '../shared/sold-out-flag.js';
 import { kafkaQueueFacts } from '../strategies/kafka-queue.js';
-import { parseQueuedMessage, type QueuedPurchase } from '../strategies/queued-purchase.js';
+import { parseQueuedMessage, type QueuedPurchase } from '../shared/messages/queued-purchase.js';
 import type { WorkerDeps } from './deps.js';
 import { type Allocation, allocate } from '../strategies/batching/allocate.js';
 import { groupBySku } from './group-by-sku.js';

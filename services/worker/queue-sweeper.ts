@@ -2,7 +2,7 @@ import { keysWithOrders } from '../../db/queries/orders.js';
 import { type PollLoop, startPollLoop } from '../shared/poll-loop.js';
 import { queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey } from '../shared/redis-keys.js';
 import { maxPurchasesPerMessage } from '../strategies/kafka-queue.js';
-import { parseQueuedPurchase, type QueuedPurchase, queuedMessage } from '../strategies/queued-purchase.js';
+import { parseQueuedPurchase, type QueuedPurchase, queuedMessage } from '../shared/messages/queued-purchase.js';
 import type { WorkerDeps } from './deps.js';
 import { forgetQueued } from './purchase-applier.js';
 

@@ -7,7 +7,7 @@ import { createMetrics } from '../../services/shared/metrics.js';
 import { createRedis } from '../../services/shared/redis.js';
 import { queuedPurchasesKey } from '../../services/shared/redis-keys.js';
 import { isMarkedSoldOut } from '../../services/shared/sold-out-flag.js';
-import { type QueuedPurchase, queuedOrderId } from '../../services/strategies/queued-purchase.js';
+import { type QueuedPurchase, queuedOrderId } from '../../services/shared/messages/queued-purchase.js';
 import { defineScripts } from '../../services/strategies/redis-scripts.js';
 import type { StrategyDeps } from '../../services/strategies/strategy.js';
 import { createKafkaSender } from '../../services/shared/kafka-sender.js';

@@ -12,7 +12,7 @@ import { createRedis } from '../../services/shared/redis.js';
 import { queuedUnsentKey } from '../../services/shared/redis-keys.js';
 import { createCounterRebuild } from '../../services/strategies/counter-rebuild.js';
 import { createKafkaQueue } from '../../services/strategies/kafka-queue.js';
-import { queuedOrderId } from '../../services/strategies/queued-purchase.js';
+import { queuedOrderId } from '../../services/shared/messages/queued-purchase.js';
 import { defineScripts } from '../../services/strategies/redis-scripts.js';
 import type { RunningWorker } from '../../services/worker/worker.js';
 import { type RunningApi, audit, createSku, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';

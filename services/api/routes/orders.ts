@@ -5,7 +5,7 @@ import { ProblemError } from '../../shared/errors.js';
 import { retryRequestAfterSeconds } from '../retry-after.js';
 import { queuedOrderKey } from '../../shared/redis-keys.js';
 import { kafkaQueueFacts } from '../../strategies/kafka-queue.js';
-import { parseQueuedPurchase } from '../../strategies/queued-purchase.js';
+import { parseQueuedPurchase } from '../../shared/messages/queued-purchase.js';
 import { OrderParams, OrderView } from '../schemas/order.js';
 import { problemResponses } from '../schemas/problem.js';
 

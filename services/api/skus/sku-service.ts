@@ -7,7 +7,7 @@ import { type ConfirmationSpan, type DelayPercentiles, confirmationDelays, confi
 import { countUnpublished } from '../../../db/queries/outbox.js';
 import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
 import { queuedPurchasesKey, stockKey } from '../../shared/redis-keys.js';
-import { parseQueuedPurchase, type QueuedPurchase } from '../../strategies/queued-purchase.js';
+import { parseQueuedPurchase, type QueuedPurchase } from '../../shared/messages/queued-purchase.js';
 
 /**
  * Creates a SKU in every store the strategies use. The PostgreSQL insert
