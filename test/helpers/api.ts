@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import app from '../../services/api/app.js';
 import { type Config, parseConfig } from '../../services/shared/config.js';
@@ -81,14 +82,22 @@ export function get(api: { url: string }, path: string, headers: Record<string, 
 }
 
 /** Waits until asynchronous strategies have settled every order of the SKU, then returns the audit. */
-export async function settledAudit(api: { url: string }, sku: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+export type AuditBody = Record<string, unknown>;
+
+/** Polls the audit until `done` holds; throws after `timeoutMs` with the last audit (a silent return would let a test pass on an unsettled one). */
+export async function auditWhen(api: { url: string }, sku: string, done: (body: AuditBody) => boolean, timeoutMs = 30_000): Promise<AuditBody> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const answer = await call(`${api.url}/v1/admin/skus/${sku}/audit`, { headers: { authorization: `Bearer ${adminToken}` } });
-    const settled = answer.body.pendingUnits === 0 && (answer.body.outboxBacklog ?? 0) === 0;
-    if (settled || Date.now() > deadline) return answer.body;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const { body } = await audit(api, sku);
+    if (done(body)) return body;
+    if (Date.now() > deadline) throw new Error(`audit of ${sku} did not settle in ${timeoutMs} ms: ${JSON.stringify(body)}`);
+    await sleep(100);
   }
+}
+
+/** The audit once nothing is pending: no queued purchase, no unpublished outbox event. */
+export function settledAudit(api: { url: string }, sku: string, timeoutMs = 30_000): Promise<AuditBody> {
+  return auditWhen(api, sku, (body) => body.pendingUnits === 0 && (body.outboxBacklog ?? 0) === 0, timeoutMs);
 }
 
 export function countBy(answers: Answer[]): Record<number, number> {

@@ -6,7 +6,9 @@ import { createDb } from '../../db/client.js';
 import type { Database } from '../../db/schema.js';
 import { loadEnv, repoRoot } from '../../services/shared/env-files.js';
 import { type RunningWorker, startWorker } from '../../services/worker/worker.js';
-import { adminToken, audit, type RunningApi, testConfig } from './api.js';
+import { adminToken, type AuditBody, testConfig } from './api.js';
+
+export { auditWhen } from './api.js';
 
 /** The worker in this test process, as main.ts would run it. */
 export function startInProcessWorker(overrides: Record<string, string> = {}): Promise<RunningWorker> {
@@ -60,19 +62,6 @@ export async function orderStatuses(db: Kysely<Database>, sku: string): Promise<
 export async function ordersWithSeveralInboxEvents(db: Kysely<Database>, sku: string): Promise<string[]> {
   const rows = await db.selectFrom('inbox').select('order_id').where('sku', '=', sku).groupBy('order_id').having(sql<number>`count(*)`, '>', 1).execute();
   return rows.map((row) => row.order_id);
-}
-
-export type AuditBody = Record<string, unknown>;
-
-/** Polls the audit until `done` holds; fails after `timeoutMs` with the last audit. */
-export async function auditWhen(api: RunningApi, sku: string, done: (body: AuditBody) => boolean, timeoutMs = 30_000): Promise<AuditBody> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const body = (await audit(api, sku)).body;
-    if (done(body)) return body;
-    if (Date.now() > deadline) throw new Error(`audit of ${sku} did not settle in ${timeoutMs} ms: ${JSON.stringify(body)}`);
-    await sleep(100);
-  }
 }
 
 export const settledQueue = (body: AuditBody): boolean => body.pendingUnits === 0;
