@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { createDb } from '../../db/client.js';
 import { loadConfig, redisUrls } from '../../services/shared/config.js';
 import { loadEnv, repoRoot } from '../../services/shared/env-files.js';
+import type { Redis } from 'ioredis';
 import { createRedis } from '../../services/shared/redis.js';
 import { type CompareOptions, parseOptions, spikeWindow, usage } from './args.js';
 import { combine, rangesOf } from './aggregate.js';
@@ -99,6 +100,63 @@ async function writeReport(dir: string, report: Report, checkHtml: boolean): Pro
   return markdown;
 }
 
+/** The run's plan, in one line before it starts. */
+function announce(options: CompareOptions, strategies: number): void {
+  say(
+    `compare: ${strategies} strategies × ${options.repeat} round(s)${options.quick ? ' (quick)' : ''}: capacity at ${options.capacity.vus} VUs ` +
+      `(${options.capacity.durationMs / 1000} s each, selling and refusing), curve at ${options.curve.vus.join('/')} VUs (${options.curve.durationMs / 1000} s each), ` +
+      `spike of ${options.spike.stock} units × ${options.spike.demandFactor}; then the ceilings`,
+  );
+}
+
+/** Every round: capacity, then the spike at the rate round 1 derived, then the ceilings. */
+async function measure(ctx: RoundContext): Promise<{ m: Measurements; spike: ReturnType<typeof spikeRateOf> }> {
+  const m = emptyMeasurements(ctx.strategies);
+  let spike: ReturnType<typeof spikeRateOf> | undefined;
+  for (let round = 1; round <= ctx.options.repeat; round++) {
+    await capacityRound(ctx, m, round);
+    spike ??= spikeRateOf(ctx.options, m);
+    if (round === 1) say(`compare: spike rate ${spike.rate}/s (${spike.reason})`);
+    await spikeRound(ctx, m, round, spike.rate);
+    await ceilingRound(ctx, m, round, spike.rate, serverLogLevel);
+  }
+  return { m, spike: spike ?? spikeRateOf(ctx.options, m) };
+}
+
+/** The report of what was measured: settings, the machine, ceilings, results and checks. */
+async function buildReport(ctx: RoundContext, startedAt: Date, k6Bin: string, redis: Redis, measured: { m: Measurements; spike: ReturnType<typeof spikeRateOf> }): Promise<Report> {
+  const { options, strategies, db } = ctx;
+  const { m, spike } = measured;
+  const settings = settingsOf(options, strategies.map((s) => s.name), spike, m.asyncWorker);
+  const ceilings = combineCeilings(m);
+  const results = strategyResults(m.runs, options.curve.vus, ceilings, options.spike.keptUpP95Ms);
+  return {
+    schemaVersion: 2,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: ['npm run compare', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    machine: await describeMachine(k6Bin, db, redis).catch((error: unknown) => {
+      say(`compare: could not describe the machine: ${error instanceof Error ? error.message : String(error)}`);
+      return unknownMachine();
+    }),
+    settings,
+    ceilings,
+    strategies: results,
+    checks: runChecks({ requested: settings.strategies, results, runs: m.runs, ceilings, curveVus: options.curve.vus, repeat: options.repeat, failures: m.failures }),
+  };
+}
+
+/** Writes and prints the report; 0 when every check passed. */
+async function finish(dir: string, report: Report, checkHtml: boolean): Promise<number> {
+  const markdown = await writeReport(dir, report, checkHtml);
+  say('');
+  say(markdown);
+  say(`compare: report in ${relative(repoRoot, dir)}/report.html (also report.md, report.json, curve.svg, k6 dashboards of each spike)`);
+  const failed = report.checks.filter((check) => !check.ok);
+  for (const check of failed) say(`compare: FAILED ${check.name}: ${check.detail}`);
+  return failed.length === 0 ? 0 : 1;
+}
+
 async function main(): Promise<number> {
   const parsed = parseOptions(process.argv.slice(2));
   if (parsed === 'help') {
@@ -144,53 +202,11 @@ async function main(): Promise<number> {
       pauseWorker: services.pauseWorker,
       say,
     };
-    say(
-      `compare: ${strategies.length} strategies × ${options.repeat} round(s)${options.quick ? ' (quick)' : ''}: capacity at ${options.capacity.vus} VUs ` +
-        `(${options.capacity.durationMs / 1000} s each, selling and refusing), curve at ${options.curve.vus.join('/')} VUs (${options.curve.durationMs / 1000} s each), ` +
-        `spike of ${options.spike.stock} units × ${options.spike.demandFactor}; then the ceilings`,
-    );
+    announce(options, strategies.length);
     say('compare: warming up every strategy (30 purchases each on a throwaway SKU, not measured)');
     await warmUp(services.apiUrl, config.ADMIN_TOKEN, strategies.map((s) => s.name));
-
-    const m = emptyMeasurements(strategies);
-    let spike: ReturnType<typeof spikeRateOf> | undefined;
-    for (let round = 1; round <= options.repeat; round++) {
-      await capacityRound(ctx, m, round);
-      spike ??= spikeRateOf(options, m);
-      if (round === 1) say(`compare: spike rate ${spike.rate}/s (${spike.reason})`);
-      await spikeRound(ctx, m, round, spike.rate);
-      await ceilingRound(ctx, m, round, spike.rate, serverLogLevel);
-    }
-    const rate = spike ?? spikeRateOf(options, m);
-    const settings = settingsOf(
-      options,
-      strategies.map((s) => s.name),
-      rate,
-      m.asyncWorker,
-    );
-    const ceilings = combineCeilings(m);
-    const results = strategyResults(m.runs, options.curve.vus, ceilings, options.spike.keptUpP95Ms);
-    const report: Report = {
-      schemaVersion: 2,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      command: ['npm run compare', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
-      machine: await describeMachine(k6Bin, db, redis).catch((error: unknown) => {
-        say(`compare: could not describe the machine: ${error instanceof Error ? error.message : String(error)}`);
-        return unknownMachine();
-      }),
-      settings,
-      ceilings,
-      strategies: results,
-      checks: runChecks({ requested: settings.strategies, results, runs: m.runs, ceilings, curveVus: options.curve.vus, repeat: options.repeat, failures: m.failures }),
-    };
-    const markdown = await writeReport(dir, report, options.checkHtml);
-    say('');
-    say(markdown);
-    say(`compare: report in ${relative(repoRoot, dir)}/report.html (also report.md, report.json, curve.svg, k6 dashboards of each spike)`);
-    const failed = report.checks.filter((check) => !check.ok);
-    for (const check of failed) say(`compare: FAILED ${check.name}: ${check.detail}`);
-    return failed.length === 0 ? 0 : 1;
+    const report = await buildReport(ctx, startedAt, k6Bin, redis, await measure(ctx));
+    return await finish(dir, report, options.checkHtml);
   } finally {
     await services.stop();
     await db.destroy();

@@ -1,12 +1,12 @@
 // Calls the k6 scripts make to the API: the readiness and strategy checks of
 // setup(), admin routes, the purchase itself (and how its answer is sorted),
 // the audit and the Prometheus counters. Runs inside k6 (not Node).
+import type { Static } from 'typebox';
+import type { SkuAudit } from '../../services/api/schemas/sku.ts';
 import type { StrategyFacts } from '../../services/strategies/facts.ts';
 import { sleep } from 'k6';
 import http from 'k6/http';
 import type { RefinedResponse, ResponseType } from 'k6/http';
-// Type only (erased when k6 loads the script): the audit's delays have report.json's Percentiles shape.
-import type { Percentiles } from '../compare/report-types.ts';
 import type { Outcome } from './metrics.ts';
 
 export function adminHeaders(token: string): Record<string, string> {
@@ -103,18 +103,8 @@ export function serverOutcomes(apiUrl: string, strategy: string): Record<string,
   return counts;
 }
 
-/** The fields of GET /v1/admin/skus/:sku/audit the scenarios use. */
-export interface Audit {
-  initialStock: number;
-  confirmedUnits: number;
-  /** Null when the API cannot read Redis: unknown, treated as still pending. */
-  pendingUnits: number | null;
-  oversoldUnits: number;
-  consistent: boolean;
-  outboxBacklog: number;
-  confirmationDelayMs: Percentiles;
-  asyncConfirmations: { orders: number; units: number; spanMs: number | null; lastAt: string | null };
-}
+/** GET /v1/admin/skus/:sku/audit, typed by the API's own response schema (a type-only import: nothing of it runs in k6). */
+export type Audit = Static<typeof SkuAudit>;
 
 export function readAudit(apiUrl: string, token: string, sku: string): Audit {
   const res = http.get(`${apiUrl}/v1/admin/skus/${encodeURIComponent(sku)}/audit`, {

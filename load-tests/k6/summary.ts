@@ -72,6 +72,59 @@ export function outcomeCounts(data: SummaryData): { counts: OutcomeCounts; answe
 }
 
 /** The figures the compare runner needs, in one flat object. */
+/** The run's settings as planned (the plan may cap the purchases). */
+function settingsOf(run: RunInfo) {
+  return {
+    stock: run.stock,
+    rate: run.rate,
+    durationCapMs: run.durationCapMs,
+    windowMs: run.plan.windowMs,
+    demandFactor: run.demandFactor,
+    targetPurchases: run.plan.targetPurchases,
+    plannedPurchases: run.plan.plannedPurchases,
+    preAllocatedVUs: run.plan.preAllocatedVUs,
+    maxVUs: run.plan.maxVUs,
+  };
+}
+
+/** Latency percentiles of every answer, and of each outcome. */
+function latencies(data: SummaryData) {
+  return {
+    all: latency(data, 'purchase_latency'),
+    confirmed: latency(data, 'purchase_latency_confirmed'),
+    pending: latency(data, 'purchase_latency_pending'),
+    soldOut: latency(data, 'purchase_latency_sold_out'),
+    contended: latency(data, 'purchase_latency_contended'),
+    error: latency(data, 'purchase_latency_error'),
+  };
+}
+
+/** What teardown() read from the audit once the SKU settled. */
+function auditFigures(data: SummaryData) {
+  return {
+    confirmedUnits: value(data, 'confirmed_units', 'value'),
+    oversoldUnits: value(data, 'oversold_units', 'value'),
+    undersoldUnits: value(data, 'undersold_units', 'value'),
+    unsoldUnits: value(data, 'unsold_units', 'value'),
+    pendingUnitsLeft: value(data, 'pending_units_left', 'value'),
+    auditConsistent: value(data, 'audit_consistent', 'value') === 1,
+    serverTurnedAway: value(data, 'server_turned_away', 'value'),
+  };
+}
+
+/** Request → confirmation delays of an asynchronous strategy's orders; null when none was confirmed later. */
+function confirmationDelay(data: SummaryData) {
+  const count = value(data, 'confirmation_delay_count', 'value') ?? 0;
+  if (count === 0) return null;
+  return {
+    count,
+    p50: value(data, 'confirmation_delay_p50', 'value'),
+    p95: value(data, 'confirmation_delay_p95', 'value'),
+    p99: value(data, 'confirmation_delay_p99', 'value'),
+    max: value(data, 'confirmation_delay_max', 'value'),
+  };
+}
+
 export function digest(data: SummaryData, run: RunInfo) {
   const { counts, answered } = outcomeCounts(data);
   // Throughput counts from the scenario start to the last answer (at least the
@@ -79,24 +132,13 @@ export function digest(data: SummaryData, run: RunInfo) {
   const lastAnswerMs = value(data, 'purchase_answered_at', 'max') ?? 0;
   const windowS = Math.max(run.plan.windowMs, lastAnswerMs) / 1000;
   const soldOutMs = value(data, 'time_to_sold_out', 'min');
-  const confirmedUnits = value(data, 'confirmed_units', 'value');
-  const delayCount = value(data, 'confirmation_delay_count', 'value') ?? 0;
+  const audit = auditFigures(data);
   const thresholds = thresholdResults(data);
   return {
     strategy: run.strategy,
     async: data.setup_data?.async ?? null,
     sku: data.setup_data?.sku ?? null,
-    settings: {
-      stock: run.stock,
-      rate: run.rate,
-      durationCapMs: run.durationCapMs,
-      windowMs: run.plan.windowMs,
-      demandFactor: run.demandFactor,
-      targetPurchases: run.plan.targetPurchases,
-      plannedPurchases: run.plan.plannedPurchases,
-      preAllocatedVUs: run.plan.preAllocatedVUs,
-      maxVUs: run.plan.maxVUs,
-    },
+    settings: settingsOf(run),
     purchases: answered,
     lastAnswerMs,
     /** Purchases answered per second, from the scenario start to the last answer (at least the arrival window). */
@@ -105,37 +147,15 @@ export function digest(data: SummaryData, run: RunInfo) {
      * Units confirmed (audit, so asynchronous strategies count too) per second
      * until the first sold_out answer, or over the window when it never sold out.
      */
-    confirmedPerSecond: (confirmedUnits ?? counts.confirmed) / ((soldOutMs !== null && soldOutMs > 0 ? soldOutMs : run.plan.windowMs) / 1000),
+    confirmedPerSecond: (audit.confirmedUnits ?? counts.confirmed) / ((soldOutMs !== null && soldOutMs > 0 ? soldOutMs : run.plan.windowMs) / 1000),
     outcomes: counts,
-    latencyMs: {
-      all: latency(data, 'purchase_latency'),
-      confirmed: latency(data, 'purchase_latency_confirmed'),
-      pending: latency(data, 'purchase_latency_pending'),
-      soldOut: latency(data, 'purchase_latency_sold_out'),
-      contended: latency(data, 'purchase_latency_contended'),
-      error: latency(data, 'purchase_latency_error'),
-    },
+    latencyMs: latencies(data),
     droppedIterations: value(data, 'dropped_iterations', 'count') ?? 0,
-    confirmedUnits,
-    oversoldUnits: value(data, 'oversold_units', 'value'),
-    undersoldUnits: value(data, 'undersold_units', 'value'),
-    unsoldUnits: value(data, 'unsold_units', 'value'),
-    pendingUnitsLeft: value(data, 'pending_units_left', 'value'),
-    auditConsistent: value(data, 'audit_consistent', 'value') === 1,
-    serverTurnedAway: value(data, 'server_turned_away', 'value'),
+    ...audit,
     timeToSoldOutMs: soldOutMs,
     settleMs: value(data, 'settle_time', 'value'),
     drainAfterMs: value(data, 'drain_after_window', 'value'),
-    confirmationDelayMs:
-      delayCount > 0
-        ? {
-            count: delayCount,
-            p50: value(data, 'confirmation_delay_p50', 'value'),
-            p95: value(data, 'confirmation_delay_p95', 'value'),
-            p99: value(data, 'confirmation_delay_p99', 'value'),
-            max: value(data, 'confirmation_delay_max', 'value'),
-          }
-        : null,
+    confirmationDelayMs: confirmationDelay(data),
     series: readSeries(run.series, run.plan.windowMs, run.rate, (metric) => value(data, metric, 'count') ?? 0),
     testRunDurationMs: data.state.testRunDurationMs,
     thresholds: thresholds.results,

@@ -1,9 +1,11 @@
 import { outboxFacts } from '../../strategies/outbox.js';
 import type { Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
+import type { Static } from 'typebox';
+import type { SkuAudit } from '../schemas/sku.js';
 import type { Database } from '../../../db/schema.js';
 import { findSku, insertSku } from '../../../db/queries/skus.js';
-import { type ConfirmationSpan, type DelayPercentiles, confirmationDelays, confirmationSpan, existingOrderIds, unitsSold } from '../../../db/queries/orders.js';
+import { confirmationDelays, confirmationSpan, existingOrderIds, unitsSold } from '../../../db/queries/orders.js';
 import { countUnpublished } from '../../../db/queries/outbox.js';
 import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
 import { queuedPurchasesKey, stockKey } from '../../shared/redis-keys.js';
@@ -23,32 +25,8 @@ export async function createSku(db: Kysely<Database>, redis: Redis, sku: string,
   });
 }
 
-export interface Audit {
-  sku: string;
-  initialStock: number;
-  confirmedUnits: number;
-  /** Units of kafka-queue purchases accepted (202) and not yet applied by the worker; null when Redis cannot say. */
-  pendingUnits: number | null;
-  confirmedOrders: number;
-  oversoldUnits: number;
-  expectedStock: number;
-  pgStock: number;
-  /** Confirmed units skus.stock does not include yet: Redis decided them and the catch-up subtracts them in batches. */
-  unitsNotInPgStock: number;
-  redisStock: number | null;
-  consistent: boolean;
-  /** Outbox events of the SKU not yet published to Kafka. */
-  outboxBacklog: number;
-  /** Events of the SKU the downstream consumer recorded (inbox rows). */
-  inboxEvents: number;
-  /** Confirmed orders of the outbox strategy with exactly one inbox event. */
-  outboxOrdersWithOneInboxEvent: number;
-  everyOutboxOrderHasOneInboxEvent: boolean;
-  /** Orders confirmed after they were created (asynchronous strategies): ms from request to confirmation. */
-  confirmationDelayMs: DelayPercentiles;
-  /** The same orders' confirmations: how many, and from the first to the last (the worker's drain rate). */
-  asyncConfirmations: ConfirmationSpan;
-}
+/** The audit as GET /v1/admin/skus/:sku/audit serves it: its type is the response schema's, declared once. */
+export type Audit = Static<typeof SkuAudit>;
 
 async function readRedisStock(redis: Redis, sku: string): Promise<number | null> {
   try {
