@@ -11,6 +11,10 @@ import { serverOptions } from '../../services/api/server-options.js';
 import { purchaseBody, purchaseHeaders } from '../../services/api/schemas/purchase.js';
 import { strategyFacts } from '../../services/strategies/registry.js';
 
+// What k6's ceiling script sends in X-Strategy: validated against the same enum
+// as a purchase, with this one name more, so the ceiling pays the same check.
+const noopStrategy = 'noop';
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const server = Fastify(serverOptions(config)).withTypeProvider<TypeBoxTypeProvider>();
@@ -20,7 +24,7 @@ async function main(): Promise<void> {
   // Parsed and validated like a purchase, answered like a confirmed one, with nothing in between.
   server.post(
     '/v1/noop',
-    { schema: { body: purchaseBody(config.MAX_QUANTITY), headers: purchaseHeaders(strategyFacts.map((facts) => facts.name)) } },
+    { schema: { body: purchaseBody(config.MAX_QUANTITY), headers: purchaseHeaders([...strategyFacts.map((facts) => facts.name), noopStrategy]) } },
     async (request, reply) => {
       const { sku, userId, quantity } = request.body;
       return reply.code(201).send({ status: 'confirmed', sku, userId, quantity });

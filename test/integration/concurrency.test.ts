@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker } from '../../services/worker/worker.js';
-import { type Answer, type RunningApi, countBy, createSku, get, purchase, settledAudit, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { type Answer, type RunningApi, countBy, patient, createSku, get, purchase, settledAudit, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { type ChildService, spawnApi } from '../helpers/processes.js';
 import { asyncStrategies, everyStrategy, isAsync, safeStrategies, syncSafeStrategies, unsafeStrategies } from '../helpers/strategies.js';
 import { auditWhen, openDb } from '../helpers/worker.js';
@@ -13,11 +13,7 @@ const buyers = 300;
 let api: RunningApi;
 let worker: { stop: () => Promise<void> };
 const db = openDb();
-// These tests check exactness: every buyer answered 201 or 409, the stock sold exactly.
-// The default waits (800 ms for a turn, a lock, a pooled connection) shed buyers with 503
-// when a loaded machine cannot serve the burst that fast, which is right for a user and
-// not what is checked here; shedding is tested in sku-gate.test.ts and by npm run faults.
-const patient = { PURCHASE_WAIT_MS: '10000', LOCK_WAIT_MS: '10000', OPTIMISTIC_MAX_WAIT_MS: '10000', PG_ACQUIRE_TIMEOUT_MS: '5000', PG_LOCK_TIMEOUT_MS: '2000' };
+// These tests check exactness, so the API waits patiently (see `patient`).
 beforeAll(async () => {
   api = await startApi(patient);
   // The worker settles kafka-queue purchases and relays outbox events.

@@ -15,7 +15,7 @@ import { createKafkaQueue } from '../../services/strategies/kafka-queue.js';
 import { queuedOrderId } from '../../services/shared/messages/queued-purchase.js';
 import { defineScripts } from '../../services/strategies/redis-scripts.js';
 import type { RunningWorker } from '../../services/worker/worker.js';
-import { type RunningApi, audit, createSku, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { audit, auditWhen, createSku, purchase, type RunningApi, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { openDb, startInProcessWorker } from '../helpers/worker.js';
 
 // A short bound so the test is quick; the default is 5 s. A crashed front
@@ -83,8 +83,8 @@ describe('the queue sweeper', () => {
     const keys = [randomUUID(), randomUUID(), randomUUID()];
     // Not awaited: each stops where the crash stopped it, after the Redis record.
     for (const key of keys) void frontDoor.purchase({ orderId: queuedOrderId(key), sku, userId: `u-${key.slice(0, 6)}`, quantity: 1, idempotencyKey: key });
-    await sleep(100);
-    expect((await audit(api, sku)).body.pendingUnits).toBe(3);
+    // Recorded, never sent: the three are pending (a wait on that, not a sleep).
+    await auditWhen(api, sku, (body) => body.pendingUnits === 3);
 
     const started = Date.now();
     const statuses = await ordersWithin(keys.map(queuedOrderId), settleWithinMs);

@@ -13,7 +13,7 @@ describe('compare options', () => {
     if (full === 'help') throw new Error('unexpected help');
     expect(full).toMatchObject({ repeat: 1, capacity: { vus: 64, durationMs: 8000 }, curve: { vus: [1, 8, 32, 128], durationMs: 4000 } });
     expect(full.spike).toMatchObject({ stock: 300, rate: undefined, demandFactor: 10, keptUpP95Ms: 1000 });
-    expect(parseOptions(['--quick'])).toMatchObject({ quick: true, capacity: { durationMs: 2000 }, curve: { durationMs: 1000 }, spike: { stock: 100 } });
+    expect(parseOptions(['--quick'])).toMatchObject({ quick: true, capacity: { durationMs: 2000 }, curve: { durationMs: 1000 }, spike: { stock: 300, demandFactor: 4 } });
   });
 
   it('reads --repeat, --rate, --curve and durations, and refuses nonsense', () => {
