@@ -112,11 +112,22 @@ export class Ledger {
     return record;
   }
 
-  /** Sends a finished key's purchase once more, same key and body: idempotency must give the same order back. */
+  /**
+   * Sends a finished key's purchase once more, same key and body: idempotency
+   * must give the same order back. Like a client, it retries an answer that
+   * decides nothing (503, 409 in flight, a network error) after Retry-After:
+   * a lock strategy runs a replay through its line and lock before the
+   * database says the key has its order, and 20 replays at once on one SKU
+   * can outwait a turn. The answer recorded is the first one that decides.
+   */
   async replay(record: KeyRecord, api: string): Promise<void> {
     const body = JSON.stringify({ sku: this.sku, userId: record.userId, quantity: 1 });
-    const { attempt, orderId } = await this.send(api, record.key, body);
-    record.replay = { status: attempt.status, code: attempt.code, orderId };
+    for (let n = 0; n < this.budget.attempts; n++) {
+      const { attempt, orderId, retryAfterMs } = await this.send(api, record.key, body);
+      record.replay = { status: attempt.status, code: attempt.code, orderId };
+      if (classify(attempt.status, attempt.code) !== 'retry') return;
+      await sleep(Math.min(retryAfterMs ?? 250, 1_000) * (0.5 + Math.random() / 2));
+    }
   }
 
   private async send(api: string, key: string, body: string): Promise<{ attempt: Attempt; orderId?: string; retryAfterMs?: number }> {

@@ -1,9 +1,7 @@
 import { defineScripts } from './redis-scripts.js';
-import { lockedPurchase } from './locks/locked-purchase.js';
-import { SkuGate } from './sku-gate.js';
-import { StockSightings } from './stock-sightings.js';
+import { lockStrategy } from './locks/locked-purchase.js';
 import { acquireFencedLock } from './locks/single-node-lock.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
+import type { Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'redis-lock';
 
@@ -31,24 +29,15 @@ export const redisLockFacts: StrategyFacts = {
 export function createRedisLock(deps: StrategyDeps): Strategy {
   defineScripts(deps.redis);
   const timing = { leaseMs: deps.config.LOCK_TTL_MS, waitMs: deps.config.LOCK_WAIT_MS };
-  // A lock admits one holder: one buyer per SKU in this process goes for it at a time.
-  const line = { gate: new SkuGate({ concurrency: 1, maxWaiters: deps.config.LOCK_MAX_WAITERS }), sightings: new StockSightings() };
-  return {
-    ...redisLockFacts,
-    refusalChecksKey: false,
-    purchase: (request: PurchaseRequest): Promise<PurchaseOutcome> =>
-      lockedPurchase(
-        deps,
-        name,
-        request,
-        line,
-        async (stop, waitMs) => {
-          const held = await acquireFencedLock(deps.redis, request.sku, { ...timing, waitMs, stop }, deps.log);
-          if (held === undefined) return undefined;
-          const { lease, fenceToken } = held;
-          return { signal: lease.signal, isHeld: () => lease.isHeld(), token: () => Promise.resolve(fenceToken), release: () => lease.release() };
-        },
-        `lock not acquired within LOCK_WAIT_MS (${timing.waitMs} ms)`,
-      ),
-  };
+  return lockStrategy(
+    redisLockFacts,
+    deps,
+    (request) => async (stop, waitMs) => {
+      const held = await acquireFencedLock(deps.redis, request.sku, { ...timing, waitMs, stop }, deps.log);
+      if (held === undefined) return undefined;
+      const { lease, fenceToken } = held;
+      return { signal: lease.signal, isHeld: () => lease.isHeld(), token: () => Promise.resolve(fenceToken), release: () => lease.release() };
+    },
+    `lock not acquired within LOCK_WAIT_MS (${timing.waitMs} ms)`,
+  );
 }

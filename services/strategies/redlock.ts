@@ -1,11 +1,9 @@
 import { nextFenceToken } from '../../db/queries/fencing.js';
 import { redlockKey } from '../shared/redis-keys.js';
 import { defineScripts } from './redis-scripts.js';
-import { lockedPurchase } from './locks/locked-purchase.js';
-import { SkuGate } from './sku-gate.js';
-import { StockSightings } from './stock-sightings.js';
+import { lockStrategy } from './locks/locked-purchase.js';
 import { acquireRedlock } from './locks/redlock.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
+import type { Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'redlock';
 
@@ -39,24 +37,15 @@ export function createRedlock(deps: StrategyDeps): Strategy {
     waitMs: deps.config.LOCK_WAIT_MS,
     nodeTimeoutMs: deps.config.REDLOCK_NODE_TIMEOUT_MS,
   };
-  // A lock admits one holder: one buyer per SKU in this process goes for it at a time.
-  const line = { gate: new SkuGate({ concurrency: 1, maxWaiters: deps.config.LOCK_MAX_WAITERS }), sightings: new StockSightings() };
-  return {
-    ...redlockFacts,
-    refusalChecksKey: false,
-    purchase: (request: PurchaseRequest): Promise<PurchaseOutcome> =>
-      lockedPurchase(
-        deps,
-        name,
-        request,
-        line,
-        async (stop, waitMs) => {
-          const lease = await acquireRedlock(deps.redisNodes, redlockKey(request.sku), { ...timing, waitMs, stop }, deps.log);
-          if (lease === undefined) return undefined;
-          // The token is drawn after the lock is held, so a later holder always draws a larger number.
-          return { signal: lease.signal, isHeld: () => lease.isHeld(), token: nextFenceToken, release: () => lease.release() };
-        },
-        `no Redis majority within LOCK_WAIT_MS (${timing.waitMs} ms)`,
-      ),
-  };
+  return lockStrategy(
+    redlockFacts,
+    deps,
+    (request) => async (stop, waitMs) => {
+      const lease = await acquireRedlock(deps.redisNodes, redlockKey(request.sku), { ...timing, waitMs, stop }, deps.log);
+      if (lease === undefined) return undefined;
+      // The token is drawn after the lock is held, so a later holder always draws a larger number.
+      return { signal: lease.signal, isHeld: () => lease.isHeld(), token: nextFenceToken, release: () => lease.release() };
+    },
+    `no Redis majority within LOCK_WAIT_MS (${timing.waitMs} ms)`,
+  );
 }

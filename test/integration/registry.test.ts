@@ -1,4 +1,7 @@
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import app from '../../services/api/app.js';
+import { serverOptions } from '../../services/api/server-options.js';
 import { listStrategies } from '../../load-tests/compare/phases.js';
 import { emptyMeasurements } from '../../load-tests/compare/rounds.js';
 import { AdminClient } from '../../load-tests/faults/admin.js';
@@ -6,7 +9,7 @@ import { scenarios } from '../../load-tests/faults/scenarios.js';
 import { createPgAtomic } from '../../services/strategies/pg-atomic.js';
 import { strategyDefinitions } from '../../services/strategies/registry.js';
 import type { StrategyFacts } from '../../services/strategies/strategy.js';
-import { type RunningApi, adminToken, countBy, createSku, purchase, settledAudit, startApi, uniqueSku } from '../helpers/api.js';
+import { type RunningApi, adminToken, countBy, createSku, purchase, settledAudit, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 
 // A strategy only this test build registers: pg-atomic's purchase under
 // another name, with facts that differ from every registered strategy's.
@@ -52,5 +55,16 @@ describe('adding a strategy is its own file and a line in the registry', () => {
     // Scenarios that apply to every strategy, or to those using Kafka, include it.
     const applying = scenarios.filter((scenario) => info !== undefined && scenario.appliesTo(info)).map((scenario) => scenario.name);
     expect(applying).toEqual(expect.arrayContaining(['api-kill', 'redis-pause', 'kafka-pause', 'slow-kafka', 'overload']));
+  });
+
+  it('the API refuses to start with a DEFAULT_STRATEGY it does not serve, naming the known ones', async () => {
+    // Before: it started, and every purchase without X-Strategy got 400 unknown_strategy.
+    const config = testConfig({ DEFAULT_STRATEGY: 'pg-atomc' });
+    const server = Fastify(serverOptions(config));
+    try {
+      await expect(server.register(app, { config }).ready()).rejects.toThrow(/DEFAULT_STRATEGY "pg-atomc" is not a strategy; known: naive, pg-atomic/);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -8,8 +8,9 @@ import type { Config } from '../../shared/config.js';
 import { orderRow } from '../orders.js';
 import { msLeft } from '../../shared/deadline.js';
 import { mirrorToRedis } from '../stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, StrategyDeps } from '../strategy.js';
-import type { StockSightings } from '../stock-sightings.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import { SkuGate } from '../sku-gate.js';
+import { StockSightings } from '../stock-sightings.js';
 import { type SkuLine, takeTurn } from '../sku-turn.js';
 
 /** The lock as the write sees it: where its fencing token comes from, and whether it is still held. */
@@ -169,4 +170,21 @@ export async function lockedPurchase(
   } finally {
     turn.leave();
   }
+}
+
+/** How a lock strategy takes its lock for one purchase (see lockedPurchase's `acquire`). */
+export type AcquireFor = (request: PurchaseRequest) => (stop: () => boolean, waitMs: number) => Promise<HeldLock | undefined>;
+
+/**
+ * A strategy that sells under a per-SKU lock taken by `acquireFor`: what
+ * redis-lock and redlock share. A lock admits one holder, so one buyer per
+ * SKU in this process goes for it at a time (the line).
+ */
+export function lockStrategy(facts: StrategyFacts, deps: StrategyDeps, acquireFor: AcquireFor, timeoutReason: string): Strategy {
+  const line = { gate: new SkuGate({ concurrency: 1, maxWaiters: deps.config.LOCK_MAX_WAITERS }), sightings: new StockSightings() };
+  return {
+    ...facts,
+    refusalChecksKey: false,
+    purchase: (request) => lockedPurchase(deps, facts.name, request, line, acquireFor(request), timeoutReason),
+  };
 }
