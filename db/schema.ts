@@ -9,6 +9,8 @@ export interface SkusTable {
   version: Generated<number>;
   // bigint: pg returns it as a string; compare it in SQL, not in JavaScript.
   fence_token: Generated<string>;
+  // redlock's own fence: its tokens (a sequence) are not comparable with redis-lock's (a per-SKU counter).
+  redlock_fence_token: Generated<string>;
   created_at: Generated<Date>;
 }
 

@@ -3,6 +3,7 @@ import * as skusOrdersIdempotency from './2026-11-22T00-00-skus-orders-idempoten
 import * as fencingOutboxInbox from './2026-11-22T01-00-fencing-outbox-inbox.js';
 import * as fastPath from './2026-12-01T00-00-fast-path.js';
 import * as unitsReconciliations from './2026-12-01T01-00-units-reconciliations.js';
+import * as redlockFence from './2026-12-02T00-00-redlock-fence.js';
 
 /**
  * Every migration, by name. Names sort by date, which is the order Kysely's
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T01-00-fencing-outbox-inbox': fencingOutboxInbox,
   '2026-12-01T00-00-fast-path': fastPath,
   '2026-12-01T01-00-units-reconciliations': unitsReconciliations,
+  '2026-12-02T00-00-redlock-fence': redlockFence,
 };

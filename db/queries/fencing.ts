@@ -15,6 +15,13 @@ export async function nextFenceToken(db: Db): Promise<string> {
 }
 
 /**
+ * Where a lock's tokens are recorded: each lock fences its own holders, since
+ * tokens of two sources (redis-lock's per-SKU Redis counter, redlock's
+ * sequence) say nothing about each other's order.
+ */
+export type FenceColumn = 'fence_token' | 'redlock_fence_token';
+
+/**
  * The fenced write: records `token` as the SKU's newest only if it is newer
  * than every token written before. False means a newer lock holder already
  * wrote (or the SKU does not exist): the caller must not write.
@@ -22,12 +29,12 @@ export async function nextFenceToken(db: Db): Promise<string> {
  * other fenced writer can slip in between this check and the caller's writes.
  * Tokens are compared as bigint in SQL: as JavaScript strings "9" > "10".
  */
-export async function acceptFenceToken(trx: Db, sku: string, token: string): Promise<boolean> {
+export async function acceptFenceToken(trx: Db, sku: string, token: string, fence: FenceColumn): Promise<boolean> {
   const result = await trx
     .updateTable('skus')
-    .set({ fence_token: sql<string>`${token}::bigint` })
+    .set({ [fence]: sql<string>`${token}::bigint` })
     .where('sku', '=', sku)
-    .where('fence_token', '<', sql<string>`${token}::bigint`)
+    .where(fence, '<', sql<string>`${token}::bigint`)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }

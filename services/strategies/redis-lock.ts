@@ -36,7 +36,7 @@ export function createRedisLock(deps: StrategyDeps): Strategy {
       const held = await acquireFencedLock(deps.redis, request.sku, { ...timing, waitMs, stop }, deps.log);
       if (held === undefined) return undefined;
       const { lease, fenceToken } = held;
-      return { signal: lease.signal, isHeld: () => lease.isHeld(), token: () => Promise.resolve(fenceToken), release: () => lease.release() };
+      return { signal: lease.signal, isHeld: () => lease.isHeld(), token: () => Promise.resolve(fenceToken), column: 'fence_token', release: () => lease.release() };
     },
     `lock not acquired within LOCK_WAIT_MS (${timing.waitMs} ms)`,
   );

@@ -44,7 +44,7 @@ export function createRedlock(deps: StrategyDeps): Strategy {
       const lease = await acquireRedlock(deps.redisNodes, redlockKey(request.sku), { ...timing, waitMs, stop }, deps.log);
       if (lease === undefined) return undefined;
       // The token is drawn after the lock is held, so a later holder always draws a larger number.
-      return { signal: lease.signal, isHeld: () => lease.isHeld(), token: nextFenceToken, release: () => lease.release() };
+      return { signal: lease.signal, isHeld: () => lease.isHeld(), token: nextFenceToken, column: 'redlock_fence_token', release: () => lease.release() };
     },
     `no Redis majority within LOCK_WAIT_MS (${timing.waitMs} ms)`,
   );

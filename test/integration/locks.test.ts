@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client.js';
 import { findOrder } from '../../db/queries/orders.js';
-import { nextFenceToken } from '../../db/queries/fencing.js';
+import { type FenceColumn, nextFenceToken } from '../../db/queries/fencing.js';
 import type { Database } from '../../db/schema.js';
 import { redisUrls } from '../../services/shared/config.js';
 import { createMetrics } from '../../services/shared/metrics.js';
@@ -41,8 +41,8 @@ function main(): Redis {
   return first;
 }
 
-function fenceOf(lease: Lease, token: string): Fence {
-  return { token: () => Promise.resolve(token), signal: lease.signal, isHeld: () => lease.isHeld() };
+function fenceOf(lease: Lease, token: string, column: FenceColumn = 'fence_token'): Fence {
+  return { token: () => Promise.resolve(token), column, signal: lease.signal, isHeld: () => lease.isHeld() };
 }
 
 describe('fencing', () => {
@@ -78,7 +78,7 @@ describe('fencing', () => {
     const newer = await nextFenceToken(db);
     const lease = await tryAcquireRedlock(nodes, redlockKey(sku), { leaseMs: 2000, waitMs: 0, nodeTimeoutMs: 50 });
     if (lease === undefined) throw new Error('no redlock');
-    const write = async (token: string) => (await fencedWrite({ db, metrics }, 'redlock', purchaseRequest(sku), fenceOf(lease, token))).kind;
+    const write = async (token: string) => (await fencedWrite({ db, metrics }, 'redlock', purchaseRequest(sku), fenceOf(lease, token, 'redlock_fence_token'))).kind;
     expect(await write(newer)).toBe('confirmed');
     expect(await write(older)).toBe('contended');
     // Two later tokens with different digit counts, e.g. 100 then 90: as strings
@@ -109,6 +109,20 @@ describe('fencing', () => {
     expect(await fencedWrite({ db, metrics }, 'redis-lock', request, fenceOf(held.lease, held.fenceToken))).toMatchObject({ kind: 'contended' });
     expect(await findOrder(db, request.orderId)).toBeUndefined();
     await held.lease.release();
+  });
+});
+
+describe('two lock strategies on one SKU (the strategy is chosen per request)', () => {
+  it('each fences its own holders: redis-lock still sells after redlock wrote, and the other way round', async () => {
+    // Before: one fence column for both. redlock's tokens come from a database-wide
+    // sequence, redis-lock's from a per-SKU Redis counter starting at 1, so after one
+    // redlock sale every redis-lock sale of that SKU was refused (503) for good.
+    const sku = uniqueSku('two-locks');
+    expect((await createSku(api, sku, 10)).status).toBe(201);
+    const answers = [];
+    for (const strategy of ['redlock', 'redis-lock', 'redlock', 'redis-lock']) answers.push((await purchase(api, { sku, strategy })).status);
+    expect(answers).toEqual([201, 201, 201, 201]);
+    expect((await audit(api, sku)).body).toMatchObject({ confirmedUnits: 4, pgStock: 6, consistent: true });
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { insertOrder } from '../../../db/queries/orders.js';
-import { acceptFenceToken } from '../../../db/queries/fencing.js';
+import { acceptFenceToken, type FenceColumn } from '../../../db/queries/fencing.js';
 import { findSku, overwriteStock, readStock } from '../../../db/queries/skus.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import type { Database } from '../../../db/schema.js';
@@ -17,6 +17,8 @@ import { type SkuLine, takeTurn } from '../sku-turn.js';
 export interface Fence {
   /** Called inside the write's transaction, so a token from PostgreSQL costs no second pool checkout. */
   token(db: Kysely<Database>): Promise<string>;
+  /** The lock's own fence column (fencing.ts). */
+  column: FenceColumn;
   signal: AbortSignal;
   isHeld(): boolean;
 }
@@ -79,7 +81,7 @@ export async function fencedWrite(
     const { outcome, stockLeft } = await deps.db.transaction().execute(async (trx) => {
       const token = await fence.token(trx);
       holdIfAsked(deps.config?.FAULT_HOLD_POINT);
-      if (!(await acceptFenceToken(trx, request.sku, token))) {
+      if (!(await acceptFenceToken(trx, request.sku, token, fence.column))) {
         if ((await findSku(trx, request.sku)) === undefined) throw new Refusal({ kind: 'unknown_sku' });
         deps.metrics.fencedWrites.inc({ strategy });
         throw new Refusal({ kind: 'contended', reason: 'fencing token refused: a newer lock holder has written' });
