@@ -71,7 +71,6 @@ export function outcomeCounts(data: SummaryData): { counts: OutcomeCounts; answe
   return { counts, answered: counts.confirmed + counts.pending + counts.soldOut + counts.contended + counts.error };
 }
 
-/** The figures the compare runner needs, in one flat object. */
 /** The run's settings as planned (the plan may cap the purchases). */
 function settingsOf(run: RunInfo) {
   return {
@@ -125,6 +124,7 @@ function confirmationDelay(data: SummaryData) {
   };
 }
 
+/** The figures the compare runner needs, in one flat object. */
 export function digest(data: SummaryData, run: RunInfo) {
   const { counts, answered } = outcomeCounts(data);
   // Throughput counts from the scenario start to the last answer (at least the
