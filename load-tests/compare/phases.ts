@@ -18,50 +18,9 @@ export interface Target {
   settleTimeoutMs: number;
 }
 
-/** The part of load-tests/k6/capacity-summary.ts's digest read here. */
-export interface CapacityDigest {
-  strategy: string;
-  mode: 'selling' | 'refusing';
-  async: boolean;
-  vus: number;
-  durationMs: number;
-  answered: number;
-  outcomes: OutcomeCounts;
-  perSecond: number;
-  answersPerSecond: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  p99Ms: number | null;
-  drainPerSecond: number | null;
-  drainAfterMs: number | null;
-  oversoldUnits: number | null;
-  pendingUnitsLeft: number | null;
-  thresholdsOk: boolean;
-}
+import type { CapacityDigest, SpikeDigest } from './digests.js';
 
-/** The part of load-tests/k6/summary.ts's flash-sale digest read here. */
-export interface SpikeDigest {
-  strategy: string;
-  async: boolean | null;
-  purchases: number;
-  throughput: number;
-  confirmedPerSecond: number;
-  outcomes: OutcomeCounts;
-  latencyMs: Record<'all' | 'confirmed' | 'pending' | 'soldOut' | 'contended' | 'error', Percentiles>;
-  droppedIterations: number;
-  settings: { stock: number; rate: number; windowMs: number };
-  confirmedUnits: number | null;
-  oversoldUnits: number | null;
-  undersoldUnits: number | null;
-  unsoldUnits: number | null;
-  pendingUnitsLeft: number | null;
-  auditConsistent: boolean;
-  timeToSoldOutMs: number | null;
-  drainAfterMs: number | null;
-  confirmationDelayMs: Percentiles | null;
-  series: SeriesCounts;
-  thresholdsOk: boolean;
-}
+export type { CapacityDigest, SpikeDigest };
 
 export interface PhaseRun<T> {
   digest: T | undefined;

@@ -1,6 +1,7 @@
 // End-of-test summary of a capacity phase (capacity.ts): one flat JSON digest
 // at SUMMARY_PATH for the compare runner, one line for the terminal.
 // Runs inside k6 (not Node).
+import type { CapacityDigest } from '../compare/digests.ts';
 import { type SummaryData, latency, outcomeCounts, thresholdResults, value } from './summary.ts';
 
 export interface CapacityRun {
@@ -19,7 +20,7 @@ export interface CapacitySetup {
   setupEndedAt: number;
 }
 
-export function capacityDigest(data: SummaryData, run: CapacityRun) {
+export function capacityDigest(data: SummaryData, run: CapacityRun): CapacityDigest {
   const { counts: outcomes, answered } = outcomeCounts(data);
   // Answers still arriving after the phase (graceful stop) stretch the time they are counted over.
   const seconds = Math.max(run.durationMs, value(data, 'purchase_answered_at', 'max') ?? 0) / 1000;
@@ -48,7 +49,6 @@ export function capacityDigest(data: SummaryData, run: CapacityRun) {
   };
 }
 
-export type CapacityDigest = ReturnType<typeof capacityDigest>;
 
 export function summarizeCapacity(data: SummaryData, run: CapacityRun, summaryPath: string): Record<string, string> {
   if (data.setup_data === undefined) return { stdout: '\n  capacity: setup failed, nothing was measured (see the error above)\n\n' };

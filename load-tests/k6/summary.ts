@@ -2,6 +2,7 @@
 // the compare runner reads, at SUMMARY_PATH) and a short text for the terminal.
 // Runs inside k6 (not Node).
 // Type only (erased when k6 loads the script): the answers have report.json's OutcomeCounts shape.
+import type { SpikeDigest } from '../compare/digests.ts';
 import type { OutcomeCounts } from '../compare/report-types.ts';
 import type { ArrivalPlan } from './options.ts';
 import { type SeriesPlan, readSeries } from './series-plan.ts';
@@ -125,7 +126,7 @@ function confirmationDelay(data: SummaryData) {
 }
 
 /** The figures the compare runner needs, in one flat object. */
-export function digest(data: SummaryData, run: RunInfo) {
+export function digest(data: SummaryData, run: RunInfo): SpikeDigest {
   const { counts, answered } = outcomeCounts(data);
   // Throughput counts from the scenario start to the last answer (at least the
   // arrival window): a saturated strategy answers long after the window closed.
@@ -163,14 +164,13 @@ export function digest(data: SummaryData, run: RunInfo) {
   };
 }
 
-export type Digest = ReturnType<typeof digest>;
 
 function ms(v: number | null): string {
   return v === null ? '-' : `${v.toFixed(1)}ms`;
 }
 
 /** The terminal summary: outcomes, latency per outcome, audit figures, thresholds. */
-export function text(d: Digest): string {
+export function text(d: SpikeDigest): string {
   const lines = [
     '',
     `  flash sale · ${d.strategy}${d.async ? ' (async)' : ''} · sku ${d.sku}`,

@@ -3,7 +3,7 @@ import { combine, median, rangesOf } from '../../load-tests/compare/aggregate.js
 import { parseDuration, parseOptions, spikeWindow } from '../../load-tests/compare/args.js';
 import { type StrategyRuns, deriveSpikeRate, strategyResults, verdictOf } from '../../load-tests/compare/build-report.js';
 import { runChecks } from '../../load-tests/compare/checks.js';
-import type { CapacityDigest, SpikeDigest } from '../../load-tests/compare/phases.js';
+import type { CapacityDigest, LatencySummary, SpikeDigest } from '../../load-tests/compare/digests.js';
 import { droppedPerBucket, planSeries, readSeries } from '../../load-tests/k6/series-plan.js';
 import type { Ceilings, OutcomeCounts, Percentiles } from '../../load-tests/compare/report-types.js';
 
@@ -110,8 +110,8 @@ describe('the spike', () => {
 
 // ---- A small measured run, built from digests as phases.ts reads them.
 
-const pct = (p50: number, p95: number): Percentiles => ({ count: 100, p50, p95, p99: p95, max: p95 });
-const none: Percentiles = { count: 0, p50: null, p95: null, p99: null, max: null };
+const pct = (p50: number, p95: number): LatencySummary => ({ count: 100, avg: p50, p50, p90: p95, p95, p99: p95, max: p95 });
+const none: LatencySummary = { count: 0, avg: null, p50: null, p90: null, p95: null, p99: null, max: null };
 
 function capacity(strategy: string, mode: 'selling' | 'refusing', vus: number, perSecond: number, extra: Partial<CapacityDigest> = {}): CapacityDigest {
   const count = Math.round(perSecond * 2);
@@ -119,6 +119,7 @@ function capacity(strategy: string, mode: 'selling' | 'refusing', vus: number, p
     strategy,
     mode,
     async: strategy === 'kafka-queue',
+    sku: null,
     vus,
     durationMs: 2000,
     answered: count,
@@ -144,23 +145,29 @@ function spike(strategy: string, extra: Partial<SpikeDigest> = {}): SpikeDigest 
   return {
     strategy,
     async: strategy === 'kafka-queue',
+    sku: null,
     purchases: 1000,
+    lastAnswerMs: 2500,
     throughput: 400,
     confirmedPerSecond: 380,
     outcomes: { confirmed, pending: 0, soldOut: 1000 - confirmed, contended: 0, error: 0 },
     latencyMs: { all: pct(5, 30), confirmed: pct(8, 30), pending: none, soldOut: pct(4, 10), contended: none, error: none },
     droppedIterations: 0,
-    settings: { stock, rate: 400, windowMs: 2500 },
+    settings: { stock, rate: 400, durationCapMs: 30_000, windowMs: 2500, demandFactor: 10, targetPurchases: 1000, plannedPurchases: 1000, preAllocatedVUs: 100, maxVUs: 200 },
     confirmedUnits: confirmed,
     oversoldUnits: Math.max(0, confirmed - stock),
     undersoldUnits: 0,
     unsoldUnits: 0,
     pendingUnitsLeft: 0,
     auditConsistent: !naive,
+    serverTurnedAway: 0,
     timeToSoldOutMs: 300,
+    settleMs: 0,
     drainAfterMs: null,
     confirmationDelayMs: null,
     series: { bucketMs: 250, windowMs: 2500, confirmed: [50, 50], pending: [0, 0], soldOut: [40, 60], contended: [0, 0], error: [0, 0], dropped: [0, 0] },
+    testRunDurationMs: 3000,
+    thresholds: {},
     thresholdsOk: true,
     ...extra,
   };

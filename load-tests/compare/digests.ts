@@ -1,0 +1,80 @@
+// What the k6 scripts write at SUMMARY_PATH and the compare runner reads,
+// declared once: k6's digest functions are annotated with these types (a
+// type-only import, erased when k6 loads the script), and the runner reads
+// the JSON as them.
+import type { SeriesCounts } from '../k6/series-plan.js';
+import type { OutcomeCounts, Percentiles } from './report-types.js';
+
+/** k6's trend of one group of answers: the report's percentiles, plus the mean and p90. */
+export interface LatencySummary extends Percentiles {
+  avg: number | null;
+  p90: number | null;
+}
+
+/** A capacity phase (load-tests/k6/capacity-summary.ts). */
+export interface CapacityDigest {
+  strategy: string;
+  mode: 'selling' | 'refusing';
+  async: boolean;
+  sku: string | null;
+  vus: number;
+  durationMs: number;
+  answered: number;
+  outcomes: OutcomeCounts;
+  /** The phase's own answers per second: sales (201 or 202) selling, 409s refusing. */
+  perSecond: number;
+  answersPerSecond: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  drainPerSecond: number | null;
+  drainAfterMs: number | null;
+  oversoldUnits: number | null;
+  pendingUnitsLeft: number | null;
+  thresholdsOk: boolean;
+}
+
+/** The flash sale's settings as planned (the plan may cap the purchases). */
+export interface SpikeSettings {
+  stock: number;
+  rate: number;
+  durationCapMs: number;
+  windowMs: number;
+  demandFactor: number;
+  targetPurchases: number;
+  plannedPurchases: number;
+  preAllocatedVUs: number;
+  maxVUs: number;
+}
+
+/** The flash-sale spike (load-tests/k6/summary.ts). */
+export interface SpikeDigest {
+  strategy: string;
+  async: boolean | null;
+  sku: string | null;
+  settings: SpikeSettings;
+  purchases: number;
+  lastAnswerMs: number;
+  /** Purchases answered per second, from the scenario start to the last answer (at least the arrival window). */
+  throughput: number;
+  /** Units confirmed (audit) per second until the first sold_out answer, or over the window. */
+  confirmedPerSecond: number;
+  outcomes: OutcomeCounts;
+  latencyMs: Record<'all' | 'confirmed' | 'pending' | 'soldOut' | 'contended' | 'error', LatencySummary>;
+  droppedIterations: number;
+  confirmedUnits: number | null;
+  oversoldUnits: number | null;
+  undersoldUnits: number | null;
+  unsoldUnits: number | null;
+  pendingUnitsLeft: number | null;
+  auditConsistent: boolean;
+  serverTurnedAway: number | null;
+  timeToSoldOutMs: number | null;
+  settleMs: number | null;
+  drainAfterMs: number | null;
+  confirmationDelayMs: Percentiles | null;
+  series: SeriesCounts;
+  testRunDurationMs: number;
+  thresholds: Record<string, Record<string, boolean>>;
+  thresholdsOk: boolean;
+}
