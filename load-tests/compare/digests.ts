@@ -3,7 +3,7 @@
 // type-only import, erased when k6 loads the script), and the runner reads
 // the JSON as them.
 import type { SeriesCounts } from '../k6/series-plan.js';
-import type { OutcomeCounts, Percentiles } from './report-types.js';
+import type { OutcomeCounts, Percentiles, SpikeAudit } from './report-types.js';
 
 /** k6's trend of one group of answers: the report's percentiles, plus the mean and p90. */
 export interface LatencySummary extends Percentiles {
@@ -48,7 +48,7 @@ export interface SpikeSettings {
 }
 
 /** The flash-sale spike (load-tests/k6/summary.ts). */
-export interface SpikeDigest {
+export interface SpikeDigest extends SpikeAudit {
   strategy: string;
   async: boolean | null;
   sku: string | null;
@@ -62,12 +62,6 @@ export interface SpikeDigest {
   outcomes: OutcomeCounts;
   latencyMs: Record<'all' | 'confirmed' | 'pending' | 'soldOut' | 'contended' | 'error', LatencySummary>;
   droppedIterations: number;
-  confirmedUnits: number | null;
-  oversoldUnits: number | null;
-  undersoldUnits: number | null;
-  unsoldUnits: number | null;
-  pendingUnitsLeft: number | null;
-  auditConsistent: boolean;
   serverTurnedAway: number | null;
   timeToSoldOutMs: number | null;
   settleMs: number | null;

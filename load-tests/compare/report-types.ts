@@ -120,8 +120,21 @@ export interface SpikeSeries extends SeriesCounts {
  */
 export type SpikeVerdict = 'kept up' | 'queued' | 'shed' | 'fell behind';
 
+/** What the spike's audit said once the SKU settled: in k6's digest and in report.json alike. */
+export interface SpikeAudit {
+  confirmedUnits: number | null;
+  /** max(0, confirmed − stock), from the audit. */
+  oversoldUnits: number | null;
+  /** stock − confirmed when some buyer was turned away for a reason other than sold out, else 0. */
+  undersoldUnits: number | null;
+  /** stock − confirmed after settling, whatever the reason. */
+  unsoldUnits: number | null;
+  pendingUnitsLeft: number | null;
+  auditConsistent: boolean;
+}
+
 /** The flash sale: open model (k6 constant-arrival-rate) at the spike rate, demand ≥ 10× stock. */
-export interface SpikeResult {
+export interface SpikeResult extends SpikeAudit {
   /** Purchases answered per second, from the scenario start to the last answer (at least the window). */
   perSecond: number;
   /** Units confirmed (audit, after settling) per second until the first sold-out answer, or over the window. */
@@ -132,15 +145,6 @@ export interface SpikeResult {
   latencyMs: Percentiles;
   latencyByOutcomeMs: Record<keyof OutcomeCounts, Percentiles>;
   stock: number;
-  confirmedUnits: number | null;
-  /** max(0, confirmed − stock), from the audit. */
-  oversoldUnits: number | null;
-  /** stock − confirmed when some buyer was turned away for a reason other than sold out, else 0. */
-  undersoldUnits: number | null;
-  /** stock − confirmed after settling, whatever the reason. */
-  unsoldUnits: number | null;
-  pendingUnitsLeft: number | null;
-  auditConsistent: boolean;
   /** From the scenario start to the first 409 sold_out; null when it never sold out. */
   timeToSellOutMs: number | null;
   /** Asynchronous strategies: request to confirmation per order (PostgreSQL timestamps). */

@@ -164,7 +164,6 @@ export function digest(data: SummaryData, run: RunInfo): SpikeDigest {
   };
 }
 
-
 function ms(v: number | null): string {
   return v === null ? '-' : `${v.toFixed(1)}ms`;
 }
