@@ -19,12 +19,21 @@ export async function findSku(db: Db, sku: string): Promise<Sku | undefined> {
   return db.selectFrom('skus').selectAll().where('sku', '=', sku).executeTakeFirst();
 }
 
-/** A plain read, no lock: what the naive strategy decides on. */
+/**
+ * A plain read, no lock, with the version. Safe to decide on only under
+ * something else that serialises writers (a lock held with its fence, a
+ * version check); naive decides on it bare, which is its lost update.
+ */
 export async function readStock(db: Db, sku: string): Promise<{ stock: number; version: number } | undefined> {
   return db.selectFrom('skus').select(['stock', 'version']).where('sku', '=', sku).executeTakeFirst();
 }
 
-/** Blind write of a value computed elsewhere: the lost update the naive strategy shows. */
+/**
+ * Writes a value computed from an earlier read, and bumps the version. Safe
+ * only where that read cannot be stale: under a row lock taken in the same
+ * transaction (pg-pessimistic, the lock strategies' fenced write). naive
+ * calls it without one, which is the lost update it shows.
+ */
 export async function overwriteStock(db: Db, sku: string, stock: number): Promise<void> {
   await db
     .updateTable('skus')
