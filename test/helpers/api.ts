@@ -87,6 +87,17 @@ export function purchase(api: { url: string }, input: PurchaseInput): Promise<An
   return call(url, { method: 'POST', headers, body: JSON.stringify(body) });
 }
 
+/** `count` purchases at once, by users u0…, each answer with how long it took. */
+export async function timedPurchases(target: { url: string }, sku: string, count: number, strategy: string): Promise<{ answer: Answer; ms: number }[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const started = Date.now();
+      const answer = await purchase(target, { sku, userId: `u${i}`, strategy });
+      return { answer, ms: Date.now() - started };
+    }),
+  );
+}
+
 export function get(api: { url: string }, path: string, headers: Record<string, string> = {}): Promise<Answer> {
   return call(`${api.url}${path}`, { headers });
 }

@@ -1,10 +1,17 @@
 import { type Server, type Socket, createServer, connect } from 'node:net';
+import { type RunningApi, startApi, testConfig } from './api.js';
 
 export interface StallableProxy {
   /** host:port clients connect to instead of the real server. */
   port: number;
   /** From now on bytes in either direction are held back, as by a paused server. */
   stall(): void;
+  /**
+   * From now on only the server's bytes are held back: requests still arrive
+   * and run, their answers never come. A commit that happened although its
+   * client saw a failure ("outcome unknown").
+   */
+  stallReplies(): void;
   /** Lets the held bytes through and forwards again. */
   resume(): void;
   /** Drops every open connection, with the bytes it held back: a reset the client must reconnect after. */
@@ -20,7 +27,11 @@ export interface StallableProxy {
  * without pausing the server every other test uses.
  */
 export async function stallableProxy(targetPort: number): Promise<StallableProxy> {
-  let stalled = false;
+  let stalled: 'no' | 'both' | 'replies' = 'no';
+  const hold = (pair: { client: Socket; server: Socket }): void => {
+    if (stalled === 'both') pair.client.pause();
+    if (stalled !== 'no') pair.server.pause();
+  };
   const pairs = new Set<{ client: Socket; server: Socket }>();
   const proxy = createServer((client) => {
     const server = connect(targetPort, '127.0.0.1');
@@ -30,10 +41,7 @@ export async function stallableProxy(targetPort: number): Promise<StallableProxy
     server.pipe(client);
     // After pipe(), which resumes its source. While stalled, paused sockets
     // leave bytes in the kernel buffers: nothing is lost, nothing arrives.
-    if (stalled) {
-      client.pause();
-      server.pause();
-    }
+    hold(pair);
     const end = (): void => {
       pairs.delete(pair);
       client.destroy();
@@ -46,14 +54,15 @@ export async function stallableProxy(targetPort: number): Promise<StallableProxy
   return {
     port,
     stall() {
-      stalled = true;
-      for (const { client, server } of pairs) {
-        client.pause();
-        server.pause();
-      }
+      stalled = 'both';
+      for (const pair of pairs) hold(pair);
+    },
+    stallReplies() {
+      stalled = 'replies';
+      for (const pair of pairs) hold(pair);
     },
     resume() {
-      stalled = false;
+      stalled = 'no';
       for (const { client, server } of pairs) {
         client.resume();
         server.resume();
@@ -98,4 +107,25 @@ async function listen(server: Server): Promise<number> {
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
+}
+
+/** A stallable proxy in front of the test stack's PostgreSQL, and the connection string that goes through it. */
+export async function postgresProxy(): Promise<{ proxy: StallableProxy; url: string }> {
+  const url = new URL(testConfig().DATABASE_URL);
+  const proxy = await stallableProxy(Number(url.port));
+  url.port = String(proxy.port);
+  return { proxy, url: url.toString() };
+}
+
+/** An API that reaches PostgreSQL through a stallable proxy; its close() also resumes and closes the proxy. */
+export async function apiBehindPostgresProxy(overrides: Record<string, string> = {}): Promise<{ api: RunningApi; proxy: StallableProxy }> {
+  const { proxy, url } = await postgresProxy();
+  const inner = await startApi({ ...overrides, DATABASE_URL: url });
+  const close = async (): Promise<void> => {
+    // Held bytes let through first: nothing of the API's shutdown waits on them.
+    proxy.resume();
+    await inner.close();
+    await proxy.close();
+  };
+  return { api: { ...inner, close }, proxy };
 }

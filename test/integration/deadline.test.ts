@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Answer, type RunningApi, createSku, purchase, startApi, uniqueSku } from '../helpers/api.js';
+import { type RunningApi, createSku, purchase, startApi, timedPurchases, uniqueSku } from '../helpers/api.js';
 import { openDb } from '../helpers/worker.js';
 
 // A buyer meets several waits in a row (a pooled connection, then a row lock or a
@@ -31,13 +31,7 @@ describe('a purchase whose waits follow each other', () => {
       await sql`select pg_sleep(3)`.execute(trx);
     });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const timed = await Promise.all(
-      Array.from({ length: 8 }, async (_, i): Promise<{ answer: Answer; ms: number }> => {
-        const started = Date.now();
-        const answer = await purchase(api, { sku, userId: `u${i}`, strategy: 'pg-pessimistic' });
-        return { answer, ms: Date.now() - started };
-      }),
-    );
+    const timed = await timedPurchases(api, sku, 8, 'pg-pessimistic');
     await holding;
     for (const { answer } of timed) expect(answer.status).toBe(503);
     const slowest = Math.max(...timed.map((t) => t.ms));

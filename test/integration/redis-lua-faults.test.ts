@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deductionKey, stockKey } from '../../services/shared/redis-keys.js';
 import { type Answer, type RunningApi, audit, countBy, createSku, get, purchase, startApi, testConfig, uniqueSku, adminToken } from '../helpers/api.js';
 import { freePort } from '../helpers/processes.js';
+import { type StallableProxy, apiBehindPostgresProxy } from '../helpers/tcp-faults.js';
 
 // Short enough for a test; in production the grace outlives any request (see config.ts).
 const graceMs = 400;
@@ -123,5 +125,40 @@ describe('redis-lua stock taken in Redis without an order', () => {
     expect(view.body).toMatchObject({ sku, givenBackUnits: 2, givenBackDeductions: 2 });
     // And the units sell again.
     expect(countBy(await buy(sku, 6))).toEqual({ 201: 5, 409: 1 });
+  });
+});
+
+describe('redis-lua when PostgreSQL wrote the order but its answer never came back', () => {
+  let proxy: StallableProxy;
+  let cutOff: RunningApi;
+  beforeAll(async () => {
+    ({ api: cutOff, proxy } = await apiBehindPostgresProxy({ REDIS_DEDUCTION_GRACE_MS: String(graceMs) }));
+  });
+  afterAll(async () => {
+    await cutOff.close();
+  });
+
+  it('answers 503 "outcome unknown", keeps the units taken, and a retry with the same key gets that order', async () => {
+    const sku = uniqueSku('lua-unknown');
+    await createSku(api, sku, 5);
+    // Warm the pool, so the cut catches open connections.
+    expect((await purchase(cutOff, { sku, strategy: 'redis-lua' })).status).toBe(201);
+
+    proxy.stallReplies();
+    const key = randomUUID();
+    const first = await purchase(cutOff, { sku, key, userId: 'unknown-1', strategy: 'redis-lua' });
+    expect(first.status).toBe(503);
+    expect(String(first.body.detail)).toContain('outcome unknown');
+    // The order is in PostgreSQL (read through the API that never lost it).
+    const written = await until('order written', async () => (await audit(api, sku)).body, (body) => body.confirmedOrders === 2);
+    expect(written).toMatchObject({ confirmedUnits: 2 });
+
+    proxy.resume();
+    // Past the grace period: the reconciler must not give back units whose order exists.
+    await sleep(graceMs * 3);
+    const retry = await until('retry answered', () => purchase(cutOff, { sku, key, userId: 'unknown-1', strategy: 'redis-lua' }), (answer) => answer.status !== 503);
+    expect(retry.status).toBe(201);
+    const report = await until('audit', async () => (await audit(api, sku)).body, (body) => body.consistent === true);
+    expect(report).toMatchObject({ confirmedOrders: 2, confirmedUnits: 2, redisStock: 3, expectedStock: 3, oversoldUnits: 0 });
   });
 });

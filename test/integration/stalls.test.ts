@@ -3,8 +3,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client.js';
 import { stockKey } from '../../services/shared/redis-keys.js';
-import { type Answer, type RunningApi, adminToken, audit, createSku, get, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
-import { blackHole, type StallableProxy, stallableProxy } from '../helpers/tcp-faults.js';
+import { type RunningApi, adminToken, audit, createSku, get, purchase, startApi, testConfig, timedPurchases, uniqueSku } from '../helpers/api.js';
+import { type StallableProxy, apiBehindPostgresProxy, blackHole, postgresProxy, stallableProxy } from '../helpers/tcp-faults.js';
 
 let healthy: RunningApi;
 beforeAll(async () => {
@@ -14,30 +14,14 @@ afterAll(async () => {
   await healthy.close();
 });
 
-/** Each answer with how long it took. */
-async function timedPurchases(target: { url: string }, sku: string, count: number, strategy: string): Promise<{ answer: Answer; ms: number }[]> {
-  return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const started = Date.now();
-      const answer = await purchase(target, { sku, userId: `u${i}`, strategy });
-      return { answer, ms: Date.now() - started };
-    }),
-  );
-}
-
 describe('a stalled PostgreSQL (the connection stays open, nothing comes back)', () => {
   let proxy: StallableProxy;
   let api: RunningApi;
   beforeAll(async () => {
-    const url = new URL(testConfig().DATABASE_URL);
-    proxy = await stallableProxy(Number(url.port));
-    url.port = String(proxy.port);
-    api = await startApi({ DATABASE_URL: url.toString() });
+    ({ api, proxy } = await apiBehindPostgresProxy());
   });
   afterAll(async () => {
-    proxy.resume();
     await api.close();
-    await proxy.close();
   });
 
   it('is answered 503 + Retry-After in bounded time, and sells again once it answers', async () => {
@@ -70,10 +54,8 @@ describe('a stalled PostgreSQL (the connection stays open, nothing comes back)',
 
 describe('a PostgreSQL connection reset while a request holds it', () => {
   it('fails that request only: the process lives on and the next query gets a fresh connection', async () => {
-    const url = new URL(testConfig().DATABASE_URL);
-    const proxy = await stallableProxy(Number(url.port));
-    url.port = String(proxy.port);
-    const db = createDb({ connectionString: url.toString(), poolMax: 2, acquireTimeoutMs: 2000, statementTimeoutMs: 2000, applicationName: 'reset-test' });
+    const { proxy, url } = await postgresProxy();
+    const db = createDb({ connectionString: url, poolMax: 2, acquireTimeoutMs: 2000, statementTimeoutMs: 2000, applicationName: 'reset-test' });
     try {
       // Between two statements (as in a transaction waiting on Redis) no query is out: pg then
       // emits 'error' on the client itself, which ended the API process before (an unheard 'error').
