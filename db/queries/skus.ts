@@ -83,3 +83,21 @@ export async function lockStock(trx: Db, sku: string): Promise<number | undefine
   const row = await trx.selectFrom('skus').select('stock').where('sku', '=', sku).forUpdate().executeTakeFirst();
   return row?.stock;
 }
+
+// The advisory key space of this service: a seed for hashtextextended, so a SKU's
+// key is not simply its hash, which another application's keys in the same
+// database could also be. Any constant works; it must not change while an
+// older process may still be running.
+const advisoryKeySeed = 0x5a1e;
+
+/**
+ * pg_advisory_xact_lock on the SKU's key, held until the transaction ends.
+ * The lock lives in PostgreSQL's lock table, not in the row: taking it writes
+ * nothing. The key is hashtextextended(sku, seed), 64 bits: the hash
+ * PostgreSQL keeps stable across releases (hash partitioning stores by it).
+ * Two SKUs sharing a key (odds ~n²/2⁶⁵ for n SKUs) would only wait for each
+ * other, never sell each other's stock. lock_timeout bounds the wait (55P03).
+ */
+export async function lockSkuKey(trx: Db, sku: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${sku}, ${advisoryKeySeed}))`.execute(trx);
+}

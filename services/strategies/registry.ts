@@ -6,6 +6,7 @@ import { createPgAtomic, pgAtomicFacts } from './pg-atomic.js';
 import { createPgBatched, pgBatchedFacts } from './pg-batched.js';
 import { createPgOptimistic, pgOptimisticFacts } from './pg-optimistic.js';
 import { createPgPessimistic, pgPessimisticFacts } from './pg-pessimistic.js';
+import { createPgAdvisory, pgAdvisoryFacts } from './pg-advisory.js';
 import { createRedisLock, redisLockFacts } from './redis-lock.js';
 import { createRedisLua, redisLuaFacts } from './redis-lua.js';
 import { type CounterRebuild, createCounterRebuild } from './counter-rebuild.js';
@@ -38,6 +39,7 @@ export const strategyDefinitions: readonly StrategyDefinition[] = [
   { facts: pgBatchedFacts, create: (deps) => createPgBatched(deps) },
   { facts: pgOptimisticFacts, create: (deps) => createPgOptimistic(deps) },
   { facts: pgPessimisticFacts, create: (deps) => createPgPessimistic(deps) },
+  { facts: pgAdvisoryFacts, create: (deps) => createPgAdvisory(deps) },
   { facts: redisLuaFacts, create: (deps, shared) => createRedisLua(deps, shared.counters) },
   { facts: redisLockFacts, create: (deps) => createRedisLock(deps) },
   { facts: redlockFacts, create: (deps) => createRedlock(deps) },
