@@ -86,6 +86,9 @@ function stackConf(port: number): string {
     'maintenance_work_mem = 64MB',
     "password_encryption = 'scram-sha-256'",
     '# Durability stays at the defaults (fsync, synchronous_commit on): the comparison must be honest.',
+    '# A stall shows its cause in the log: a lock wait past deadlock_timeout (1 s), a statement past 1 s.',
+    'log_lock_waits = on',
+    'log_min_duration_statement = 1000',
     '',
   ].join('\n');
 }
