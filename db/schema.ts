@@ -11,6 +11,8 @@ export interface SkusTable {
   fence_token: Generated<string>;
   // redlock's own fence: its tokens (a sequence) are not comparable with redis-lock's (a per-SKU counter).
   redlock_fence_token: Generated<string>;
+  // etcd-lock's own fence: etcd revisions.
+  etcd_fence_token: Generated<string>;
   created_at: Generated<Date>;
 }
 

@@ -4,6 +4,7 @@ import * as fencingOutboxInbox from './2026-11-22T01-00-fencing-outbox-inbox.js'
 import * as fastPath from './2026-12-01T00-00-fast-path.js';
 import * as unitsReconciliations from './2026-12-01T01-00-units-reconciliations.js';
 import * as redlockFence from './2026-12-02T00-00-redlock-fence.js';
+import * as etcdFence from './2026-12-02T01-00-etcd-fence.js';
 
 /**
  * Every migration, by name. Names sort by date, which is the order Kysely's
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T00-00-fast-path': fastPath,
   '2026-12-01T01-00-units-reconciliations': unitsReconciliations,
   '2026-12-02T00-00-redlock-fence': redlockFence,
+  '2026-12-02T01-00-etcd-fence': etcdFence,
 };

@@ -16,10 +16,10 @@ export async function nextFenceToken(db: Db): Promise<string> {
 
 /**
  * Where a lock's tokens are recorded: each lock fences its own holders, since
- * tokens of two sources (redis-lock's per-SKU Redis counter, redlock's
- * sequence) say nothing about each other's order.
+ * tokens of different sources (redis-lock's per-SKU Redis counter, redlock's
+ * sequence, etcd-lock's etcd revision) say nothing about each other's order.
  */
-export type FenceColumn = 'fence_token' | 'redlock_fence_token';
+export type FenceColumn = 'fence_token' | 'redlock_fence_token' | 'etcd_fence_token';
 
 /**
  * The fenced write: records `token` as the SKU's newest only if it is newer

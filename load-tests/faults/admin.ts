@@ -39,7 +39,7 @@ export class AdminClient {
       if (typeof item !== 'object' || item === null) return [];
       const record = item as Record<string, unknown>;
       if (typeof record.name !== 'string' || typeof record.safe !== 'boolean' || !Array.isArray(record.needs)) return [];
-      const needs = record.needs.filter((need): need is StrategyNeed => need === 'worker' || need === 'kafka');
+      const needs = record.needs.filter((need): need is StrategyNeed => need === 'worker' || need === 'kafka' || need === 'etcd');
       return [{ name: record.name, async: record.async === true, safe: record.safe, needs }];
     });
   }

@@ -93,6 +93,16 @@ export const scenarios: readonly Scenario[] = [
     triggerAt: 40,
     fault: (ctx) => pausePids(ctx, 'redis-2 and redis-3', [ctx.stack.pid('redis-2'), ctx.stack.pid('redis-3')], shortPauseMs),
   },
+  { name: 'etcd-one-down', what: 'one of three etcd members (etcd-3) SIGSTOP 5 s', appliesTo: only('etcd-lock'), quick: [], bounded: true, triggerAt: 40, fault: (ctx) => pauseStackService(ctx, 'etcd-3', shortPauseMs) },
+  {
+    name: 'etcd-two-down',
+    what: 'two of three etcd members (etcd-2, etcd-3) SIGSTOP 5 s: no majority',
+    appliesTo: only('etcd-lock'),
+    quick: [],
+    bounded: true,
+    triggerAt: 40,
+    fault: (ctx) => pausePids(ctx, 'etcd-2 and etcd-3', [ctx.stack.pid('etcd-2'), ctx.stack.pid('etcd-3')], shortPauseMs),
+  },
   {
     name: 'redis-rollback',
     what: "the SKU's Redis counter set back to its value of 0.8 s earlier (async-failover loss)",
@@ -108,7 +118,7 @@ export const scenarios: readonly Scenario[] = [
   {
     name: 'lock-holder-pause',
     what: 'a lock holder stops itself (FAULT_HOLD_POINT=lock-held) past its lease before its fenced write; another API sells meanwhile',
-    appliesTo: only('redis-lock', 'redlock'),
+    appliesTo: only('redis-lock', 'redlock', 'etcd-lock'),
     quick: ['redis-lock'],
     bounded: false,
     triggerAt: 0,

@@ -85,17 +85,30 @@ export async function aptInstall(packages: string[]): Promise<void> {
   }
 }
 
-/** Makes sure the PostgreSQL and/or Redis server binaries exist, installing them as root. */
-export async function ensureServerPackages(needPostgres: boolean, needRedis: boolean): Promise<void> {
+export function findEtcd(): string | undefined {
+  return which('etcd') ?? (isExecutable('/usr/bin/etcd') ? '/usr/bin/etcd' : undefined);
+}
+
+/** Which servers must be started here (not running, not external), so their packages must be present. */
+export interface ServerNeeds {
+  postgres: boolean;
+  redis: boolean;
+  etcd: boolean;
+}
+
+/** Makes sure the PostgreSQL, Redis and etcd server binaries that are needed exist, installing them as root. */
+export async function ensureServerPackages(need: ServerNeeds): Promise<void> {
   const packages: string[] = [];
-  if (needPostgres && findPgBin() === undefined) packages.push('postgresql');
-  if (needRedis && findRedisServer() === undefined) packages.push('redis-server');
+  if (need.postgres && findPgBin() === undefined) packages.push('postgresql');
+  if (need.redis && findRedisServer() === undefined) packages.push('redis-server');
+  if (need.etcd && findEtcd() === undefined) packages.push('etcd-server');
   if (packages.length === 0) return;
-  if (!isRoot()) throw new StackError(`${packages.join(' and ')} missing: install postgresql and redis-server, or run as root`);
-  if (which('apt-get') === undefined) throw new StackError(`${packages.join(' and ')} missing and no apt-get here: install them`);
+  if (!isRoot()) throw new StackError(`${packages.join(', ')} missing: install them (Debian packages), or run as root`);
+  if (which('apt-get') === undefined) throw new StackError(`${packages.join(', ')} missing and no apt-get here: install them`);
   await aptInstall(packages);
-  if (needPostgres && findPgBin() === undefined) throw new StackError('postgresql installed but no /usr/lib/postgresql/*/bin/initdb found');
-  if (needRedis && findRedisServer() === undefined) throw new StackError('redis-server installed but not found on PATH');
+  if (need.postgres && findPgBin() === undefined) throw new StackError('postgresql installed but no /usr/lib/postgresql/*/bin/initdb found');
+  if (need.redis && findRedisServer() === undefined) throw new StackError('redis-server installed but not found on PATH');
+  if (need.etcd && findEtcd() === undefined) throw new StackError('etcd-server installed but no etcd found on PATH');
 }
 
 /** The java binary (JAVA_HOME first), or a one-line reason it is unusable. Kafka 4 needs Java 17+. */

@@ -5,6 +5,7 @@ import { isToxiproxyRunning } from './toxiproxy.js';
 import { choosePort, parsePort, parsePortList } from './ports.js';
 import { checkPostgres, runningPostgresPid } from './postgres.js';
 import { REDIS_NAMES, isRedisRunning, pingRedis } from './redis.js';
+import { ETCD_NAMES, etcdHealthy, etcdPeerName, isEtcdRunning } from './etcd.js';
 import { maskUrl, type ServiceLine, type StackState } from './state.js';
 import { waitFor } from './processes.js';
 
@@ -15,6 +16,7 @@ export interface Externals {
   postgres?: string;
   redis?: string[];
   kafka?: string[];
+  etcd?: string[];
 }
 
 const list = (value: string): string[] =>
@@ -28,6 +30,7 @@ export function externals(env: Env): Externals {
   if (env.DATABASE_URL !== undefined && env.DATABASE_URL.trim() !== '') out.postgres = env.DATABASE_URL.trim();
   if (env.REDIS_URLS !== undefined && list(env.REDIS_URLS).length > 0) out.redis = list(env.REDIS_URLS);
   if (env.KAFKA_BROKERS !== undefined && list(env.KAFKA_BROKERS).length > 0) out.kafka = list(env.KAFKA_BROKERS);
+  if (env.ETCD_ENDPOINTS !== undefined && list(env.ETCD_ENDPOINTS).length > 0) out.etcd = list(env.ETCD_ENDPOINTS);
   return out;
 }
 
@@ -55,6 +58,15 @@ export async function checkExternalKafka(brokers: string[]): Promise<ServiceLine
   return [{ name: 'kafka', address: brokers.join(','), how: 'external' }];
 }
 
+export async function checkExternalEtcd(endpoints: string[]): Promise<ServiceLine[]> {
+  return Promise.all(
+    endpoints.map(async (url, index) => {
+      await waitFor(`external etcd ${url}`, EXTERNAL_TIMEOUT_MS, () => etcdHealthy(url));
+      return { name: `etcd-${index + 1}`, address: url, how: 'external' as const };
+    }),
+  );
+}
+
 /**
  * Picks ports for the managed services that are not running. Running ones keep
  * theirs; the others reuse the remembered port when free, else the next free one.
@@ -73,6 +85,14 @@ export async function assignPorts(state: StackState, env: Env, ext: Externals): 
     wanted.push(['kafka-faults', parsePort('STACK_KAFKA_FAULTS_PORT', env.STACK_KAFKA_FAULTS_PORT, 59094)]);
     wanted.push(['toxiproxy-kafka', parsePort('STACK_TOXIPROXY_KAFKA_PORT', env.STACK_TOXIPROXY_KAFKA_PORT, 59095)]);
   }
+  if (ext.etcd === undefined) {
+    const clients = parsePortList('STACK_ETCD_PORTS', env.STACK_ETCD_PORTS, [52379, 52380, 52381]);
+    const peers = parsePortList('STACK_ETCD_PEER_PORTS', env.STACK_ETCD_PEER_PORTS, [52389, 52390, 52391]);
+    ETCD_NAMES.forEach((name, index) => {
+      wanted.push([name, clients[index] ?? 0]);
+      wanted.push([etcdPeerName(name), peers[index] ?? 0]);
+    });
+  }
   // toxiproxy's HTTP API (8474 is its own default, shifted into the stack's range).
   wanted.push(['toxiproxy', parsePort('STACK_TOXIPROXY_PORT', env.STACK_TOXIPROXY_PORT, 58474)]);
   const running = new Set<string>();
@@ -83,6 +103,7 @@ export async function assignPorts(state: StackState, env: Env, ext: Externals): 
     // Its listeners are fixed while it runs; a broker started before they existed gets them on its next start.
     if (state.ports['kafka-faults'] !== undefined) running.add('kafka-faults').add('toxiproxy-kafka');
   }
+  for (const name of ETCD_NAMES) if (isEtcdRunning(state, name)) running.add(name).add(etcdPeerName(name));
   if (isToxiproxyRunning(state)) running.add('toxiproxy');
   const taken = new Set<number>();
   for (const name of running) {

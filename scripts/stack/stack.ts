@@ -8,7 +8,8 @@ import { ensureKafka, isKafkaRunning, kafkaAddress, kafkaDataDir, stopKafka } fr
 import { ensurePostgres, pgDir, postgresUrl, runningPostgresPid, stopPostgres } from './postgres.js';
 import { ensureServerPackages, findJava, requireTool } from './prerequisites.js';
 import { REDIS_NAMES, ensureRedis, isRedisRunning, redisDir, redisUrl, stopRedis } from './redis.js';
-import { assignPorts, checkExternalKafka, checkExternalPostgres, checkExternalRedis, externals } from './services.js';
+import { ETCD_NAMES, ensureEtcd, etcdDir, etcdEndpoints, etcdPeerName, isEtcdRunning, stopEtcd } from './etcd.js';
+import { assignPorts, checkExternalEtcd, checkExternalKafka, checkExternalPostgres, checkExternalRedis, externals } from './services.js';
 import { checkToxiproxyPrerequisites, ensureToxiproxy, isToxiproxyRunning, stopToxiproxy, toxiproxyBin, toxiproxyUrl } from './toxiproxy.js';
 import { formatLine, loadState, maskUrl, saveState, writeStackEnv, type ServiceLine, type StackState } from './state.js';
 
@@ -36,15 +37,19 @@ export async function up(options: UpOptions = { k6: true }): Promise<void> {
   }
   const needPostgres = ext.postgres === undefined && runningPostgresPid(state) === undefined;
   const needRedis = ext.redis === undefined && !REDIS_NAMES.every((name) => isRedisRunning(state, name));
-  await ensureServerPackages(needPostgres, needRedis);
+  const needEtcd = ext.etcd === undefined && !ETCD_NAMES.every((name) => isEtcdRunning(state, name));
+  await ensureServerPackages({ postgres: needPostgres, redis: needRedis, etcd: needEtcd });
+  // etcd's members must find each other where they were (etcd.ts): remember before ports move.
+  const etcdPeers = Object.fromEntries(ETCD_NAMES.map((name) => [etcdPeerName(name), state.ports[etcdPeerName(name)]?.chosen]));
   await assignPorts(state, env, ext);
   saveState(state);
 
-  // The three kinds start side by side: Kafka's JVM boot dominates, the others wait on disk.
+  // The kinds start side by side: Kafka's JVM boot dominates, the others wait on disk.
   const results = await Promise.allSettled([
     ext.postgres === undefined ? ensurePostgres(state).then((line) => [line]) : checkExternalPostgres(ext.postgres),
     ext.redis === undefined ? ensureRedis(state) : checkExternalRedis(ext.redis),
     ext.kafka === undefined ? ensureKafka(state).then((line) => [line]) : checkExternalKafka(ext.kafka),
+    ext.etcd === undefined ? ensureEtcd(state, etcdPeers) : checkExternalEtcd(ext.etcd),
   ]);
   saveState(state);
   const errors: string[] = [];
@@ -69,6 +74,7 @@ export async function up(options: UpOptions = { k6: true }): Promise<void> {
     DATABASE_URL: ext.postgres ?? postgresUrl(state),
     REDIS_URLS: (ext.redis ?? redisUrls(state)).join(','),
     KAFKA_BROKERS: (ext.kafka ?? [kafkaAddress(state)]).join(','),
+    ETCD_ENDPOINTS: (ext.etcd ?? etcdEndpoints(state)).join(','),
     ...(k6Path === undefined ? {} : { K6_BIN: k6Path }),
   });
 }
@@ -83,6 +89,7 @@ export async function down(): Promise<void> {
     stopPostgres(state).then((stopped) => describe('postgres', stopped, ext.postgres !== undefined)),
     ...REDIS_NAMES.map((name) => stopRedis(state, name).then((stopped) => describe(name, stopped, ext.redis !== undefined))),
     stopKafka(state).then((stopped) => describe('kafka', stopped, ext.kafka !== undefined)),
+    ...ETCD_NAMES.map((name) => stopEtcd(state, name).then((stopped) => describe(name, stopped, ext.etcd !== undefined))),
     stopToxiproxy(state).then((stopped) => describe('toxiproxy', stopped, false)),
   ]).finally(() => saveState(state));
   for (const line of lines) console.log(line);
@@ -103,6 +110,8 @@ export function status(): void {
   else REDIS_NAMES.forEach((name, index) => show({ name, address: redisUrls(state)[index] ?? '' }, managed(isRedisRunning(state, name))));
   if (ext.kafka !== undefined) show({ name: 'kafka', address: ext.kafka.join(',') }, 'external');
   else show({ name: 'kafka', address: kafkaAddress(state) }, managed(isKafkaRunning(state)));
+  if (ext.etcd !== undefined) ext.etcd.forEach((url, index) => show({ name: `etcd-${index + 1}`, address: url }, 'external'));
+  else ETCD_NAMES.forEach((name, index) => show({ name, address: etcdEndpoints(state)[index] ?? '' }, managed(isEtcdRunning(state, name))));
   const toxiproxy = isToxiproxyRunning(state) ? 'running' : existsSync(toxiproxyBin) ? 'stopped' : 'missing';
   show({ name: 'toxiproxy', address: toxiproxyUrl(state) }, toxiproxy);
   let k6: ReturnType<typeof findK6>;
@@ -117,7 +126,7 @@ export function status(): void {
 /** down, then delete the data (keeping jars, the k6 binary, ports and password), then up. */
 export async function reset(): Promise<void> {
   await down();
-  for (const dir of [pgDir, redisDir, kafkaDataDir]) rmSync(dir, { recursive: true, force: true });
-  process.stderr.write('stack: deleted PostgreSQL, Redis and Kafka data\n');
+  for (const dir of [pgDir, redisDir, kafkaDataDir, etcdDir]) rmSync(dir, { recursive: true, force: true });
+  process.stderr.write('stack: deleted PostgreSQL, Redis, Kafka and etcd data\n');
   await up();
 }

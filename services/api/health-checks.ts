@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
+import type { Etcd3 } from 'etcd3';
 import type { Database } from '../../db/schema.js';
 
 export type CheckResult = Record<string, 'up' | 'down'>;
@@ -17,6 +18,7 @@ export interface HealthTargets {
   db: Kysely<Database>;
   redisNodes: Redis[];
   kafka: Kafka;
+  etcd: Etcd3;
   timeoutMs: number;
 }
 
@@ -43,6 +45,8 @@ export function createReadinessCheck(targets: HealthTargets): { check: () => Pro
       ['postgres', () => sql`select 1`.execute(targets.db)],
       ...targets.redisNodes.map((node, index): [string, () => Promise<unknown>] => [`redis-${index + 1}`, () => node.ping()]),
       ['kafka', kafkaUp],
+      // Any member answering a read means the cluster is reachable; a lock needs its majority (etcd-lock answers 503 without).
+      ['etcd', () => targets.etcd.maintenance.status()],
     ];
     const results = await Promise.allSettled(probes.map(([, probe]) => within(probe(), targets.timeoutMs)));
     return Object.fromEntries(probes.map(([name], index) => [name, results[index]?.status === 'fulfilled' ? 'up' : 'down']));

@@ -20,6 +20,8 @@ export const ConfigSchema = Type.Object({
   // Main Redis first; all of them (three in the stack) form the Redlock quorum.
   REDIS_URLS: Type.String({ minLength: 1 }),
   KAFKA_BROKERS: Type.String({ minLength: 1 }),
+  // Comma-separated client URLs of one etcd cluster (three members in the stack): etcd-lock's lock service.
+  ETCD_ENDPOINTS: Type.String({ minLength: 1 }),
   ADMIN_TOKEN: Type.String({ minLength: 16 }),
   // pg-atomic is the safe strategy with the fewest moving parts.
   DEFAULT_STRATEGY: Type.String({ default: 'pg-atomic' }),
@@ -82,6 +84,10 @@ export const ConfigSchema = Type.Object({
   // Redlock per-node answer bound: loopback answers in ~0.1 ms; a node slower
   // than 50 ms is treated as down so the others can still form a quorum.
   REDLOCK_NODE_TIMEOUT_MS: Type.Integer({ minimum: 5, default: 50 }),
+  // etcd-lock: one etcd call's bound. A member that does not answer in 250 ms is
+  // skipped for the next (the client retries on another member), so a stopped
+  // member of three costs a buyer one such wait, inside its 800 ms.
+  ETCD_CALL_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 250 }),
   // redis-lua: a deduction without an order this long after it was taken is
   // given back. Longer than any request's own try to write its order (pool
   // wait 1 s, statement 3 s, a look for the order after a failure 3 s) with a
@@ -178,6 +184,10 @@ export function loadConfig(): Config {
 
 export function redisUrls(config: Config): string[] {
   return config.REDIS_URLS.split(',').map((url) => url.trim()).filter((url) => url.length > 0);
+}
+
+export function etcdEndpoints(config: Config): string[] {
+  return config.ETCD_ENDPOINTS.split(',').map((url) => url.trim()).filter((url) => url.length > 0);
 }
 
 export function kafkaBrokers(config: Config): string[] {

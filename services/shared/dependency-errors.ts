@@ -1,3 +1,4 @@
+import { ClientRuntimeError, EtcdError, GRPCGenericError } from 'etcd3';
 import { CircuitOpenError } from './circuit-breaker.js';
 
 /**
@@ -45,6 +46,11 @@ export function classifyDependencyFailure(error: unknown): DependencyFailure | u
     return { kind: 'unavailable', dependency: 'redis' };
   }
   if (pgMessages.some((m) => error.message.includes(m))) return { kind: 'unavailable', dependency: 'postgres' };
+  // etcd3 wraps every gRPC failure (deadline, unavailable, no leader) in its own classes;
+  // with every member's breaker open it throws cockatiel's BrokenCircuitError.
+  if (error instanceof GRPCGenericError || error instanceof EtcdError || error instanceof ClientRuntimeError || ('isBrokenCircuitError' in error && error.isBrokenCircuitError === true)) {
+    return { kind: 'unavailable', dependency: 'etcd' };
+  }
   if (code !== undefined && networkCodes.has(code)) return { kind: 'unavailable', dependency: 'unknown' };
   return undefined;
 }

@@ -18,8 +18,8 @@ export interface StrategyFacts {
    * redlock decide with a fenced UPDATE in PostgreSQL.
    */
   readonly decidesIn: 'postgres' | 'redis';
-  /** What it needs besides PostgreSQL and the main Redis: the worker (to apply its queue or relay its events), Kafka. */
+  /** What it needs besides PostgreSQL and the main Redis: the worker (to apply its queue or relay its events), Kafka, etcd. */
   readonly needs: readonly StrategyNeed[];
 }
 
-export type StrategyNeed = 'worker' | 'kafka';
+export type StrategyNeed = 'worker' | 'kafka' | 'etcd';

@@ -1,5 +1,5 @@
 import { defineScripts } from './redis-scripts.js';
-import { lockStrategy } from './locks/locked-purchase.js';
+import { heldLock, lockStrategy } from './locks/locked-purchase.js';
 import { acquireFencedLock } from './locks/single-node-lock.js';
 import type { Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
@@ -23,8 +23,9 @@ export const redisLockFacts: StrategyFacts = {
  * fencing token from a per-SKU Redis counter, in the same Lua step as the
  * lock, and PostgreSQL refuses a write whose token is older than one it has
  * already accepted.
- * Safe only if every writer of the SKU's stock goes through this lock: the
- * write is `read − q`, which would undo a concurrent write made without it.
+ * The write is `read − q`, yet a sale by a strategy that skips this lock
+ * cannot be undone by it: the fenced UPDATE takes the SKU's row lock before
+ * the read (locked-purchase.ts), so no other write falls between the two.
  */
 export function createRedisLock(deps: StrategyDeps): Strategy {
   defineScripts(deps.redis);
@@ -34,9 +35,7 @@ export function createRedisLock(deps: StrategyDeps): Strategy {
     deps,
     (request) => async (stop, waitMs) => {
       const held = await acquireFencedLock(deps.redis, request.sku, { ...timing, waitMs, stop }, deps.log);
-      if (held === undefined) return undefined;
-      const { lease, fenceToken } = held;
-      return { signal: lease.signal, isHeld: () => lease.isHeld(), token: () => Promise.resolve(fenceToken), column: 'fence_token', release: () => lease.release() };
+      return held === undefined ? undefined : heldLock(held.lease, held.fenceToken, 'fence_token');
     },
     `lock not acquired within LOCK_WAIT_MS (${timing.waitMs} ms)`,
   );

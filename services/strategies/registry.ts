@@ -11,6 +11,7 @@ import { createRedisLock, redisLockFacts } from './redis-lock.js';
 import { createRedisLua, redisLuaFacts } from './redis-lua.js';
 import { type CounterRebuild, createCounterRebuild } from './counter-rebuild.js';
 import { createRedlock, redlockFacts } from './redlock.js';
+import { createEtcdLock, etcdLockFacts } from './etcd-lock.js';
 import type { Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 export type StrategyRegistry = ReadonlyMap<string, Strategy>;
@@ -43,6 +44,7 @@ export const strategyDefinitions: readonly StrategyDefinition[] = [
   { facts: redisLuaFacts, create: (deps, shared) => createRedisLua(deps, shared.counters) },
   { facts: redisLockFacts, create: (deps) => createRedisLock(deps) },
   { facts: redlockFacts, create: (deps) => createRedlock(deps) },
+  { facts: etcdLockFacts, create: (deps) => createEtcdLock(deps) },
   { facts: kafkaQueueFacts, create: (deps, shared) => createKafkaQueue(deps, shared.counters) },
   { facts: outboxFacts, create: (deps) => createOutbox(deps) },
 ];

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
+import type { Etcd3 } from 'etcd3';
 import type { Log } from '../shared/log.js';
 import type { Database } from '../../db/schema.js';
 import type { StrategyMetrics } from '../shared/metrics.js';
@@ -69,6 +70,8 @@ export interface StrategyDeps {
   redisNodes: Redis[];
   /** Sends to Kafka (acks from all in-sync replicas); connects on first use. */
   kafka: KafkaSender;
+  /** The etcd cluster (etcd-lock); connects on first use. */
+  etcd: Etcd3;
   config: Config;
   log: Log;
   metrics: StrategyMetrics;

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import app from '../../services/api/app.js';
-import { type Config, parseConfig } from '../../services/shared/config.js';
+import type { Etcd3 } from 'etcd3';
+import { type Config, etcdEndpoints, parseConfig } from '../../services/shared/config.js';
+import { createEtcd } from '../../services/shared/etcd.js';
 import { serverOptions } from '../../services/api/server-options.js';
 import { loadEnv } from '../../services/shared/env-files.js';
 import type { StrategyDefinition } from '../../services/strategies/registry.js';
@@ -96,6 +98,11 @@ export async function timedPurchases(target: { url: string }, sku: string, count
       return { answer, ms: Date.now() - started };
     }),
   );
+}
+
+/** A client for the stack's etcd. It connects on its first call: deps for a strategy that never locks open nothing. */
+export function etcdClient(config: Config = testConfig()): Etcd3 {
+  return createEtcd(etcdEndpoints(config), config.ETCD_CALL_TIMEOUT_MS);
 }
 
 export function get(api: { url: string }, path: string, headers: Record<string, string> = {}): Promise<Answer> {

@@ -32,7 +32,7 @@ describe('health, strategies, docs, metrics', () => {
     expect((await get(api, '/health/live')).body).toEqual({ status: 'ok' });
     const ready = await get(api, '/health/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'up', 'redis-1': 'up', 'redis-2': 'up', 'redis-3': 'up', kafka: 'up' } });
+    expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'up', 'redis-1': 'up', 'redis-2': 'up', 'redis-3': 'up', kafka: 'up', etcd: 'up' } });
   });
 
   it('lists the strategies', async () => {

@@ -13,7 +13,7 @@ import type { StrategyDeps } from '../../services/strategies/strategy.js';
 import { createKafkaSender } from '../../services/shared/kafka-sender.js';
 import { createKafka } from '../../services/shared/kafka.js';
 import { applyQueuedPurchases } from '../../services/worker/purchase-applier.js';
-import { type RunningApi, audit, createSku, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { type RunningApi, audit, createSku, etcdClient, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 
 // The worker's batched apply, called directly on the real stores: one SKU's
 // run of queued purchases in one transaction.
@@ -23,7 +23,7 @@ const db = createDb({ connectionString: config.DATABASE_URL, poolMax: 4, acquire
 const redis = createRedis(redisUrls(config)[0] ?? '', { commandTimeoutMs: 2000, name: 'batch-apply-test' });
 defineScripts(redis);
 const kafka = createKafkaSender(createKafka(kafkaBrokers(config), 'batch-apply-test', log), config);
-const deps: StrategyDeps = { db, redis, redisNodes: [redis], kafka, config, log, metrics: createMetrics() };
+const deps: StrategyDeps = { db, redis, redisNodes: [redis], kafka, etcd: etcdClient(config), config, log, metrics: createMetrics() };
 
 let api: RunningApi;
 beforeAll(async () => {

@@ -14,7 +14,7 @@ import { orderRow } from '../../services/strategies/orders.js';
 import { createPgBatched } from '../../services/strategies/pg-batched.js';
 import { defineScripts } from '../../services/strategies/redis-scripts.js';
 import type { PurchaseRequest, Strategy } from '../../services/strategies/strategy.js';
-import { type Answer, type RunningApi, countBy, createSku, get, purchase, settledAudit, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { type Answer, type RunningApi, countBy, createSku, get, purchase, settledAudit, etcdClient, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 
 const strategy = 'pg-batched';
 
@@ -158,7 +158,7 @@ describe('pg-batched called directly: one batch whose order is known', () => {
     defineScripts(redis);
     // Never used by pg-batched; connects only on a first send.
     kafka = createKafkaSender(createKafka(kafkaBrokers(config), 'pg-batched-test', log), config);
-    batched = createPgBatched({ db, redis, redisNodes: [redis], kafka, config, log, metrics });
+    batched = createPgBatched({ db, redis, redisNodes: [redis], kafka, etcd: etcdClient(config), config, log, metrics });
   });
   afterAll(async () => {
     await kafka.close();

@@ -15,7 +15,7 @@ import { createKafkaQueue } from '../../services/strategies/kafka-queue.js';
 import { queuedOrderId } from '../../services/shared/messages/queued-purchase.js';
 import { defineScripts } from '../../services/strategies/redis-scripts.js';
 import type { RunningWorker } from '../../services/worker/worker.js';
-import { audit, auditWhen, createSku, purchase, type RunningApi, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { audit, auditWhen, createSku, purchase, type RunningApi, etcdClient, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { openDb, startInProcessWorker } from '../helpers/worker.js';
 
 // A short bound so the test is quick; the default is 5 s. A crashed front
@@ -47,7 +47,7 @@ const unconfirmed: KafkaSender = {
 };
 
 function frontDoorWith(kafka: KafkaSender): ReturnType<typeof createKafkaQueue> {
-  const deps = { db, redis, redisNodes: [redis], kafka, config, log: pino({ level: 'silent' }), metrics: createMetrics() };
+  const deps = { db, redis, redisNodes: [redis], kafka, etcd: etcdClient(config), config, log: pino({ level: 'silent' }), metrics: createMetrics() };
   return createKafkaQueue(deps, createCounterRebuild(deps));
 }
 

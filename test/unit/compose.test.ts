@@ -16,7 +16,7 @@ const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8')
 
 describe('docker-compose.yml', () => {
   it('has the topology of the local stack', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'k6', 'kafka', 'postgres', 'redis-1', 'redis-2', 'redis-3', 'worker']);
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'etcd-1', 'etcd-2', 'etcd-3', 'k6', 'kafka', 'postgres', 'redis-1', 'redis-2', 'redis-3', 'worker']);
     expect(compose.services.kafka?.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
   });
 
@@ -29,6 +29,8 @@ describe('docker-compose.yml', () => {
     for (const url of config.REDIS_URLS.split(',')) expect(Object.keys(compose.services)).toContain(new URL(url).hostname);
     expect(Object.keys(compose.services)).toContain(new URL(config.DATABASE_URL).hostname);
     expect(Object.keys(compose.services)).toContain(config.KAFKA_BROKERS.split(':')[0]);
+    expect(config.ETCD_ENDPOINTS.split(',')).toHaveLength(3);
+    for (const url of config.ETCD_ENDPOINTS.split(',')) expect(Object.keys(compose.services)).toContain(new URL(url).hostname);
   });
 
   it('publishes ports on loopback only', () => {

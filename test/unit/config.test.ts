@@ -8,6 +8,7 @@ const required = {
   DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
   REDIS_URLS: 'redis://127.0.0.1:6379',
   KAFKA_BROKERS: '127.0.0.1:9092',
+  ETCD_ENDPOINTS: 'http://127.0.0.1:2379',
   ADMIN_TOKEN: 'a-long-enough-token',
 };
 

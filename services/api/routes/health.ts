@@ -10,6 +10,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const readiness = createReadinessCheck({
     db: fastify.db,
     redisNodes: fastify.redisNodes,
+    etcd: fastify.etcd,
     kafka: fastify.kafka,
     timeoutMs: fastify.config.HEALTH_CHECK_TIMEOUT_MS,
   });

@@ -11,5 +11,5 @@ export const StrategyInfo = Type.Object({
   async: Type.Boolean({ description: 'Answers 202 pending; the order settles later' }),
   safe: Type.Boolean({ description: 'False only for the deliberately unsafe baseline' }),
   decidesIn: Type.Union([Type.Literal('postgres'), Type.Literal('redis')], { description: 'The store whose atomic step decides the sale (its ceiling bounds the rate)' }),
-  needs: Type.Array(Type.Union([Type.Literal('worker'), Type.Literal('kafka')]), { description: 'What it needs besides PostgreSQL and the main Redis' }),
+  needs: Type.Array(Type.Union([Type.Literal('worker'), Type.Literal('kafka'), Type.Literal('etcd')]), { description: 'What it needs besides PostgreSQL and the main Redis' }),
 });

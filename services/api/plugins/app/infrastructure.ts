@@ -7,7 +7,9 @@ import type { Database } from '../../../../db/schema.js';
 import { createKafka } from '../../../shared/kafka.js';
 import { createKafkaSender, type KafkaSender } from '../../../shared/kafka-sender.js';
 import { createRedis } from '../../../shared/redis.js';
-import { kafkaBrokers, redisUrls } from '../../../shared/config.js';
+import { createEtcd } from '../../../shared/etcd.js';
+import type { Etcd3 } from 'etcd3';
+import { etcdEndpoints, kafkaBrokers, redisUrls } from '../../../shared/config.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,6 +20,7 @@ declare module 'fastify' {
     redisNodes: Redis[];
     kafka: Kafka;
     kafkaSender: KafkaSender;
+    etcd: Etcd3;
   }
 }
 
@@ -49,8 +52,11 @@ export default fp(
     const kafkaSender = createKafkaSender(kafka, config);
     fastify.decorate('kafka', kafka);
     fastify.decorate('kafkaSender', kafkaSender);
+    const etcd = createEtcd(etcdEndpoints(config), config.ETCD_CALL_TIMEOUT_MS);
+    fastify.decorate('etcd', etcd);
 
     fastify.addHook('onClose', async () => {
+      etcd.close();
       await Promise.allSettled([db.destroy(), kafkaSender.close(), ...redisNodes.map((node) => node.quit())]);
     });
   },

@@ -18,7 +18,7 @@ export default fp<{ definitions?: readonly StrategyDefinition[] }>(
   async (fastify, options) => {
     const metrics = createMetrics();
     fastify.decorate('metrics', metrics);
-    const deps = { db: fastify.db, redis: fastify.redis, redisNodes: fastify.redisNodes, kafka: fastify.kafkaSender, config: fastify.config, log: fastify.log, metrics };
+    const deps = { db: fastify.db, redis: fastify.redis, redisNodes: fastify.redisNodes, kafka: fastify.kafkaSender, etcd: fastify.etcd, config: fastify.config, log: fastify.log, metrics };
     const strategies = createStrategyRegistry(deps, options.definitions);
     // A typo here would answer 400 unknown_strategy to every request without X-Strategy: stop at start instead.
     if (!strategies.has(fastify.config.DEFAULT_STRATEGY)) {

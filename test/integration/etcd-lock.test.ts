@@ -1,0 +1,125 @@
+import type { Etcd3 } from 'etcd3';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../db/client.js';
+import { findOrder } from '../../db/queries/orders.js';
+import type { Database } from '../../db/schema.js';
+import { createMetrics } from '../../services/shared/metrics.js';
+import { acquireEtcdLock, etcdLockPrefix } from '../../services/strategies/locks/etcd-lock.js';
+import { type Fence, fencedWrite } from '../../services/strategies/locks/locked-purchase.js';
+import type { Lease } from '../../services/strategies/locks/lease.js';
+import { type RunningApi, audit, countBy, createSku, etcdClient, purchase, startApi, testConfig, timedPurchases, uniqueSku } from '../helpers/api.js';
+import { type EtcdCluster, spawnEtcdCluster } from '../helpers/etcd.js';
+import { purchaseRequest } from '../helpers/locks.js';
+
+const config = testConfig();
+let api: RunningApi;
+let db: Kysely<Database>;
+let etcd: Etcd3;
+beforeAll(async () => {
+  api = await startApi();
+  db = createDb({ connectionString: config.DATABASE_URL, poolMax: 4, acquireTimeoutMs: 5000, statementTimeoutMs: 5000, applicationName: 'etcd-lock-test' });
+  etcd = etcdClient(config);
+});
+afterAll(async () => {
+  await api.close();
+  await db.destroy();
+  etcd.close();
+});
+
+function fenceOf(lease: Lease, token: string): Fence {
+  return { token: () => Promise.resolve(token), column: 'etcd_fence_token', signal: lease.signal, isHeld: () => lease.isHeld() };
+}
+
+/** What etcd does when a holder's lease runs out while it is paused: its key goes, the holder does not know. */
+async function expireLeaseOf(sku: string): Promise<void> {
+  const keys = await etcd.getAll().prefix(etcdLockPrefix(sku)).exec();
+  const [holder] = keys.kvs;
+  if (holder === undefined) throw new Error('no lock key');
+  await etcd.leaseClient.leaseRevoke({ ID: holder.lease });
+}
+
+describe('etcd-lock', () => {
+  it('queues buyers by create revision: the second waits for the first, and gets a larger fencing token', async () => {
+    const sku = uniqueSku('etcd-order');
+    const first = await acquireEtcdLock(etcd, sku, { leaseMs: 2000, waitMs: 0 });
+    if (first === undefined) throw new Error('the free lock was not granted');
+    // While the first holds it, a second buyer's wait runs out.
+    expect(await acquireEtcdLock(etcd, sku, { leaseMs: 2000, waitMs: 200 })).toBeUndefined();
+    // A third waits, and gets the lock once the first releases it.
+    const waiting = acquireEtcdLock(etcd, sku, { leaseMs: 2000, waitMs: 3000 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await first.lease.release();
+    const next = await waiting;
+    if (next === undefined) throw new Error('the released lock was not granted');
+    expect(BigInt(next.fenceToken)).toBeGreaterThan(BigInt(first.fenceToken));
+    await next.lease.release();
+    // Nothing left behind: the timed-out buyer's key went with its revoked lease.
+    expect((await etcd.getAll().prefix(etcdLockPrefix(sku)).keys()).length).toBe(0);
+  });
+
+  it('refuses the write of a holder whose lease expired after a newer holder wrote (the revision is the fencing token)', async () => {
+    const sku = uniqueSku('etcd-fence');
+    await createSku(api, sku, 5);
+    const metrics = createMetrics();
+    const a = await acquireEtcdLock(etcd, sku, { leaseMs: 2000, waitMs: 0 });
+    if (a === undefined) throw new Error('A did not get the free lock');
+    await expireLeaseOf(sku);
+    const b = await acquireEtcdLock(etcd, sku, { leaseMs: 2000, waitMs: 1000 });
+    if (b === undefined) throw new Error('B did not get the expired lock');
+    expect(BigInt(b.fenceToken)).toBeGreaterThan(BigInt(a.fenceToken));
+
+    const requestB = purchaseRequest(sku);
+    expect(await fencedWrite({ db, metrics }, 'etcd-lock', requestB, fenceOf(b.lease, b.fenceToken))).toEqual({ kind: 'confirmed', orderId: requestB.orderId });
+    // A still believes it holds the lock (no renewal has failed yet): only PostgreSQL can stop it.
+    expect(a.lease.isHeld()).toBe(true);
+    const requestA = purchaseRequest(sku);
+    expect(await fencedWrite({ db, metrics }, 'etcd-lock', requestA, fenceOf(a.lease, a.fenceToken))).toMatchObject({ kind: 'contended' });
+    expect(await findOrder(db, requestA.orderId)).toBeUndefined();
+    expect((await audit(api, sku)).body).toMatchObject({ confirmedUnits: 1, pgStock: 4 });
+    await Promise.all([a.lease.release(), b.lease.release()]);
+  });
+});
+
+describe('etcd-lock on a three-member cluster of its own', () => {
+  // A short wait so "no majority" answers quickly; the bound asserted below follows from it.
+  const lockWaitMs = 1000;
+  let cluster: EtcdCluster | undefined;
+  let quorumApi: RunningApi | undefined;
+  beforeAll(async () => {
+    cluster = await spawnEtcdCluster();
+    quorumApi = await startApi({ ETCD_ENDPOINTS: cluster.endpoints.join(','), LOCK_WAIT_MS: String(lockWaitMs) });
+  });
+  afterAll(async () => {
+    await quorumApi?.close();
+    await cluster?.close();
+  });
+
+  it('sells with one member stopped, and answers 503 without an order with two stopped', async () => {
+    if (quorumApi === undefined || cluster === undefined) throw new Error('no cluster');
+    const target = quorumApi;
+    const sku = uniqueSku('etcd-quorum');
+    expect((await createSku(target, sku, 20)).status).toBe(201);
+    expect((await purchase(target, { sku, strategy: 'etcd-lock' })).status).toBe(201);
+
+    cluster.pause(2);
+    // If the stopped member led the cluster, the other two elect a leader first (~1-2 s): buyers meanwhile get 503s.
+    const deadline = Date.now() + 10_000;
+    let sold = 0;
+    while (sold < 3 && Date.now() < deadline) {
+      const a = await purchase(target, { sku, strategy: 'etcd-lock' }); console.log('ONE', Date.now() % 100000, a.status, a.body.detail); if (a.status === 201) sold += 1;
+    }
+    expect(sold).toBe(3);
+
+    cluster.pause(1);
+    const withOne = await timedPurchases(target, sku, 3, 'etcd-lock'); console.log('TWO', JSON.stringify(withOne.map((t) => [t.ms, t.answer.body.detail])));
+    for (const { answer, ms } of withOne) {
+      expect(answer).toMatchObject({ status: 503 });
+      expect(ms).toBeLessThan(lockWaitMs + 1500);
+    }
+    cluster.resume(1);
+    cluster.resume(2);
+    expect((await audit(target, sku)).body).toMatchObject({ confirmedUnits: 4, oversoldUnits: 0, pgStock: 16 });
+    expect(countBy(withOne.map((t) => t.answer))).toEqual({ 503: 3 });
+  });
+});
