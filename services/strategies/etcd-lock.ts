@@ -1,5 +1,5 @@
 import { heldLock, lockStrategy } from './locks/locked-purchase.js';
-import { acquireEtcdLock } from './locks/etcd-lock.js';
+import { EtcdSession, acquireEtcdLock } from './locks/etcd-lock.js';
 import type { Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 const name = 'etcd-lock';
@@ -23,12 +23,13 @@ export const etcdLockFacts: StrategyFacts = {
  * with its own fence column.
  */
 export function createEtcdLock(deps: StrategyDeps): Strategy {
-  const timing = { leaseMs: deps.config.LOCK_TTL_MS };
+  // One lease for the process's lock keys (etcd counts whole seconds: LOCK_TTL_MS rounded up, at least 2 s).
+  const session = new EtcdSession(deps.etcd, deps.config.LOCK_TTL_MS, deps.log);
   return lockStrategy(
     etcdLockFacts,
     deps,
     (request) => async (stop, waitMs) => {
-      const held = await acquireEtcdLock(deps.etcd, request.sku, { ...timing, waitMs, stop }, deps.log);
+      const held = await acquireEtcdLock(deps.etcd, session, request.sku, { waitMs, stop }, deps.log);
       return held === undefined ? undefined : heldLock(held.lease, held.fenceToken, 'etcd_fence_token');
     },
     `etcd lock not acquired within LOCK_WAIT_MS (${deps.config.LOCK_WAIT_MS} ms)`,

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApi, audit, createSku, purchase, startApi, uniqueSku } from '../helpers/api.js';
 import { openDb } from '../helpers/worker.js';
+import { until } from '../helpers/wait.js';
 
 // The 503 `contended` path of pg-optimistic, forced rather than hoped for:
 // another writer bumps the SKU's version while the buyer's UPDATE waits.
@@ -14,15 +15,6 @@ afterAll(async () => {
   await api.close();
   await db.destroy();
 });
-
-/** Polls `check` every 20 ms until it holds; throws after `timeoutMs`. */
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('pg-optimistic out of attempts', () => {
   it('answers 503 contended with Retry-After and sells nothing', async () => {
@@ -41,12 +33,18 @@ describe('pg-optimistic out of attempts', () => {
     await held;
     const answering = purchase(api, { sku, strategy: 'pg-optimistic' });
     // The buyer read the old version and its conditional UPDATE now waits for the row.
-    await waitFor('the buyer waiting on the row lock', async () => {
-      const { rows } = await sql<{ n: string }>`
-        select count(*) as n from pg_stat_activity
-        where application_name = 'flash-sale-api' and wait_event_type = 'Lock' and query ilike '%update "skus"%'`.execute(db);
-      return Number(rows[0]?.n ?? 0) > 0;
-    });
+    await until(
+      'the buyer waiting on the row lock',
+      async () => {
+        const { rows } = await sql<{ n: string }>`
+          select count(*) as n from pg_stat_activity
+          where application_name = 'flash-sale-api' and wait_event_type = 'Lock' and query ilike '%update "skus"%'`.execute(db);
+        return Number(rows[0]?.n ?? 0);
+      },
+      (waiting) => waiting > 0,
+      5_000,
+      20,
+    );
     release();
     await writer;
     const answer = await answering;

@@ -26,11 +26,16 @@ describe('a purchase whose waits follow each other', () => {
     const sku = uniqueSku('deadline');
     expect((await createSku(api, sku, 10)).status).toBe(201);
     // Someone else holds the SKU's row lock for 3 s: pg-pessimistic buyers can only wait.
+    let signal = (): void => undefined;
+    const held = new Promise<void>((resolve) => {
+      signal = resolve;
+    });
     const holding = db.transaction().execute(async (trx) => {
       await sql`select stock from skus where sku = ${sku} for update`.execute(trx);
+      signal();
       await sql`select pg_sleep(3)`.execute(trx);
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await held;
     const timed = await timedPurchases(api, sku, 8, 'pg-pessimistic');
     await holding;
     for (const { answer } of timed) expect(answer.status).toBe(503);

@@ -5,12 +5,13 @@ import { createDb } from '../../db/client.js';
 import { findOrder } from '../../db/queries/orders.js';
 import type { Database } from '../../db/schema.js';
 import { createMetrics } from '../../services/shared/metrics.js';
-import { acquireEtcdLock, etcdLockPrefix } from '../../services/strategies/locks/etcd-lock.js';
+import { EtcdSession, acquireEtcdLock, etcdLockPrefix } from '../../services/strategies/locks/etcd-lock.js';
 import { type Fence, fencedWrite } from '../../services/strategies/locks/locked-purchase.js';
-import type { Lease } from '../../services/strategies/locks/lease.js';
+import type { LockLease } from '../../services/strategies/locks/lease.js';
 import { type RunningApi, audit, countBy, createSku, etcdClient, purchase, startApi, testConfig, timedPurchases, uniqueSku } from '../helpers/api.js';
 import { type EtcdCluster, spawnEtcdCluster } from '../helpers/etcd.js';
 import { purchaseRequest } from '../helpers/locks.js';
+import { until } from '../helpers/wait.js';
 
 const config = testConfig();
 let api: RunningApi;
@@ -27,8 +28,13 @@ afterAll(async () => {
   etcd.close();
 });
 
-function fenceOf(lease: Lease, token: string): Fence {
+function fenceOf(lease: LockLease, token: string): Fence {
   return { token: () => Promise.resolve(token), column: 'etcd_fence_token', signal: lease.signal, isHeld: () => lease.isHeld() };
+}
+
+/** A buyer in a process of its own: each process has its own session lease, and so its own key per SKU. */
+function anotherProcess(): EtcdSession {
+  return new EtcdSession(etcd, 2000);
 }
 
 /** What etcd does when a holder's lease runs out while it is paused: its key goes, the holder does not know. */
@@ -42,19 +48,20 @@ async function expireLeaseOf(sku: string): Promise<void> {
 describe('etcd-lock', () => {
   it('queues buyers by create revision: the second waits for the first, and gets a larger fencing token', async () => {
     const sku = uniqueSku('etcd-order');
-    const first = await acquireEtcdLock(etcd, sku, { leaseMs: 2000, waitMs: 0 });
+    const first = await acquireEtcdLock(etcd, anotherProcess(), sku, { waitMs: 0 });
     if (first === undefined) throw new Error('the free lock was not granted');
     // While the first holds it, a second buyer's wait runs out.
-    expect(await acquireEtcdLock(etcd, sku, { leaseMs: 2000, waitMs: 200 })).toBeUndefined();
+    expect(await acquireEtcdLock(etcd, anotherProcess(), sku, { waitMs: 200 })).toBeUndefined();
     // A third waits, and gets the lock once the first releases it.
-    const waiting = acquireEtcdLock(etcd, sku, { leaseMs: 2000, waitMs: 3000 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const waiting = acquireEtcdLock(etcd, anotherProcess(), sku, { waitMs: 3000 });
+    // Released only once the third buyer's key is in line behind the first's.
+    await until('the third buyer in line', () => etcd.getAll().prefix(etcdLockPrefix(sku)).keys(), (keys) => keys.length >= 2, 3_000, 10);
     await first.lease.release();
     const next = await waiting;
     if (next === undefined) throw new Error('the released lock was not granted');
     expect(BigInt(next.fenceToken)).toBeGreaterThan(BigInt(first.fenceToken));
     await next.lease.release();
-    // Nothing left behind: the timed-out buyer's key went with its revoked lease.
+    // Nothing left behind: each buyer deleted its key, the one that gave up too.
     expect((await etcd.getAll().prefix(etcdLockPrefix(sku)).keys()).length).toBe(0);
   });
 
@@ -62,10 +69,10 @@ describe('etcd-lock', () => {
     const sku = uniqueSku('etcd-fence');
     await createSku(api, sku, 5);
     const metrics = createMetrics();
-    const a = await acquireEtcdLock(etcd, sku, { leaseMs: 2000, waitMs: 0 });
+    const a = await acquireEtcdLock(etcd, anotherProcess(), sku, { waitMs: 0 });
     if (a === undefined) throw new Error('A did not get the free lock');
     await expireLeaseOf(sku);
-    const b = await acquireEtcdLock(etcd, sku, { leaseMs: 2000, waitMs: 1000 });
+    const b = await acquireEtcdLock(etcd, anotherProcess(), sku, { waitMs: 1000 });
     if (b === undefined) throw new Error('B did not get the expired lock');
     expect(BigInt(b.fenceToken)).toBeGreaterThan(BigInt(a.fenceToken));
 

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker } from '../../services/worker/worker.js';
 import { type RunningApi, countBy, createSku, purchase, settledAudit, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { until } from '../helpers/wait.js';
 import { everyStrategy, isAsync } from '../helpers/strategies.js';
 
 let api: RunningApi;
@@ -103,11 +104,7 @@ describe('a kafka-queue retry after the sell-out', () => {
     expect(first.status).toBe(202);
     // Once the worker has applied it, the stock is 0 and, its flag set, the front door refuses at once.
     expect(await settledAudit(api, sku)).toMatchObject({ confirmedUnits: 1, consistent: true });
-    const deadline = Date.now() + 5000;
-    while ((await purchase(api, { sku, strategy: 'kafka-queue' })).status !== 409) {
-      if (Date.now() > deadline) throw new Error('the front door never refused after the sell-out');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until('the front door refusing after the sell-out', async () => (await purchase(api, { sku, strategy: 'kafka-queue' })).status, (status) => status === 409, 5_000, 100);
     const again = await purchase(api, request);
     expect(again.status).toBe(202);
     expect(again.body).toEqual(first.body);

@@ -17,12 +17,18 @@ afterAll(async () => {
   await db.destroy();
 });
 
-/** Holds the SKU's advisory lock, as a pg-advisory buyer would, for `ms`. */
-function holdAdvisoryLock(sku: string, ms: number): Promise<void> {
-  return db.transaction().execute(async (trx) => {
+/** Holds the SKU's advisory lock, as a pg-advisory buyer would, for `ms`; `held` resolves once it has it. */
+function holdAdvisoryLock(sku: string, ms: number): { held: Promise<void>; done: Promise<void> } {
+  let signal = (): void => undefined;
+  const held = new Promise<void>((resolve) => {
+    signal = resolve;
+  });
+  const done = db.transaction().execute(async (trx) => {
     await lockSkuKey(trx, sku);
+    signal();
     await sql`select pg_sleep(${ms / 1000})`.execute(trx);
   });
+  return { held, done };
 }
 
 describe('pg-advisory', () => {
@@ -30,11 +36,11 @@ describe('pg-advisory', () => {
     const sku = uniqueSku('advisory-held');
     await createSku(api, sku, 10);
     const holding = holdAdvisoryLock(sku, 3000);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await holding.held;
     const timed = await timedPurchases(api, sku, 6, 'pg-advisory');
     // The advisory lock is not the row's: a strategy that does not take it sells meanwhile.
     const atomic = await purchase(api, { sku, strategy: 'pg-atomic' });
-    await holding;
+    await holding.done;
     for (const { answer } of timed) {
       expect(answer.status).toBe(503);
       expect(answer.body).toMatchObject({ code: 'contended' });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deductionKey, stockKey } from '../../services/shared/redis-keys.js';
 import { type Answer, type RunningApi, audit, countBy, createSku, get, purchase, startApi, testConfig, uniqueSku, adminToken } from '../helpers/api.js';
 import { freePort } from '../helpers/processes.js';
+import { until } from '../helpers/wait.js';
 import { type StallableProxy, apiBehindPostgresProxy } from '../helpers/tcp-faults.js';
 
 // Short enough for a test; in production the grace outlives any request (see config.ts).
@@ -23,16 +24,6 @@ afterAll(async () => {
 
 async function buy(sku: string, count: number, target: { url: string } = api): Promise<Answer[]> {
   return Promise.all(Array.from({ length: count }, (_, i) => purchase(target, { sku, userId: `u${i}`, strategy: 'redis-lua' })));
-}
-
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await sleep(100);
-  }
 }
 
 describe('redis-lua when Redis loses writes', () => {

@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client.js';
 import { stockKey } from '../../services/shared/redis-keys.js';
-import { type RunningApi, adminToken, audit, createSku, get, purchase, startApi, testConfig, timedPurchases, uniqueSku } from '../helpers/api.js';
+import { type RunningApi, adminToken, audit, auditWhen, createSku, get, purchase, startApi, testConfig, timedPurchases, uniqueSku } from '../helpers/api.js';
+import { until } from '../helpers/wait.js';
 import { type StallableProxy, apiBehindPostgresProxy, blackHole, postgresProxy, stallableProxy } from '../helpers/tcp-faults.js';
 
 let healthy: RunningApi;
@@ -41,13 +42,7 @@ describe('a stalled PostgreSQL (the connection stays open, nothing comes back)',
       expect(ms).toBeLessThan(4000);
     }
     proxy.resume();
-    const deadline = Date.now() + 10_000;
-    let sold = false;
-    while (!sold && Date.now() < deadline) {
-      sold = (await purchase(api, { sku, strategy: 'pg-atomic' })).status === 201;
-      if (!sold) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(sold).toBe(true);
+    await until('a sale once PostgreSQL answers', async () => (await purchase(api, { sku, strategy: 'pg-atomic' })).status, (status) => status === 201, 10_000, 200);
     expect((await audit(healthy, sku)).body).toMatchObject({ oversoldUnits: 0 });
   });
 });
@@ -66,9 +61,14 @@ describe('a PostgreSQL connection reset while a request holds it', () => {
         return sql`select 1`.execute(connection);
       });
       await expect(held).rejects.toThrow();
-      // The breaker opened on the lost connection; after its cooldown the pool serves again.
-      await new Promise((resolve) => setTimeout(resolve, 1100));
-      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(db);
+      // The breaker opened on the lost connection; after its cooldown (1 s) the pool serves again.
+      const rows = await until(
+        'the pool serving again',
+        () => sql<{ one: number }>`select 1 as one`.execute(db).then((result) => result.rows, () => []),
+        (result) => result.length > 0,
+        3_000,
+        100,
+      );
       expect(rows).toEqual([{ one: 1 }]);
     } finally {
       await db.destroy();
@@ -134,12 +134,7 @@ describe('a main Redis that lost the copies of PostgreSQL decisions', () => {
     await new Promise((resolve) => setTimeout(resolve, 700));
     proxy.reset();
     proxy.resume();
-    const deadline = Date.now() + 10_000;
-    let report = (await audit(healthy, sku)).body;
-    while (report.consistent !== true && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      report = (await audit(healthy, sku)).body;
-    }
+    const report = await auditWhen(healthy, sku, (body) => body.consistent === true, 10_000);
     expect(report).toMatchObject({ confirmedUnits: 7, redisStock: 13, consistent: true });
     // ioredis may re-send the timed-out copies after it reconnects (they then land late), or
     // they are lost and the repair sets the counter: either way it ends right, and a repair says so.
@@ -157,12 +152,7 @@ describe('a copy lost with its process (kill -9 between the commit and the copy)
       await timedPurchases(healthy, sku, 3, 'pg-atomic');
       // What the counter holds when the last of those sales' copies died with its process.
       await redis.incrby(stockKey(sku), 1);
-      const deadline = Date.now() + 6000;
-      let report = (await audit(healthy, sku)).body;
-      while (report.consistent !== true && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        report = (await audit(healthy, sku)).body;
-      }
+      const report = await auditWhen(healthy, sku, (body) => body.consistent === true, 6_000);
       expect(report).toMatchObject({ confirmedUnits: 3, redisStock: 7, consistent: true });
     } finally {
       redis.disconnect();

@@ -1,6 +1,6 @@
 import type { Etcd3, IKeyValue, Lease as EtcdLease, Watcher } from 'etcd3';
 import type { Log } from '../../shared/log.js';
-import { Lease, driftMs, renewEveryMs } from './lease.js';
+import { Lease, type LockLease, driftMs, renewEveryMs } from './lease.js';
 
 /** Every lock key of a SKU lives under this prefix; one key per buyer waiting or holding. */
 export function etcdLockPrefix(sku: string): string {
@@ -15,8 +15,6 @@ function prefixEnd(prefix: string): Buffer {
 }
 
 export interface EtcdLockTiming {
-  /** The lease: etcd counts whole seconds, at least 2 here (its own floor is ~1.5 s). */
-  leaseMs: number;
   /** How long to wait for the holders ahead before giving up (the caller answers 503). */
   waitMs: number;
   /** Stops waiting early when true (checked as the wait goes on). */
@@ -24,7 +22,7 @@ export interface EtcdLockTiming {
 }
 
 export interface EtcdFencedLease {
-  lease: Lease;
+  lease: LockLease;
   /**
    * The create revision of this buyer's key: etcd's revision counter rises
    * with every write to the cluster, so each later holder's token is larger.
@@ -103,53 +101,51 @@ function deletedBefore(client: Etcd3, key: Buffer, afterRevision: string, deadli
 }
 
 /**
- * The lock recipe of etcd's concurrency package, step by step:
- * 1. grant a lease (the lock's liveness: if this process dies, etcd deletes
- *    its key when the lease runs out);
- * 2. put a key of our own under the SKU's prefix, bound to the lease: its
- *    create revision is our place in line;
- * 3. the key with the lowest create revision holds the lock: if no key under
- *    the prefix was created before ours, we hold it;
- * 4. else watch the key just ahead of ours (the highest create revision
- *    below ours) until it is deleted, then look again (step 3): each waiter
- *    watches one other key, so a release wakes one buyer, not all of them;
- * 5. give up at the deadline: revoking the lease deletes our key, so the
- *    buyer behind us moves up.
- * Renewal is the same watchdog as redis-lock's (lease.ts): keepalives every
- * third of the lease, and a lease whose end passed unrenewed counts as lost.
+ * One etcd lease per process (etcd's "session"), renewed by the same watchdog
+ * as redis-lock's lease (lease.ts: a keepalive every third of the TTL, and a
+ * lease whose end passed unrenewed counts as lost). Every lock key of the
+ * process is bound to it: if the process dies or stops, etcd deletes them all
+ * when the lease runs out. Shared, so a lock costs no grant of its own (each
+ * write to etcd is a Raft commit and an fsync: ~5 ms here).
  */
-export async function acquireEtcdLock(client: Etcd3, sku: string, timing: EtcdLockTiming, log?: Log): Promise<EtcdFencedLease | undefined> {
-  const deadline = Date.now() + timing.waitMs;
-  const stop = timing.stop ?? (() => false);
-  const ttlSeconds = Math.max(2, Math.ceil(timing.leaseMs / 1000));
-  const leaseMs = ttlSeconds * 1000;
-  const prefix = etcdLockPrefix(sku);
-  // Counted from before the grant reached etcd, so our view of the lease ends first.
-  const grantedFrom = Date.now();
-  const etcdLease: EtcdLease = client.lease(ttlSeconds, { autoKeepAlive: false });
-  etcdLease.on('lost', () => undefined); // reported through keepaliveOnce's rejection instead
-  const giveUp = (): undefined => {
-    etcdLease.revoke().catch((error: unknown) => log?.warn({ err: error, sku }, 'could not revoke etcd lease; it expires on its own'));
-    return undefined;
-  };
-  try {
-    const id = await etcdLease.grant();
-    const put = await etcdLease.put(`${prefix}${id}`).value('').exec();
-    const ours = put.header.revision;
-    for (;;) {
-      const ahead = await client.kv.range({
-        key: Buffer.from(prefix),
-        range_end: prefixEnd(prefix),
-        max_create_revision: String(BigInt(ours) - 1n),
-        sort_target: 'Create',
-        sort_order: 'Descend',
-        limit: 1,
-      });
-      const next: IKeyValue | undefined = ahead.kvs[0];
-      if (next === undefined) break;
-      if (stop() || Date.now() >= deadline) return giveUp();
-      if (!(await deletedBefore(client, next.key, ahead.header.revision, deadline, stop))) return giveUp();
+export class EtcdSession {
+  private current: Promise<{ id: string; lease: Lease }> | undefined;
+
+  constructor(
+    private readonly client: Etcd3,
+    private readonly leaseMs: number,
+    private readonly log?: Log,
+  ) {}
+
+  /** The live session, or a new one once the last was lost (its keys went with it). */
+  async live(): Promise<{ id: string; lease: Lease }> {
+    const pending = (this.current ??= this.open());
+    const session = await this.settle(pending);
+    if (session.lease.isHeld()) return session;
+    // Lost: etcd was not reached to renew it, or this process was stopped past its end.
+    if (this.current === pending) this.current = this.open();
+    return this.settle(this.current);
+  }
+
+  /** A grant that failed is forgotten, so the next buyer asks again. */
+  private async settle(pending: Promise<{ id: string; lease: Lease }>): Promise<{ id: string; lease: Lease }> {
+    try {
+      return await pending;
+    } catch (error: unknown) {
+      if (this.current === pending) this.current = undefined;
+      throw error;
     }
+  }
+
+  private async open(): Promise<{ id: string; lease: Lease }> {
+    const ttlSeconds = Math.max(2, Math.ceil(this.leaseMs / 1000));
+    const leaseMs = ttlSeconds * 1000;
+    // Counted from before the grant reached etcd, so our view of the lease ends first.
+    const grantedFrom = Date.now();
+    const etcdLease: EtcdLease = this.client.lease(ttlSeconds, { autoKeepAlive: false });
+    etcdLease.on('lost', () => undefined); // reported through keepaliveOnce's rejection instead
+    const id = await etcdLease.grant();
+    const log = this.log;
     const ops = {
       async extend(): Promise<number | undefined> {
         const at = Date.now();
@@ -157,13 +153,78 @@ export async function acquireEtcdLock(client: Etcd3, sku: string, timing: EtcdLo
         return answer !== undefined && Number(answer.TTL) > 0 ? at + leaseMs - driftMs(leaseMs) : undefined;
       },
       async release(): Promise<void> {
-        // If this fails the key goes when the lease runs out; nothing else to do.
-        await etcdLease.revoke().catch((error: unknown) => log?.warn({ err: error, sku }, 'could not revoke etcd lease'));
+        await etcdLease.revoke().catch((error: unknown) => log?.warn({ err: error }, 'could not revoke etcd session lease; it expires on its own'));
       },
     };
-    return { lease: new Lease(ops, grantedFrom + leaseMs - driftMs(leaseMs), renewEveryMs(leaseMs)), fenceToken: ours };
+    return { id, lease: new Lease(ops, grantedFrom + leaseMs - driftMs(leaseMs), renewEveryMs(leaseMs)) };
+  }
+}
+
+/**
+ * The lock recipe of etcd's concurrency package, step by step:
+ * 1. the process's session lease (EtcdSession) is the lock's liveness;
+ * 2. in one transaction: put `<prefix><lease id>` bound to the lease unless it
+ *    exists, and read the prefix's key with the lowest create revision. Our
+ *    key's create revision is our place in line;
+ * 3. the key with the lowest create revision holds the lock: if that is ours,
+ *    we hold it;
+ * 4. else watch the key just ahead of ours (the highest create revision
+ *    below ours) until it is deleted, then look again: each waiter watches
+ *    one other key, so a release wakes one buyer, not all of them;
+ * 5. give up at the deadline, or release: delete our key, and the buyer
+ *    behind moves up.
+ * A process has one key per SKU (one session): its buyers of one SKU take
+ * turns in its line (sku-turn.ts) and go for the lock one at a time.
+ */
+export async function acquireEtcdLock(client: Etcd3, session: EtcdSession, sku: string, timing: EtcdLockTiming, log?: Log): Promise<EtcdFencedLease | undefined> {
+  const deadline = Date.now() + timing.waitMs;
+  const stop = timing.stop ?? (() => false);
+  const prefix = etcdLockPrefix(sku);
+  const { id, lease } = await session.live();
+  const key = `${prefix}${id}`;
+  const release = async (): Promise<void> => {
+    // If this fails the key stays until the session's lease ends: end it, so the lock frees.
+    await client
+      .delete()
+      .key(key)
+      .exec()
+      .catch(async (error: unknown) => {
+        log?.warn({ err: error, sku }, 'could not delete etcd lock key; ending the session');
+        await lease.release();
+      });
+  };
+  const owner = client.getAll().prefix(prefix).sort('Create', 'Ascend').limit(1);
+  const txn = await client.if(key, 'Create', '==', 0).then(client.put(key).value('').lease(id), owner).else(client.get(key), owner).commit();
+  const ours = txn.succeeded ? txn.header.revision : txn.responses[0]?.response_range.kvs[0]?.create_revision;
+  if (ours === undefined) throw new Error(`etcd lock key ${key} neither created nor found`);
+  try {
+    const first = txn.responses[1]?.response_range.kvs[0]?.create_revision;
+    if (first !== ours) {
+      for (;;) {
+        if (stop() || Date.now() >= deadline) {
+          await release();
+          return undefined;
+        }
+        const ahead = await client.kv.range({
+          key: Buffer.from(prefix),
+          range_end: prefixEnd(prefix),
+          max_create_revision: String(BigInt(ours) - 1n),
+          sort_target: 'Create',
+          sort_order: 'Descend',
+          limit: 1,
+        });
+        const next: IKeyValue | undefined = ahead.kvs[0];
+        if (next === undefined) break;
+        if (!(await deletedBefore(client, next.key, ahead.header.revision, deadline, stop))) {
+          await release();
+          return undefined;
+        }
+      }
+    }
   } catch (error: unknown) {
-    giveUp();
+    await release();
     throw error;
   }
+  // Held as long as the session is: its watchdog's view is the lock's; releasing deletes our key only.
+  return { lease: { signal: lease.signal, isHeld: () => lease.isHeld(), release }, fenceToken: ours };
 }

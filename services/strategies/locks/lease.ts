@@ -15,6 +15,9 @@ export function renewEveryMs(leaseMs: number): number {
   return leaseMs / 3;
 }
 
+/** What a lock's holder needs of its lease: whether it still holds it, and how to give it back. */
+export type LockLease = Pick<Lease, 'signal' | 'isHeld' | 'release'>;
+
 export interface LeaseOps {
   /** Renews the lease; resolves to its new end (epoch ms), or undefined when it is lost. */
   extend(): Promise<number | undefined>;

@@ -12,7 +12,7 @@ import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, Strategy
 import { SkuGate } from '../sku-gate.js';
 import { StockSightings } from '../stock-sightings.js';
 import { type SkuLine, takeTurn } from '../sku-turn.js';
-import type { Lease } from './lease.js';
+import type { LockLease } from './lease.js';
 
 /** The lock as the write sees it: where its fencing token comes from, and whether it is still held. */
 export interface Fence {
@@ -29,7 +29,7 @@ export interface HeldLock extends Fence {
 }
 
 /** A lease whose lock service drew the fencing token with the lock (redis-lock, etcd-lock). */
-export function heldLock(lease: Lease, token: string, column: FenceColumn): HeldLock {
+export function heldLock(lease: LockLease, token: string, column: FenceColumn): HeldLock {
   return { signal: lease.signal, isHeld: () => lease.isHeld(), token: () => Promise.resolve(token), column, release: () => lease.release() };
 }
 
