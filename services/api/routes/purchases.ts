@@ -2,21 +2,25 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ProblemError } from '../../shared/errors.js';
 import { problemContentType } from '../problem.js';
+import { startLoopLag } from '../loop-lag.js';
 import { createOrderLookup } from '../purchases/order-lookup.js';
 import { runPurchase } from '../purchases/purchase-flow.js';
 import { problemResponses } from '../schemas/problem.js';
 import { OrderAccepted, purchaseBody, purchaseHeaders, purchaseQuery } from '../schemas/purchase.js';
 
 /**
- * When the server took the request (epoch ms): Fastify times a reply from
- * routing, before the body is read and validated. The purchase's deadline
- * counts from there, since under overload a request waits for the event loop
- * between those steps, and the buyer's clock was already running.
+ * When the request reached the server (epoch ms), as near as this process
+ * can tell: Fastify times a reply from routing, before the body is read and
+ * validated, and the loop's lateness (loop-lag.ts) stands for the wait in
+ * the socket before that. The purchase's deadline counts from there, since
+ * the buyer's clock was already running.
  */
-const arrivedAt = (elapsedMs: number): number => Date.now() - elapsedMs;
+const arrivedAt = (elapsedMs: number, lagMs: number): number => Date.now() - elapsedMs - lagMs;
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config, strategies, metrics } = fastify;
+  const loop = startLoopLag();
+  fastify.addHook('onClose', async () => loop.stop());
   const flowDeps = {
     findOrder: createOrderLookup(fastify.db),
     answersAsync: (name: string) => strategies.get(name)?.async === true,
@@ -48,7 +52,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
         ...request.body,
         strategy: name,
         idempotencyKey: request.headers['idempotency-key'],
-      }, randomUUID(), arrivedAt(reply.elapsedTime));
+      }, randomUUID(), arrivedAt(reply.elapsedTime, loop.lagMs()));
       outcome = result.outcome;
       const { status, headers, body } = result.answer;
       reply.code(status).headers(headers);
