@@ -1,5 +1,5 @@
 import type { Audit as SkuAudit } from '../../services/api/skus/sku-service.js';
-import type { StrategyFacts, StrategyNeed } from '../../services/strategies/facts.js';
+import { type StrategyFacts, isStrategyNeed } from '../../services/strategies/facts.js';
 // The API calls a fault run makes besides purchases: strategies, SKU
 // creation, the audit (Bearer ADMIN_TOKEN), order status and one counter of /metrics.
 /** A strategy's facts, as GET /v1/strategies serves them: which checks hold it, which scenarios apply. */
@@ -39,7 +39,7 @@ export class AdminClient {
       if (typeof item !== 'object' || item === null) return [];
       const record = item as Record<string, unknown>;
       if (typeof record.name !== 'string' || typeof record.safe !== 'boolean' || !Array.isArray(record.needs)) return [];
-      const needs = record.needs.filter((need): need is StrategyNeed => need === 'worker' || need === 'kafka' || need === 'etcd');
+      const needs = record.needs.filter(isStrategyNeed);
       return [{ name: record.name, async: record.async === true, safe: record.safe, needs }];
     });
   }

@@ -22,4 +22,10 @@ export interface StrategyFacts {
   readonly needs: readonly StrategyNeed[];
 }
 
-export type StrategyNeed = 'worker' | 'kafka' | 'etcd';
+/** Everything a strategy may need besides PostgreSQL and the main Redis: the API's schema and the fault runner read this list. */
+export const strategyNeeds = ['worker', 'kafka', 'etcd'] as const;
+export type StrategyNeed = (typeof strategyNeeds)[number];
+
+export function isStrategyNeed(value: unknown): value is StrategyNeed {
+  return strategyNeeds.some((need) => need === value);
+}

@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { strategyNeeds } from '../../strategies/facts.js';
 
 export const Checks = Type.Record(Type.String(), Type.Union([Type.Literal('up'), Type.Literal('down')]));
 
@@ -11,5 +12,5 @@ export const StrategyInfo = Type.Object({
   async: Type.Boolean({ description: 'Answers 202 pending; the order settles later' }),
   safe: Type.Boolean({ description: 'False only for the deliberately unsafe baseline' }),
   decidesIn: Type.Union([Type.Literal('postgres'), Type.Literal('redis')], { description: 'The store whose atomic step decides the sale (its ceiling bounds the rate)' }),
-  needs: Type.Array(Type.Union([Type.Literal('worker'), Type.Literal('kafka'), Type.Literal('etcd')]), { description: 'What it needs besides PostgreSQL and the main Redis' }),
+  needs: Type.Array(Type.Union(strategyNeeds.map((need) => Type.Literal(need))), { description: 'What it needs besides PostgreSQL and the main Redis' }),
 });
