@@ -2,6 +2,7 @@ import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryRes
 import pg from 'pg';
 import { CircuitOpenError, createCircuitBreaker } from '../services/shared/circuit-breaker.js';
 import { msLeft } from '../services/shared/deadline.js';
+import { within } from '../services/shared/within.js';
 import { classifyDependencyFailure, pgPoolBusy } from '../services/shared/dependency-errors.js';
 
 export interface GuardSettings {
@@ -34,15 +35,6 @@ function notAnswering(error: unknown): boolean {
  */
 function ownTimerFired(error: unknown): boolean {
   return error instanceof Error && (error.message.includes('Query read timeout') || error.message.includes('due to connection timeout'));
-}
-
-/** `promise`, or a rejection after `ms`. */
-function before<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** Something waiting on PostgreSQL (a query, or a connection from the pool), and how to give up on it. */
@@ -101,8 +93,8 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
   }
   async function stillAnswers(): Promise<boolean> {
     try {
-      const client = await before(openAsker(settings.askMs), settings.askMs);
-      await before(client.query('select 1'), settings.askMs);
+      const client = await within(openAsker(settings.askMs), settings.askMs);
+      await within(client.query('select 1'), settings.askMs);
       return true;
     } catch {
       const broken = asker;

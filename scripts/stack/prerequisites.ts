@@ -41,9 +41,13 @@ export function findPgBin(): string | undefined {
   return undefined;
 }
 
-export function findRedisServer(): string | undefined {
-  return which('redis-server') ?? (isExecutable('/usr/bin/redis-server') ? '/usr/bin/redis-server' : undefined);
+/** A Debian package's server binary: on PATH, or in /usr/bin (root's PATH may lack it). */
+function findServer(name: string): string | undefined {
+  return which(name) ?? (isExecutable(`/usr/bin/${name}`) ? `/usr/bin/${name}` : undefined);
 }
+
+export const findRedisServer = (): string | undefined => findServer('redis-server');
+export const findEtcd = (): string | undefined => findServer('etcd');
 
 /** uid and gid of an OS user, from /etc/passwd (Node has no getpwnam). */
 export function osUser(name: string): { uid: number; gid: number } | undefined {
@@ -83,10 +87,6 @@ export async function aptInstall(packages: string[]): Promise<void> {
   } finally {
     if (createdPolicy) rmSync(POLICY_RC_D, { force: true });
   }
-}
-
-export function findEtcd(): string | undefined {
-  return which('etcd') ?? (isExecutable('/usr/bin/etcd') ? '/usr/bin/etcd' : undefined);
 }
 
 /** Which servers must be started here (not running, not external), so their packages must be present. */

@@ -3,16 +3,9 @@ import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Etcd3 } from 'etcd3';
 import type { Database } from '../../db/schema.js';
+import { within } from '../shared/within.js';
 
 export type CheckResult = Record<string, 'up' | 'down'>;
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 export interface HealthTargets {
   db: Kysely<Database>;

@@ -6,8 +6,7 @@ import { findOrder } from '../../db/queries/orders.js';
 import type { Database } from '../../db/schema.js';
 import { createMetrics } from '../../services/shared/metrics.js';
 import { EtcdSession, acquireEtcdLock, etcdLockPrefix } from '../../services/strategies/locks/etcd-lock.js';
-import { type Fence, fencedWrite } from '../../services/strategies/locks/locked-purchase.js';
-import type { LockLease } from '../../services/strategies/locks/lease.js';
+import { fencedWrite, heldLock } from '../../services/strategies/locks/locked-purchase.js';
 import { type RunningApi, audit, countBy, createSku, etcdClient, purchase, startApi, testConfig, timedPurchases, uniqueSku } from '../helpers/api.js';
 import { type EtcdCluster, spawnEtcdCluster } from '../helpers/etcd.js';
 import { purchaseRequest } from '../helpers/locks.js';
@@ -27,10 +26,6 @@ afterAll(async () => {
   await db.destroy();
   etcd.close();
 });
-
-function fenceOf(lease: LockLease, token: string): Fence {
-  return { token: () => Promise.resolve(token), column: 'etcd_fence_token', signal: lease.signal, isHeld: () => lease.isHeld() };
-}
 
 /** A buyer in a process of its own: each process has its own session lease, and so its own key per SKU. */
 function anotherProcess(): EtcdSession {
@@ -77,11 +72,11 @@ describe('etcd-lock', () => {
     expect(BigInt(b.fenceToken)).toBeGreaterThan(BigInt(a.fenceToken));
 
     const requestB = purchaseRequest(sku);
-    expect(await fencedWrite({ db, metrics }, 'etcd-lock', requestB, fenceOf(b.lease, b.fenceToken))).toEqual({ kind: 'confirmed', orderId: requestB.orderId });
+    expect(await fencedWrite({ db, metrics }, 'etcd-lock', requestB, heldLock(b.lease, b.fenceToken, 'etcd_fence_token'))).toEqual({ kind: 'confirmed', orderId: requestB.orderId });
     // A still believes it holds the lock (no renewal has failed yet): only PostgreSQL can stop it.
     expect(a.lease.isHeld()).toBe(true);
     const requestA = purchaseRequest(sku);
-    expect(await fencedWrite({ db, metrics }, 'etcd-lock', requestA, fenceOf(a.lease, a.fenceToken))).toMatchObject({ kind: 'contended' });
+    expect(await fencedWrite({ db, metrics }, 'etcd-lock', requestA, heldLock(a.lease, a.fenceToken, 'etcd_fence_token'))).toMatchObject({ kind: 'contended' });
     expect(await findOrder(db, requestA.orderId)).toBeUndefined();
     expect((await audit(api, sku)).body).toMatchObject({ confirmedUnits: 1, pgStock: 4 });
     await Promise.all([a.lease.release(), b.lease.release()]);

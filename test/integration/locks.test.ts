@@ -12,7 +12,7 @@ import { createRedis } from '../../services/shared/redis.js';
 import { lockKey, redlockKey } from '../../services/shared/redis-keys.js';
 import { defineScripts } from '../../services/strategies/redis-scripts.js';
 import type { Lease } from '../../services/strategies/locks/lease.js';
-import { type Fence, fencedWrite } from '../../services/strategies/locks/locked-purchase.js';
+import { type Fence, fencedWrite, heldLock } from '../../services/strategies/locks/locked-purchase.js';
 import { tryAcquireRedlock } from '../../services/strategies/locks/redlock.js';
 import { tryAcquireFencedLock } from '../../services/strategies/locks/single-node-lock.js';
 import { type RunningApi, audit, countBy, createSku, get, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
@@ -41,9 +41,7 @@ function main(): Redis {
   return first;
 }
 
-function fenceOf(lease: Lease, token: string, column: FenceColumn = 'fence_token'): Fence {
-  return { token: () => Promise.resolve(token), column, signal: lease.signal, isHeld: () => lease.isHeld() };
-}
+const fenceOf = (lease: Lease, token: string, column: FenceColumn = 'fence_token'): Fence => heldLock(lease, token, column);
 
 describe('fencing', () => {
   it('refuses the write of a holder whose lease expired after a newer holder wrote', async () => {

@@ -1,5 +1,6 @@
 import type { Etcd3, IKeyValue, Lease as EtcdLease, Watcher } from 'etcd3';
 import type { Log } from '../../shared/log.js';
+import { within } from '../../shared/within.js';
 import { Lease, type LockLease, driftMs, renewEveryMs } from './lease.js';
 
 /** Every lock key of a SKU lives under this prefix; one key per buyer waiting or holding. */
@@ -31,15 +32,6 @@ export interface EtcdFencedLease {
   fenceToken: string;
 }
 
-/** `promise`, or undefined once `ms` have passed (the promise is left to settle on its own). */
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
 // How often a waiter also reads whether the key ahead is gone (see deletedBefore).
 const pollMs = 100;
 
@@ -49,8 +41,8 @@ const pollMs = 100;
  * true only for the delete.
  * The watch wakes the waiter as soon as the key goes. But a watch stream
  * rides on one member, and a member that is stopped (SIGSTOP, a long pause)
- * neither answers nor fails it: with etcd-3 stopped, waiters sat out their
- * whole wait (70 answers of 503 in the fault run). So the waiter also reads
+ * neither answers nor fails it (no gRPC keepalive here), so a waiter whose
+ * stream sits on it would sit out its whole wait. So the waiter also reads
  * the key every 100 ms, a unary call that fails over to another member like
  * every other.
  */

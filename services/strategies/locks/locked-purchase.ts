@@ -185,7 +185,7 @@ export type AcquireFor = (request: PurchaseRequest) => (stop: () => boolean, wai
 
 /**
  * A strategy that sells under a per-SKU lock taken by `acquireFor`: what
- * redis-lock and redlock share. A lock admits one holder, so one buyer per
+ * redis-lock, redlock and etcd-lock share. A lock admits one holder, so one buyer per
  * SKU in this process goes for it at a time (the line).
  */
 export function lockStrategy(facts: StrategyFacts, deps: StrategyDeps, acquireFor: AcquireFor, timeoutReason: string): Strategy {
