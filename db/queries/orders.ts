@@ -162,6 +162,51 @@ export async function insertUnitOrders(db: Db, orders: readonly UnitOrder[]): Pr
   return new Set(rows.map((row) => row.idempotency_key));
 }
 
+/** The reason on an order id closed before its INSERT came (see closeUnwrittenOrder). */
+export const givenBackReason = 'given_back';
+
+/** An order id whose units are about to be given back: who it was for, as far as known. */
+export interface UnwrittenOrder {
+  id: string;
+  sku: string;
+  /** Unknown to the reconciler (Redis keeps the order id and units, not the buyer): ''. */
+  userId: string;
+  quantity: number;
+  strategy: string;
+}
+
+/**
+ * Makes sure an order id can no longer be written, before its units are
+ * given back: inserts a rejected row under that id (reason 'given_back',
+ * under a key of its own so the buyer's Idempotency-Key stays free for a
+ * retry, no units, nothing for the stock catch-up). An INSERT of the real
+ * order still in flight (sent before PostgreSQL paused, or before its
+ * client gave up) either committed first, and this one finds the id taken,
+ * or comes later and skips the row (on conflict do nothing). The primary key
+ * decides, and it waits for an INSERT in progress: asking "is there an
+ * order?" could not, since an uncommitted row is invisible.
+ * 'written': the real order exists, keep the units. 'closed': it never will.
+ */
+export async function closeUnwrittenOrder(db: Db, order: UnwrittenOrder): Promise<'written' | 'closed'> {
+  const { rows } = await sql<{ id: string }>`
+    insert into orders (id, sku, user_id, quantity, strategy, status, reason, idempotency_key, stock_applied)
+    select ${order.id}::uuid, sku, ${order.userId}, ${order.quantity}, ${order.strategy}, 'rejected', ${givenBackReason}, ${`given-back:${order.id}`}, true
+    from skus where sku = ${order.sku}
+    on conflict do nothing
+    returning id`.execute(db);
+  if (rows.length > 0) return 'closed';
+  // Taken: by the order itself, or by another process closing it first. No row: the SKU is unknown, so no order can come.
+  const existing = await findOrder(db, order.id);
+  return existing !== undefined && existing.reason !== givenBackReason ? 'written' : 'closed';
+}
+
+/** Which of these order ids were closed by closeUnwrittenOrder (their units given back, or about to be). */
+export async function closedOrderIds(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('orders').select('id').where('id', 'in', ids).where('reason', '=', givenBackReason).execute();
+  return new Set(rows.map((row) => row.id));
+}
+
 /** Which of these Idempotency-Keys already have an order (a redelivered or re-sent purchase). */
 export async function keysWithOrders(db: Db, keys: string[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
@@ -169,9 +214,18 @@ export async function keysWithOrders(db: Db, keys: string[]): Promise<Set<string
   return new Set(rows.map((row) => row.idempotency_key));
 }
 
-/** Which of these order ids exist (the audit's test of a queued purchase being applied; the reconciler's of a deduction). */
+/**
+ * Which of these order ids have their order (the audit's test of a queued
+ * purchase being applied; the reconciler's of a deduction). An id closed by
+ * closeUnwrittenOrder is not an order: its units are still to be given back.
+ */
 export async function existingOrderIds(db: Db, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const rows = await db.selectFrom('orders').select('id').where('id', 'in', ids).execute();
+  const rows = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('id', 'in', ids)
+    .where((eb) => eb.or([eb('reason', 'is', null), eb('reason', '!=', givenBackReason)]))
+    .execute();
   return new Set(rows.map((row) => row.id));
 }

@@ -1,4 +1,4 @@
-import { existingOrderIds } from '../../db/queries/orders.js';
+import { closeUnwrittenOrder, existingOrderIds } from '../../db/queries/orders.js';
 import { deductionKey, deductionLedgerKey, ledgerMember, parseLedgerMember, returnedUnitsKey, stockKey } from '../shared/redis-keys.js';
 import { type PollLoop, startPollLoop } from '../shared/poll-loop.js';
 import { redisNowMs } from '../shared/redis.js';
@@ -25,12 +25,16 @@ interface Entry {
  * order writer takes written orders out again. An entry older than
  * `graceMs` (longer than any request's own attempt to write its order) is
  * looked up in PostgreSQL: with an order it leaves the ledger; without one
- * its units are given back (restore-stock-4.lua, owner-checked, so two API
+ * its order id is closed in PostgreSQL (closeUnwrittenOrder), and then its
+ * units are given back (restore-stock-4.lua, owner-checked, so two API
  * processes never give back twice).
  *
- * Why it cannot oversell: if the order's INSERT still commits after the
- * units were given back, the next sale takes those same units and
- * PostgreSQL refuses it (orders_units_sold_once).
+ * Why close the id first: an INSERT can still be on its way when the grace
+ * ends (sent into a paused PostgreSQL, whose client gave up long ago; the
+ * full fault run saw one commit as PostgreSQL resumed from a 15 s pause).
+ * Had the units gone back first, that order would hold units Redis sells
+ * again: no oversell (PostgreSQL refuses the second order of a unit), but
+ * a counter above the truth until someone tried to buy them.
  */
 export function startDeductionReconciler(deps: StrategyDeps, graceMs: number): PollLoop {
   async function round(): Promise<number> {
@@ -53,6 +57,11 @@ export function startDeductionReconciler(deps: StrategyDeps, graceMs: number): P
     if (settled.length > 0) await deps.redis.zrem(deductionLedgerKey, ...settled);
     for (const entry of stranded) {
       const { sku, idempotencyKey, deduction } = entry;
+      const late = await closeUnwrittenOrder(deps.db, { id: deduction.orderId, sku, userId: '', quantity: unitCount(deduction), strategy: 'redis-lua' });
+      if (late === 'written') {
+        await deps.redis.zrem(deductionLedgerKey, entry.member);
+        continue;
+      }
       const units = await deps.redis.restoreStock(stockKey(sku), deductionKey(sku, idempotencyKey), returnedUnitsKey(sku), deductionLedgerKey, deduction.orderId, ledgerMember(sku, idempotencyKey), '1');
       if (units > 0) {
         await recordChange(deps, { sku, action: 'deduction_given_back', units: unitCount(deduction), orderId: deduction.orderId, detail: `no order after ${graceMs} ms; units ${unitsLiteral(deduction)}` });

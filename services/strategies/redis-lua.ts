@@ -1,4 +1,4 @@
-import { findOrder, type UnitOrder } from '../../db/queries/orders.js';
+import { closeUnwrittenOrder, type UnitOrder } from '../../db/queries/orders.js';
 import { classifyDependencyFailure } from '../shared/dependency-errors.js';
 import { deductionKey, deductionLedgerKey, ledgerMember, returnedUnitsKey, stockKey } from '../shared/redis-keys.js';
 import { createOrderWriter } from './batching/order-writer.js';
@@ -96,6 +96,8 @@ export function createRedisLua(deps: StrategyDeps, counters: CounterRebuild): St
         forgetRefused(request, deduction);
         return { kind: 'units_taken' };
       }
+      // The reconciler closed this key's earlier order id and is giving its units back; once it has, a retry takes units afresh.
+      if (written === 'given_back') return { kind: 'unavailable', dependency: 'postgres', reason: 'an earlier attempt with this key is being undone; retry' };
       // The key has its order already (only stock taken by this call is extra), or PostgreSQL has no such SKU.
       if (written === 'unknown_sku' || tookNow) await giveBack(request, deduction.orderId);
       return written === 'unknown_sku' ? { kind: 'unknown_sku' } : { kind: 'duplicate' };
@@ -105,10 +107,10 @@ export function createRedisLua(deps: StrategyDeps, counters: CounterRebuild): St
         await giveBack(request, deduction.orderId);
         throw error;
       }
-      // The insert (its own commit) may have reached PostgreSQL: look before giving anything back.
-      const found = await findOrder(deps.db, deduction.orderId).catch(() => null);
-      if (found !== undefined && found !== null) return { kind: 'confirmed', orderId: deduction.orderId };
-      if (found === null) return { kind: 'unavailable', dependency: 'postgres', reason: 'order outcome unknown; the units are given back if it was not written, and a retry with the same key finishes it' };
+      // The insert (its own commit) may have reached PostgreSQL, or may still: close its id before giving anything back.
+      const late = await closeUnwrittenOrder(deps.db, { id: deduction.orderId, sku: request.sku, userId: request.userId, quantity: request.quantity, strategy: name }).catch(() => null);
+      if (late === 'written') return { kind: 'confirmed', orderId: deduction.orderId };
+      if (late === null) return { kind: 'unavailable', dependency: 'postgres', reason: 'order outcome unknown; the units are given back if it was not written, and a retry with the same key finishes it' };
       await giveBack(request, deduction.orderId);
       if (failure.kind === 'timeout') return { kind: 'contended', reason: 'PostgreSQL statement timed out' };
       return { kind: 'unavailable', dependency: 'postgres', reason: 'order not written' };

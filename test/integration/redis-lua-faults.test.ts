@@ -119,7 +119,7 @@ describe('redis-lua stock taken in Redis without an order', () => {
   });
 });
 
-describe('redis-lua when PostgreSQL wrote the order but its answer never came back', () => {
+describe('redis-lua when the path to PostgreSQL stalls', () => {
   let proxy: StallableProxy;
   let cutOff: RunningApi;
   beforeAll(async () => {
@@ -129,7 +129,7 @@ describe('redis-lua when PostgreSQL wrote the order but its answer never came ba
     await cutOff.close();
   });
 
-  it('answers 503 "outcome unknown", keeps the units taken, and a retry with the same key gets that order', async () => {
+  it('(the order written, its answer never back) answers 503 "outcome unknown", keeps the units taken, and a retry with the same key gets that order', async () => {
     const sku = uniqueSku('lua-unknown');
     await createSku(api, sku, 5);
     // Warm the pool, so the cut catches open connections.
@@ -151,5 +151,32 @@ describe('redis-lua when PostgreSQL wrote the order but its answer never came ba
     expect(retry.status).toBe(201);
     const report = await until('audit', async () => (await audit(api, sku)).body, (body) => body.consistent === true);
     expect(report).toMatchObject({ confirmedOrders: 2, confirmedUnits: 2, redisStock: 3, expectedStock: 3, oversoldUnits: 0 });
+  });
+
+  it('(the INSERT held past the grace period) writes nothing when it arrives: the reconciler closed the order id before giving the units back, and the key stays free for a retry', async () => {
+    const sku = uniqueSku('lua-late-insert');
+    await createSku(api, sku, 5);
+    // Warm the pool, so the INSERT below goes out on an open connection and is held on its way.
+    expect((await purchase(cutOff, { sku, strategy: 'redis-lua' })).status).toBe(201);
+
+    // What a paused PostgreSQL does to the INSERT: it is sent, nothing reads it, its client gives up.
+    proxy.stall();
+    const key = randomUUID();
+    const first = await purchase(cutOff, { sku, key, userId: 'late-1', strategy: 'redis-lua' });
+    expect(first.status).toBe(503);
+    // The API that still reaches PostgreSQL finds no order past the grace period and gives the unit back.
+    await until('unit given back', () => redis.get(stockKey(sku)), (value) => value === '4');
+
+    // PostgreSQL "resumes": the held INSERT arrives now, after the give-back.
+    proxy.resume();
+    await sleep(1000);
+    const report = (await audit(api, sku)).body;
+    expect(report).toMatchObject({ confirmedOrders: 1, confirmedUnits: 1, redisStock: 4, oversoldUnits: 0, consistent: true });
+
+    // The buyer's key was not used up by the closed id: a retry is decided afresh and sells.
+    const retry = await until('retry answered', () => purchase(cutOff, { sku, key, userId: 'late-1', strategy: 'redis-lua' }), (answer) => answer.status !== 503);
+    expect(retry.status).toBe(201);
+    const after = await until('audit', async () => (await audit(api, sku)).body, (body) => body.consistent === true);
+    expect(after).toMatchObject({ confirmedOrders: 2, redisStock: 3, oversoldUnits: 0 });
   });
 });

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { insertUnitOrders, keysWithOrders, type UnitOrder } from '../../../db/queries/orders.js';
+import { closedOrderIds, insertUnitOrders, keysWithOrders, type UnitOrder } from '../../../db/queries/orders.js';
 import { findSku } from '../../../db/queries/skus.js';
 import type { Database } from '../../../db/schema.js';
 import { createKeyedBatcher } from './sku-batcher.js';
@@ -7,21 +7,30 @@ import { createKeyedBatcher } from './sku-batcher.js';
 /**
  * What PostgreSQL did with one order: written; skipped because its key has an
  * order already; refused because another order holds one of its units (or a
- * unit lies beyond the stock); refused because the SKU does not exist.
+ * unit lies beyond the stock); refused because the SKU does not exist;
+ * refused because its order id was closed while its units are given back
+ * (a retry of a key whose first attempt was abandoned, see closeUnwrittenOrder).
  */
-export type OrderWrite = 'inserted' | 'duplicate' | 'units_taken' | 'unknown_sku';
+export type OrderWrite = 'inserted' | 'duplicate' | 'units_taken' | 'unknown_sku' | 'given_back';
 
 export interface OrderWriter {
   /** Resolves with what happened to the order; rejects with its batch's error. */
   write(order: UnitOrder): Promise<OrderWrite>;
 }
 
-/** Why the orders a batch skipped were skipped: one read for the keys, one for the SKU. Only runs when something was skipped. */
+/** Why the orders a batch skipped were skipped: one read for the keys, then, for the rest, one for the SKU and one for closed ids. Only runs when something was skipped. */
 async function classifySkipped(db: Kysely<Database>, sku: string, skipped: readonly UnitOrder[]): Promise<Map<string, OrderWrite>> {
   const ordered = await keysWithOrders(db, skipped.map((order) => order.idempotencyKey));
   const refused = skipped.filter((order) => !ordered.has(order.idempotencyKey));
   const known = refused.length === 0 || (await findSku(db, sku)) !== undefined;
-  return new Map(skipped.map((order) => [order.idempotencyKey, ordered.has(order.idempotencyKey) ? 'duplicate' : known ? 'units_taken' : 'unknown_sku']));
+  // A retry finishing an earlier attempt's deduction can meet its own id closed: those units are being given back, not sold.
+  const closed = await closedOrderIds(db, refused.map((order) => order.id));
+  const why = (order: UnitOrder): OrderWrite => {
+    if (ordered.has(order.idempotencyKey)) return 'duplicate';
+    if (closed.has(order.id)) return 'given_back';
+    return known ? 'units_taken' : 'unknown_sku';
+  };
+  return new Map(skipped.map((order) => [order.idempotencyKey, why(order)]));
 }
 
 /**
