@@ -17,7 +17,8 @@ export interface Measures {
   /** Fault end -> audit consistent and settled. */
   consistentAfterMs: number | null;
   faultMs: number | null;
-  shed: { count: number; p50Ms: number | null; p95Ms: number | null };
+  /** 503 answers: how many, how fast, and what the ones past the 1 s bound said (their problem detail). */
+  shed: { count: number; p50Ms: number | null; p95Ms: number | null; late: Record<string, number> };
   /** Attempts by what came back: '201', '503', '409 sold_out', 'timeout', 'ECONNREFUSED'... */
   attempts: Record<string, number>;
   /** Keys by final answer ('unfinished': budget ran out without one). */
@@ -47,20 +48,28 @@ function tally(values: string[]): Record<string, number> {
   return out;
 }
 
+/** "; past 1 s: 2× postgres: did not answer, ..." or nothing. */
+function lateSummary(late: Record<string, number>): string {
+  const entries = Object.entries(late).sort((a, b) => b[1] - a[1]);
+  return entries.length === 0 ? '' : `; past 1 s: ${entries.map(([detail, n]) => `${n}× ${detail}`).join(', ')}`;
+}
+
 const attemptLabel = (status: number, code: string): string => (status === 0 ? code : code === '' ? String(status) : `${status} ${code}`);
 const isAccepted = (r: KeyRecord): boolean => r.final?.kind === 'confirmed' || r.final?.kind === 'accepted';
 
 export function measure(ctx: RunContext, recovery: Recovery): Measures {
   const records = ctx.ledger.records;
   const attempts = records.flatMap((r) => r.attempts);
-  const shedMs = attempts.filter((a) => a.status === 503).map((a) => a.ms).sort((a, b) => a - b);
+  const shed = attempts.filter((a) => a.status === 503);
+  const shedMs = shed.map((a) => a.ms).sort((a, b) => a - b);
+  const late = shed.filter((a) => a.ms > shedP95BoundMs).map((a) => a.detail ?? a.code);
   const end = ctx.window.end;
   const afterEnd = end === undefined ? [] : records.flatMap((r) => (r.final !== undefined && r.final.kind !== 'unexpected' && r.final.at >= end ? [r.final.at] : []));
   return {
     recoveryMs: end === undefined || afterEnd.length === 0 ? null : Math.round(Math.min(...afterEnd) - end),
     consistentAfterMs: end === undefined || recovery.settledAt === undefined ? null : Math.round(Math.max(0, recovery.settledAt - end)),
     faultMs: ctx.window.start === undefined || end === undefined ? null : Math.round(end - ctx.window.start),
-    shed: { count: shedMs.length, p50Ms: round(percentile(shedMs, 50)), p95Ms: round(percentile(shedMs, 95)) },
+    shed: { count: shedMs.length, p50Ms: round(percentile(shedMs, 50)), p95Ms: round(percentile(shedMs, 95)), late: tally(late) },
     attempts: tally(attempts.map((a) => attemptLabel(a.status, a.code))),
     finals: tally(records.map((r) => r.final?.kind ?? 'unfinished')),
     keys: records.length,
@@ -141,7 +150,7 @@ export function check(ctx: RunContext, recovery: Recovery, bounded: boolean, m: 
     checks.push({
       name: 'shed-p95<=1s',
       ok: m.shed.p95Ms === null || m.shed.p95Ms <= shedP95BoundMs,
-      detail: m.shed.count === 0 ? 'no 503' : `${m.shed.count} × 503, p50 ${m.shed.p50Ms} ms, p95 ${m.shed.p95Ms} ms`,
+      detail: m.shed.count === 0 ? 'no 503' : `${m.shed.count} × 503, p50 ${m.shed.p50Ms} ms, p95 ${m.shed.p95Ms} ms${lateSummary(m.shed.late)}`,
     });
     const held = records.flatMap((r) => r.attempts).filter((a) => a.code === 'timeout' || a.ms > attemptBoundMs);
     checks.push({

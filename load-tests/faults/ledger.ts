@@ -17,6 +17,8 @@ export interface Attempt {
   status: number;
   /** Problem code, 'timeout' or the network error's code. */
   code: string;
+  /** A 5xx answer's problem detail (what it waited on), to tell late 503s apart. */
+  detail?: string;
   api: string;
 }
 
@@ -51,6 +53,11 @@ const unfinishedConflicts = new Set(['idempotency_key_in_flight']);
 function codeOf(body: unknown): string {
   if (typeof body === 'object' && body !== null && 'code' in body && typeof body.code === 'string') return body.code;
   return '';
+}
+
+function detailOf(body: unknown): string | undefined {
+  if (typeof body === 'object' && body !== null && 'detail' in body && typeof body.detail === 'string') return body.detail;
+  return undefined;
 }
 
 function orderIdOf(body: unknown): string | undefined {
@@ -143,7 +150,7 @@ export class Ledger {
       }
       const retryAfter = Number(response.retryAfter);
       return {
-        attempt: { at, ms: performance.now() - started, status: response.status, code: codeOf(parsed), api },
+        attempt: { at, ms: performance.now() - started, status: response.status, code: codeOf(parsed), ...(response.status >= 500 ? { detail: detailOf(parsed) } : {}), api },
         orderId: orderIdOf(parsed),
         retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
       };

@@ -31,6 +31,8 @@ const redisMessages = [
 export interface DependencyFailure {
   kind: 'unavailable' | 'timeout';
   dependency: string;
+  /** What the buyer is told happened, when it says more than "did not answer". */
+  reason?: string;
 }
 
 export function classifyDependencyFailure(error: unknown): DependencyFailure | undefined {
@@ -38,13 +40,15 @@ export function classifyDependencyFailure(error: unknown): DependencyFailure | u
     return error.errors.map(classifyDependencyFailure).find((failure) => failure !== undefined);
   }
   if (!(error instanceof Error)) return undefined;
-  if (error instanceof CircuitOpenError) return { kind: 'unavailable', dependency: error.dependency };
+  if (error instanceof CircuitOpenError) return { kind: 'unavailable', dependency: error.dependency, reason: 'not answering; requests refused at once for a moment (circuit open)' };
   const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
   if (code === pgStatementTimeout) return { kind: 'timeout', dependency: 'postgres' };
   if (code !== undefined && (pgUnavailableStates.has(code) || code.startsWith('08'))) return { kind: 'unavailable', dependency: 'postgres' };
   if (error.name === 'MaxRetriesPerRequestError' || redisMessages.some((m) => error.message.includes(m))) {
     return { kind: 'unavailable', dependency: 'redis' };
   }
+  // Busy is not down: every connection was in use for the whole wait (load), and the buyer is told so.
+  if (error.message.includes(pgPoolBusy)) return { kind: 'unavailable', dependency: 'postgres', reason: 'no connection free within the purchase\'s wait (busy)' };
   if (pgMessages.some((m) => error.message.includes(m))) return { kind: 'unavailable', dependency: 'postgres' };
   // etcd3 wraps every gRPC failure (deadline, unavailable, no leader) in its own classes;
   // with every member's breaker open it throws cockatiel's BrokenCircuitError.

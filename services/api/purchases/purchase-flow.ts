@@ -75,7 +75,7 @@ export async function runPurchase(deps: PurchaseFlowDeps, strategy: Strategy, co
   } catch (error: unknown) {
     const failure = classifyDependencyFailure(error);
     if (failure?.kind === 'timeout') return { answer: contendedAnswer(`${failure.dependency} did not answer in time`), outcome: 'contended' };
-    if (failure?.kind === 'unavailable') return { answer: unavailableAnswer(failure.dependency, 'did not answer'), outcome: 'unavailable' };
+    if (failure?.kind === 'unavailable') return { answer: unavailableAnswer(failure.dependency, failure.reason ?? 'did not answer'), outcome: 'unavailable' };
     throw error;
   } finally {
     deps.inFlight.delete(key);
