@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { answerFor, replayAnswer } from '../../services/api/purchases/answers.js';
+import { CircuitOpenError } from '../../services/shared/circuit-breaker.js';
 import { classifyDependencyFailure } from '../../services/shared/dependency-errors.js';
 
 const facts = { sku: 'sku-1', userId: 'u', quantity: 2, strategy: 'pg-atomic' };
@@ -49,7 +50,10 @@ describe('replayAnswer', () => {
 describe('classifyDependencyFailure', () => {
   it('tells dependency trouble from bugs', () => {
     expect(classifyDependencyFailure(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }))).toEqual({ kind: 'timeout', dependency: 'postgres' });
-    expect(classifyDependencyFailure(new Error('timeout exceeded when trying to connect'))).toEqual({ kind: 'unavailable', dependency: 'postgres' });
+    // A full pool is load, not an outage, and the buyer is told which.
+    expect(classifyDependencyFailure(new Error('timeout exceeded when trying to connect'))).toMatchObject({ kind: 'unavailable', dependency: 'postgres', reason: expect.stringContaining('busy') });
+    expect(classifyDependencyFailure(new CircuitOpenError('postgres'))).toMatchObject({ kind: 'unavailable', dependency: 'postgres', reason: expect.stringContaining('circuit open') });
+    expect(classifyDependencyFailure(new Error('Query read timeout'))).toEqual({ kind: 'unavailable', dependency: 'postgres' });
     expect(classifyDependencyFailure(new Error('Connection is closed.'))).toEqual({ kind: 'unavailable', dependency: 'redis' });
     expect(classifyDependencyFailure(new TypeError('x is undefined'))).toBeUndefined();
     expect(classifyDependencyFailure('not an error')).toBeUndefined();
