@@ -184,19 +184,11 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
     holdMs = holdMs === undefined ? ms : holdMs + 0.2 * (ms - holdMs);
   };
   const poolMax = pool.options.max ?? 10;
-  // A buyer admitted on a prediction that came true only just answers 503 at
-  // its deadline, the slowest refusal there is: the overload fault run had
-  // such 503s at 1.1-1.4 s (the deadline, plus time queued before routing
-  // and a late timer). Admitting only waits predicted to take at most half
-  // the time left halves the queue; under overload it still never runs dry,
-  // so PostgreSQL is just as busy, and the rest are refused at once. A closed
-  // loop of 128 buyers on 20 connections predicts well under half.
-  const waitMargin = 2;
   /** Why a purchase with `leftMs` to go cannot get a connection in time, or undefined. */
   function queueTooLong(leftMs: number): string | undefined {
     if (holdMs === undefined || pool.waitingCount === 0) return undefined;
     const predictedMs = ((pool.waitingCount + 1) * holdMs) / poolMax;
-    if (predictedMs * waitMargin <= leftMs) return undefined;
+    if (predictedMs <= leftMs) return undefined;
     return `${pool.waitingCount} requests wait for a connection, ~${Math.round(predictedMs)} ms, past the ${Math.max(0, Math.round(leftMs))} ms left`;
   }
 

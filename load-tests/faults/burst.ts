@@ -62,8 +62,12 @@ export async function openBurst(ledger: Ledger, load: OpenLoad, pickApi: PickApi
   return { started: total - dropped, dropped };
 }
 
-/** A short closed loop on a SKU that cannot sell out: sales/s, for the overload scenario's 10×. */
-export async function measureCapacity(ledger: Ledger, concurrency: number, durationMs: number, pickApi: PickApi): Promise<number> {
+/**
+ * A short closed loop: final answers of the kinds counted, per second. On a
+ * SKU that cannot sell out it counts sales (the overload scenario's 10×); on
+ * a sold-out one, refusals (the most the API can answer at all).
+ */
+export async function measureCapacity(ledger: Ledger, concurrency: number, durationMs: number, pickApi: PickApi, counted: ReadonlyArray<string> = ['confirmed', 'accepted']): Promise<number> {
   const end = Date.now() + durationMs;
   let index = 0;
   const buyer = async (): Promise<void> => {
@@ -74,6 +78,6 @@ export async function measureCapacity(ledger: Ledger, concurrency: number, durat
   };
   const started = Date.now();
   await Promise.all(Array.from({ length: concurrency }, buyer));
-  const sold = ledger.records.filter((r) => r.final?.kind === 'confirmed' || r.final?.kind === 'accepted').length;
-  return sold / ((Date.now() - started) / 1000);
+  const answered = ledger.records.filter((r) => r.final !== undefined && counted.includes(r.final.kind)).length;
+  return answered / ((Date.now() - started) / 1000);
 }

@@ -31,7 +31,7 @@ export interface Scenario {
   proxied?: Store;
   /** Purchases started per second, when not the default: the slow-network toxics last 7.5 s and must meet live sales. */
   ratePerSecond?: number;
-  /** 'overload': the load is the fault (open loop at 10× the measured capacity). */
+  /** 'overload': the load is the fault (open loop at 10× the measured capacity, capped at what the API can answer at all). */
   load?: 'overload';
   fault(ctx: RunContext): Promise<void>;
   pickApi?(ctx: RunContext): PickApi;
@@ -130,7 +130,7 @@ export const scenarios: readonly Scenario[] = [
   { name: 'slow-postgres', what: 'toxiproxy to PostgreSQL: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: all, quick: ['pg-atomic'], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'postgres', fault: (ctx) => toxicSequence(ctx, proxyName('postgres'), slowNetwork()) },
   { name: 'slow-redis', what: 'toxiproxy to the main Redis: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: all, quick: ['redis-lua'], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'redis', fault: (ctx) => toxicSequence(ctx, proxyName('redis'), slowNetwork()) },
   { name: 'slow-kafka', what: 'toxiproxy to Kafka: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: usesKafka, quick: ['kafka-queue'], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'kafka', fault: (ctx) => toxicSequence(ctx, proxyName('kafka'), slowNetwork()) },
-  { name: 'overload', what: 'open loop at 10× the measured selling capacity for 3 s', appliesTo: all, quick: ['pg-atomic'], bounded: true, triggerAt: 0, load: 'overload', fault: () => Promise.resolve() },
+  { name: 'overload', what: 'open loop at 10× the measured selling capacity for 3 s, capped at the API\'s measured refusal rate (and 2,000/s)', appliesTo: all, quick: ['pg-atomic'], bounded: true, triggerAt: 0, load: 'overload', fault: () => Promise.resolve() },
 ];
 
 export function pickScenarios(names: string[] | undefined): Scenario[] {

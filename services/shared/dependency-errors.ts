@@ -48,7 +48,11 @@ export function classifyDependencyFailure(error: unknown): DependencyFailure | u
     return { kind: 'unavailable', dependency: 'redis' };
   }
   // Busy is not down: every connection was in use for the whole wait (load), and the buyer is told so.
-  if (error.message.includes(pgPoolBusy)) return { kind: 'unavailable', dependency: 'postgres', reason: 'no connection free within the purchase\'s wait (busy)' };
+  // The guarded pool says why after the colon (the queue it saw, or the wait that ran out).
+  if (error.message.includes(pgPoolBusy)) {
+    const why = error.message.split(`${pgPoolBusy}: `)[1];
+    return { kind: 'unavailable', dependency: 'postgres', reason: `busy: ${why ?? 'no connection free in time'}` };
+  }
   if (pgMessages.some((m) => error.message.includes(m))) return { kind: 'unavailable', dependency: 'postgres' };
   // etcd3 wraps every gRPC failure (deadline, unavailable, no leader) in its own classes;
   // with every member's breaker open it throws cockatiel's BrokenCircuitError.
