@@ -1,6 +1,6 @@
 // What a compare run must show before anyone trusts it (and CI lets it land):
 // every strategy and ceiling has its figures, no safe strategy oversold and
-// each sold its stock in the spike, naive oversold, nothing was left pending,
+// each sold its stock in the spike, naive's lost updates caught, nothing was left pending,
 // no answer outside 201/202/409/503 in any phase, and the spike saturated at
 // least one safe strategy (otherwise the run compared nothing).
 import type { StrategyRuns } from './build-report.js';
@@ -86,12 +86,28 @@ function noSafeOversell({ results, runs }: CheckInput): Check {
   return check('no safe strategy oversold', problems, `${safe.length} safe strategies, 0 units oversold in every phase of every run`);
 }
 
+/**
+ * The unsafe baseline's lost updates, caught by the audit: as oversell, or,
+ * when too few buyers got through to sell past the stock (a slow moment
+ * of a CI run had naive shed 795 of 1,200 and confirm 199 of 300), as a
+ * stock row that disagrees with its orders. A run where the audit saw
+ * neither fails: then the audit did not catch it.
+ */
 function unsafeOversold({ results }: CheckInput): Check[] {
   return results
     .filter((r) => !r.safe)
     .map((r) => {
-      const units = r.spike?.oversoldUnits ?? null;
-      return { name: `${r.strategy} oversold (the audit catches it)`, ok: units !== null && units > 0, detail: units === null ? 'no audit figure' : `${units} unit(s) oversold` };
+      const name = `${r.strategy}'s lost updates caught by the audit`;
+      const spike = r.spike;
+      if (spike === null || spike.oversoldUnits === null) return { name, ok: false, detail: 'no audit figure' };
+      if (spike.oversoldUnits > 0) return { name, ok: true, detail: `${spike.oversoldUnits} unit(s) oversold` };
+      return {
+        name,
+        ok: !spike.auditConsistent,
+        detail: spike.auditConsistent
+          ? `nothing: 0 units oversold and its stock row agrees with its ${spike.confirmedUnits ?? '?'} confirmed units`
+          : `0 units oversold (${spike.confirmedUnits ?? '?'} of ${spike.stock} confirmed), but its stock row disagrees with its orders: audit inconsistent`,
+      };
     });
 }
 

@@ -288,6 +288,6 @@ export interface Report {
   settings: RunSettings;
   ceilings: Ceilings;
   strategies: StrategyResult[];
-  /** The checks CI relies on: no safe strategy oversold, naive did, the report is complete, the spike separated them. */
+  /** The checks CI relies on: no safe strategy oversold, naive's lost updates caught, the report is complete, the spike separated them. */
   checks: Check[];
 }
