@@ -3,6 +3,7 @@ const uniqueViolation = '23505';
 const lockNotAvailable = '55P03';
 const foreignKeyViolation = '23503';
 const queryCanceled = '57014';
+const checkViolation = '23514';
 
 function sqlState(error: unknown): unknown {
   return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
@@ -26,4 +27,9 @@ export function isStatementTimeout(error: unknown): boolean {
 /** A row references one that does not exist (orders.sku → skus.sku: an unknown SKU). */
 export function isForeignKeyViolation(error: unknown): boolean {
   return sqlState(error) === foreignKeyViolation;
+}
+
+/** The order would take its buyer past the SKU's per-user limit (user_purchases_within_limit). */
+export function isPerUserLimit(error: unknown): boolean {
+  return sqlState(error) === checkViolation && typeof error === 'object' && error !== null && 'constraint' in error && error.constraint === 'user_purchases_within_limit';
 }

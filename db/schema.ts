@@ -13,6 +13,8 @@ export interface SkusTable {
   redlock_fence_token: Generated<string>;
   // etcd-lock's own fence: etcd revisions.
   etcd_fence_token: Generated<string>;
+  // Units one buyer may hold; null: unlimited. Enforced by the database (user_purchases).
+  max_per_user: ColumnType<number | null, number | null | undefined, never>;
   created_at: Generated<Date>;
 }
 
@@ -58,6 +60,18 @@ export interface InboxTable {
   received_at: Generated<Date>;
 }
 
+/**
+ * Units each buyer holds of a SKU with a per-user limit, kept by a trigger on
+ * orders (migration 2026-12-02T02-00-per-user-limit), never written by the
+ * application: a CHECK refuses the order that would pass the limit.
+ */
+export interface UserPurchasesTable {
+  sku: string;
+  user_id: string;
+  units: number;
+  max_units: number;
+}
+
 /** What the reconciler (or a counter rebuild) changed: one row per action. */
 export interface ReconciliationsTable {
   id: Generated<string>;
@@ -75,6 +89,7 @@ export interface Database {
   outbox: OutboxTable;
   inbox: InboxTable;
   reconciliations: ReconciliationsTable;
+  user_purchases: UserPurchasesTable;
 }
 
 export type Sku = Selectable<SkusTable>;

@@ -5,6 +5,7 @@ import * as fastPath from './2026-12-01T00-00-fast-path.js';
 import * as unitsReconciliations from './2026-12-01T01-00-units-reconciliations.js';
 import * as redlockFence from './2026-12-02T00-00-redlock-fence.js';
 import * as etcdFence from './2026-12-02T01-00-etcd-fence.js';
+import * as perUserLimit from './2026-12-02T02-00-per-user-limit.js';
 
 /**
  * Every migration, by name. Names sort by date, which is the order Kysely's
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T01-00-units-reconciliations': unitsReconciliations,
   '2026-12-02T00-00-redlock-fence': redlockFence,
   '2026-12-02T01-00-etcd-fence': etcdFence,
+  '2026-12-02T02-00-per-user-limit': perUserLimit,
 };

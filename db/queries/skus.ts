@@ -4,11 +4,11 @@ import type { Database, Sku } from '../schema.js';
 // Every function takes `db` or a transaction first, so callers choose the boundary.
 type Db = Kysely<Database>;
 
-/** Creates a SKU; false when it already exists. */
-export async function insertSku(db: Db, sku: string, stock: number): Promise<boolean> {
+/** Creates a SKU (`maxPerUser` units per buyer at most; null: unlimited); false when it already exists. */
+export async function insertSku(db: Db, sku: string, stock: number, maxPerUser: number | null = null): Promise<boolean> {
   const row = await db
     .insertInto('skus')
-    .values({ sku, initial_stock: stock, stock })
+    .values({ sku, initial_stock: stock, stock, max_per_user: maxPerUser })
     .onConflict((oc) => oc.column('sku').doNothing())
     .returning('sku')
     .executeTakeFirst();

@@ -29,6 +29,8 @@ export interface CompareOptions {
   settleTimeoutMs: number;
   /** HTTP closed-loop length, redis-benchmark requests, pgbench length. */
   ceiling: { httpMs: number; redisRequests: number; pgMs: number };
+  /** Every SKU the phases create gets this per-user limit (each purchase is a new buyer, so it is counted, never reached): what enforcing it costs. */
+  maxPerUser: number | undefined;
 }
 
 export const usage = `Usage: npm run compare -- [options]
@@ -53,6 +55,9 @@ Options:
   --demand-factor F      spike purchases = stock × F (default 10; quick 4)
   --duration D           upper bound of the spike's arrival window (default 30s)
   --kept-up-p95 MS       spike p95 above which a strategy did not keep up (default 1000)
+  --max-per-user N       create every SKU with this per-user limit (each purchase is a
+                         new buyer: the limit is counted, never reached), to measure
+                         what enforcing it costs against a run without
   --quick                every strategy and phase at reduced size, under 4 minutes (CI)
   --check-html           open report.html in headless Chromium and check it (CI)
   --help                 this text`;
@@ -89,6 +94,7 @@ export function parseOptions(argv: string[]): CompareOptions | 'help' {
       'demand-factor': { type: 'string' },
       duration: { type: 'string' },
       'kept-up-p95': { type: 'string' },
+      'max-per-user': { type: 'string' },
       quick: { type: 'boolean', default: false },
       'check-html': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -129,6 +135,7 @@ export function parseOptions(argv: string[]): CompareOptions | 'help' {
     checkHtml: values['check-html'],
     settleTimeoutMs: quick ? 30_000 : 60_000,
     ceiling: quick ? { httpMs: 3000, redisRequests: 50_000, pgMs: 3000 } : { httpMs: 10_000, redisRequests: 200_000, pgMs: 10_000 },
+    maxPerUser: values['max-per-user'] === undefined ? undefined : positiveInt('max-per-user', values['max-per-user']),
   };
 }
 

@@ -71,6 +71,7 @@ function settingsOf(
     strategies,
     capacity: { ...options.capacity, asyncWorker },
     curve: options.curve,
+    maxPerUser: options.maxPerUser ?? null,
     spike: {
       stock: options.spike.stock,
       rate: spike.rate,
@@ -192,7 +193,7 @@ async function main(): Promise<number> {
   try {
     const strategies = pickStrategies(await listStrategies(services.apiUrl), options.strategies);
     const ctx: RoundContext = {
-      target: { k6Bin, dir, apiUrl: services.apiUrl, adminToken: config.ADMIN_TOKEN, settleTimeoutMs: options.settleTimeoutMs },
+      target: { k6Bin, dir, apiUrl: services.apiUrl, adminToken: config.ADMIN_TOKEN, settleTimeoutMs: options.settleTimeoutMs, maxPerUser: options.maxPerUser },
       options,
       strategies,
       db,

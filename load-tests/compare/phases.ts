@@ -16,6 +16,8 @@ export interface Target {
   apiUrl: string;
   adminToken: string;
   settleTimeoutMs: number;
+  /** Per-user limit of every SKU the k6 scripts create; undefined: unlimited. */
+  maxPerUser: number | undefined;
 }
 
 import type { CapacityDigest, SpikeDigest } from './digests.js';
@@ -64,6 +66,7 @@ export async function runCapacity(target: Target, phase: CapacityPhase): Promise
       VUS: String(phase.vus),
       DURATION: `${phase.durationMs}ms`,
       SETTLE_TIMEOUT: `${target.settleTimeoutMs}ms`,
+      MAX_PER_USER: String(target.maxPerUser ?? 0),
     },
     summaryPath,
     logFile: join(target.dir, log),
@@ -100,6 +103,7 @@ export async function runSpike(target: Target, phase: SpikePhase): Promise<Phase
       DURATION: `${phase.durationMs}ms`,
       DEMAND_FACTOR: String(phase.demandFactor),
       SETTLE_TIMEOUT: `${target.settleTimeoutMs}ms`,
+      MAX_PER_USER: String(target.maxPerUser ?? 0),
     },
     summaryPath,
     dashboardPath: join(target.dir, dashboard),

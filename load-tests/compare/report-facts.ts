@@ -128,6 +128,9 @@ export function runFacts(report: Report): { machine: string; versions: string; p
             ? `every phase and ceiling ran ${count(s.repeat)} times; figures are medians, min–max in brackets${s.quick ? '; quick run' : ''}`
             : `every phase and ceiling ran once${s.quick ? '; quick run' : ''}`,
       },
+      ...(s.maxPerUser === null
+        ? []
+        : [{ label: 'Per-user limit', text: `every SKU created with maxPerUser ${count(s.maxPerUser)}; each purchase is a new buyer, so the limit is counted on every order and never reached` }]),
     ],
   };
 }

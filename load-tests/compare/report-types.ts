@@ -251,6 +251,8 @@ export interface RunSettings {
   capacity: { vus: number; durationMs: number; asyncWorker: 'paused' | 'running' };
   /** Contention curve: selling closed loop at each of `vus`, `durationMs` each. */
   curve: { vus: number[]; durationMs: number };
+  /** Per-user limit of every SKU of the run (counted, never reached); null: unlimited, as by default. */
+  maxPerUser: number | null;
   spike: {
     stock: number;
     /** Purchases started per second (open model). */

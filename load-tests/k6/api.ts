@@ -40,8 +40,9 @@ export function newRunId(): string {
   return `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
 }
 
-export function createSku(apiUrl: string, adminToken: string, sku: string, stock: number): void {
-  const created = http.post(`${apiUrl}/v1/admin/skus`, JSON.stringify({ sku, stock }), {
+/** Creates a SKU; `maxPerUser` 0 leaves it unlimited. */
+export function createSku(apiUrl: string, adminToken: string, sku: string, stock: number, maxPerUser = 0): void {
+  const created = http.post(`${apiUrl}/v1/admin/skus`, JSON.stringify({ sku, stock, ...(maxPerUser > 0 ? { maxPerUser } : {}) }), {
     headers: adminHeaders(adminToken),
     tags: { name: 'create-sku' },
     timeout: '10s',

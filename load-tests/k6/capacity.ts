@@ -20,6 +20,8 @@ import type { SummaryData } from './summary.ts';
 const API_URL = envString('API_URL', 'http://127.0.0.1:3000').replace(/\/+$/, '');
 const ADMIN_TOKEN = envString('ADMIN_TOKEN', '');
 const STRATEGY = envString('STRATEGY', 'pg-atomic');
+// Per-user limit of the SKU it creates (0: unlimited); see compare's --max-per-user.
+const MAX_PER_USER = envInt('MAX_PER_USER', 0, 0);
 const MODE = envString('MODE', 'selling');
 const VUS = envInt('VUS', 64);
 const DURATION_MS = parseDurationMs('DURATION', envString('DURATION', '5s'));
@@ -69,7 +71,7 @@ export function setup(): CapacitySetup {
   const info = checkApi(API_URL, ADMIN_TOKEN, STRATEGY);
   const runId = newRunId();
   const sku = `cap-${MODE === 'selling' ? 's' : 'r'}-${STRATEGY}-${runId}`.slice(0, 64);
-  createSku(API_URL, ADMIN_TOKEN, sku, MODE === 'selling' ? UNLIMITED_STOCK : 1);
+  createSku(API_URL, ADMIN_TOKEN, sku, MODE === 'selling' ? UNLIMITED_STOCK : 1, MAX_PER_USER);
   if (MODE === 'refusing') sellOut(sku, runId, info.async);
   console.info(`capacity: strategy=${STRATEGY} mode=${MODE} sku=${sku} vus=${VUS} duration=${DURATION_MS}ms`);
   return { sku, runId, strategy: STRATEGY, async: info.async, setupEndedAt: Date.now() };

@@ -25,6 +25,8 @@ import { type RunInfo, type SummaryData, summarize } from './summary.ts';
 const API_URL = envString('API_URL', 'http://127.0.0.1:3000').replace(/\/+$/, '');
 const ADMIN_TOKEN = envString('ADMIN_TOKEN', '');
 const STRATEGY = envString('STRATEGY', 'pg-atomic');
+// Per-user limit of the SKU it creates (0: unlimited); see compare's --max-per-user.
+const MAX_PER_USER = envInt('MAX_PER_USER', 0, 0);
 const STOCK = envInt('STOCK', 100);
 const RATE = envInt('RATE', 200);
 const DURATION_MS = parseDurationMs('DURATION', envString('DURATION', '10s'));
@@ -88,7 +90,7 @@ export function setup(): SetupData {
   // A fresh SKU per run; the code also prefixes user ids and idempotency keys.
   const runId = newRunId();
   const sku = `k6-${STRATEGY}-${runId}`.slice(0, 64);
-  createSku(API_URL, ADMIN_TOKEN, sku, STOCK);
+  createSku(API_URL, ADMIN_TOKEN, sku, STOCK, MAX_PER_USER);
   console.info(
     `flash sale: strategy=${STRATEGY} sku=${sku} stock=${STOCK} rate=${RATE}/s window=${PLAN.windowMs}ms ` +
       `purchases≈${PLAN.plannedPurchases} VUs=${PLAN.preAllocatedVUs}..${PLAN.maxVUs}`,

@@ -1,6 +1,6 @@
 import { keysWithOrders } from '../../db/queries/orders.js';
 import { sellBatchIfAvailable, stockAndOrderedKeys } from '../../db/queries/sales.js';
-import { isUniqueViolation } from '../../db/errors.js';
+import { isPerUserLimit, isUniqueViolation } from '../../db/errors.js';
 import { allocate, type Verdict } from './batching/allocate.js';
 import { createKeyedBatcher } from './batching/sku-batcher.js';
 import { orderRow } from './orders.js';
@@ -58,6 +58,9 @@ async function decideBatch(deps: StrategyDeps, sku: string, requests: readonly P
     try {
       decision = await attempt(deps, sku, requests);
     } catch (error: unknown) {
+      // A buyer past the SKU's per-user limit fails the batch's one statement for all: decide
+      // them one at a time, so only that buyer is refused (rare: only limited SKUs, only past it).
+      if (isPerUserLimit(error)) return requests.length === 1 ? [{ kind: 'per_user_limit' }] : decideOneByOne(deps, sku, requests);
       if (!isUniqueViolation(error)) throw error;
       continue;
     }
@@ -67,6 +70,12 @@ async function decideBatch(deps: StrategyDeps, sku: string, requests: readonly P
   }
   const reason = `the stock of ${sku} or one of ${requests.length} batched keys changed under the batch ${maxAttempts} times`;
   return requests.map(() => ({ kind: 'contended', reason }));
+}
+
+async function decideOneByOne(deps: StrategyDeps, sku: string, requests: readonly PurchaseRequest[]): Promise<PurchaseOutcome[]> {
+  const outcomes: PurchaseOutcome[] = [];
+  for (const request of requests) outcomes.push(...(await decideBatch(deps, sku, [request])));
+  return outcomes;
 }
 
 /**

@@ -98,6 +98,11 @@ export function createRedisLua(deps: StrategyDeps, counters: CounterRebuild): St
       }
       // The reconciler closed this key's earlier order id and is giving its units back; once it has, a retry takes units afresh.
       if (written === 'given_back') return { kind: 'unavailable', dependency: 'postgres', reason: 'an earlier attempt with this key is being undone; retry' };
+      // The buyer holds as many as the SKU allows: these units go back on sale.
+      if (written === 'per_user_limit') {
+        await giveBack(request, deduction.orderId);
+        return { kind: 'per_user_limit' };
+      }
       // The key has its order already (only stock taken by this call is extra), or PostgreSQL has no such SKU.
       if (written === 'unknown_sku' || tookNow) await giveBack(request, deduction.orderId);
       return written === 'unknown_sku' ? { kind: 'unknown_sku' } : { kind: 'duplicate' };

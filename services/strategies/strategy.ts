@@ -36,6 +36,8 @@ export type PurchaseOutcome =
   | { kind: 'confirmed'; orderId: string }
   | { kind: 'pending'; orderId: string }
   | { kind: 'sold_out' }
+  // The buyer would hold more than the SKU's maxPerUser (PostgreSQL refused the order).
+  | { kind: 'per_user_limit' }
   | { kind: 'unknown_sku' }
   // An order already exists for this Idempotency-Key: a retry, or the same key
   // at once in another process. `earlier` when the strategy knows that order

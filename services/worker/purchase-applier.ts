@@ -1,6 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { findOrder, insertOrders, keysWithOrders } from '../../db/queries/orders.js';
-import { adjustStock, lockStock } from '../../db/queries/skus.js';
+import { adjustStock, findSku, lockStock } from '../../db/queries/skus.js';
+import { isPerUserLimit } from '../../db/errors.js';
 import type { NewOrder } from '../../db/schema.js';
 import { copiedSkusKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, stockKey } from '../shared/redis-keys.js';
 import { counterMissedCopy } from '../strategies/stock-mirror.js';
@@ -18,7 +19,7 @@ const strategy = kafkaQueueFacts.name;
 
 export type Applied = { kind: 'unknown_sku' } | { kind: 'applied'; plan: Allocation<QueuedPurchase>; stockLeft: number };
 
-function orderOf(purchase: QueuedPurchase, status: 'confirmed' | 'rejected'): NewOrder {
+function orderOf(purchase: QueuedPurchase, status: 'confirmed' | 'rejected', reason = 'sold_out'): NewOrder {
   return {
     id: purchase.orderId,
     sku: purchase.sku,
@@ -26,7 +27,7 @@ function orderOf(purchase: QueuedPurchase, status: 'confirmed' | 'rejected'): Ne
     quantity: purchase.quantity,
     strategy,
     status,
-    reason: status === 'rejected' ? 'sold_out' : null,
+    reason: status === 'rejected' ? reason : null,
     idempotency_key: purchase.idempotencyKey,
     // The request's time, so confirmation delays measure the queue, and updated_at (now()) the apply.
     created_at: new Date(purchase.requestedAt),
@@ -75,6 +76,44 @@ export async function forgetQueued(deps: WorkerDeps, sku: string, purchases: Que
  * same SKU could oversell on), given back when the orders are visibly absent.
  */
 export async function applyQueuedPurchases(deps: WorkerDeps, sku: string, purchases: QueuedPurchase[]): Promise<Applied> {
+  try {
+    return await applyTogether(deps, sku, purchases);
+  } catch (error: unknown) {
+    if (!isPerUserLimit(error)) throw error;
+    // A buyer past the SKU's per-user limit fails the one transaction for all: apply them one
+    // at a time, so only that buyer's order is rejected (rare: only limited SKUs, only past it).
+    if (purchases.length > 1) return applyOneByOne(deps, sku, purchases);
+    return refuseOverLimit(deps, sku, purchases);
+  }
+}
+
+async function applyOneByOne(deps: WorkerDeps, sku: string, purchases: QueuedPurchase[]): Promise<Applied> {
+  const plan: Allocation<QueuedPurchase> = { verdicts: [], confirmed: [], rejected: [], duplicates: [], units: 0 };
+  let stockLeft = 0;
+  for (const purchase of purchases) {
+    const one = await applyQueuedPurchases(deps, sku, [purchase]);
+    if (one.kind === 'unknown_sku') return one;
+    plan.verdicts.push(...one.plan.verdicts);
+    plan.confirmed.push(...one.plan.confirmed);
+    plan.rejected.push(...one.plan.rejected);
+    plan.duplicates.push(...one.plan.duplicates);
+    plan.units += one.plan.units;
+    stockLeft = one.stockLeft;
+  }
+  return { kind: 'applied', plan, stockLeft };
+}
+
+/** The order of a buyer past the limit, rejected: it holds nothing (the count skips rejected orders), and its buyer polls a final answer. */
+async function refuseOverLimit(deps: WorkerDeps, sku: string, purchases: QueuedPurchase[]): Promise<Applied> {
+  const ordered = await keysWithOrders(deps.db, purchases.map((purchase) => purchase.idempotencyKey));
+  const fresh = purchases.filter((purchase) => !ordered.has(purchase.idempotencyKey));
+  await insertOrders(deps.db, fresh.map((purchase) => orderOf(purchase, 'rejected', 'per_user_limit')));
+  await forgetQueued(deps, sku, purchases);
+  const plan: Allocation<QueuedPurchase> = { verdicts: purchases.map((p) => (fresh.includes(p) ? 'rejected' : 'duplicate')), confirmed: [], rejected: fresh, duplicates: purchases.filter((p) => !fresh.includes(p)), units: 0 };
+  return { kind: 'applied', plan, stockLeft: (await findSku(deps.db, sku))?.stock ?? 0 };
+}
+
+async function applyTogether(deps: WorkerDeps, sku: string, purchases: QueuedPurchase[]): Promise<Applied> {
   let takenInRedis = 0;
   let applied: Applied;
   try {

@@ -57,11 +57,11 @@ async function call(url: string, init: RequestInit): Promise<Answer> {
   return { status: response.status, headers: response.headers, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
 }
 
-export function createSku(api: { url: string }, sku: string, stock: number, token = adminToken): Promise<Answer> {
+export function createSku(api: { url: string }, sku: string, stock: number, token = adminToken, settings: { maxPerUser?: number } = {}): Promise<Answer> {
   return call(`${api.url}/v1/admin/skus`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ sku, stock }),
+    body: JSON.stringify({ sku, stock, ...settings }),
   });
 }
 

@@ -122,6 +122,7 @@ export function sampleReport(options: SampleOptions = {}): Report {
       quick: false,
       strategies: strategies.map((s) => s.strategy),
       capacity: { vus: capacityVus, durationMs: phaseMs, asyncWorker: 'paused' },
+      maxPerUser: null,
       curve: { vus: curveVus, durationMs: phaseMs },
       spike: {
         stock,

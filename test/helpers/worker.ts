@@ -6,9 +6,26 @@ import { createDb } from '../../db/client.js';
 import type { Database } from '../../db/schema.js';
 import { loadEnv, repoRoot } from '../../services/shared/env-files.js';
 import { type RunningWorker, startWorker } from '../../services/worker/worker.js';
-import { adminToken, type AuditBody, testConfig } from './api.js';
+import { adminToken, type AuditBody, type RunningApi, startApi, testConfig } from './api.js';
 
 export { auditWhen } from './api.js';
+
+/**
+ * An API and, in this test process, the worker that settles asynchronous
+ * purchases and relays outbox events: what a test of every strategy needs.
+ * stop() ends both, the worker first.
+ */
+export async function startApiWithWorker(overrides: Record<string, string> = {}): Promise<{ api: RunningApi; stop: () => Promise<void> }> {
+  const api = await startApi(overrides);
+  const worker = await startWorker(testConfig(), pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  return {
+    api,
+    stop: async () => {
+      await worker.stop();
+      await api.close();
+    },
+  };
+}
 
 /** The worker in this test process, as main.ts would run it. */
 export function startInProcessWorker(overrides: Record<string, string> = {}): Promise<RunningWorker> {

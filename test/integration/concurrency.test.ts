@@ -1,27 +1,22 @@
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker } from '../../services/worker/worker.js';
-import { type Answer, type RunningApi, countBy, patient, createSku, get, purchase, settledAudit, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { type Answer, type RunningApi, countBy, patient, createSku, get, purchase, settledAudit, uniqueSku } from '../helpers/api.js';
 import { type ChildService, spawnApi } from '../helpers/processes.js';
 import { asyncStrategies, everyStrategy, isAsync, safeStrategies, syncSafeStrategies, unsafeStrategies } from '../helpers/strategies.js';
-import { auditWhen, openDb } from '../helpers/worker.js';
+import { auditWhen, openDb, startApiWithWorker } from '../helpers/worker.js';
 
 // The flash sale in miniature: six buyers per unit, all at once.
 const stock = 50;
 const buyers = 300;
 
 let api: RunningApi;
-let worker: { stop: () => Promise<void> };
+let stop: () => Promise<void>;
 const db = openDb();
 // These tests check exactness, so the API waits patiently (see `patient`).
 beforeAll(async () => {
-  api = await startApi(patient);
-  // The worker settles kafka-queue purchases and relays outbox events.
-  worker = await startWorker(testConfig(), pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  ({ api, stop } = await startApiWithWorker(patient));
 });
 afterAll(async () => {
-  await worker.stop();
-  await api.close();
+  await stop();
   await db.destroy();
 });
 

@@ -1,21 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker } from '../../services/worker/worker.js';
-import { type RunningApi, countBy, createSku, purchase, settledAudit, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { type RunningApi, countBy, createSku, purchase, settledAudit, uniqueSku } from '../helpers/api.js';
+import { startApiWithWorker } from '../helpers/worker.js';
 import { until } from '../helpers/wait.js';
 import { everyStrategy, isAsync } from '../helpers/strategies.js';
 
 let api: RunningApi;
-let worker: { stop: () => Promise<void> };
+let stop: () => Promise<void>;
 beforeAll(async () => {
-  api = await startApi();
-  worker = await startWorker(testConfig(), pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  ({ api, stop } = await startApiWithWorker());
 });
-afterAll(async () => {
-  await worker.stop();
-  await api.close();
-});
+afterAll(() => stop());
 
 const accepted = (strategy: string): number => (isAsync(strategy) ? 202 : 201);
 

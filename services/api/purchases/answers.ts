@@ -33,6 +33,8 @@ export function answerFor(outcome: Exclude<PurchaseOutcome, { kind: 'duplicate' 
       return orderAccepted(outcome.orderId, outcome.kind, facts);
     case 'sold_out':
       return { status: 409, body: problemBody('sold_out', `Not enough stock of ${facts.sku} for ${facts.quantity} unit(s).`), headers: {} };
+    case 'per_user_limit':
+      return { status: 409, body: problemBody('per_user_limit', `User ${facts.userId} may not hold more of ${facts.sku}: its per-user limit is reached.`), headers: {} };
     case 'unknown_sku':
       return { status: 404, body: problemBody('sku_not_found', `No SKU ${facts.sku}.`), headers: {} };
     case 'contended':

@@ -1,4 +1,5 @@
 import type { OrderLookup } from './order-lookup.js';
+import { isPerUserLimit } from '../../../db/errors.js';
 import { runWithDeadline } from '../../shared/deadline.js';
 import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
 import type { EarlierOrder, PurchaseOutcome, Strategy } from '../../strategies/strategy.js';
@@ -42,7 +43,7 @@ async function answerOutcome(deps: PurchaseFlowDeps, strategy: Strategy, command
     if (earlier === undefined) return { answer: inFlightAnswer, outcome: 'in_flight' };
     return replayOf(deps, earlier, command);
   }
-  if ((outcome.kind === 'sold_out' || outcome.kind === 'unknown_sku') && !strategy.refusalChecksKey) {
+  if ((outcome.kind === 'sold_out' || outcome.kind === 'unknown_sku' || outcome.kind === 'per_user_limit') && !strategy.refusalChecksKey) {
     // A retry of a sale that has sold out since must get its order, not a 409.
     // If PostgreSQL cannot be asked, the strategy's refusal stands: a later
     // retry still finds the order, and nothing was sold by this request.
@@ -70,7 +71,12 @@ export async function runPurchase(deps: PurchaseFlowDeps, strategy: Strategy, co
   deps.inFlight.add(key);
   try {
     const request = { orderId, sku: command.sku, userId: command.userId, quantity: command.quantity, idempotencyKey: key };
-    const outcome = await runWithDeadline(arrivedAt + deps.waitMs, () => strategy.purchase(request));
+    const outcome = await runWithDeadline(arrivedAt + deps.waitMs, () => strategy.purchase(request)).catch((error: unknown) => {
+      // The database refused the order (the per-user count's CHECK, in the sale's own transaction):
+      // every strategy that writes orders in PostgreSQL meets it the same way, so it is answered here.
+      if (isPerUserLimit(error)) return { kind: 'per_user_limit' } as const;
+      throw error;
+    });
     return await answerOutcome(deps, strategy, command, outcome);
   } catch (error: unknown) {
     const failure = classifyDependencyFailure(error);

@@ -20,10 +20,11 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     },
   }, async (request, reply) => {
     const { sku, stock } = request.body;
-    if ((await createSku(fastify.db, fastify.redis, sku, stock)) === 'exists') {
+    const maxPerUser = request.body.maxPerUser ?? null;
+    if ((await createSku(fastify.db, fastify.redis, sku, stock, maxPerUser)) === 'exists') {
       throw new ProblemError('sku_exists', `SKU ${sku} already exists.`);
     }
-    return reply.code(201).header('location', `/v1/skus/${sku}`).send({ sku, initialStock: stock, available: stock });
+    return reply.code(201).header('location', `/v1/skus/${sku}`).send({ sku, initialStock: stock, available: stock, maxPerUser });
   });
 
   fastify.get('/v1/skus/:sku', {
@@ -31,7 +32,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const row = await findSku(fastify.db, request.params.sku);
     if (row === undefined) throw new ProblemError('sku_not_found', `No SKU ${request.params.sku}.`);
-    return { sku: row.sku, initialStock: row.initial_stock, available: row.stock };
+    return { sku: row.sku, initialStock: row.initial_stock, available: row.stock, maxPerUser: row.max_per_user };
   });
 
   fastify.get('/v1/admin/skus/:sku/audit', {

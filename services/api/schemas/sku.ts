@@ -3,7 +3,11 @@ import { SkuCode } from './purchase.js';
 
 export const CreateSkuBody = Type.Object(
   // A billion units is far beyond any flash sale and well inside PostgreSQL's integer.
-  { sku: SkuCode, stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }) },
+  {
+    sku: SkuCode,
+    stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
+    maxPerUser: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Units one userId may hold (pending and confirmed orders); absent: unlimited. Every safe strategy enforces it in PostgreSQL, in the transaction that writes the order.' })),
+  },
   { additionalProperties: false },
 );
 
@@ -13,6 +17,7 @@ export const SkuView = Type.Object({
   sku: Type.String(),
   initialStock: Type.Integer(),
   available: Type.Integer({ description: 'Stock left according to PostgreSQL' }),
+  maxPerUser: Type.Union([Type.Integer(), Type.Null()], { description: 'Units one userId may hold; null: unlimited' }),
 });
 
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);

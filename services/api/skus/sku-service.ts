@@ -16,9 +16,9 @@ import { parseQueuedPurchase, type QueuedPurchase } from '../../shared/messages/
  * decides who creates it (409 for the others); Redis is written inside that
  * transaction, so a Redis failure leaves no half-created SKU behind.
  */
-export async function createSku(db: Kysely<Database>, redis: Redis, sku: string, stock: number): Promise<'created' | 'exists'> {
+export async function createSku(db: Kysely<Database>, redis: Redis, sku: string, stock: number, maxPerUser: number | null): Promise<'created' | 'exists'> {
   return db.transaction().execute(async (trx) => {
-    if (!(await insertSku(trx, sku, stock))) return 'exists';
+    if (!(await insertSku(trx, sku, stock, maxPerUser))) return 'exists';
     // Overwrite, not NX: PostgreSQL just said the SKU is new, so any Redis value is a leftover.
     await redis.set(stockKey(sku), stock);
     return 'created';

@@ -3,15 +3,17 @@ import { closedOrderIds, insertUnitOrders, keysWithOrders, type UnitOrder } from
 import { findSku } from '../../../db/queries/skus.js';
 import type { Database } from '../../../db/schema.js';
 import { createKeyedBatcher } from './sku-batcher.js';
+import { isPerUserLimit } from '../../../db/errors.js';
 
 /**
  * What PostgreSQL did with one order: written; skipped because its key has an
  * order already; refused because another order holds one of its units (or a
  * unit lies beyond the stock); refused because the SKU does not exist;
  * refused because its order id was closed while its units are given back
- * (a retry of a key whose first attempt was abandoned, see closeUnwrittenOrder).
+ * (a retry of a key whose first attempt was abandoned, see closeUnwrittenOrder);
+ * refused because its buyer would pass the SKU's per-user limit.
  */
-export type OrderWrite = 'inserted' | 'duplicate' | 'units_taken' | 'unknown_sku' | 'given_back';
+export type OrderWrite = 'inserted' | 'duplicate' | 'units_taken' | 'unknown_sku' | 'given_back' | 'per_user_limit';
 
 export interface OrderWriter {
   /** Resolves with what happened to the order; rejects with its batch's error. */
@@ -33,6 +35,21 @@ async function classifySkipped(db: Kysely<Database>, sku: string, skipped: reado
   return new Map(skipped.map((order) => [order.idempotencyKey, why(order)]));
 }
 
+async function writeOneByOne(db: Kysely<Database>, orders: readonly UnitOrder[], written: (orders: UnitOrder[]) => void): Promise<OrderWrite[]> {
+  const results: OrderWrite[] = [];
+  for (const order of orders) {
+    try {
+      const inserted = await insertUnitOrders(db, [order]);
+      if (inserted.size > 0) written([order]);
+      results.push(inserted.size > 0 ? 'inserted' : ((await classifySkipped(db, order.sku, [order])).get(order.idempotencyKey) ?? 'units_taken'));
+    } catch (error: unknown) {
+      if (!isPerUserLimit(error)) throw error;
+      results.push('per_user_limit');
+    }
+  }
+  return results;
+}
+
 /**
  * Appends orders decided elsewhere (Redis) with one multi-row INSERT per SKU
  * for the orders that arrive together: while one INSERT is out, the next
@@ -49,7 +66,14 @@ export function createOrderWriter(db: Kysely<Database>, maxBatch: number, writte
     windowMs: 0,
     maxSize: maxBatch,
     flush: async (sku, orders) => {
-      const inserted = await insertUnitOrders(db, orders);
+      let inserted: Set<string>;
+      try {
+        inserted = await insertUnitOrders(db, orders);
+      } catch (error: unknown) {
+        // One buyer past the per-user limit fails the batch's statement for all: write them one at a time.
+        if (!isPerUserLimit(error)) throw error;
+        return writeOneByOne(db, orders, written);
+      }
       const skipped = orders.filter((order) => !inserted.has(order.idempotencyKey));
       const why = skipped.length === 0 ? new Map<string, OrderWrite>() : await classifySkipped(db, sku, skipped);
       if (inserted.size > 0) written(orders.filter((order) => inserted.has(order.idempotencyKey)));
