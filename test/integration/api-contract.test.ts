@@ -102,9 +102,9 @@ describe('SKUs and admin auth', () => {
     const sku = uniqueSku('create');
     const created = await createSku(api, sku, 7);
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ sku, initialStock: 7, available: 7 });
+    expect(created.body).toEqual({ sku, initialStock: 7, available: 7, maxPerUser: null });
     expectProblem(await createSku(api, sku, 7), 409, 'sku_exists');
-    expect((await get(api, `/v1/skus/${sku}`)).body).toEqual({ sku, initialStock: 7, available: 7 });
+    expect((await get(api, `/v1/skus/${sku}`)).body).toEqual({ sku, initialStock: 7, available: 7, maxPerUser: null });
     expect((await audit(api, sku)).body).toMatchObject({ pgStock: 7, redisStock: 7, consistent: true, confirmedUnits: 0 });
   });
 
@@ -112,6 +112,7 @@ describe('SKUs and admin auth', () => {
     expectProblem(await createSku(api, uniqueSku('neg'), -1), 400, 'validation_failed');
     expectProblem(await createSku(api, 'has space', 1), 400, 'validation_failed');
     expectProblem(await post('/v1/admin/skus', '{"sku":"x","stock":1.5}', { authorization: `Bearer ${adminToken}` }), 400, 'validation_failed');
+    expectProblem(await createSku(api, uniqueSku('limit-0'), 1, adminToken, { maxPerUser: 0 }), 400, 'validation_failed');
   });
 
   it('needs the admin token', async () => {
