@@ -33,6 +33,8 @@ describe('compare options', () => {
     if (options === 'help') throw new Error('unexpected help');
     expect(spikeWindow(options, 1000)).toEqual({ windowMs: 2000, plannedPurchases: 2000, targetPurchases: 2000 });
     expect(spikeWindow(options, 200)).toEqual({ windowMs: 5000, plannedPurchases: 1000, targetPurchases: 2000 });
+    // Never under k6's 1 s minimum: a fast rate then offers more than the demand.
+    expect(spikeWindow(options, 2500)).toEqual({ windowMs: 1000, plannedPurchases: 2500, targetPurchases: 2000 });
   });
 });
 
