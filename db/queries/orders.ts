@@ -144,8 +144,12 @@ export interface UnitOrder {
  * when the SKU is unknown. One bad row must not fail the others, so nothing
  * raises; returns the keys inserted, and the caller asks why for the rest.
  */
-export async function insertUnitOrders(db: Db, orders: readonly UnitOrder[]): Promise<Set<string>> {
-  if (orders.length === 0) return new Set();
+export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[]): Promise<Set<string>> {
+  if (batch.length === 0) return new Set();
+  // By buyer: on a limited SKU each row's trigger locks its buyer's user_purchases row, and two
+  // API processes writing batches of one SKU at once (nothing else orders them) must take those
+  // locks in the same order, or PostgreSQL ends one with a deadlock.
+  const orders = [...batch].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
   const column = <T>(pick: (order: UnitOrder) => T): T[] => orders.map(pick);
   const { rows } = await sql<{ idempotency_key: string }>`
     insert into orders (id, sku, user_id, quantity, strategy, status, idempotency_key, stock_applied, units)
@@ -178,8 +182,9 @@ export interface UnwrittenOrder {
 /**
  * Makes sure an order id can no longer be written, before its units are
  * given back: inserts a rejected row under that id (reason 'given_back',
- * under a key of its own so the buyer's Idempotency-Key stays free for a
- * retry, no units, nothing for the stock catch-up). An INSERT of the real
+ * under a key of its own, with spaces, which no client's Idempotency-Key
+ * (visible ASCII only) can be, so the buyer's key stays free for a retry;
+ * no units, nothing for the stock catch-up). An INSERT of the real
  * order still in flight (sent before PostgreSQL paused, or before its
  * client gave up) either committed first, and this one finds the id taken,
  * or comes later and skips the row (on conflict do nothing). The primary key
@@ -190,7 +195,7 @@ export interface UnwrittenOrder {
 export async function closeUnwrittenOrder(db: Db, order: UnwrittenOrder): Promise<'written' | 'closed'> {
   const { rows } = await sql<{ id: string }>`
     insert into orders (id, sku, user_id, quantity, strategy, status, reason, idempotency_key, stock_applied)
-    select ${order.id}::uuid, sku, ${order.userId}, ${order.quantity}, ${order.strategy}, 'rejected', ${givenBackReason}, ${`given-back:${order.id}`}, true
+    select ${order.id}::uuid, sku, ${order.userId}, ${order.quantity}, ${order.strategy}, 'rejected', ${givenBackReason}, ${`given back ${order.id}`}, true
     from skus where sku = ${order.sku}
     on conflict do nothing
     returning id`.execute(db);

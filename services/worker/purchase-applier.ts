@@ -132,8 +132,10 @@ async function applyTogether(deps: WorkerDeps, sku: string, purchases: QueuedPur
     const first = purchases[0];
     if (takenInRedis > 0 && first !== undefined) {
       // Give back only when the batch visibly did not commit; if PostgreSQL cannot say, Redis stays low (safe side).
-      const order = await findOrder(deps.db, first.orderId).catch(() => null);
-      if (order === undefined) await adjustRedisStock(deps, sku, takenInRedis);
+      // A refusal for the per-user limit is PostgreSQL's answer: the transaction rolled back. (Looking the
+      // first order up would not tell: after a redelivery it may be a duplicate whose order exists.)
+      const rolledBack = isPerUserLimit(error) || (await findOrder(deps.db, first.orderId).catch(() => null)) === undefined;
+      if (rolledBack) await adjustRedisStock(deps, sku, takenInRedis);
     }
     throw error;
   }

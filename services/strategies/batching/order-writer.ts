@@ -35,16 +35,25 @@ async function classifySkipped(db: Kysely<Database>, sku: string, skipped: reado
   return new Map(skipped.map((order) => [order.idempotencyKey, why(order)]));
 }
 
-async function writeOneByOne(db: Kysely<Database>, orders: readonly UnitOrder[], written: (orders: UnitOrder[]) => void): Promise<OrderWrite[]> {
-  const results: OrderWrite[] = [];
+/** What one order of a batch came to: written or refused, or the error of its own statement. */
+type Written = OrderWrite | { failed: unknown };
+
+/**
+ * The fallback when a batch met the per-user limit: each order in its own
+ * statement and commit, each with its own result. An error fails only the
+ * order whose statement raised it: those before it are committed, and
+ * failing them too would have their buyers told 500 and their units given
+ * back while their orders stand.
+ */
+async function writeOneByOne(db: Kysely<Database>, orders: readonly UnitOrder[], written: (orders: UnitOrder[]) => void): Promise<Written[]> {
+  const results: Written[] = [];
   for (const order of orders) {
     try {
       const inserted = await insertUnitOrders(db, [order]);
       if (inserted.size > 0) written([order]);
       results.push(inserted.size > 0 ? 'inserted' : ((await classifySkipped(db, order.sku, [order])).get(order.idempotencyKey) ?? 'units_taken'));
     } catch (error: unknown) {
-      if (!isPerUserLimit(error)) throw error;
-      results.push('per_user_limit');
+      results.push(isPerUserLimit(error) ? 'per_user_limit' : { failed: error });
     }
   }
   return results;
@@ -62,7 +71,7 @@ async function writeOneByOne(db: Kysely<Database>, orders: readonly UnitOrder[],
  * `written` hears of each batch's inserted orders, after the commit.
  */
 export function createOrderWriter(db: Kysely<Database>, maxBatch: number, written: (orders: UnitOrder[]) => void): OrderWriter {
-  const batcher = createKeyedBatcher<UnitOrder, OrderWrite>({
+  const batcher = createKeyedBatcher<UnitOrder, Written>({
     windowMs: 0,
     maxSize: maxBatch,
     flush: async (sku, orders) => {
@@ -80,5 +89,11 @@ export function createOrderWriter(db: Kysely<Database>, maxBatch: number, writte
       return orders.map((order) => why.get(order.idempotencyKey) ?? 'inserted');
     },
   });
-  return { write: (order) => batcher.submit(order.sku, order) };
+  return {
+    write: async (order) => {
+      const result = await batcher.submit(order.sku, order);
+      if (typeof result === 'object') throw result.failed;
+      return result;
+    },
+  };
 }
