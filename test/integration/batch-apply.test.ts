@@ -13,7 +13,7 @@ import type { StrategyDeps } from '../../services/strategies/strategy.js';
 import { createKafkaSender } from '../../services/shared/kafka-sender.js';
 import { createKafka } from '../../services/shared/kafka.js';
 import { applyQueuedPurchases } from '../../services/worker/purchase-applier.js';
-import { type RunningApi, audit, createSku, etcdClient, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { type RunningApi, adminToken, audit, createSku, etcdClient, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 
 // The worker's batched apply, called directly on the real stores: one SKU's
 // run of queued purchases in one transaction.
@@ -83,6 +83,21 @@ describe('applyQueuedPurchases: one transaction per SKU and batch', () => {
     const applied = await applyQueuedPurchases(deps, sku, [first, queued(sku, 1), { ...first }]);
     expect(applied.kind === 'applied' && applied.plan.duplicates).toHaveLength(1);
     expect((await audit(api, sku)).body).toMatchObject({ confirmedOrders: 2, confirmedUnits: 3, consistent: true });
+  });
+
+  it('rejects only the buyer past the per-user limit, and Redis ends at the truth even when the batch came again', async () => {
+    const sku = uniqueSku('limit-batch');
+    await createSku(api, sku, 10, adminToken, { maxPerUser: 1 });
+    const first = queued(sku, 1, 'buyer-a');
+    await applyQueuedPurchases(deps, sku, [first]);
+    // Delivered again, with more: the first is a duplicate now, buyer-a's second is past the limit.
+    const again = [first, queued(sku, 1, 'buyer-b'), queued(sku, 1, 'buyer-a')];
+    const applied = await applyQueuedPurchases(deps, sku, again);
+    expect(applied.kind === 'applied' && applied.plan).toMatchObject({ confirmed: [again[1]], rejected: [again[2]], duplicates: [first], units: 1 });
+    const reasons = new Map((await ordersOf(sku)).map((order) => [order.id, `${order.status} ${order.reason ?? ''}`.trim()]));
+    expect(again.map((p) => reasons.get(p.orderId))).toEqual(['confirmed', 'confirmed', 'rejected per_user_limit']);
+    // The batch lowered Redis by 2 before the limit rolled it back: that must come back.
+    expect((await audit(api, sku)).body).toMatchObject({ confirmedUnits: 2, pgStock: 8, redisStock: 8, consistent: true });
   });
 
   it('stops listing applied purchases as queued in Redis', async () => {
