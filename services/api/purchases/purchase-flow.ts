@@ -71,14 +71,13 @@ export async function runPurchase(deps: PurchaseFlowDeps, strategy: Strategy, co
   deps.inFlight.add(key);
   try {
     const request = { orderId, sku: command.sku, userId: command.userId, quantity: command.quantity, idempotencyKey: key };
-    const outcome = await runWithDeadline(arrivedAt + deps.waitMs, () => strategy.purchase(request)).catch((error: unknown) => {
-      // The database refused the order (the per-user count's CHECK, in the sale's own transaction):
-      // every strategy that writes orders in PostgreSQL meets it the same way, so it is answered here.
-      if (isPerUserLimit(error)) return { kind: 'per_user_limit' } as const;
-      throw error;
-    });
+    const outcome = await runWithDeadline(arrivedAt + deps.waitMs, () => strategy.purchase(request));
     return await answerOutcome(deps, strategy, command, outcome);
   } catch (error: unknown) {
+    // The database refused the order (the per-user count's CHECK, in the sale's own transaction):
+    // every strategy that writes orders in PostgreSQL meets it the same way, so it is answered here,
+    // on the error path, costing the purchase path nothing.
+    if (isPerUserLimit(error)) return await answerOutcome(deps, strategy, command, { kind: 'per_user_limit' });
     const failure = classifyDependencyFailure(error);
     if (failure?.kind === 'timeout') return { answer: contendedAnswer(`${failure.dependency} did not answer in time`), outcome: 'contended' };
     if (failure?.kind === 'unavailable') return { answer: unavailableAnswer(failure.dependency, failure.reason ?? 'did not answer'), outcome: 'unavailable' };
