@@ -15,10 +15,13 @@ export interface SkusTable {
   etcd_fence_token: Generated<string>;
   // Units one buyer may hold; null: unlimited. Enforced by the database (user_purchases).
   max_per_user: ColumnType<number | null, number | null | undefined, never>;
+  // How long a `reserve` purchase holds its units (default 600).
+  hold_seconds: ColumnType<number, number | undefined, never>;
   created_at: Generated<Date>;
 }
 
-export const orderStatuses = ['pending', 'confirmed', 'rejected'] as const;
+// reserved: a hold (strategy reserve) until expires_at; it ends confirmed, cancelled or expired.
+export const orderStatuses = ['pending', 'confirmed', 'rejected', 'reserved', 'expired', 'cancelled'] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
 
 export interface OrdersTable {
@@ -36,6 +39,10 @@ export interface OrdersTable {
   // redis-lua: the units this order took, as a multirange literal ('{[5,8)}'); null for other strategies.
   // No two orders of a SKU may hold the same unit (an exclusion constraint).
   units: string | null;
+  // A hold's end (PostgreSQL's clock); null for orders that are not holds.
+  expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  // The Idempotency-Key of the confirm or cancel that settled a hold.
+  settle_key: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: Generated<Date>;
 }

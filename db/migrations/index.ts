@@ -6,6 +6,7 @@ import * as unitsReconciliations from './2026-12-01T01-00-units-reconciliations.
 import * as redlockFence from './2026-12-02T00-00-redlock-fence.js';
 import * as etcdFence from './2026-12-02T01-00-etcd-fence.js';
 import * as perUserLimit from './2026-12-02T02-00-per-user-limit.js';
+import * as reservations from './2026-12-02T03-00-reservations.js';
 
 /**
  * Every migration, by name. Names sort by date, which is the order Kysely's
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T00-00-redlock-fence': redlockFence,
   '2026-12-02T01-00-etcd-fence': etcdFence,
   '2026-12-02T02-00-per-user-limit': perUserLimit,
+  '2026-12-02T03-00-reservations': reservations,
 };

@@ -26,6 +26,10 @@ export interface UnitsSold {
   confirmedOrders: number;
   /** Confirmed units that skus.stock does not include yet (Redis decided them; the catch-up subtracts them in batches). */
   unitsNotInPgStock: number;
+  /** Units in live holds (strategy reserve): out of the stock until confirmed or released. */
+  reservedUnits: number;
+  /** Units of holds that ended without payment (cancelled or expired): back in the stock. */
+  releasedUnits: number;
 }
 
 /** What the orders table says was sold: the truth every audit is computed from. */
@@ -36,6 +40,8 @@ export async function unitsSold(db: Db, sku: string): Promise<UnitsSold> {
       sql<string>`coalesce(sum(quantity) filter (where status = 'confirmed'), 0)`.as('confirmed_units'),
       sql<string>`count(*) filter (where status = 'confirmed')`.as('confirmed_orders'),
       sql<string>`coalesce(sum(quantity) filter (where status = 'confirmed' and not stock_applied), 0)`.as('units_not_in_pg_stock'),
+      sql<string>`coalesce(sum(quantity) filter (where status = 'reserved'), 0)`.as('reserved_units'),
+      sql<string>`coalesce(sum(quantity) filter (where status in ('cancelled', 'expired')), 0)`.as('released_units'),
     ])
     .where('sku', '=', sku)
     .executeTakeFirstOrThrow();
@@ -44,6 +50,8 @@ export async function unitsSold(db: Db, sku: string): Promise<UnitsSold> {
     confirmedUnits: Number(row.confirmed_units),
     confirmedOrders: Number(row.confirmed_orders),
     unitsNotInPgStock: Number(row.units_not_in_pg_stock),
+    reservedUnits: Number(row.reserved_units),
+    releasedUnits: Number(row.released_units),
   };
 }
 
@@ -75,6 +83,8 @@ export async function confirmationDelays(db: Db, sku: string): Promise<DelayPerc
     .where('sku', '=', sku)
     .where('status', '=', 'confirmed')
     .where(sql<boolean>`updated_at > created_at`)
+    // A paid hold (reserve) was confirmed by its buyer, not a worker.
+    .where('expires_at', 'is', null)
     .executeTakeFirstOrThrow();
   // percentile_cont is double precision (a number); max of a numeric expression comes back as a string.
   const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -108,6 +118,8 @@ export async function confirmationSpan(db: Db, sku: string): Promise<Confirmatio
     .where('sku', '=', sku)
     .where('status', '=', 'confirmed')
     .where(sql<boolean>`updated_at > created_at`)
+    // A paid hold (reserve) was confirmed by its buyer, not a worker.
+    .where('expires_at', 'is', null)
     .executeTakeFirstOrThrow();
   const orders = Number(row.orders);
   return {

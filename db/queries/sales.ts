@@ -17,8 +17,11 @@ export type SaleResult = 'sold' | 'short' | 'unknown_sku' | 'key_ordered';
  * When nothing was taken the same statement says why (a refusal costs one
  * round trip and writes nothing): the key has an order already (a retry),
  * the SKU is unknown, or the stock is short.
+ * An order of status `reserved` is a hold: it ends at now() plus the SKU's
+ * hold_seconds, read from the row the decrement locked, so `expiresAt` is
+ * PostgreSQL's clock, the one that later decides confirm against expiry.
  */
-export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertable<OutboxTable>): Promise<SaleResult> {
+export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertable<OutboxTable>): Promise<{ result: SaleResult; expiresAt: Date | null }> {
   // Parameters in INSERT … SELECT have no column to infer a type from: cast each one.
   const withOrder = db
     .with('taken', (q) =>
@@ -27,12 +30,12 @@ export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertabl
         .set({ stock: sql<number>`stock - ${order.quantity}`, version: sql<number>`version + 1` })
         .where('sku', '=', order.sku)
         .where('stock', '>=', order.quantity)
-        .returning('sku'),
+        .returning(['sku', 'hold_seconds']),
     )
     .with('ordered', (q) =>
       q
         .insertInto('orders')
-        .columns(['id', 'sku', 'user_id', 'quantity', 'strategy', 'status', 'idempotency_key'])
+        .columns(['id', 'sku', 'user_id', 'quantity', 'strategy', 'status', 'idempotency_key', 'expires_at'])
         .expression(
           q.selectFrom('taken').select([
             sql<string>`${order.id}::uuid`.as('id'),
@@ -42,9 +45,10 @@ export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertabl
             sql<string>`${order.strategy}::text`.as('strategy'),
             sql<string>`${order.status}::text`.as('status'),
             sql<string>`${order.idempotency_key}::text`.as('idempotency_key'),
+            sql<Date | null>`case when ${order.status}::text = 'reserved' then now() + make_interval(secs => taken.hold_seconds) end`.as('expires_at'),
           ]),
         )
-        .returning('id'),
+        .returning(['id', 'expires_at']),
     );
   // A data-modifying WITH runs to completion whether or not the final SELECT reads it.
   const withSale =
@@ -68,7 +72,7 @@ export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertabl
   // CASE stops at the first true branch, so a sale pays for no refusal probe. The
   // probes read the statement's snapshot: what was committed before it, not its own insert.
   const row = await withSale
-    .selectNoFrom((eb) =>
+    .selectNoFrom((eb) => [
       eb
         .case()
         .when(eb.exists(eb.selectFrom('ordered').select('ordered.id')))
@@ -81,9 +85,10 @@ export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertabl
         .end()
         .$castTo<SaleResult>()
         .as('result'),
-    )
+      eb.selectFrom('ordered').select('ordered.expires_at').as('expires_at'),
+    ])
     .executeTakeFirstOrThrow();
-  return row.result;
+  return { result: row.result, expiresAt: row.expires_at ?? null };
 }
 
 /** A SKU's stock and which of these Idempotency-Keys already have an order, in one read; undefined for an unknown SKU. */

@@ -4,11 +4,17 @@ import type { Database, Sku } from '../schema.js';
 // Every function takes `db` or a transaction first, so callers choose the boundary.
 type Db = Kysely<Database>;
 
-/** Creates a SKU (`maxPerUser` units per buyer at most; null: unlimited); false when it already exists. */
-export async function insertSku(db: Db, sku: string, stock: number, maxPerUser: number | null = null): Promise<boolean> {
+/** A SKU's sale settings: units per buyer at most (null: unlimited), and how long a reserve hold lasts (undefined: the default). */
+export interface SkuSettings {
+  maxPerUser?: number | null;
+  holdSeconds?: number;
+}
+
+/** Creates a SKU; false when it already exists. */
+export async function insertSku(db: Db, sku: string, stock: number, settings: SkuSettings = {}): Promise<boolean> {
   const row = await db
     .insertInto('skus')
-    .values({ sku, initial_stock: stock, stock, max_per_user: maxPerUser })
+    .values({ sku, initial_stock: stock, stock, max_per_user: settings.maxPerUser ?? null, hold_seconds: settings.holdSeconds })
     .onConflict((oc) => oc.column('sku').doNothing())
     .returning('sku')
     .executeTakeFirst();

@@ -66,13 +66,13 @@ export class AdminClient {
   }
 
   /** An order's status at GET /v1/orders/:id ('missing' for 404, 'unreadable' for anything else). */
-  async orderStatus(orderId: string): Promise<'pending' | 'confirmed' | 'rejected' | 'missing' | 'unreadable'> {
+  async orderStatus(orderId: string): Promise<'pending' | 'confirmed' | 'rejected' | 'reserved' | 'missing' | 'unreadable'> {
     try {
       const { status, body } = await getJson(`${this.api()}/v1/orders/${encodeURIComponent(orderId)}`);
       if (status === 404) return 'missing';
       if (status !== 200 || typeof body !== 'object' || body === null || !('status' in body)) return 'unreadable';
       const value = body.status;
-      return value === 'pending' || value === 'confirmed' || value === 'rejected' ? value : 'unreadable';
+      return value === 'pending' || value === 'confirmed' || value === 'rejected' || value === 'reserved' ? value : 'unreadable';
     } catch {
       return 'unreadable';
     }

@@ -98,11 +98,12 @@ export function check(ctx: RunContext, recovery: Recovery, bounded: boolean, m: 
     detail: `${records.length} keys; unfinished ${unfinished.length}${lastOfUnfinished.length > 0 ? ` (last: ${lastOfUnfinished.join(', ')})` : ''}; unexpected ${unexpected.length}${unexpectedCodes.length > 0 ? ` (${unexpectedCodes.join(', ')})` : ''}`,
   });
 
-  // A 201 promised a sale: its order must read confirmed. A 202 promised a decision: kafka-queue's
+  // A 201 promised a sale: its order must read confirmed (or reserved: a reserve hold, whose
+  // 10-minute default outlives the run). A 202 promised a decision: kafka-queue's
   // front door only refuses once the worker has seen the SKU sell out, so a 202 may end rejected
   // (reason sold_out) by design; it must not stay pending, or be missing.
   const accepted = records.filter(isAccepted);
-  const notFinal = accepted.filter((r) => (r.final?.kind === 'confirmed' ? r.polled !== 'confirmed' : r.polled !== 'confirmed' && r.polled !== 'rejected'));
+  const notFinal = accepted.filter((r) => (r.final?.kind === 'confirmed' ? r.polled !== 'confirmed' && r.polled !== 'reserved' : r.polled !== 'confirmed' && r.polled !== 'rejected'));
   const notFinalBy = Object.entries(tally(notFinal.map((r) => `${r.final?.status}->${r.polled ?? 'unpolled'}`))).map(([k, n]) => `${n}× ${k}`);
   const rejected202 = accepted.filter((r) => r.final?.kind === 'accepted' && r.polled === 'rejected').length;
   checks.push({

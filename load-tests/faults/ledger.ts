@@ -30,7 +30,7 @@ export interface KeyRecord {
   /** After recovery, the same key and body sent once more: what came back (kept apart from attempts). */
   replay?: { status: number; code: string; orderId?: string };
   /** 202s: the order's status as last polled at its Location. */
-  polled?: 'pending' | 'confirmed' | 'rejected' | 'missing' | 'unreadable';
+  polled?: 'pending' | 'confirmed' | 'rejected' | 'reserved' | 'missing' | 'unreadable';
 }
 
 export interface RetryBudget {

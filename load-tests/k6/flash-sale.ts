@@ -151,10 +151,13 @@ export function teardown(data: SetupData): void {
 
   // undersold_units: stock left unsold while buyers were refused for reasons
   // other than sold out (503 contended/unavailable, errors). Defined as
-  // initialStock − confirmedUnits (after settling) when at least one buyer got
+  // initialStock − taken units (after settling) when at least one buyer got
   // such a refusal, else 0: with only 201/202/409 answers, unsold stock means
   // demand ran out, not that the strategy turned buyers away.
-  const unsold = Math.max(0, audit.initialStock - audit.confirmedUnits);
+  // A reserve hold is that strategy's sale decision (its units are off the
+  // stock until paid or released), so held units count as taken here.
+  const taken = audit.confirmedUnits + audit.reservedUnits;
+  const unsold = Math.max(0, audit.initialStock - taken);
   const undersold = turnedAway === null ? null : turnedAway > 0 ? unsold : 0;
 
   auditGauges.oversoldUnits.add(audit.oversoldUnits);
@@ -162,7 +165,7 @@ export function teardown(data: SetupData): void {
   // Left without a sample when unknown: the summary then reports null and the compare checks fail.
   if (undersold !== null) auditGauges.undersoldUnits.add(undersold);
   auditGauges.unsoldUnits.add(unsold);
-  auditGauges.confirmedUnits.add(audit.confirmedUnits);
+  auditGauges.confirmedUnits.add(taken);
   // Left without a sample when unknown (Redis unreadable): the summary reports null and the checks fail.
   if (audit.pendingUnits !== null) auditGauges.pendingUnitsLeft.add(audit.pendingUnits);
   auditGauges.auditConsistent.add(audit.consistent ? 1 : 0);
@@ -177,7 +180,7 @@ export function teardown(data: SetupData): void {
   }
 
   console.info(
-    `audit ${data.sku}: confirmed=${audit.confirmedUnits}/${audit.initialStock} oversold=${audit.oversoldUnits} ` +
+    `audit ${data.sku}: confirmed=${audit.confirmedUnits}/${audit.initialStock} held=${audit.reservedUnits} oversold=${audit.oversoldUnits} ` +
       `undersold=${undersold} pending=${audit.pendingUnits} consistent=${audit.consistent} serverTurnedAway=${turnedAway}`,
   );
 }

@@ -22,6 +22,8 @@ export interface StrategyMetrics {
   queueSendFailures: Counter<'strategy' | 'result'>;
   /** kafka-queue purchases the sweeper re-sent because Kafka never acknowledged them to the front door. */
   queueResends: Counter;
+  /** Units of holds (strategy reserve) that lapsed and went back on sale. */
+  holdsReleased: Counter;
 }
 
 export interface Metrics extends StrategyMetrics {
@@ -95,6 +97,11 @@ export function createMetrics(): Metrics {
     queueResends: new Counter({
       name: 'queue_sweeper_resends_total',
       help: 'kafka-queue purchases re-sent by the sweeper because Kafka never acknowledged them to the front door',
+      registers: [registry],
+    }),
+    holdsReleased: new Counter({
+      name: 'holds_released_units_total',
+      help: 'Units of reserve holds that lapsed and were put back on sale by the hold sweeper',
       registers: [registry],
     }),
   };

@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import { type SaleResult, sellIfAvailable } from '../../db/queries/sales.js';
+import { sellIfAvailable } from '../../db/queries/sales.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { OutboxTable } from '../../db/schema.js';
 import { orderRow } from './orders.js';
@@ -9,20 +9,22 @@ import type { PurchaseOutcome, PurchaseRequest, StrategyDeps } from './strategy.
 /**
  * The conditional decrement and the order in one statement (see
  * sellIfAvailable), plus the outbox event when `event` is given: how
- * pg-atomic and outbox both decide stock, in one place.
+ * pg-atomic, outbox and reserve (`hold`: the order is a hold) decide stock, in one place.
  */
-export async function deductAndOrder(deps: StrategyDeps, request: PurchaseRequest, strategy: string, event?: Insertable<OutboxTable>): Promise<PurchaseOutcome> {
-  let sale: SaleResult;
+export async function deductAndOrder(deps: StrategyDeps, request: PurchaseRequest, strategy: string, options: { event?: Insertable<OutboxTable>; hold?: boolean } = {}): Promise<PurchaseOutcome> {
+  let sale: Awaited<ReturnType<typeof sellIfAvailable>>;
   try {
-    sale = await sellIfAvailable(deps.db, orderRow(request, strategy), event);
+    sale = await sellIfAvailable(deps.db, orderRow(request, strategy, options.hold === true ? 'reserved' : 'confirmed'), options.event);
   } catch (error: unknown) {
     if (isUniqueViolation(error)) return { kind: 'duplicate' };
     throw error;
   }
+  const { result, expiresAt } = sale;
   // A refusal's reason comes from the same statement: no second round trip.
-  if (sale === 'key_ordered') return { kind: 'duplicate' };
-  if (sale === 'unknown_sku') return { kind: 'unknown_sku' };
-  if (sale === 'short') return { kind: 'sold_out' };
+  if (result === 'key_ordered') return { kind: 'duplicate' };
+  if (result === 'unknown_sku') return { kind: 'unknown_sku' };
+  if (result === 'short') return { kind: 'sold_out' };
   mirrorToRedis(deps, strategy, request.sku, -request.quantity);
+  if (expiresAt !== null) return { kind: 'reserved', orderId: request.orderId, expiresAt };
   return { kind: 'confirmed', orderId: request.orderId };
 }

@@ -30,8 +30,10 @@ export interface CounterRebuild {
  */
 /** What the orders say a SKU's counter should hold. */
 export async function unitsLeft(deps: Pick<StrategyDeps, 'db'>, sku: string, initialStock: number): Promise<{ units: number; why: string }> {
-  const { confirmedUnits } = await unitsSold(deps.db, sku);
-  return { units: Math.max(0, initialStock - confirmedUnits), why: `initial ${initialStock} - confirmed ${confirmedUnits}` };
+  const { confirmedUnits, reservedUnits } = await unitsSold(deps.db, sku);
+  // Live holds (reserve) are out of the stock until they end.
+  const held = reservedUnits === 0 ? '' : ` - held ${reservedUnits}`;
+  return { units: Math.max(0, initialStock - confirmedUnits - reservedUnits), why: `initial ${initialStock} - confirmed ${confirmedUnits}${held}` };
 }
 
 export function createCounterRebuild(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>): CounterRebuild {

@@ -32,7 +32,7 @@ export function createOutbox(deps: StrategyDeps): Strategy {
       {
         const eventId = randomUUID();
         const event: OrderEvent = { eventId, type: orderConfirmedType, orderId: request.orderId, sku: request.sku, userId: request.userId, quantity: request.quantity, strategy: name };
-        return deductAndOrder(deps, request, name, { id: eventId, sku: request.sku, order_id: request.orderId, type: orderConfirmedType, payload: JSON.stringify(event) });
+        return deductAndOrder(deps, request, name, { event: { id: eventId, sku: request.sku, order_id: request.orderId, type: orderConfirmedType, payload: JSON.stringify(event) } });
       },
   };
 }

@@ -12,6 +12,7 @@ import { createRedisLua, redisLuaFacts } from './redis-lua.js';
 import { type CounterRebuild, createCounterRebuild } from './counter-rebuild.js';
 import { createRedlock, redlockFacts } from './redlock.js';
 import { createEtcdLock, etcdLockFacts } from './etcd-lock.js';
+import { createReserve, reserveFacts } from './reserve.js';
 import type { Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 export type StrategyRegistry = ReadonlyMap<string, Strategy>;
@@ -47,6 +48,7 @@ export const strategyDefinitions: readonly StrategyDefinition[] = [
   { facts: etcdLockFacts, create: (deps) => createEtcdLock(deps) },
   { facts: kafkaQueueFacts, create: (deps, shared) => createKafkaQueue(deps, shared.counters) },
   { facts: outboxFacts, create: (deps) => createOutbox(deps) },
+  { facts: reserveFacts, create: (deps) => createReserve(deps) },
 ];
 
 /** The facts of every strategy, for whoever needs them without a running API (the tests). */

@@ -37,7 +37,7 @@ export function counterMissedCopy(redis: Redis, sku: string): void {
  * Not awaited: the buyer's answer does not depend on it. Awaited, a paused
  * main Redis held every PostgreSQL-decided sale for the Redis command timeout.
  */
-export function mirrorToRedis(deps: StrategyDeps, strategy: string, sku: string, delta: number): void {
+export function mirrorToRedis(deps: Pick<StrategyDeps, 'redis' | 'metrics' | 'log'>, strategy: string, sku: string, delta: number): void {
   const copies = tableOf(underWay, deps.redis);
   copies.set(sku, (copies.get(sku) ?? 0) + 1);
   deps.redis

@@ -26,6 +26,8 @@ export interface EarlierOrder {
   userId: string;
   quantity: number;
   strategy: string;
+  /** Set when the order was a hold: its first answer was 201 `reserved` with this expiresAt. */
+  expiresAt?: Date;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface EarlierOrder {
 export type PurchaseOutcome =
   | { kind: 'confirmed'; orderId: string }
   | { kind: 'pending'; orderId: string }
+  // A hold (strategy reserve): the units are taken until expiresAt, then confirmed or released.
+  | { kind: 'reserved'; orderId: string; expiresAt: Date }
   | { kind: 'sold_out' }
   // The buyer would hold more than the SKU's maxPerUser (PostgreSQL refused the order).
   | { kind: 'per_user_limit' }

@@ -13,6 +13,7 @@ import { startInboxConsumer } from './inbox-consumer.js';
 import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
 import { startPurchaseApplier } from './purchase-applier.js';
 import { startQueueSweeper } from './queue-sweeper.js';
+import { startHoldSweeper } from './hold-sweeper.js';
 import { startMirrorRepair } from '../strategies/stock-mirror.js';
 import type { PollLoop } from '../shared/poll-loop.js';
 
@@ -24,7 +25,8 @@ export interface RunningWorker {
 
 /**
  * The worker, in-process: the purchase applier and the queue sweeper
- * (kafka-queue), the outbox relay and the inbox consumer (outbox). Resolves once both consumers have joined
+ * (kafka-queue), the outbox relay and the inbox consumer (outbox), the hold
+ * sweeper (reserve). Resolves once both consumers have joined
  * their groups. main.ts runs it as a process; tests call it directly.
  */
 export async function startWorker(config: Config, log: Log): Promise<RunningWorker> {
@@ -50,9 +52,10 @@ export async function startWorker(config: Config, log: Log): Promise<RunningWork
   let relay: OutboxRelay | undefined;
   let sweeper: PollLoop | undefined;
   let repair: PollLoop | undefined;
+  let holds: PollLoop | undefined;
   let metrics: MetricsServer | undefined;
   async function stop(): Promise<void> {
-    await Promise.all([relay?.stop(), sweeper?.stop(), repair?.stop(), metrics?.close()]);
+    await Promise.all([relay?.stop(), sweeper?.stop(), repair?.stop(), holds?.stop(), metrics?.close()]);
     // disconnect() waits for the message in hand, then leaves the group: its partitions move at once.
     await Promise.allSettled(consumers.map((consumer) => consumer.disconnect()));
     await Promise.allSettled([sender.close(), db.destroy(), redis.quit()]);
@@ -65,12 +68,13 @@ export async function startWorker(config: Config, log: Log): Promise<RunningWork
     sweeper = startQueueSweeper(deps);
     // The applier copies its decisions to the Redis counter: one it missed is set from the orders.
     repair = startMirrorRepair(deps);
+    holds = startHoldSweeper(deps);
     const started = await Promise.all([startPurchaseApplier(kafka, deps), startInboxConsumer(kafka, deps)]);
     consumers.push(...started);
   } catch (error: unknown) {
     await stop();
     throw error;
   }
-  log.info({ applyMaxPerSecond: config.QUEUE_APPLY_MAX_PER_SECOND, sweepAfterMs: config.QUEUE_SWEEP_AFTER_MS, metrics: metrics.url }, 'worker started');
+  log.info({ applyMaxPerSecond: config.QUEUE_APPLY_MAX_PER_SECOND, sweepAfterMs: config.QUEUE_SWEEP_AFTER_MS, holdSweepMs: config.HOLD_SWEEP_MS, metrics: metrics.url }, 'worker started');
   return { metricsUrl: metrics.url, stop };
 }

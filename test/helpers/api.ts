@@ -57,7 +57,7 @@ async function call(url: string, init: RequestInit): Promise<Answer> {
   return { status: response.status, headers: response.headers, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
 }
 
-export function createSku(api: { url: string }, sku: string, stock: number, token = adminToken, settings: { maxPerUser?: number } = {}): Promise<Answer> {
+export function createSku(api: { url: string }, sku: string, stock: number, token = adminToken, settings: { maxPerUser?: number; holdSeconds?: number } = {}): Promise<Answer> {
   return call(`${api.url}/v1/admin/skus`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -87,6 +87,23 @@ export function purchase(api: { url: string }, input: PurchaseInput): Promise<An
   }
   const body = { sku: input.sku, userId: input.userId ?? `user-${randomUUID().slice(0, 8)}`, quantity: input.quantity ?? 1 };
   return call(url, { method: 'POST', headers, body: JSON.stringify(body) });
+}
+
+/** POST /v1/orders/:id/confirm or /cancel under `key` (a fresh one when absent). */
+export function settle(api: { url: string }, orderId: string, action: 'confirm' | 'cancel', key: string = randomUUID()): Promise<Answer> {
+  return call(`${api.url}/v1/orders/${orderId}/${action}`, { method: 'POST', headers: { 'idempotency-key': key } });
+}
+
+/**
+ * Pays every hold among `answers` (201 reserved: strategy reserve), once per
+ * order, so a test written for every strategy checks the completed sale:
+ * confirmed units, as the other strategies leave them.
+ */
+export async function payHolds(api: { url: string }, answers: readonly Answer[]): Promise<void> {
+  const held = new Set(answers.filter((a) => a.status === 201 && a.body.status === 'reserved').map((a) => String(a.body.orderId)));
+  const paid = await Promise.all([...held].map((orderId) => settle(api, orderId, 'confirm')));
+  const unpaid = paid.filter((answer) => answer.status !== 200);
+  if (unpaid.length > 0) throw new Error(`${unpaid.length} holds not paid: ${JSON.stringify(unpaid[0]?.body)}`);
 }
 
 /** `count` purchases at once, by users u0…, each answer with how long it took. */

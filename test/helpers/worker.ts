@@ -13,11 +13,11 @@ export { auditWhen } from './api.js';
 /**
  * An API and, in this test process, the worker that settles asynchronous
  * purchases and relays outbox events: what a test of every strategy needs.
- * stop() ends both, the worker first.
+ * stop() ends both, the worker first. Both take `overrides`.
  */
 export async function startApiWithWorker(overrides: Record<string, string> = {}): Promise<{ api: RunningApi; stop: () => Promise<void> }> {
   const api = await startApi(overrides);
-  const worker = await startWorker(testConfig(), pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const worker = await startWorker(testConfig(overrides), pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   return {
     api,
     stop: async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Answer, type RunningApi, countBy, patient, createSku, get, purchase, settledAudit, uniqueSku } from '../helpers/api.js';
+import { type Answer, type RunningApi, countBy, patient, createSku, get, payHolds, purchase, settledAudit, uniqueSku } from '../helpers/api.js';
 import { type ChildService, spawnApi } from '../helpers/processes.js';
 import { asyncStrategies, everyStrategy, isAsync, safeStrategies, syncSafeStrategies, unsafeStrategies } from '../helpers/strategies.js';
 import { auditWhen, openDb, startApiWithWorker } from '../helpers/worker.js';
@@ -38,6 +38,8 @@ async function flashSale(strategy: string, options: { stock: number; buyers: num
     ),
   );
   const confirmed = answers.filter((answer) => answer.status === 201);
+  // A hold (reserve) is its buyer's sale once paid: pay them all, then check as for every strategy.
+  await payHolds(api, answers);
   // Every acknowledged order must exist, with the strategy that took it.
   const orders = await Promise.all(confirmed.map((answer) => get(api, `/v1/orders/${String(answer.body.orderId)}`)));
   for (const order of orders) expect(order.body).toMatchObject({ status: 'confirmed', sku, strategy });

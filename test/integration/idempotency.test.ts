@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningApi, countBy, createSku, purchase, settledAudit, uniqueSku } from '../helpers/api.js';
+import { type RunningApi, countBy, createSku, payHolds, purchase, settledAudit, uniqueSku } from '../helpers/api.js';
 import { startApiWithWorker } from '../helpers/worker.js';
 import { until } from '../helpers/wait.js';
 import { everyStrategy, isAsync } from '../helpers/strategies.js';
@@ -25,6 +25,7 @@ describe.each(everyStrategy)('Idempotency-Key with %s', (strategy) => {
     expect(again.status).toBe(first.status);
     expect(again.body).toEqual(first.body);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
+    await payHolds(api, [first, again]);
     expect(await settledAudit(api, sku)).toMatchObject({ confirmedOrders: 1, confirmedUnits: 2, consistent: true });
   });
 
@@ -32,7 +33,9 @@ describe.each(everyStrategy)('Idempotency-Key with %s', (strategy) => {
     const sku = uniqueSku('reuse');
     await createSku(api, sku, 5);
     const key = randomUUID();
-    expect((await purchase(api, { sku, userId: 'bob', quantity: 1, key, strategy })).status).toBe(accepted(strategy));
+    const first = await purchase(api, { sku, userId: 'bob', quantity: 1, key, strategy });
+    expect(first.status).toBe(accepted(strategy));
+    await payHolds(api, [first]);
     const changed = await purchase(api, { sku, userId: 'bob', quantity: 3, key, strategy });
     expect(changed.status).toBe(422);
     expect(changed.headers.get('content-type')).toContain('application/problem+json');
@@ -52,6 +55,7 @@ describe.each(everyStrategy)('Idempotency-Key with %s', (strategy) => {
     const orderIds = new Set(answers.filter((a) => a.status === accepted(strategy)).map((a) => a.body.orderId));
     expect(orderIds.size).toBe(1);
     for (const answer of answers.filter((a) => a.status === 409)) expect(answer.body.code).toBe('idempotency_key_in_flight');
+    await payHolds(api, answers);
     expect(await settledAudit(api, sku)).toMatchObject({ confirmedOrders: 1, confirmedUnits: 1, consistent: true });
   });
 });

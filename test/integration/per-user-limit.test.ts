@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningApi, adminToken, countBy, createSku, get, patient, purchase, settledAudit, uniqueSku } from '../helpers/api.js';
+import { type RunningApi, adminToken, countBy, createSku, get, patient, payHolds, purchase, settledAudit, uniqueSku } from '../helpers/api.js';
 import { asyncStrategies, syncSafeStrategies } from '../helpers/strategies.js';
 import { openDb, startApiWithWorker } from '../helpers/worker.js';
 
@@ -30,6 +30,8 @@ async function limitedSale(strategy: string) {
   const greedy = Array.from({ length: greedyTries }, () => purchase(api, { sku, strategy, userId: 'greedy' }));
   const fair = Array.from({ length: others }, (_, i) => purchase(api, { sku, strategy, userId: `fair-${i}` }));
   const answers = await Promise.all([...greedy, ...fair]);
+  // reserve's holds, paid: the limit counted them as held, and counts them the same once confirmed.
+  await payHolds(api, answers);
   const audit = await settledAudit(api, sku);
   const held = await db
     .selectFrom('orders')

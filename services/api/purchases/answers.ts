@@ -20,9 +20,11 @@ export interface PurchaseFacts {
 
 const retryAfterSeconds = String(retryRequestAfterSeconds);
 
-export function orderAccepted(orderId: string, status: 'confirmed' | 'pending', facts: PurchaseFacts): HttpAnswer {
-  const body = { orderId, status, sku: facts.sku, userId: facts.userId, quantity: facts.quantity, strategy: facts.strategy };
-  return status === 'confirmed' ? { status: 201, body, headers: {} } : { status: 202, body, headers: { location: `/v1/orders/${orderId}` } };
+/** 201 for an order or a hold (reserved, with its expiresAt and where to confirm it), 202 for a pending one. */
+export function orderAccepted(orderId: string, status: 'confirmed' | 'pending' | 'reserved', facts: PurchaseFacts, expiresAt?: Date): HttpAnswer {
+  const body = { orderId, status, sku: facts.sku, userId: facts.userId, quantity: facts.quantity, strategy: facts.strategy, ...(expiresAt === undefined ? {} : { expiresAt: expiresAt.toISOString() }) };
+  if (status === 'pending') return { status: 202, body, headers: { location: `/v1/orders/${orderId}` } };
+  return { status: 201, body, headers: status === 'reserved' ? { location: `/v1/orders/${orderId}` } : {} };
 }
 
 /** The one place where a strategy's outcome becomes a status code. */
@@ -31,6 +33,8 @@ export function answerFor(outcome: Exclude<PurchaseOutcome, { kind: 'duplicate' 
     case 'confirmed':
     case 'pending':
       return orderAccepted(outcome.orderId, outcome.kind, facts);
+    case 'reserved':
+      return orderAccepted(outcome.orderId, 'reserved', facts, outcome.expiresAt);
     case 'sold_out':
       return { status: 409, body: problemBody('sold_out', `Not enough stock of ${facts.sku} for ${facts.quantity} unit(s).`), headers: {} };
     case 'per_user_limit':
@@ -65,17 +69,21 @@ export const inFlightAnswer: HttpAnswer = {
 };
 
 export function earlierOrderOf(order: Order): EarlierOrder {
-  return { orderId: order.id, sku: order.sku, userId: order.user_id, quantity: order.quantity, strategy: order.strategy };
+  const earlier = { orderId: order.id, sku: order.sku, userId: order.user_id, quantity: order.quantity, strategy: order.strategy };
+  return order.expires_at === null ? earlier : { ...earlier, expiresAt: order.expires_at };
 }
 
 /**
  * The answer to a retry of the request that created `earlier`: the first
  * answer again, marked as a replay, or 422 when the body differs. The first
  * answer of an asynchronous strategy was 202 with the order's Location,
- * whatever the order's status is by now; polling it tells the rest.
+ * whatever the order's status is by now; polling it tells the rest. A hold's
+ * was 201 reserved with its expiresAt, confirmed or lapsed since or not.
  */
 export function replayAnswer(earlier: EarlierOrder, request: Omit<PurchaseFacts, 'strategy'>, answeredAsync: boolean): HttpAnswer {
   if (earlier.sku !== request.sku || earlier.userId !== request.userId || earlier.quantity !== request.quantity) return keyReusedAnswer;
-  const first = orderAccepted(earlier.orderId, answeredAsync ? 'pending' : 'confirmed', earlier);
+  const first = earlier.expiresAt !== undefined
+    ? orderAccepted(earlier.orderId, 'reserved', earlier, earlier.expiresAt)
+    : orderAccepted(earlier.orderId, answeredAsync ? 'pending' : 'confirmed', earlier);
   return { ...first, headers: { ...first.headers, 'idempotent-replayed': 'true' } };
 }

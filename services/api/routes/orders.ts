@@ -6,10 +6,35 @@ import { retryRequestAfterSeconds } from '../retry-after.js';
 import { queuedOrderKey } from '../../shared/redis-keys.js';
 import { kafkaQueueFacts } from '../../strategies/kafka-queue.js';
 import { parseQueuedPurchase } from '../../shared/messages/queued-purchase.js';
-import { OrderParams, OrderView } from '../schemas/order.js';
+import { OrderParams, OrderView, SettleHeaders } from '../schemas/order.js';
 import { problemResponses } from '../schemas/problem.js';
+import type { Order } from '../../../db/schema.js';
+import { type SettleAction, settleHold } from '../orders/hold-settlement.js';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function orderView(order: Order): Static<typeof OrderView> {
+  return {
+    orderId: order.id,
+    status: order.status,
+    ...(order.reason === null ? {} : { reason: order.reason }),
+    sku: order.sku,
+    quantity: order.quantity,
+    strategy: order.strategy,
+    ...(order.expires_at === null ? {} : { expiresAt: order.expires_at.toISOString() }),
+  };
+}
+
+/** Anything that is not a UUID cannot be an order id: unknown, without asking a store. */
+function orderIdOf(raw: string): string {
+  if (!uuid.test(raw)) throw new ProblemError('order_not_found', `No order ${raw}.`);
+  return raw.toLowerCase();
+}
+
+const settleSummaries: Record<SettleAction, string> = {
+  confirm: 'Confirm (pay for) a hold of strategy reserve before its expiresAt',
+  cancel: 'Cancel a hold of strategy reserve: its units go back on sale at once',
+};
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   /** A kafka-queue purchase accepted (202) that the worker has not written as an order yet. */
@@ -30,23 +55,23 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { tags: ['orders'], summary: 'Status of an order', params: OrderParams, response: { 200: OrderView, ...problemResponses } },
   }, async (request) => {
     const { orderId } = request.params;
-    // Anything that is not a UUID cannot be an order id: unknown, without asking a store.
-    if (!uuid.test(orderId)) throw new ProblemError('order_not_found', `No order ${orderId}.`);
-    const id = orderId.toLowerCase();
+    const id = orderIdOf(orderId);
     // PostgreSQL, then Redis, then PostgreSQL again: the worker may have written the order and
     // dropped its queued record between the first two reads.
     const order = (await findOrder(fastify.db, id)) ?? (await queuedOrder(id)) ?? (await findOrder(fastify.db, id));
     if (order === undefined) throw new ProblemError('order_not_found', `No order ${orderId}.`);
-    if ('orderId' in order) return order;
-    return {
-      orderId: order.id,
-      status: order.status,
-      ...(order.reason === null ? {} : { reason: order.reason }),
-      sku: order.sku,
-      quantity: order.quantity,
-      strategy: order.strategy,
-    };
+    return 'orderId' in order ? order : orderView(order);
   });
+
+  for (const action of ['confirm', 'cancel'] as const) {
+    fastify.post(`/v1/orders/:orderId/${action}`, {
+      schema: { tags: ['orders'], summary: settleSummaries[action], params: OrderParams, headers: SettleHeaders, response: { 200: OrderView, ...problemResponses } },
+    }, async (request, reply) => {
+      const settled = await settleHold(fastify, action, orderIdOf(request.params.orderId), request.headers['idempotency-key']);
+      if (settled.replayed) reply.header('idempotent-replayed', 'true');
+      return orderView(settled.order);
+    });
+  }
 };
 
 export default routes;

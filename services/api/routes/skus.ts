@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
 import { findSku } from '../../../db/queries/skus.js';
+import type { Sku } from '../../../db/schema.js';
 import { ProblemError } from '../../shared/errors.js';
 import { problemResponses } from '../schemas/problem.js';
 import { reconciliationSummary } from '../../../db/queries/reconciliations.js';
@@ -7,6 +9,10 @@ import { CreateSkuBody, SkuAudit, SkuParams, SkuReconciliation, SkuView } from '
 import { auditSku, createSku } from '../skus/sku-service.js';
 
 const adminSecurity = [{ adminToken: [] }];
+
+function skuView(row: Sku): Static<typeof SkuView> {
+  return { sku: row.sku, initialStock: row.initial_stock, available: row.stock, maxPerUser: row.max_per_user, holdSeconds: row.hold_seconds };
+}
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/v1/admin/skus', {
@@ -19,12 +25,14 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 201: SkuView, ...problemResponses },
     },
   }, async (request, reply) => {
-    const { sku, stock } = request.body;
+    const { sku, stock, holdSeconds } = request.body;
     const maxPerUser = request.body.maxPerUser ?? null;
-    if ((await createSku(fastify.db, fastify.redis, sku, stock, maxPerUser)) === 'exists') {
+    if ((await createSku(fastify.db, fastify.redis, sku, stock, { maxPerUser, holdSeconds })) === 'exists') {
       throw new ProblemError('sku_exists', `SKU ${sku} already exists.`);
     }
-    return reply.code(201).header('location', `/v1/skus/${sku}`).send({ sku, initialStock: stock, available: stock, maxPerUser });
+    const created = await findSku(fastify.db, sku);
+    if (created === undefined) throw new Error(`SKU ${sku} vanished after its creation`);
+    return reply.code(201).header('location', `/v1/skus/${sku}`).send(skuView(created));
   });
 
   fastify.get('/v1/skus/:sku', {
@@ -32,7 +40,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const row = await findSku(fastify.db, request.params.sku);
     if (row === undefined) throw new ProblemError('sku_not_found', `No SKU ${request.params.sku}.`);
-    return { sku: row.sku, initialStock: row.initial_stock, available: row.stock, maxPerUser: row.max_per_user };
+    return skuView(row);
   });
 
   fastify.get('/v1/admin/skus/:sku/audit', {

@@ -7,6 +7,7 @@ export const CreateSkuBody = Type.Object(
     sku: SkuCode,
     stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
     maxPerUser: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Units one userId may hold (pending and confirmed orders); absent: unlimited. Every safe strategy enforces it in PostgreSQL, in the transaction that writes the order.' })),
+    holdSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, description: 'How long a purchase with strategy reserve holds its units before they go back on sale unless confirmed; absent: 600' })),
   },
   { additionalProperties: false },
 );
@@ -18,6 +19,7 @@ export const SkuView = Type.Object({
   initialStock: Type.Integer(),
   available: Type.Integer({ description: 'Stock left according to PostgreSQL' }),
   maxPerUser: Type.Union([Type.Integer(), Type.Null()], { description: 'Units one userId may hold; null: unlimited' }),
+  holdSeconds: Type.Integer({ description: 'How long a reserve hold lasts' }),
 });
 
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
@@ -28,12 +30,14 @@ export const SkuAudit = Type.Object({
   confirmedUnits: Type.Integer({ description: 'Units in confirmed orders: what was sold' }),
   pendingUnits: Type.Union([Type.Integer(), Type.Null()], { description: 'Units of kafka-queue purchases accepted (202) and not yet applied by the worker (listed in Redis until then); null when Redis is unreachable' }),
   confirmedOrders: Type.Integer(),
-  oversoldUnits: Type.Integer({ description: 'max(0, confirmedUnits − initialStock)' }),
-  expectedStock: Type.Integer({ description: 'initialStock − confirmedUnits: what every store should hold once settled' }),
+  reservedUnits: Type.Integer({ description: 'Units in live holds (strategy reserve): taken from the stock until confirmed, cancelled or expired' }),
+  releasedUnits: Type.Integer({ description: 'Units of holds that ended unpaid (cancelled or expired), given back to the stock' }),
+  oversoldUnits: Type.Integer({ description: 'max(0, confirmedUnits + reservedUnits − initialStock): a hold on a unit that does not exist is an oversell waiting to be paid' }),
+  expectedStock: Type.Integer({ description: 'initialStock − confirmedUnits − reservedUnits: what every store should hold once settled' }),
   pgStock: Type.Integer({ description: 'Stock counter in PostgreSQL (skus.stock)' }),
   unitsNotInPgStock: Type.Integer({ description: 'Confirmed units that pgStock does not include yet: redis-lua orders, subtracted from skus.stock in batches (within ~100 ms)' }),
   redisStock: Type.Union([Type.Integer(), Type.Null()], { description: 'Stock counter in the main Redis; null when missing or unreachable' }),
-  consistent: Type.Boolean({ description: 'True only when nothing is pending, nothing is oversold, pgStock − unitsNotInPgStock and redisStock both equal expectedStock' }),
+  consistent: Type.Boolean({ description: 'True only when nothing is pending, nothing is oversold, pgStock − unitsNotInPgStock and redisStock both equal expectedStock (released units are back in both)' }),
   outboxBacklog: Type.Integer({ description: 'Outbox events of the SKU not yet published to Kafka' }),
   inboxEvents: Type.Integer({ description: 'Order events of the SKU recorded by the downstream consumer (inbox rows)' }),
   outboxOrdersWithOneInboxEvent: Type.Integer({ description: 'Confirmed outbox-strategy orders with exactly one inbox event' }),

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Static } from 'typebox';
 import type { SkuAudit } from '../schemas/sku.js';
 import type { Database } from '../../../db/schema.js';
-import { findSku, insertSku } from '../../../db/queries/skus.js';
+import { findSku, insertSku, type SkuSettings } from '../../../db/queries/skus.js';
 import { confirmationDelays, confirmationSpan, existingOrderIds, unitsSold } from '../../../db/queries/orders.js';
 import { countUnpublished } from '../../../db/queries/outbox.js';
 import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
@@ -16,9 +16,9 @@ import { parseQueuedPurchase, type QueuedPurchase } from '../../shared/messages/
  * decides who creates it (409 for the others); Redis is written inside that
  * transaction, so a Redis failure leaves no half-created SKU behind.
  */
-export async function createSku(db: Kysely<Database>, redis: Redis, sku: string, stock: number, maxPerUser: number | null): Promise<'created' | 'exists'> {
+export async function createSku(db: Kysely<Database>, redis: Redis, sku: string, stock: number, settings: SkuSettings): Promise<'created' | 'exists'> {
   return db.transaction().execute(async (trx) => {
-    if (!(await insertSku(trx, sku, stock, maxPerUser))) return 'exists';
+    if (!(await insertSku(trx, sku, stock, settings))) return 'exists';
     // Overwrite, not NX: PostgreSQL just said the SKU is new, so any Redis value is a leftover.
     await redis.set(stockKey(sku), stock);
     return 'created';
@@ -75,8 +75,9 @@ export async function auditSku(db: Kysely<Database>, redis: Redis, sku: string):
   const pendingUnits = queued === null ? null : queued.filter((purchase) => !applied.has(purchase.orderId)).reduce((sum, purchase) => sum + purchase.quantity, 0);
   // Redis after the snapshot: the queue worker mirrors Redis before its commit, so an order settled here is in Redis too.
   const redisStock = await readRedisStock(redis, sku);
-  const expectedStock = row.initial_stock - units.confirmedUnits;
-  const oversoldUnits = Math.max(0, units.confirmedUnits - row.initial_stock);
+  // A live hold has taken its units as surely as a sale: both count against the stock.
+  const expectedStock = row.initial_stock - units.confirmedUnits - units.reservedUnits;
+  const oversoldUnits = Math.max(0, units.confirmedUnits + units.reservedUnits - row.initial_stock);
   return {
     sku,
     initialStock: row.initial_stock,

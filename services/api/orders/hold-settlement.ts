@@ -1,0 +1,78 @@
+import type { Kysely } from 'kysely';
+import type { Redis } from 'ioredis';
+import { cancelHold, confirmHold, expireHoldIfDue } from '../../../db/queries/holds.js';
+import { findOrder } from '../../../db/queries/orders.js';
+import { isUniqueViolation } from '../../../db/errors.js';
+import type { Database, Order } from '../../../db/schema.js';
+import { ProblemError } from '../../shared/errors.js';
+import type { Log } from '../../shared/log.js';
+import type { StrategyMetrics } from '../../shared/metrics.js';
+import { afterRelease } from '../../strategies/hold-release.js';
+
+export interface SettleDeps {
+  db: Kysely<Database>;
+  redis: Redis;
+  metrics: StrategyMetrics;
+  log: Log;
+}
+
+export type SettleAction = 'confirm' | 'cancel';
+
+/** The settled order, and whether this answer repeats an earlier one under the same key. */
+export interface Settled {
+  order: Order;
+  replayed: boolean;
+}
+
+const endedBy: Record<SettleAction, Order['status']> = { confirm: 'confirmed', cancel: 'cancelled' };
+
+const keyReused = () => new ProblemError('idempotency_key_reused', 'This Idempotency-Key already settled another order, or this one another way.');
+
+/**
+ * Why a confirm or cancel found no live hold, read after its statement
+ * matched nothing: a replay of the same key, a hold that lapsed, or an order
+ * that is not (or no longer) a hold.
+ */
+async function answerMiss(deps: SettleDeps, action: SettleAction, orderId: string, key: string): Promise<Settled> {
+  const order = await findOrder(deps.db, orderId);
+  if (order === undefined) throw new ProblemError('order_not_found', `No order ${orderId}.`);
+  if (order.settle_key === key) {
+    if (order.status === endedBy[action]) return { order, replayed: true };
+    throw keyReused();
+  }
+  if (action === 'confirm' && (order.status === 'reserved' || order.status === 'expired')) {
+    // Past its end, not yet swept: expire it now, as the sweeper would, so the
+    // answer and the order agree. A sweeper that got there first leaves [] here.
+    if (order.status === 'reserved') afterRelease(deps, await expireHoldIfDue(deps.db, orderId));
+    throw new ProblemError('hold_expired', `The hold on order ${orderId} ended at ${order.expires_at?.toISOString() ?? '?'}; its units are back on sale.`, { extensions: { orderStatus: 'expired' } });
+  }
+  const what = order.expires_at === null ? 'was never a hold' : `is ${order.status}`;
+  throw new ProblemError('order_not_reserved', `Order ${orderId} ${what}: there is no hold to ${action}.`, { extensions: { orderStatus: order.status } });
+}
+
+/**
+ * Confirms (pays) or cancels a hold of strategy reserve, under its own
+ * Idempotency-Key. PostgreSQL decides between this and the hold's expiry
+ * (db/queries/holds.ts): exactly one ends it. A cancel gives the units back
+ * in the same statement.
+ */
+export async function settleHold(deps: SettleDeps, action: SettleAction, orderId: string, key: string): Promise<Settled> {
+  try {
+    if (action === 'confirm') {
+      const confirmed = await confirmHold(deps.db, orderId, key);
+      if (confirmed !== undefined) return { order: confirmed, replayed: false };
+    } else {
+      const released = await cancelHold(deps.db, orderId, key);
+      if (released.length > 0) {
+        afterRelease(deps, released);
+        const order = await findOrder(deps.db, orderId);
+        if (order !== undefined) return { order, replayed: false };
+      }
+    }
+  } catch (error: unknown) {
+    // settle_key is unique: this key already settled another order.
+    if (isUniqueViolation(error)) throw keyReused();
+    throw error;
+  }
+  return answerMiss(deps, action, orderId, key);
+}
