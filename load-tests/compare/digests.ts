@@ -72,3 +72,38 @@ export interface SpikeDigest extends SpikeAudit {
   thresholds: Record<string, Record<string, boolean>>;
   thresholdsOk: boolean;
 }
+
+/** The reservation scenario (load-tests/k6/reservations.ts): holds, payments and lapses on one SKU. */
+export interface ReservationDigest {
+  stock: number;
+  holdSeconds: number;
+  payShare: number;
+  rate: number;
+  windowMs: number;
+  buyers: number;
+  /** Answers 201 reserved: holds taken, the first and every resale. */
+  held: number;
+  /** Confirms answered 200: holds paid. */
+  paid: number;
+  /** Buyers who meant to pay, but their confirm came after the hold ended (409 hold_expired). */
+  paidTooLate: number;
+  /** Holders who never paid: their holds lapse. */
+  walkedAway: number;
+  /** 409 sold_out: every unit was held or sold when they came. */
+  refused: number;
+  /** Any other answer (503, errors): turned away for a reason other than stock. */
+  turnedAway: number;
+  /** From the audit once every hold ended: units in holds that expired (or were cancelled). */
+  expiredUnits: number | null;
+  /** Units held again after a hold on them lapsed: every hold beyond the stock, max(0, held − stock). */
+  resoldUnits: number | null;
+  confirmedUnits: number | null;
+  /** Stock left when the run ended: holds that lapsed after the last buyer came. */
+  unsoldUnits: number | null;
+  /** Holds still live when the run stopped waiting (should be 0). */
+  reservedUnitsLeft: number | null;
+  oversoldUnits: number | null;
+  consistent: boolean | null;
+  holdP95Ms: number | null;
+  confirmP95Ms: number | null;
+}

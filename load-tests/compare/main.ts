@@ -17,7 +17,8 @@ import { curveSvg } from './html/curve-chart.js';
 import { htmlCheck } from './html-check.js';
 import { killRunningK6 } from './k6.js';
 import { describeMachine, unknownMachine } from './machine.js';
-import { listStrategies, pickStrategies } from './phases.js';
+import { listStrategies, pickStrategies, runReservations } from './phases.js';
+import { reservationCheck, reservationPhase } from './reservations.js';
 import type { Ceilings, Ranges, Report, RunSettings } from './report-types.js';
 import { renderHtml } from './render-html.js';
 import { renderMarkdown } from './render-markdown.js';
@@ -111,7 +112,7 @@ function announce(options: CompareOptions, strategies: number): void {
 }
 
 /** Every round: capacity, then the spike at the rate round 1 derived, then the ceilings. */
-async function measure(ctx: RoundContext): Promise<{ m: Measurements; spike: ReturnType<typeof spikeRateOf> }> {
+async function measure(ctx: RoundContext): Promise<{ m: Measurements; spike: ReturnType<typeof spikeRateOf>; reservations: Report['reservations'] }> {
   const m = emptyMeasurements(ctx.strategies);
   let spike: ReturnType<typeof spikeRateOf> | undefined;
   for (let round = 1; round <= ctx.options.repeat; round++) {
@@ -121,13 +122,21 @@ async function measure(ctx: RoundContext): Promise<{ m: Measurements; spike: Ret
     await spikeRound(ctx, m, round, spike.rate);
     await ceilingRound(ctx, m, round, spike.rate, serverLogLevel);
   }
-  return { m, spike: spike ?? spikeRateOf(ctx.options, m) };
+  return { m, spike: spike ?? spikeRateOf(ctx.options, m), reservations: await measureReservations(ctx) };
+}
+
+/** The reservation scenario, once, when reserve is among the strategies. */
+async function measureReservations(ctx: RoundContext): Promise<Report['reservations']> {
+  if (!ctx.strategies.some((s) => s.name === 'reserve')) return null;
+  say(`compare: reservations (${reservationPhase.rate}/s for ${reservationPhase.windowMs / 1000} s on ${reservationPhase.stock} units, holds of ${reservationPhase.holdSeconds} s)`);
+  const run = await runReservations(ctx.target, reservationPhase);
+  return { digest: run.digest ?? null, failure: run.failure ?? null };
 }
 
 /** The report of what was measured: settings, the machine, ceilings, results and checks. */
-async function buildReport(ctx: RoundContext, startedAt: Date, k6Bin: string, redis: Redis, measured: { m: Measurements; spike: ReturnType<typeof spikeRateOf> }): Promise<Report> {
+async function buildReport(ctx: RoundContext, startedAt: Date, k6Bin: string, redis: Redis, measured: Awaited<ReturnType<typeof measure>>): Promise<Report> {
   const { options, strategies, db } = ctx;
-  const { m, spike } = measured;
+  const { m, spike, reservations } = measured;
   const settings = settingsOf(options, strategies.map((s) => s.name), spike, m.asyncWorker);
   const ceilings = combineCeilings(m);
   const results = strategyResults(m.runs, options.curve.vus, ceilings, options.spike.keptUpP95Ms);
@@ -143,7 +152,11 @@ async function buildReport(ctx: RoundContext, startedAt: Date, k6Bin: string, re
     settings,
     ceilings,
     strategies: results,
-    checks: runChecks({ requested: settings.strategies, results, runs: m.runs, ceilings, curveVus: options.curve.vus, repeat: options.repeat, failures: m.failures }),
+    reservations,
+    checks: [
+      ...runChecks({ requested: settings.strategies, results, runs: m.runs, ceilings, curveVus: options.curve.vus, repeat: options.repeat, failures: m.failures }),
+      ...reservationCheck({ reservations }, settings.strategies),
+    ],
   };
 }
 

@@ -20,9 +20,9 @@ export interface Target {
   maxPerUser: number | undefined;
 }
 
-import type { CapacityDigest, SpikeDigest } from './digests.js';
+import type { CapacityDigest, ReservationDigest, SpikeDigest } from './digests.js';
 
-export type { CapacityDigest, SpikeDigest };
+export type { CapacityDigest, ReservationDigest, SpikeDigest };
 
 export interface PhaseRun<T> {
   digest: T | undefined;
@@ -113,6 +113,39 @@ export async function runSpike(target: Target, phase: SpikePhase): Promise<Phase
   });
   // k6 skips the dashboard export when a run is too short to chart.
   return { ...readDigest<SpikeDigest>(summaryPath, exitCode, log), dashboard: existsSync(join(target.dir, dashboard)) ? dashboard : null };
+}
+
+/** The reservation scenario's settings (load-tests/k6/reservations.ts). */
+export interface ReservationPhase {
+  stock: number;
+  holdSeconds: number;
+  payShare: number;
+  rate: number;
+  windowMs: number;
+}
+
+export async function runReservations(target: Target, phase: ReservationPhase): Promise<PhaseRun<ReservationDigest>> {
+  const name = 'reservations';
+  const summaryPath = join(target.dir, `${name}.json`);
+  const log = `${name}.k6.log`;
+  const exitCode = await runK6(target.k6Bin, {
+    label: 'reservations',
+    script: 'load-tests/k6/reservations.ts',
+    env: {
+      API_URL: target.apiUrl,
+      ADMIN_TOKEN: target.adminToken,
+      STOCK: String(phase.stock),
+      HOLD_SECONDS: String(phase.holdSeconds),
+      PAY_SHARE: String(phase.payShare),
+      RATE: String(phase.rate),
+      WINDOW: `${phase.windowMs}ms`,
+    },
+    summaryPath,
+    logFile: join(target.dir, log),
+    // Window + graceful stop + every hold's end + summary.
+    timeoutMs: phase.windowMs + phase.holdSeconds * 1000 + 120_000,
+  });
+  return readDigest<ReservationDigest>(summaryPath, exitCode, log);
 }
 
 /** What the comparison needs to know of a strategy: its facts, as GET /v1/strategies serves them. */

@@ -12,6 +12,7 @@ import { elapsed, utcMinute } from './report-format.js';
 import { runFacts } from './report-facts.js';
 import { capacityTable, curveTable, spikeTable } from './report-table.js';
 import type { Report } from './report-types.js';
+import { reservationRows } from './reservations.js';
 
 // Hatching for the unsafe baseline's oversold bar and for dropped arrivals; defined once for every chart on the page.
 // Not display:none: Firefox does not paint patterns defined in an undisplayed SVG.
@@ -44,6 +45,16 @@ function section(id: string, title: string, ...body: Array<Html | Html[]>): Html
   return html`<section aria-labelledby="${id}"><h2 id="${id}">${title}</h2>${body}</section>`;
 }
 
+/** The reservation phase, when it ran. */
+function reservationsSection(report: Report): Html | null {
+  const run = report.reservations;
+  if (run === null) return null;
+  const title = 'Reservations: hold, then pay or let lapse (strategy reserve, one run)';
+  if (run.digest === null) return section('reservations', title, html`<p class="note">No figures: ${run.failure ?? 'the phase did not run'}</p>`);
+  const rows = reservationRows(run.digest).map(([label, figure, meaning]) => html`<tr><th scope="row">${label}</th><td class="num"><strong>${figure}</strong></td><td>${meaning}</td></tr>`);
+  return section('reservations', title, html`<div class="table-wrap"><table class="reservations"><tbody>${rows}</tbody></table></div>`);
+}
+
 export function renderHtml(report: Report): string {
   const page = html`<!doctype html>
 <html lang="en">
@@ -72,6 +83,7 @@ ${section(
   seriesGroup(report),
   spikeFigures(report).map(figureHtml),
 )}
+${reservationsSection(report)}
 <footer>Rendered by <code>npm run compare</code> from report.json. Self-contained: no script, font or network request.</footer>
 </main>
 </body>

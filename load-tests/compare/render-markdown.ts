@@ -4,6 +4,7 @@ import { utcMinute } from './report-format.js';
 import { ceilingRows, runFacts } from './report-facts.js';
 import { capacityTable, cellText, curveTable, spikeTable, type Table } from './report-table.js';
 import type { Report } from './report-types.js';
+import { reservationRows } from './reservations.js';
 
 /**
  * A table cell: a `|` would split the cell (GFM splits on it even inside code,
@@ -52,6 +53,15 @@ function strategiesTable(report: Report, { columns, legend }: Table): string[] {
   ];
 }
 
+/** The reservation phase, when it ran: one row per figure. */
+function reservationsSection(report: Report): string[] {
+  const run = report.reservations;
+  if (run === null) return [];
+  const head = ['', '**Reservations** (strategy reserve: buyers hold, some pay, the rest let holds lapse; one run):', ''];
+  if (run.digest === null) return [...head, `No figures: ${cell(run.failure ?? 'the phase did not run')}.`];
+  return [...head, ...table(['', 'units or answers', 'meaning'], [false, true, false], reservationRows(run.digest))];
+}
+
 /** Strategies that ran fewer times than asked: their medians rest on fewer runs. */
 function shortRuns(report: Report): string[] {
   const short = report.strategies.filter((r) => r.runs < report.settings.repeat);
@@ -85,6 +95,7 @@ export function renderMarkdown(report: Report): string {
     '**Spike** (open model flash sale):',
     '',
     ...strategiesTable(report, spikeTable(report)),
+    ...reservationsSection(report),
     '',
     `**Checks** (${passed}/${report.checks.length} passed):`,
     '',

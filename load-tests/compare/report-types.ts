@@ -6,6 +6,7 @@
 // `range` holds its minimum and maximum under the same field name; units
 // oversold or left pending and unexpected answers take the worst run instead.
 import type { SeriesCounts } from '../k6/series-plan.js';
+import type { ReservationDigest } from './digests.js';
 
 /** Latency percentiles of one group of requests. */
 export interface Percentiles {
@@ -290,6 +291,12 @@ export interface Report {
   settings: RunSettings;
   ceilings: Ceilings;
   strategies: StrategyResult[];
+  /**
+   * The reservation scenario (strategy reserve: buyers hold, some pay, the
+   * rest let holds lapse), run once; null when reserve was not among the
+   * strategies. `digest` null with `failure` when its k6 run gave none.
+   */
+  reservations: { digest: ReservationDigest | null; failure: string | null } | null;
   /** The checks CI relies on: no safe strategy oversold, naive's lost updates caught, the report is complete, the spike separated them. */
   checks: Check[];
 }

@@ -40,9 +40,10 @@ export function newRunId(): string {
   return `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
 }
 
-/** Creates a SKU; `maxPerUser` 0 leaves it unlimited. */
-export function createSku(apiUrl: string, adminToken: string, sku: string, stock: number, maxPerUser = 0): void {
-  const created = http.post(`${apiUrl}/v1/admin/skus`, JSON.stringify({ sku, stock, ...(maxPerUser > 0 ? { maxPerUser } : {}) }), {
+/** Creates a SKU; `maxPerUser` 0 leaves it unlimited, `holdSeconds` 0 leaves reserve's holds at the API's default. */
+export function createSku(apiUrl: string, adminToken: string, sku: string, stock: number, maxPerUser = 0, holdSeconds = 0): void {
+  const settings = { ...(maxPerUser > 0 ? { maxPerUser } : {}), ...(holdSeconds > 0 ? { holdSeconds } : {}) };
+  const created = http.post(`${apiUrl}/v1/admin/skus`, JSON.stringify({ sku, stock, ...settings }), {
     headers: adminHeaders(adminToken),
     tags: { name: 'create-sku' },
     timeout: '10s',

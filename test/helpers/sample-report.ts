@@ -138,6 +138,16 @@ export function sampleReport(options: SampleOptions = {}): Report {
     },
     ceilings: measured,
     strategies,
+    // Figures of the kind a run prints (load-tests/k6/reservations.ts), kept consistent with each other.
+    reservations: {
+      digest: {
+        stock: 200, holdSeconds: 2, payShare: 0.5, rate: 200, windowMs: 8000, buyers: 1601,
+        held: 360, paid: 186, paidTooLate: 0, walkedAway: 174, refused: 1241, turnedAway: 0,
+        expiredUnits: 174, resoldUnits: 160, confirmedUnits: 186, unsoldUnits: 14, reservedUnitsLeft: 0,
+        oversoldUnits: 0, consistent: true, holdP95Ms: 265.6, confirmP95Ms: 36.5,
+      },
+      failure: null,
+    },
     checks: [
       { name: 'no safe strategy oversold', ok: true, detail: `oversold 0 for all ${safe.length} safe strategies (audit)` },
       { name: 'the unsafe baseline oversold', ok: true, detail: 'naive confirmed 1,180 of 1,000 units: the test can see overselling' },
