@@ -17,13 +17,12 @@ export async function up(db: AnyDb): Promise<void> {
   // decides both confirm and expiry); it ends `confirmed` (paid), `cancelled` or `expired` (units back).
   await sql`alter table orders drop constraint orders_status_check`.execute(db);
   await sql`alter table orders add constraint orders_status_check check (status in ('pending', 'confirmed', 'rejected', 'reserved', 'expired', 'cancelled'))`.execute(db);
-  await db.schema
-    .alterTable('orders')
-    .addColumn('expires_at', 'timestamptz')
-    // The Idempotency-Key of the confirm or cancel that settled the hold: its replay is read here,
-    // and a key is one settlement only (unique), as a purchase key is one order.
-    .addColumn('settle_key', 'text', (col) => col.unique())
-    .execute();
+  // settle_key: the Idempotency-Key of the confirm or cancel that settled the hold. Its replay is
+  // read here, and a key is one settlement only (unique), as a purchase key is one order.
+  await db.schema.alterTable('orders').addColumn('expires_at', 'timestamptz').addColumn('settle_key', 'text').execute();
+  // Partial, as the sweeper's index below: an order that is not a hold (every order of the other
+  // strategies) adds no entry to either, so their inserts maintain no index they do not need.
+  await sql`create unique index orders_settle_key_idx on orders (settle_key) where settle_key is not null`.execute(db);
   await sql`alter table orders add constraint orders_hold_expires check (status <> 'reserved' or expires_at is not null)`.execute(db);
   // The sweeper's scan: only live holds are in it, so an idle sweep reads an empty index.
   await sql`create index orders_holds_due_idx on orders (expires_at) where status = 'reserved'`.execute(db);
@@ -51,6 +50,7 @@ export async function up(db: AnyDb): Promise<void> {
 
 export async function down(db: AnyDb): Promise<void> {
   await sql`drop index orders_holds_due_idx`.execute(db);
+  await sql`drop index orders_settle_key_idx`.execute(db);
   await sql`alter table orders drop constraint orders_hold_expires`.execute(db);
   await db.schema.alterTable('orders').dropColumn('settle_key').dropColumn('expires_at').execute();
   await sql`alter table orders drop constraint orders_status_check`.execute(db);
