@@ -62,27 +62,31 @@ export async function cancelHold(db: Db, orderId: string, key: string): Promise<
 }
 
 /**
- * Releases up to `limit` holds past their end, oldest first. SKIP LOCKED: a
+ * Releases up to `limit` holds that ended by `cutoff` (PostgreSQL's time, from
+ * skusWithDueHolds), oldest first. SKIP LOCKED: a
  * hold being confirmed at this moment (its row locked) is left to that
  * confirm, and several sweepers never wait for each other. A sweeper killed
  * mid-statement rolls back: its holds are still `reserved`, and the next
  * sweep takes them. Holds of several SKUs in one statement lock their SKU
- * rows in the plan's order, so two sweepers can deadlock: PostgreSQL aborts
- * one, whose holds stay for the next round.
+ * rows in the plan's order, so two sweepers (or a sweeper and the stock
+ * catch-up) can deadlock: PostgreSQL aborts one, whose holds stay for the
+ * next round.
  */
-export async function expireDueHolds(db: Db, limit: number): Promise<ReleasedUnits[]> {
+export async function expireDueHolds(db: Db, limit: number, cutoff: Date): Promise<ReleasedUnits[]> {
   return release(
     db,
-    sql<{ id: string }>`select id from orders where status = 'reserved' and expires_at <= now() order by expires_at limit ${limit} for update skip locked`,
+    sql<{ id: string }>`select id from orders where status = 'reserved' and expires_at <= ${cutoff} order by expires_at limit ${limit} for update skip locked`,
     'expired',
     null,
   );
 }
 
-/** SKUs with holds past their end: what the next expireDueHolds will give units back to. */
-export async function skusWithDueHolds(db: Db): Promise<string[]> {
-  const rows = await db.selectFrom('orders').select('sku').distinct().where('status', '=', 'reserved').where('expires_at', '<=', sql<Date>`now()`).execute();
-  return rows.map((row) => row.sku);
+/** SKUs with holds past their end now, and that now: what the next expireDueHolds up to it gives units back to. */
+export async function skusWithDueHolds(db: Db): Promise<{ skus: string[]; cutoff: Date }> {
+  const { rows } = await sql<{ now: Date; skus: string[] }>`
+    select now() as now, array(select distinct sku from orders where status = 'reserved' and expires_at <= now()) as skus`.execute(db);
+  const row = rows[0];
+  return { skus: row?.skus ?? [], cutoff: row?.now ?? new Date(0) };
 }
 
 /** Expires one hold past its end now, as the sweeper would (a confirm that came too late). */

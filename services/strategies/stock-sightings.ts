@@ -9,8 +9,8 @@ export const sightingFreshMs = 1_000;
  * (a lock holder, a row-lock holder, a winning version write),
  * per SKU, and when. A buyer still waiting for the lock may answer sold_out
  * as soon as a holder has seen too little stock after the buyer arrived: at
- * that moment, during the buyer's request, the stock really was short (stock
- * never grows back). Without this, every buyer who passed the lock-free check
+ * that moment, during the buyer's request, the stock really was short (true
+ * then, even if a released hold puts units back later). Without this, every buyer who passed the lock-free check
  * before the sell-out queues for the lock only to read the same zero, one at
  * a time. It can only turn a wait into a sold_out, never into a sale.
  */

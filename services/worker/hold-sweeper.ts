@@ -16,7 +16,7 @@ const holdsPerRound = 500;
  */
 export function startHoldSweeper(deps: WorkerDeps): PollLoop {
   async function round(): Promise<number> {
-    const due = await skusWithDueHolds(deps.db);
+    const { skus: due, cutoff } = await skusWithDueHolds(deps.db);
     if (due.length === 0) return 0;
     // A change of nothing, copied first: it notes each SKU for the mirror
     // repair's quiet check (stock-mirror.ts), so a worker killed between the
@@ -25,7 +25,8 @@ export function startHoldSweeper(deps: WorkerDeps): PollLoop {
     // success: holds end on PostgreSQL's word with Redis down too (the copy
     // then fails and the repair sets the counter once Redis is back).
     await Promise.allSettled(due.map((sku) => deps.redis.adjustStock(stockKey(sku), copiedSkusKey, 0, sku)));
-    const released = await expireDueHolds(deps.db, holdsPerRound);
+    // Only holds due by the read above: one that ended since was not noted for the repair.
+    const released = await expireDueHolds(deps.db, holdsPerRound, cutoff);
     if (released.length === 0) return 0;
     afterRelease(deps, released);
     deps.metrics.holdsReleased.inc(released.reduce((sum, { units }) => sum + units, 0));

@@ -148,7 +148,8 @@ async function applyTogether(deps: WorkerDeps, sku: string, purchases: QueuedPur
   await forgetQueued(deps, sku, [...plan.confirmed, ...plan.rejected, ...plan.duplicates]);
   if (applied.stockLeft === 0) {
     // From now on the front door answers 409 without queueing. Best effort: the worker still decides.
-    await markSoldOut(deps.redis, sku).catch((error: unknown) => deps.log.warn({ err: error, sku }, 'sold-out flag not set'));
+    const stockNow = async () => (await findSku(deps.db, sku))?.stock;
+    await markSoldOut(deps.redis, sku, stockNow).catch((error: unknown) => deps.log.warn({ err: error, sku }, 'sold-out flag not set'));
   }
   return applied;
 }

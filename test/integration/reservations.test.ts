@@ -3,8 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/schema.js';
-import { type Answer, type AuditBody, type RunningApi, audit, auditWhen, countBy, createSku, get, patient, purchase, settle, uniqueSku } from '../helpers/api.js';
+import { type Answer, type AuditBody, type RunningApi, auditWhen, testConfig, countBy, createSku, get, patient, purchase, settle, uniqueSku } from '../helpers/api.js';
 import { openDb, orderStatuses, startApiWithWorker } from '../helpers/worker.js';
+import { until } from '../helpers/wait.js';
+import type { Redis } from 'ioredis';
+import { createRedis } from '../../services/shared/redis.js';
+import { redisUrls } from '../../services/shared/config.js';
+import { soldOutFlagKey } from '../../services/shared/redis-keys.js';
+import { markSoldOut } from '../../services/shared/sold-out-flag.js';
 
 // Short holds, swept every 20 ms: a test sees holds lapse in seconds.
 const sweepEvery = { ...patient, HOLD_SWEEP_MS: '20' };
@@ -12,15 +18,18 @@ const sweepEvery = { ...patient, HOLD_SWEEP_MS: '20' };
 let api: RunningApi;
 let stop: () => Promise<void>;
 let db: Kysely<Database>;
+let redis: Redis;
 
 beforeAll(async () => {
   ({ api, stop } = await startApiWithWorker(sweepEvery));
   db = openDb();
+  redis = createRedis(redisUrls(testConfig())[0] ?? '', { commandTimeoutMs: 2000, name: 'reservations-test' });
 });
 
 afterAll(async () => {
   await stop();
   await db.destroy();
+  redis.disconnect();
 });
 
 const hold = (sku: string, userId = `u-${randomUUID().slice(0, 8)}`) => purchase(api, { sku, userId, strategy: 'reserve' });
@@ -37,7 +46,7 @@ describe('reserve: a hold, then pay or release', () => {
     const expiresAt = Date.parse(String(held.body.expiresAt));
     // The default hold is 600 s, timed by PostgreSQL's clock (the same machine's here).
     expect(expiresAt - Date.now()).toBeGreaterThan(590_000);
-    expect(await audit(api, sku)).toMatchObject({ body: { reservedUnits: 1, confirmedUnits: 0, expectedStock: 1, pgStock: 1, consistent: true } });
+    expect(await settledAudit(sku)).toMatchObject({ reservedUnits: 1, confirmedUnits: 0, expectedStock: 1, pgStock: 1, redisStock: 1 });
 
     const key = randomUUID();
     const paid = await settle(api, orderIdOf(held), 'confirm', key);
@@ -54,7 +63,7 @@ describe('reserve: a hold, then pay or release', () => {
     const other = await hold(sku);
     expect(await settle(api, orderIdOf(other), 'confirm', key)).toMatchObject({ status: 422, body: { code: 'idempotency_key_reused' } });
 
-    expect((await audit(api, sku)).body).toMatchObject({ confirmedUnits: 1, reservedUnits: 1, releasedUnits: 0, oversoldUnits: 0, consistent: true });
+    expect(await settledAudit(sku)).toMatchObject({ confirmedUnits: 1, reservedUnits: 1, releasedUnits: 0, oversoldUnits: 0 });
     expect(await get(api, `/v1/orders/${orderIdOf(held)}`)).toMatchObject({ status: 200, body: { status: 'confirmed' } });
   });
 
@@ -83,6 +92,43 @@ describe('reserve: a hold, then pay or release', () => {
     const resold = await hold(sku);
     expect(resold.status).toBe(201);
     expect(await settledAudit(sku)).toMatchObject({ reservedUnits: 1, releasedUnits: 1, pgStock: 0, redisStock: 0, oversoldUnits: 0 });
+  });
+
+  it('a hold counts against the per-user limit until it ends unpaid', async () => {
+    const sku = uniqueSku('hold-limit');
+    await createSku(api, sku, 5, undefined, { maxPerUser: 1, holdSeconds: 60 });
+    const held = await hold(sku, 'one-each');
+    expect(held.status).toBe(201);
+    expect(await hold(sku, 'one-each')).toMatchObject({ status: 409, body: { code: 'per_user_limit' } });
+    await settle(api, orderIdOf(held), 'cancel');
+    // Cancelled: the buyer's unit is back in the count too, so a new hold is allowed.
+    const again = await hold(sku, 'one-each');
+    expect(again.status).toBe(201);
+    // Expired the same way: its end moved to now, the sweeper releases it, and the buyer may hold again.
+    await db.updateTable('orders').set({ expires_at: sql<Date>`now()` }).where('id', '=', orderIdOf(again)).execute();
+    await auditWhen(api, sku, (body) => body.releasedUnits === 2 && body.consistent === true, 10_000);
+    expect((await hold(sku, 'one-each')).status).toBe(201);
+    expect(await db.selectFrom('user_purchases').select('units').where('sku', '=', sku).where('user_id', '=', 'one-each').executeTakeFirst()).toEqual({ units: 1 });
+  });
+
+  it('units back from a hold are on sale to kafka-queue too: the sold-out flag goes, and is never left set over stock', async () => {
+    const sku = uniqueSku('hold-flag');
+    await createSku(api, sku, 1, undefined, { holdSeconds: 60 });
+    const held = await hold(sku);
+    // The queue's worker finds the stock at 0 and flags the SKU sold out for its front door.
+    expect((await purchase(api, { sku, strategy: 'kafka-queue' })).status).toBe(202);
+    await until('the sold-out flag', () => redis.exists(soldOutFlagKey(sku)), (n) => n === 1, 10_000);
+    expect((await purchase(api, { sku, strategy: 'kafka-queue' })).status).toBe(409);
+    await settle(api, orderIdOf(held), 'cancel');
+    await until('the sold-out flag gone', () => redis.exists(soldOutFlagKey(sku)), (n) => n === 0, 5_000);
+    expect((await purchase(api, { sku, strategy: 'kafka-queue' })).status).toBe(202);
+    expect(await auditWhen(api, sku, (body) => body.pendingUnits === 0 && body.consistent === true)).toMatchObject({ confirmedUnits: 1, releasedUnits: 1 });
+    // A release that lands between the worker's sell-out and its flag: the flag is set, then
+    // PostgreSQL read again, and the flag dropped since the stock is back.
+    await markSoldOut(redis, sku, () => Promise.resolve(1));
+    expect(await redis.exists(soldOutFlagKey(sku))).toBe(0);
+    await markSoldOut(redis, sku, () => Promise.resolve(0));
+    expect(await redis.exists(soldOutFlagKey(sku))).toBe(1);
   });
 
   it('confirm and cancel answer problems for orders that are not holds', async () => {
@@ -116,9 +162,40 @@ describe('reserve: a hold, then pay or release', () => {
     for (const answer of answers.filter((a) => a.status === 409)) expect(answer.body.code).toBe('hold_expired');
     const final = await settledAudit(sku);
     const paid = statuses[200] ?? 0;
-    // Every answer agrees with what the order became: 200 ⇔ confirmed, 409 ⇔ expired.
+    // Every answer agrees with what its own order became: 200 ⇔ confirmed, 409 ⇔ expired.
+    const rows = await db.selectFrom('orders').select(['id', 'status']).where('sku', '=', sku).execute();
+    const became = new Map(rows.map((row) => [row.id, row.status]));
+    const disagreeing = held.filter((answer, i) => became.get(orderIdOf(answer)) !== (answers[i]?.status === 200 ? 'confirmed' : 'expired'));
+    expect(disagreeing).toEqual([]);
     expect(await orderStatuses(db, sku)).toEqual({ confirmed: paid, expired: holds - paid });
     expect(final).toMatchObject({ confirmedUnits: paid, reservedUnits: 0, releasedUnits: holds - paid, pgStock: holds - paid, redisStock: holds - paid, oversoldUnits: 0 });
+  });
+
+  it('confirm racing cancel, and a confirm sent twice at once under one key: each hold ends once', async () => {
+    const sku = uniqueSku('hold-settle-race');
+    const holds = 40;
+    await createSku(api, sku, holds, undefined, { holdSeconds: 60 });
+    const held = await Promise.all(Array.from({ length: holds }, (_, i) => hold(sku, `settler-${i}`)));
+    const raced = await Promise.all(
+      held.map(async (answer, i) => {
+        if (i % 2 === 0) return Promise.all([settle(api, orderIdOf(answer), 'confirm'), settle(api, orderIdOf(answer), 'cancel')]);
+        const key = randomUUID();
+        return Promise.all([settle(api, orderIdOf(answer), 'confirm', key), settle(api, orderIdOf(answer), 'confirm', key)]);
+      }),
+    );
+    for (const [i, [a, b]] of raced.entries()) {
+      if (i % 2 === 0) {
+        // Exactly one of confirm and cancel ends the hold; the other is told what it became.
+        expect([a.status, b.status].sort()).toEqual([200, 409]);
+        expect((a.status === 409 ? a : b).body.code).toBe('order_not_reserved');
+      } else {
+        expect([a.status, b.status]).toEqual([200, 200]);
+        expect([a.headers.get('idempotent-replayed'), b.headers.get('idempotent-replayed')].filter((h) => h === 'true')).toHaveLength(1);
+      }
+    }
+    const cancelled = raced.filter(([a], i) => i % 2 === 0 && a.body.status === 'cancelled').length
+      + raced.filter(([, b], i) => i % 2 === 0 && b.body.status === 'cancelled').length;
+    expect(await settledAudit(sku)).toMatchObject({ confirmedUnits: holds - cancelled, releasedUnits: cancelled, reservedUnits: 0, pgStock: cancelled, redisStock: cancelled });
   });
 
   it('300 buyers on 50 units, half the holds lapse: those units sell again, nothing oversold or lost', async () => {

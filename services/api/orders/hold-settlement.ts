@@ -40,14 +40,24 @@ async function answerMiss(deps: SettleDeps, action: SettleAction, orderId: strin
     if (order.status === endedBy[action]) return { order, replayed: true };
     throw keyReused();
   }
-  if (action === 'confirm' && (order.status === 'reserved' || order.status === 'expired')) {
-    // Past its end, not yet swept: expire it now, as the sweeper would, so the
-    // answer and the order agree. A sweeper that got there first leaves [] here.
-    if (order.status === 'reserved') afterRelease(deps, await expireHoldIfDue(deps.db, orderId));
-    throw new ProblemError('hold_expired', `The hold on order ${orderId} ended at ${order.expires_at?.toISOString() ?? '?'}; its units are back on sale.`, { extensions: { orderStatus: 'expired' } });
+  if (action === 'confirm' && order.status === 'reserved') {
+    // Past its end, not yet swept: expire it now, as the sweeper would. When
+    // that found nothing, the sweeper or a cancel ended it meanwhile: answer
+    // from what the order became, so the answer and the order agree.
+    const released = await expireHoldIfDue(deps.db, orderId);
+    afterRelease(deps, released);
+    return refuse(action, released.length > 0 ? { ...order, status: 'expired' } : ((await findOrder(deps.db, orderId)) ?? order));
+  }
+  return refuse(action, order);
+}
+
+/** The problem for a confirm or cancel of an order that is no live hold. */
+function refuse(action: SettleAction, order: Order): never {
+  if (action === 'confirm' && order.status === 'expired') {
+    throw new ProblemError('hold_expired', `The hold on order ${order.id} ended at ${order.expires_at?.toISOString() ?? '?'}; its units are back on sale.`, { extensions: { orderStatus: 'expired' } });
   }
   const what = order.expires_at === null ? 'was never a hold' : `is ${order.status}`;
-  throw new ProblemError('order_not_reserved', `Order ${orderId} ${what}: there is no hold to ${action}.`, { extensions: { orderStatus: order.status } });
+  throw new ProblemError('order_not_reserved', `Order ${order.id} ${what}: there is no hold to ${action}.`, { extensions: { orderStatus: order.status } });
 }
 
 /**
