@@ -89,6 +89,12 @@ export async function skusWithDueHolds(db: Db): Promise<{ skus: string[]; cutoff
   return { skus: row?.skus ?? [], cutoff: row?.now ?? new Date(0) };
 }
 
+/** Whether `key` settled an order other than `orderId` (the partial unique index on settle_key answers it). */
+export async function keySettledAnother(db: Db, key: string, orderId: string): Promise<boolean> {
+  const row = await db.selectFrom('orders').select('id').where('settle_key', '=', key).where('id', '<>', orderId).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Expires one hold past its end now, as the sweeper would (a confirm that came too late). */
 export async function expireHoldIfDue(db: Db, orderId: string): Promise<ReleasedUnits[]> {
   return release(db, sql<{ id: string }>`select id from orders where id = ${orderId} and status = 'reserved' and expires_at <= now() for update`, 'expired', null);

@@ -39,14 +39,14 @@ const settledAudit = (sku: string): Promise<AuditBody> => auditWhen(api, sku, (b
 describe('reserve: a hold, then pay or release', () => {
   it('a hold answers 201 reserved with expiresAt; confirm pays it once, under its own key', async () => {
     const sku = uniqueSku('hold-confirm');
-    expect((await createSku(api, sku, 2)).status).toBe(201);
+    expect((await createSku(api, sku, 3)).status).toBe(201);
     const held = await hold(sku);
     expect(held.status).toBe(201);
     expect(held.body).toMatchObject({ status: 'reserved', strategy: 'reserve' });
     const expiresAt = Date.parse(String(held.body.expiresAt));
     // The default hold is 600 s, timed by PostgreSQL's clock (the same machine's here).
     expect(expiresAt - Date.now()).toBeGreaterThan(590_000);
-    expect(await settledAudit(sku)).toMatchObject({ reservedUnits: 1, confirmedUnits: 0, expectedStock: 1, pgStock: 1, redisStock: 1 });
+    expect(await settledAudit(sku)).toMatchObject({ reservedUnits: 1, confirmedUnits: 0, expectedStock: 2, pgStock: 2, redisStock: 2 });
 
     const key = randomUUID();
     const paid = await settle(api, orderIdOf(held), 'confirm', key);
@@ -62,8 +62,12 @@ describe('reserve: a hold, then pay or release', () => {
     expect(await settle(api, orderIdOf(held), 'cancel', key)).toMatchObject({ status: 422, body: { code: 'idempotency_key_reused' } });
     const other = await hold(sku);
     expect(await settle(api, orderIdOf(other), 'confirm', key)).toMatchObject({ status: 422, body: { code: 'idempotency_key_reused' } });
+    // The same on an order that is no live hold: the key is spent, whatever the order.
+    const sold = await purchase(api, { sku, strategy: 'pg-atomic' });
+    expect(sold.status).toBe(201);
+    expect(await settle(api, orderIdOf(sold), 'cancel', key)).toMatchObject({ status: 422, body: { code: 'idempotency_key_reused' } });
 
-    expect(await settledAudit(sku)).toMatchObject({ confirmedUnits: 1, reservedUnits: 1, releasedUnits: 0, oversoldUnits: 0 });
+    expect(await settledAudit(sku)).toMatchObject({ confirmedUnits: 2, reservedUnits: 1, releasedUnits: 0, oversoldUnits: 0 });
     expect(await get(api, `/v1/orders/${orderIdOf(held)}`)).toMatchObject({ status: 200, body: { status: 'confirmed' } });
   });
 

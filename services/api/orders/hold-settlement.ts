@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
-import { cancelHold, confirmHold, expireHoldIfDue } from '../../../db/queries/holds.js';
+import { cancelHold, confirmHold, expireHoldIfDue, keySettledAnother } from '../../../db/queries/holds.js';
 import { findOrder } from '../../../db/queries/orders.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import type { Database, Order } from '../../../db/schema.js';
@@ -40,6 +40,9 @@ async function answerMiss(deps: SettleDeps, action: SettleAction, orderId: strin
     if (order.status === endedBy[action]) return { order, replayed: true };
     throw keyReused();
   }
+  // A key settles one order: its reuse is 422 whatever this order's state, not only
+  // when this order is a live hold (there the unique index says it). A miss costs this read.
+  if (await keySettledAnother(deps.db, key, orderId)) throw keyReused();
   if (action === 'confirm' && order.status === 'reserved') {
     // Past its end, not yet swept: expire it now, as the sweeper would. When
     // that found nothing, the sweeper or a cancel ended it meanwhile: answer
