@@ -6,6 +6,12 @@ type Db = Kysely<Database>;
 /** What one sale statement did: sold, or why not. */
 export type SaleResult = 'sold' | 'short' | 'unknown_sku' | 'key_ordered';
 
+/** What sellIfAvailable did, and a hold's end when it wrote one. */
+export interface Sale {
+  result: SaleResult;
+  expiresAt: Date | null;
+}
+
 /**
  * One sale as ONE statement, so one round trip and one commit: the
  * conditional decrement, the order insert (only when the decrement matched)
@@ -21,7 +27,7 @@ export type SaleResult = 'sold' | 'short' | 'unknown_sku' | 'key_ordered';
  * hold_seconds, read from the row the decrement locked, so `expiresAt` is
  * PostgreSQL's clock, the one that later decides confirm against expiry.
  */
-export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertable<OutboxTable>): Promise<{ result: SaleResult; expiresAt: Date | null }> {
+export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertable<OutboxTable>): Promise<Sale> {
   // Parameters in INSERT … SELECT have no column to infer a type from: cast each one.
   const withOrder = db
     .with('taken', (q) =>

@@ -10,15 +10,14 @@ export interface SkuSettings {
   holdSeconds?: number;
 }
 
-/** Creates a SKU; false when it already exists. */
-export async function insertSku(db: Db, sku: string, stock: number, settings: SkuSettings = {}): Promise<boolean> {
-  const row = await db
+/** Creates a SKU and returns it as stored (defaults filled in); undefined when it already exists. */
+export async function insertSku(db: Db, sku: string, stock: number, settings: SkuSettings = {}): Promise<Sku | undefined> {
+  return db
     .insertInto('skus')
     .values({ sku, initial_stock: stock, stock, max_per_user: settings.maxPerUser ?? null, hold_seconds: settings.holdSeconds })
     .onConflict((oc) => oc.column('sku').doNothing())
-    .returning('sku')
+    .returningAll()
     .executeTakeFirst();
-  return row !== undefined;
 }
 
 export async function findSku(db: Db, sku: string): Promise<Sku | undefined> {

@@ -142,7 +142,7 @@ export function handleSummary(data: SummaryData): Record<string, string> {
     payShare: PAY_SHARE,
     rate: RATE,
     windowMs: WINDOW_MS,
-    buyers: count('reservation_held') + count('reservation_refused') + count('reservation_turned_away'),
+    buyers: held + count('reservation_refused') + count('reservation_turned_away'),
     held,
     paid: count('reservation_paid'),
     paidTooLate: count('reservation_paid_too_late'),

@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import { sellIfAvailable } from '../../db/queries/sales.js';
+import { type Sale, sellIfAvailable } from '../../db/queries/sales.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { OutboxTable } from '../../db/schema.js';
 import { orderRow } from './orders.js';
@@ -12,7 +12,7 @@ import type { PurchaseOutcome, PurchaseRequest, StrategyDeps } from './strategy.
  * pg-atomic, outbox and reserve (`hold`: the order is a hold) decide stock, in one place.
  */
 export async function deductAndOrder(deps: StrategyDeps, request: PurchaseRequest, strategy: string, options: { event?: Insertable<OutboxTable>; hold?: boolean } = {}): Promise<PurchaseOutcome> {
-  let sale: Awaited<ReturnType<typeof sellIfAvailable>>;
+  let sale: Sale;
   try {
     sale = await sellIfAvailable(deps.db, orderRow(request, strategy, options.hold === true ? 'reserved' : 'confirmed'), options.event);
   } catch (error: unknown) {

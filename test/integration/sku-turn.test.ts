@@ -43,7 +43,7 @@ describe('takeTurn', () => {
 
   it('a buyer waiting in line answers sold_out once the holder saw the stock run out', async () => {
     const sku = uniqueSku('sold-out-sighting');
-    expect(await createSku(db, redis, sku, 1, {})).toBe('created');
+    expect(await createSku(db, redis, sku, 1, {})).toMatchObject({ sku, stock: 1 });
     const shared = line();
     const first = await takeTurn(db, shared, request(sku, 'a'), soon());
     expect(first.kind).toBe('entered');

@@ -27,11 +27,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { sku, stock, holdSeconds } = request.body;
     const maxPerUser = request.body.maxPerUser ?? null;
-    if ((await createSku(fastify.db, fastify.redis, sku, stock, { maxPerUser, holdSeconds })) === 'exists') {
-      throw new ProblemError('sku_exists', `SKU ${sku} already exists.`);
-    }
-    const created = await findSku(fastify.db, sku);
-    if (created === undefined) throw new Error(`SKU ${sku} vanished after its creation`);
+    const created = await createSku(fastify.db, fastify.redis, sku, stock, { maxPerUser, holdSeconds });
+    if (created === 'exists') throw new ProblemError('sku_exists', `SKU ${sku} already exists.`);
     return reply.code(201).header('location', `/v1/skus/${sku}`).send(skuView(created));
   });
 

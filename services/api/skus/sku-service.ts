@@ -5,6 +5,7 @@ import type { Static } from 'typebox';
 import type { SkuAudit } from '../schemas/sku.js';
 import type { Database } from '../../../db/schema.js';
 import { findSku, insertSku, type SkuSettings } from '../../../db/queries/skus.js';
+import type { Sku } from '../../../db/schema.js';
 import { confirmationDelays, confirmationSpan, existingOrderIds, unitsSold } from '../../../db/queries/orders.js';
 import { countUnpublished } from '../../../db/queries/outbox.js';
 import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
@@ -15,13 +16,15 @@ import { parseQueuedPurchase, type QueuedPurchase } from '../../shared/messages/
  * Creates a SKU in every store the strategies use. The PostgreSQL insert
  * decides who creates it (409 for the others); Redis is written inside that
  * transaction, so a Redis failure leaves no half-created SKU behind.
+ * Returns the SKU as stored (its defaults filled in), or 'exists'.
  */
-export async function createSku(db: Kysely<Database>, redis: Redis, sku: string, stock: number, settings: SkuSettings): Promise<'created' | 'exists'> {
+export async function createSku(db: Kysely<Database>, redis: Redis, sku: string, stock: number, settings: SkuSettings): Promise<Sku | 'exists'> {
   return db.transaction().execute(async (trx) => {
-    if (!(await insertSku(trx, sku, stock, settings))) return 'exists';
+    const created = await insertSku(trx, sku, stock, settings);
+    if (created === undefined) return 'exists';
     // Overwrite, not NX: PostgreSQL just said the SKU is new, so any Redis value is a leftover.
     await redis.set(stockKey(sku), stock);
-    return 'created';
+    return created;
   });
 }
 
