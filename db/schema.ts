@@ -17,6 +17,10 @@ export interface SkusTable {
   max_per_user: ColumnType<number | null, number | null | undefined, never>;
   // How long a `reserve` purchase holds its units (default 600).
   hold_seconds: ColumnType<number, number | undefined, never>;
+  // Units ended holds ever gave back, and how many of them the Redis counter is known to have
+  // (2026-12-04T00-00-released-copies): where they differ, a release is still to copy.
+  released_units: Generated<number>;
+  released_copied: Generated<number>;
   created_at: Generated<Date>;
 }
 

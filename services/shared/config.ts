@@ -132,8 +132,9 @@ export const ConfigSchema = Type.Object({
   // unlisted long before, so only stranded purchases are re-sent.
   QUEUE_SWEEP_AFTER_MS: Type.Integer({ minimum: 100, default: 5000 }),
   // reserve: how often the worker asks PostgreSQL for lapsed holds. A lapsed
-  // hold is back on sale within this period; an idle sweep reads an empty
-  // partial index, so 200 ms costs PostgreSQL five cheap reads a second.
+  // hold is back on sale within this period plus its own SKU's release
+  // statement (README, reserve); an idle sweep reads an empty partial index,
+  // so 200 ms costs PostgreSQL five cheap reads a second.
   HOLD_SWEEP_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 200 }),
   // Outbox relay: rows claimed per round, and the pause when nothing is waiting.
   OUTBOX_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),

@@ -13,6 +13,11 @@ export function stockKey(sku: string): string {
   return skuKey(sku, 'stock');
 }
 
+/** How many units released by ended holds the SKU's counter has (copy-releases-3.lua). */
+export function releasedCopiedKey(sku: string): string {
+  return skuKey(sku, 'released-copied');
+}
+
 /** Set by the queue worker once PostgreSQL's stock of the SKU is 0 (sold-out-flag.ts). */
 export function soldOutFlagKey(sku: string): string {
   return skuKey(sku, 'sold-out');

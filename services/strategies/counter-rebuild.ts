@@ -1,6 +1,6 @@
 import { unitsSold } from '../../db/queries/orders.js';
 import { findSku } from '../../db/queries/skus.js';
-import { returnedUnitsKey, stockKey } from '../shared/redis-keys.js';
+import { releasedCopiedKey, returnedUnitsKey, stockKey } from '../shared/redis-keys.js';
 import { recordChange } from './reconciliation-log.js';
 import type { StrategyDeps } from './strategy.js';
 
@@ -29,11 +29,25 @@ export interface CounterRebuild {
  * costs refusals, never a unit sold twice.
  */
 /** What the orders say a SKU's counter should hold. */
-export async function unitsLeft(deps: Pick<StrategyDeps, 'db'>, sku: string, initialStock: number): Promise<{ units: number; why: string }> {
-  const { confirmedUnits, reservedUnits } = await unitsSold(deps.db, sku);
+export async function unitsLeft(deps: Pick<StrategyDeps, 'db'>, sku: string, initialStock: number): Promise<UnitsLeft> {
+  // One statement: the released units are from the same snapshot as the units left.
+  const { confirmedUnits, reservedUnits, releasedUnits } = await unitsSold(deps.db, sku);
   // Live holds (reserve) are out of the stock until they end.
   const held = reservedUnits === 0 ? '' : ` - held ${reservedUnits}`;
-  return { units: Math.max(0, initialStock - confirmedUnits - reservedUnits), why: `initial ${initialStock} - confirmed ${confirmedUnits}${held}` };
+  return { units: Math.max(0, initialStock - confirmedUnits - reservedUnits), released: releasedUnits, why: `initial ${initialStock} - confirmed ${confirmedUnits}${held}` };
+}
+
+/** What a counter rebuilt from the orders holds, the released units that read saw, and the sum in words. */
+export interface UnitsLeft {
+  units: number;
+  released: number;
+  why: string;
+}
+
+/** Sets the SKU's counter from `left`: always when `overwrite`, else only if it is missing. */
+export async function setCounter(deps: Pick<StrategyDeps, 'redis'>, sku: string, left: UnitsLeft, overwrite: boolean): Promise<{ set: boolean; previous: string }> {
+  const [set, previous] = await deps.redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), left.units, overwrite ? '1' : '0', left.released);
+  return { set: set === 1, previous: String(previous) };
 }
 
 export function createCounterRebuild(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>): CounterRebuild {
@@ -41,8 +55,8 @@ export function createCounterRebuild(deps: Pick<StrategyDeps, 'db' | 'redis' | '
 
   async function rebuild(sku: string, initialStock: number): Promise<void> {
     const left = await unitsLeft(deps, sku, initialStock);
-    const [set] = await deps.redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), left.units, '0');
-    if (set === 1) await recordChange(deps, { sku, action: 'counter_rebuilt', units: left.units, detail: left.why });
+    const { set } = await setCounter(deps, sku, left, false);
+    if (set) await recordChange(deps, { sku, action: 'counter_rebuilt', units: left.units, detail: left.why });
   }
 
   return {

@@ -36,7 +36,9 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     deductStock(stockKey: string, deductionKey: string, returnedKey: string, ledgerKey: string, quantity: number, orderId: string, deductionTtlMs: number, ledgerMember: string): Result<ScriptReply, Context>;
     restoreStock(stockKey: string, deductionKey: string, returnedKey: string, ledgerKey: string, orderId: string, ledgerMember: string, giveBack: '1' | '0'): Result<number, Context>;
-    rebuildCounter(stockKey: string, returnedKey: string, unitsLeft: number, overwrite: '1' | '0'): Result<ScriptReply, Context>;
+    rebuildCounter(stockKey: string, returnedKey: string, releasedCopiedKey: string, unitsLeft: number, overwrite: '1' | '0', releasedUnits: number): Result<ScriptReply, Context>;
+    /** The units added, or null when the SKU has no counter. */
+    copyReleases(stockKey: string, releasedCopiedKey: string, soldOutKey: string, releasedTotal: number): Result<number | null, Context>;
     adjustStock(stockKey: string, copiedKey: string, delta: number, sku: string): Result<number | null, Context>;
     queuePurchase(soldOutKey: string, stockKey: string, markerKey: string, queuedKey: string, queuedOrderKey: string, unsentKey: string, sweepSkusKey: string, orderId: string, purchase: string, ttlMs: number, sku: string): Result<ScriptReply, Context>;
     unqueuePurchase(markerKey: string, queuedKey: string, queuedOrderKey: string, unsentKey: string, orderId: string, purchase: string): Result<number, Context>;

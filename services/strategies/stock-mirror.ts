@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
+import { uncopiedReleases } from '../../db/queries/holds.js';
 import { findSku } from '../../db/queries/skus.js';
-import { copiedSkusKey, returnedUnitsKey, stockKey } from '../shared/redis-keys.js';
+import { copiedSkusKey, stockKey } from '../shared/redis-keys.js';
 import { type PollLoop, startPollLoop } from '../shared/poll-loop.js';
 import { redisNowMs } from '../shared/redis.js';
-import { unitsLeft } from './counter-rebuild.js';
+import { setCounter, unitsLeft } from './counter-rebuild.js';
+import { copyRelease } from './hold-release.js';
 import { recordChange } from './reconciliation-log.js';
 import type { StrategyDeps } from './strategy.js';
 
@@ -70,9 +72,9 @@ async function resync(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log
   if (row === undefined) return;
   const left = await unitsLeft(deps, sku, row.initial_stock);
   if (onlyIfDifferent && (await deps.redis.get(stockKey(sku))) === String(left.units)) return;
-  const [, previous] = await deps.redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), left.units, '1');
-  if (String(previous) !== String(left.units)) {
-    await recordChange(deps, { sku, action: 'counter_resynced', units: left.units, detail: `Redis held ${previous === '' ? 'nothing' : String(previous)}; ${left.why}` });
+  const { previous } = await setCounter(deps, sku, left, true);
+  if (previous !== String(left.units)) {
+    await recordChange(deps, { sku, action: 'counter_resynced', units: left.units, detail: `Redis held ${previous === '' ? 'nothing' : previous}; ${left.why}` });
   }
 }
 
@@ -85,23 +87,33 @@ async function quietSkus(redis: Redis): Promise<string[]> {
   return Array.isArray(listed) ? listed.filter((sku): sku is string => typeof sku === 'string') : [];
 }
 
+// Releases copied per round: a backlog (Redis was down for a while) drains in full rounds, at once.
+const releasesPerRound = 100;
+
 /**
  * Keeps the Redis counters of PostgreSQL-decided SKUs in step with the
- * orders, in two ways:
+ * orders, in three ways:
+ * - units given back by ended holds that no process copied (its copier died
+ *   after the commit, or Redis failed) are found in PostgreSQL, where the
+ *   release's own commit marked them, and copied once (hold-release.ts):
+ *   within one round of the commit, however late it came;
  * - a SKU whose copy failed in this process (Redis down, or the counter gone)
  *   is set from the orders once Redis answers, 1 s after the last failure and
  *   with no copy of this process under way;
  * - every SKU copied to (any process) is checked once its copies stop for
- *   1 s, and set from the orders if it differs: a copy lost with its process
- *   (kill -9 between the commit and the copy) leaves no other trace.
- * A copy from another process can still cross a repair: the audit shows it,
- * and the next quiet check sets it right. Never applied to redis-lua's
- * counter, which decides: its sales copy nothing.
+ *   1 s, and set from the orders if it differs: a sale's copy lost with its
+ *   process (kill -9 between the commit and the copy) leaves no other trace.
+ * A sale's copy from another process can still cross a repair: the audit
+ * shows it, and the next quiet check sets it right. Never applied to
+ * redis-lua's counter, which decides: its sales copy nothing.
  */
 export function startMirrorRepair(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>): PollLoop {
   async function round(): Promise<number> {
     const table = tableOf(missed, deps.redis);
     const copies = tableOf(underWay, deps.redis);
+    // A failure throws: the loop warns once and comes back after its failure pause.
+    const releases = await uncopiedReleases(deps.db, releasesPerRound);
+    for (const release of releases) await copyRelease(deps, release);
     let looked = 0;
     for (const [sku, failedAt] of [...table]) {
       if (Date.now() - failedAt < settleMs || copies.has(sku)) continue;
@@ -114,8 +126,8 @@ export function startMirrorRepair(deps: Pick<StrategyDeps, 'db' | 'redis' | 'met
       if (!copies.has(sku)) await resync(deps, sku, true);
       looked += 1;
     }
-    return looked;
+    // A full batch of releases: more may wait, go again at once.
+    return releases.length === releasesPerRound ? releasesPerRound : Math.min(looked, releasesPerRound - 1);
   }
-  // batchSize Infinity: a round takes every SKU that is due, then pauses.
-  return startPollLoop(round, { idleMs: 500, failureMs: 1000, batchSize: Number.POSITIVE_INFINITY, log: deps.log, what: 'stock mirror repair' });
+  return startPollLoop(round, { idleMs: 500, failureMs: 1000, batchSize: releasesPerRound, log: deps.log, what: 'stock mirror repair' });
 }

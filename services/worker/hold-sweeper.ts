@@ -1,37 +1,63 @@
 import { expireDueHolds, skusWithDueHolds } from '../../db/queries/holds.js';
-import { copiedSkusKey, stockKey } from '../shared/redis-keys.js';
 import { type PollLoop, startPollLoop } from '../shared/poll-loop.js';
 import { afterRelease } from '../strategies/hold-release.js';
 import type { WorkerDeps } from './deps.js';
 
-// Holds released per statement: a round is one short transaction even when a
-// whole sale's holds lapse at once, and a full round goes again at once.
-const holdsPerRound = 500;
+// Holds released per statement: one short transaction even when a whole
+// sale's holds lapse at once; a SKU that had more is swept again next round.
+const holdsPerStatement = 500;
+// SKUs swept at once, each its own statement and connection (of PG_POOL_MAX,
+// 20, shared with the applier and the relay). A SKU whose row is held for a
+// while keeps one of these busy; the others go on sweeping every round.
+const skusAtOnce = 4;
 
 /**
  * Releases holds (strategy reserve) past their end. PostgreSQL decides which
  * (see db/queries/holds.ts): the sweeper only asks it, every HOLD_SWEEP_MS,
- * so a lapsed hold is back on sale within that period, and a worker killed
- * mid-round loses nothing (its transaction rolls back; the holds stay due).
+ * one statement per SKU. A SKU's sweep still running at the next round (its
+ * row held by another transaction) is not waited for and not started twice:
+ * the round sweeps the other due SKUs. So a lapsed hold is back on sale
+ * within HOLD_SWEEP_MS plus its own SKU's statement, whatever other SKUs do,
+ * and a worker killed mid-statement loses nothing (the statement rolls back
+ * and its holds stay due, or it commits and its copy to Redis is left to the
+ * mirror repair, hold-release.ts).
  */
 export function startHoldSweeper(deps: WorkerDeps): PollLoop {
-  async function round(): Promise<number> {
-    const { skus: due, cutoff } = await skusWithDueHolds(deps.db);
-    if (due.length === 0) return 0;
-    // A change of nothing, copied first: it notes each SKU for the mirror
-    // repair's quiet check (stock-mirror.ts), so a worker killed between the
-    // release's commit and its copy to Redis leaves the counter to be set
-    // from the orders 1 s later, not low for good. Settled, not awaited for
-    // success: holds end on PostgreSQL's word with Redis down too (the copy
-    // then fails and the repair sets the counter once Redis is back).
-    await Promise.allSettled(due.map((sku) => deps.redis.adjustStock(stockKey(sku), copiedSkusKey, 0, sku)));
-    // Only holds due by the read above: one that ended since was not noted for the repair.
-    const released = await expireDueHolds(deps.db, holdsPerRound, cutoff);
-    if (released.length === 0) return 0;
-    afterRelease(deps, released);
+  const sweeping = new Map<string, Promise<void>>();
+
+  async function sweep(sku: string): Promise<void> {
+    const released = await expireDueHolds(deps.db, sku, holdsPerStatement);
+    if (released.length === 0) return;
+    // Awaited: this SKU's next sweep waits for its copy, never a pile of them.
+    await afterRelease(deps, released);
     deps.metrics.holdsReleased.inc(released.reduce((sum, { units }) => sum + units, 0));
     deps.log.info({ released }, 'lapsed holds released');
-    return released.reduce((sum, { holds }) => sum + holds, 0);
   }
-  return startPollLoop(round, { idleMs: deps.config.HOLD_SWEEP_MS, failureMs: 1000, batchSize: holdsPerRound, log: deps.log, what: 'hold sweeper' });
+
+  async function round(): Promise<number> {
+    if (sweeping.size >= skusAtOnce) return 0;
+    // Asks for more than the free slots: the SKUs already being swept are among the answer.
+    const due = await skusWithDueHolds(deps.db, skusAtOnce * 2);
+    let started = 0;
+    for (const sku of due) {
+      if (sweeping.size >= skusAtOnce) break;
+      if (sweeping.has(sku)) continue;
+      const running = sweep(sku)
+        // A statement timeout or a store down: the holds stay due for a later round.
+        .catch((error: unknown) => deps.log.warn({ err: error, sku }, 'lapsed holds of a SKU not released; the next round tries again'))
+        .finally(() => sweeping.delete(sku));
+      sweeping.set(sku, running);
+      started += 1;
+    }
+    return started;
+  }
+
+  // batchSize Infinity: a round starts what is due, then pauses HOLD_SWEEP_MS.
+  const loop = startPollLoop(round, { idleMs: deps.config.HOLD_SWEEP_MS, failureMs: 1000, batchSize: Number.POSITIVE_INFINITY, log: deps.log, what: 'hold sweeper' });
+  return {
+    async stop() {
+      await loop.stop();
+      await Promise.all(sweeping.values());
+    },
+  };
 }

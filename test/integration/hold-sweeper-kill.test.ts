@@ -11,6 +11,9 @@ import { openDb, orderStatuses, spawnWorker, type WorkerProcess } from '../helpe
 // the kill lands mid-statement every time, not by luck of timing.
 const holds = 40;
 const sweep = { HOLD_SWEEP_MS: '20' };
+// The killed worker's statement must outlive the longest hold-up below: with the
+// default 2.5 s statement timeout PostgreSQL would cancel it (the rollback case).
+const killedSweep = { ...sweep, PG_STATEMENT_TIMEOUT_MS: '60000' };
 
 let api: RunningApi;
 let db: Kysely<Database>;
@@ -36,7 +39,24 @@ async function lapsedHolds(name: string): Promise<string> {
   await createSku(api, sku, holds, undefined, { holdSeconds: 1 });
   const answers = await Promise.all(Array.from({ length: holds }, () => purchase(api, { sku, userId: `u-${randomUUID()}`, strategy: 'reserve' })));
   expect(countBy(answers)).toEqual({ 201: holds });
+  await allDue(sku);
   return sku;
+}
+
+/**
+ * Waits until every hold of the SKU is past its end by PostgreSQL's clock, so
+ * the worker's first sweep takes all of them in one statement. Without this,
+ * a worker that starts fast sweeps the holds already due, the kill lands on
+ * that statement, and the rest stay reserved with no worker to end them.
+ */
+async function allDue(sku: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { rows } = await sql<{ live: string }>`select count(*) as live from orders where sku = ${sku} and expires_at > now()`.execute(db);
+    if (rows[0]?.live === '0') return;
+    if (Date.now() > deadline) throw new Error(`holds of ${sku} not all due after 10 s`);
+    await sleep(50);
+  }
 }
 
 /** The worker's sweep statement, waiting for the SKU row this test locked: its pid in PostgreSQL. */
@@ -72,7 +92,7 @@ async function lockSkuRow(sku: string): Promise<() => Promise<void>> {
 
 async function killMidSweep(sku: string): Promise<{ pid: number; unlock: () => Promise<void> }> {
   const unlock = await lockSkuRow(sku);
-  const worker = await spawnWorker(sweep);
+  const worker = await spawnWorker(killedSweep);
   started.push(worker);
   const pid = await blockedSweep();
   worker.child.kill('SIGKILL');
@@ -94,16 +114,38 @@ describe('the hold sweeper killed mid-statement loses no hold', () => {
     expect(audit).toMatchObject({ reservedUnits: 0, confirmedUnits: 0, pgStock: holds, redisStock: holds, oversoldUnits: 0 });
   });
 
-  it('when the dead worker\'s statement commits after all: the units are back and Redis is set from the orders', async () => {
-    const sku = await lapsedHolds('sweeper-killed-commit');
+  // 0 ms: the statement commits as soon as the row is free. 3,000 ms: it commits long after
+  // the 1 s quiet window the first design's repair relied on, which dropped the SKU meanwhile.
+  it.each([0, 3_000])('when the dead worker\'s statement commits after all (held %i ms more): the units are back and Redis is set from the orders', async (heldMs) => {
+    const sku = await lapsedHolds(`sweeper-killed-commit-${heldMs}`);
     const { unlock } = await killMidSweep(sku);
-    // The statement was sent whole: PostgreSQL runs it to its commit, and nobody copies it to Redis.
+    // The statement was sent whole: PostgreSQL runs it to its commit once the row is free, and nobody copies it to Redis.
+    await sleep(heldMs);
     await unlock();
     await auditWhen(api, sku, (body) => body.releasedUnits === holds, 5_000);
-    // No worker runs now: the API's mirror repair sets the counter from the orders
-    // (the sweeper noted the SKU before its statement, stock-mirror.ts).
+    // No worker runs now: the API's mirror repair copies the release, which the
+    // statement's own commit marked as still to copy (hold-release.ts).
     const audit = await auditWhen(api, sku, (body) => body.consistent === true, 15_000);
     expect(audit).toMatchObject({ reservedUnits: 0, releasedUnits: holds, pgStock: holds, redisStock: holds, oversoldUnits: 0 });
     expect(await orderStatuses(db, sku)).toEqual({ expired: holds });
+  });
+});
+
+describe('a SKU whose row another transaction holds', () => {
+  it('delays its own lapsed holds only: another SKU\'s are released meanwhile, and its own once the row is free', async () => {
+    const held = await lapsedHolds('sweeper-row-held');
+    const free = await lapsedHolds('sweeper-row-free');
+    const unlock = await lockSkuRow(held);
+    try {
+      started.push(await spawnWorker(sweep));
+      // The row stays locked until this audit settles: the free SKU cannot wait for it.
+      const audit = await auditWhen(api, free, (body) => body.releasedUnits === holds && body.consistent === true, 15_000);
+      expect(audit).toMatchObject({ reservedUnits: 0, pgStock: holds, redisStock: holds });
+      expect(await orderStatuses(db, held)).toEqual({ reserved: holds });
+    } finally {
+      await unlock();
+    }
+    const audit = await auditWhen(api, held, (body) => body.releasedUnits === holds && body.consistent === true, 15_000);
+    expect(audit).toMatchObject({ reservedUnits: 0, pgStock: holds, redisStock: holds });
   });
 });

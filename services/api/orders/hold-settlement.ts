@@ -48,7 +48,7 @@ async function answerMiss(deps: SettleDeps, action: SettleAction, orderId: strin
     // that found nothing, the sweeper or a cancel ended it meanwhile: answer
     // from what the order became, so the answer and the order agree.
     const released = await expireHoldIfDue(deps.db, orderId);
-    afterRelease(deps, released);
+    void afterRelease(deps, released);
     return refuse(action, released.length > 0 ? { ...order, status: 'expired' } : ((await findOrder(deps.db, orderId)) ?? order));
   }
   return refuse(action, order);
@@ -77,7 +77,7 @@ export async function settleHold(deps: SettleDeps, action: SettleAction, orderId
     } else {
       const released = await cancelHold(deps.db, orderId, key);
       if (released.length > 0) {
-        afterRelease(deps, released);
+        void afterRelease(deps, released);
         const order = await findOrder(deps.db, orderId);
         if (order !== undefined) return { order, replayed: false };
       }

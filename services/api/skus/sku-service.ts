@@ -9,7 +9,7 @@ import type { Sku } from '../../../db/schema.js';
 import { confirmationDelays, confirmationSpan, existingOrderIds, unitsSold } from '../../../db/queries/orders.js';
 import { countUnpublished } from '../../../db/queries/outbox.js';
 import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
-import { queuedPurchasesKey, stockKey } from '../../shared/redis-keys.js';
+import { queuedPurchasesKey, releasedCopiedKey, stockKey } from '../../shared/redis-keys.js';
 import { parseQueuedPurchase, type QueuedPurchase } from '../../shared/messages/queued-purchase.js';
 
 /**
@@ -22,8 +22,9 @@ export async function createSku(db: Kysely<Database>, redis: Redis, sku: string,
   return db.transaction().execute(async (trx) => {
     const created = await insertSku(trx, sku, stock, settings);
     if (created === undefined) return 'exists';
-    // Overwrite, not NX: PostgreSQL just said the SKU is new, so any Redis value is a leftover.
-    await redis.set(stockKey(sku), stock);
+    // Overwrite, not NX: PostgreSQL just said the SKU is new, so any Redis value is a leftover,
+    // the count of released units it has included (a new SKU has released none).
+    await redis.multi().set(stockKey(sku), stock).del(releasedCopiedKey(sku)).exec();
     return created;
   });
 }

@@ -6,11 +6,18 @@
   Units given back before are dropped with the old count: numbering starts
   again from the top of what is left.
 
+  Released units (see copy-releases-3.lua) copied here after PostgreSQL's
+  read are not in ARGV[1], and their copiers will not add them again: they
+  are added on top. Releases in the read but not yet copied are marked as
+  had, so their copies add nothing. The released count never goes down.
+
   Input:
     KEYS[1] stock counter of the SKU
     KEYS[2] units given back (sorted set)
+    KEYS[3] released units the counter has
     ARGV[1] units left, from PostgreSQL
     ARGV[2] '1' to overwrite an existing counter, '0' to set a missing one only
+    ARGV[3] released units, in the same read as ARGV[1]
 
   Output:
     {1, previous}  counter set; previous value, or '' when there was none
@@ -20,6 +27,9 @@ local previous = redis.call('GET', KEYS[1])
 if previous and ARGV[2] ~= '1' then
   return {0, previous}
 end
+local had = tonumber(redis.call('GET', KEYS[3]) or '0')
+local released = tonumber(ARGV[3])
 redis.call('DEL', KEYS[2])
-redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[1], tonumber(ARGV[1]) + math.max(0, had - released))
+redis.call('SET', KEYS[3], math.max(had, released))
 return {1, previous or ''}
