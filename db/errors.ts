@@ -1,3 +1,5 @@
+import type { DependencyFailure } from '../lib/dependency-failure.js';
+
 // SQLSTATEs we act on (PostgreSQL appendix A).
 const uniqueViolation = '23505';
 const lockNotAvailable = '55P03';
@@ -32,4 +34,45 @@ export function isForeignKeyViolation(error: unknown): boolean {
 /** The order would take its buyer past the SKU's per-user limit (user_purchases_within_limit). */
 export function isPerUserLimit(error: unknown): boolean {
   return sqlState(error) === checkViolation && typeof error === 'object' && error !== null && 'constraint' in error && error.constraint === 'user_purchases_within_limit';
+}
+
+/**
+ * No pooled connection in time while PostgreSQL answers (every connection in
+ * use under load): busy, not down, so it trips no breaker, and the buyer is
+ * told what the pool saw (`why`).
+ */
+export class PoolBusyError extends Error {
+  override readonly name = 'PoolBusyError';
+  constructor(readonly why: string) {
+    super(`postgres busy: ${why}`);
+  }
+}
+
+// pg-pool's own message when its connectionTimeoutMillis runs out: the same busy pool, said by pg.
+const pgPoolTimeout = 'timeout exceeded when trying to connect';
+
+// SQLSTATEs meaning "the server cannot serve this now" (shutdown, too many connections, out of resources).
+const unavailableStates = new Set(['57P01', '57P02', '57P03', '53300', '53400']);
+// pg throws plain Errors for connection trouble: their messages are all there is to match.
+const notAnsweringMessages = [
+  'Query read timeout', // query_timeout: nothing came back from the server
+  'Connection terminated', // the server went away mid-query
+  'Client has encountered a connection error',
+];
+
+/** Whether the error is a full pool (PoolBusyError, or pg-pool's own timeout), not PostgreSQL failing. */
+export function isPoolBusy(error: unknown): boolean {
+  return error instanceof PoolBusyError || (error instanceof Error && error.message.includes(pgPoolTimeout));
+}
+
+/** What a PostgreSQL (pg, pg-pool, the guarded pool) error says of PostgreSQL, or undefined when it is none of those. */
+export function postgresFailure(error: unknown): DependencyFailure | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = sqlState(error);
+  if (code === queryCanceled) return { kind: 'timeout', dependency: 'postgres' };
+  if (typeof code === 'string' && (unavailableStates.has(code) || code.startsWith('08'))) return { kind: 'unavailable', dependency: 'postgres' };
+  if (error instanceof PoolBusyError) return { kind: 'unavailable', dependency: 'postgres', reason: `busy: ${error.why}` };
+  if (isPoolBusy(error)) return { kind: 'unavailable', dependency: 'postgres', reason: 'busy: no connection free in time' };
+  if (notAnsweringMessages.some((m) => error.message.includes(m))) return { kind: 'unavailable', dependency: 'postgres' };
+  return undefined;
 }

@@ -1,9 +1,10 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import pg from 'pg';
-import { CircuitOpenError, createCircuitBreaker } from '../services/shared/circuit-breaker.js';
-import { msLeft } from '../services/shared/deadline.js';
-import { within } from '../services/shared/within.js';
-import { classifyDependencyFailure, pgPoolBusy } from '../services/shared/dependency-errors.js';
+import { CircuitOpenError, createCircuitBreaker } from '../lib/circuit-breaker.js';
+import { msLeft } from '../lib/deadline.js';
+import { within } from '../lib/within.js';
+import { isNetworkError } from '../lib/dependency-failure.js';
+import { isPoolBusy, PoolBusyError, postgresFailure } from './errors.js';
 
 export interface GuardSettings {
   /** After PostgreSQL stopped answering, new requests fail at once this long before one probes. */
@@ -23,8 +24,8 @@ export interface GuardSettings {
  * server answers fine, and shedding that load is the pool timeout's job.
  */
 function notAnswering(error: unknown): boolean {
-  if (error instanceof Error && error.message.includes(pgPoolBusy)) return false;
-  return classifyDependencyFailure(error)?.kind === 'unavailable';
+  if (isPoolBusy(error)) return false;
+  return error instanceof CircuitOpenError || isNetworkError(error) || postgresFailure(error)?.kind === 'unavailable';
 }
 
 /**
@@ -151,7 +152,7 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
         },
       };
       waiting.add(waiter);
-      if (limitMs !== undefined) limit = setTimeout(() => waiter.abandon(new Error(`${pgPoolBusy}: no connection within the ${Math.max(0, Math.round(limitMs))} ms left`)), Math.max(0, limitMs));
+      if (limitMs !== undefined) limit = setTimeout(() => waiter.abandon(new PoolBusyError(`no connection within the ${Math.max(0, Math.round(limitMs))} ms left`)), Math.max(0, limitMs));
       start().then(
         (value) => {
           clearTimeout(limit);
@@ -197,7 +198,7 @@ export function guardedPool(pool: pg.Pool, settings: GuardSettings): PostgresPoo
     async connect(): Promise<PostgresPoolClient> {
       const left = msLeft();
       const hopeless = left === undefined ? undefined : queueTooLong(left);
-      if (hopeless !== undefined) throw new Error(`${pgPoolBusy}: ${hopeless}`);
+      if (hopeless !== undefined) throw new PoolBusyError(hopeless);
       const taken = breaker.tryPass();
       if (taken === undefined) throw new CircuitOpenError('postgres');
       const pass = taken;

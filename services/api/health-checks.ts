@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Etcd3 } from 'etcd3';
 import type { Database } from '../../db/schema.js';
-import { within } from '../shared/within.js';
+import { within } from '../../lib/within.js';
 
 export type CheckResult = Record<string, 'up' | 'down'>;
 

@@ -1,5 +1,5 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
-import { createCircuitBreaker } from './circuit-breaker.js';
+import { createCircuitBreaker } from '../../lib/circuit-breaker.js';
 import { ensureTopics, type TopicSettings } from './kafka.js';
 
 /** The one thing strategies need from Kafka: a durable send, answered in bounded time. */

@@ -1,5 +1,5 @@
 import type { CounterRebuild } from './counter-rebuild.js';
-import { msLeft } from '../shared/deadline.js';
+import { msLeft } from '../../lib/deadline.js';
 import { KafkaSendRefusedError } from '../shared/kafka-sender.js';
 import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey, soldOutFlagKey, stockKey } from '../shared/redis-keys.js';
 import { createKeyedBatcher } from './batching/sku-batcher.js';

@@ -4,7 +4,7 @@ import { boundWaits } from '../../db/queries/skus.js';
 import type { Database } from '../../db/schema.js';
 import { isLockTimeout, isStatementTimeout, isUniqueViolation } from '../../db/errors.js';
 import { orderRow } from './orders.js';
-import { msLeft } from '../shared/deadline.js';
+import { deadlineIn } from '../../lib/deadline.js';
 import { SkuGate } from './sku-gate.js';
 import { StockSightings } from './stock-sightings.js';
 import { takeTurn } from './sku-turn.js';
@@ -45,7 +45,7 @@ export function pgLockedSale(deps: StrategyDeps, lock: PgLock): (request: Purcha
     // A plain read first (or a fresh sighting, sku-turn.ts): stock seen short at any moment of
     // this request is a true sold-out answer (it does not grow back during a sale), and it spares
     // the refusal the lock and a commit.
-    const turn = await takeTurn(deps.db, line, request, Date.now() + Math.min(deps.config.PG_LOCK_TIMEOUT_MS, msLeft() ?? Infinity));
+    const turn = await takeTurn(deps.db, line, request, deadlineIn(deps.config.PG_LOCK_TIMEOUT_MS));
     if (turn.kind === 'answered') return turn.outcome;
     if (turn.kind === 'refused') return { kind: 'contended', reason: turn.reason };
     let outcome: PurchaseOutcome;
@@ -55,7 +55,7 @@ export function pgLockedSale(deps: StrategyDeps, lock: PgLock): (request: Purcha
         // The lock wait ends with the purchase's deadline too (time spent for a connection
         // counts). Each statement may run past it by the slack the 1 s answer leaves
         // (statementSlackMs): a buyer granted the lock at the deadline still completes its sale.
-        const left = Math.max(1, Math.min(deps.config.PG_LOCK_TIMEOUT_MS, msLeft() ?? Infinity));
+        const left = Math.max(1, deadlineIn(deps.config.PG_LOCK_TIMEOUT_MS) - Date.now());
         await boundWaits(trx, { lockMs: left, statementMs: Math.min(deps.config.PG_STATEMENT_TIMEOUT_MS, left + statementSlackMs) });
         const locked = await lock.lockAndRead(trx, request.sku);
         if (locked === undefined) return { kind: 'unknown_sku' };

@@ -3,7 +3,7 @@ import { insertOrder } from '../../db/queries/orders.js';
 import { readStock, writeIfVersion } from '../../db/queries/skus.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { orderRow } from './orders.js';
-import { msLeft } from '../shared/deadline.js';
+import { deadlineIn } from '../../lib/deadline.js';
 import { SkuGate } from './sku-gate.js';
 import { StockSightings } from './stock-sightings.js';
 import { type StockRead, takeTurn } from './sku-turn.js';
@@ -92,7 +92,7 @@ export function createPgOptimistic(deps: StrategyDeps): Strategy {
     refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       // A count alone does not bound the wait: under load each attempt also queues for a pooled connection.
-      const deadline = Date.now() + Math.min(deps.config.OPTIMISTIC_MAX_WAIT_MS, msLeft() ?? Infinity);
+      const deadline = deadlineIn(deps.config.OPTIMISTIC_MAX_WAIT_MS);
       const turn = await takeTurn(deps.db, line, request, deadline);
       if (turn.kind === 'answered') return turn.outcome;
       if (turn.kind === 'refused') return { kind: 'contended', reason: turn.reason };

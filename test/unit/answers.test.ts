@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { answerFor, replayAnswer } from '../../services/api/purchases/answers.js';
-import { CircuitOpenError } from '../../services/shared/circuit-breaker.js';
+import { CircuitOpenError } from '../../lib/circuit-breaker.js';
+import { PoolBusyError } from '../../db/errors.js';
 import { classifyDependencyFailure } from '../../services/shared/dependency-errors.js';
 
 const facts = { sku: 'sku-1', userId: 'u', quantity: 2, strategy: 'pg-atomic' };
@@ -52,6 +53,9 @@ describe('classifyDependencyFailure', () => {
     expect(classifyDependencyFailure(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }))).toEqual({ kind: 'timeout', dependency: 'postgres' });
     // A full pool is load, not an outage, and the buyer is told which.
     expect(classifyDependencyFailure(new Error('timeout exceeded when trying to connect'))).toMatchObject({ kind: 'unavailable', dependency: 'postgres', reason: expect.stringContaining('busy') });
+    // The guarded pool's own refusal carries what it saw, typed: nothing parses it back out of a message.
+    expect(classifyDependencyFailure(new PoolBusyError('12 requests wait for a connection'))).toEqual({ kind: 'unavailable', dependency: 'postgres', reason: 'busy: 12 requests wait for a connection' });
+    expect(classifyDependencyFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toEqual({ kind: 'unavailable', dependency: 'unknown' });
     expect(classifyDependencyFailure(new CircuitOpenError('postgres'))).toMatchObject({ kind: 'unavailable', dependency: 'postgres', reason: expect.stringContaining('circuit open') });
     expect(classifyDependencyFailure(new Error('Query read timeout'))).toEqual({ kind: 'unavailable', dependency: 'postgres' });
     expect(classifyDependencyFailure(new Error('Connection is closed.'))).toEqual({ kind: 'unavailable', dependency: 'redis' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitOpenError, createCircuitBreaker } from '../../services/shared/circuit-breaker.js';
+import { CircuitOpenError, createCircuitBreaker } from '../../lib/circuit-breaker.js';
 
 function breakerAt(cooldownMs: number): { breaker: ReturnType<typeof createCircuitBreaker>; advance: (ms: number) => void } {
   let now = 1_000_000;

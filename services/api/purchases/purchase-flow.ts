@@ -1,6 +1,6 @@
 import type { OrderLookup } from './order-lookup.js';
 import { isPerUserLimit } from '../../../db/errors.js';
-import { runWithDeadline } from '../../shared/deadline.js';
+import { runWithDeadline } from '../../../lib/deadline.js';
 import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
 import type { EarlierOrder, PurchaseOutcome, Strategy } from '../../strategies/strategy.js';
 import { answerFor, contendedAnswer, earlierOrderOf, type HttpAnswer, inFlightAnswer, type PurchaseFacts, replayAnswer, unavailableAnswer } from './answers.js';

@@ -1,4 +1,4 @@
-import { outsideDeadline } from '../../shared/deadline.js';
+import { outsideDeadline } from '../../../lib/deadline.js';
 
 /**
  * Decides a batch of items that share a key; one result per item, in the

@@ -1,6 +1,6 @@
 import type { Etcd3, IKeyValue, Lease as EtcdLease, Watcher } from 'etcd3';
 import type { Log } from '../../shared/log.js';
-import { within } from '../../shared/within.js';
+import { within } from '../../../lib/within.js';
 import { Lease, type LockLease, driftMs, renewEveryMs } from './lease.js';
 
 /** Every lock key of a SKU lives under this prefix; one key per buyer waiting or holding. */

@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../../../db/errors.js';
 import type { Database } from '../../../db/schema.js';
 import type { Config } from '../../shared/config.js';
 import { orderRow } from '../orders.js';
-import { msLeft } from '../../shared/deadline.js';
+import { deadlineIn } from '../../../lib/deadline.js';
 import { mirrorToRedis } from '../stock-mirror.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
 import { SkuGate } from '../sku-gate.js';
@@ -158,7 +158,7 @@ export async function lockedPurchase(
 ): Promise<PurchaseOutcome> {
   // One buyer per SKU at a time in this process tries the lock: the others wait in line
   // without touching Redis, and the wait (line, then lock) stays within LOCK_WAIT_MS.
-  const deadlineAt = Date.now() + Math.min(deps.config.LOCK_WAIT_MS, msLeft() ?? Infinity);
+  const deadlineAt = deadlineIn(deps.config.LOCK_WAIT_MS);
   const turn = await takeTurn(deps.db, line, request, deadlineAt);
   if (turn.kind === 'answered') return turn.outcome;
   if (turn.kind === 'refused') {

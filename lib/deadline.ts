@@ -27,3 +27,12 @@ export function msLeft(): number | undefined {
 export function outsideDeadline<T>(work: () => T): T {
   return current.exit(work);
 }
+
+/**
+ * When a wait that may last up to `ms` must end (epoch ms): `ms` from now,
+ * or the current purchase's deadline if that comes first. Every wait a
+ * purchase meets takes its end from here, so none outlives the purchase.
+ */
+export function deadlineIn(ms: number): number {
+  return Date.now() + Math.min(ms, msLeft() ?? Number.POSITIVE_INFINITY);
+}
