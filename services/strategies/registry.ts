@@ -13,6 +13,7 @@ import { type CounterRebuild, createCounterRebuild } from './counter-rebuild.js'
 import { createRedlock, redlockFacts } from './redlock.js';
 import { createEtcdLock, etcdLockFacts } from './etcd-lock.js';
 import { createReserve, reserveFacts } from './reserve.js';
+import { withRefusalsAsValues } from './refusals.js';
 import type { Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
 
 export type StrategyRegistry = ReadonlyMap<string, Strategy>;
@@ -59,7 +60,7 @@ export function createStrategyRegistry(deps: StrategyDeps, definitions: readonly
   defineScripts(deps.redis);
   const shared: SharedParts = { counters: createCounterRebuild(deps) };
   const strategies = definitions.map((definition) => {
-    const strategy = definition.create(deps, shared);
+    const strategy = withRefusalsAsValues(definition.create(deps, shared));
     // The facts served are the definition's: a strategy cannot describe itself twice.
     if (strategy.name !== definition.facts.name) throw new Error(`strategy ${strategy.name} registered as ${definition.facts.name}`);
     return strategy;

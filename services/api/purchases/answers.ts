@@ -1,6 +1,7 @@
 import type { Order } from '../../../db/schema.js';
 import type { EarlierOrder, PurchaseOutcome } from '../../strategies/strategy.js';
-import { problemBody } from '../problem.js';
+import type { ErrorCode } from '../../shared/errors.js';
+import { type Problem, problemBody } from '../problem.js';
 import { retryRequestAfterSeconds } from '../retry-after.js';
 
 /** An HTTP answer as data: the route sends it, tests read it. */
@@ -27,7 +28,32 @@ export function orderAccepted(orderId: string, status: 'confirmed' | 'pending' |
   return { status: 201, body, headers: status === 'reserved' ? { location: `/v1/orders/${orderId}` } : {} };
 }
 
-/** The one place where a strategy's outcome becomes a status code. */
+// Answers that tell the client to come back: the catalogue's 503s.
+const retryLater: ReadonlySet<ErrorCode> = new Set(['contended', 'dependency_unavailable', 'idempotency_key_in_flight']);
+
+/** A problem as an answer: its status from the problem catalogue (services/shared/errors.ts), never written here. */
+export function problemAnswer({ code, detail, extensions }: Problem): HttpAnswer {
+  const body = problemBody(code, detail, extensions);
+  return { status: body.status, body, headers: retryLater.has(code) ? { 'retry-after': retryAfterSeconds } : {} };
+}
+
+/** The problem a refusal is, or undefined for an accepted order. */
+function refusalProblem(outcome: Exclude<PurchaseOutcome, { kind: 'duplicate' | 'confirmed' | 'pending' | 'reserved' }>, facts: PurchaseFacts): Problem {
+  switch (outcome.kind) {
+    case 'sold_out':
+      return { code: 'sold_out', detail: `Not enough stock of ${facts.sku} for ${facts.quantity} unit(s).`, extensions: {} };
+    case 'per_user_limit':
+      return { code: 'per_user_limit', detail: `User ${facts.userId} may not hold more of ${facts.sku}: its per-user limit is reached.`, extensions: {} };
+    case 'unknown_sku':
+      return { code: 'sku_not_found', detail: `No SKU ${facts.sku}.`, extensions: {} };
+    case 'contended':
+      return { code: 'contended', detail: outcome.reason, extensions: {} };
+    case 'unavailable':
+      return { code: 'dependency_unavailable', detail: `${outcome.dependency}: ${outcome.reason}`, extensions: { dependency: outcome.dependency } };
+  }
+}
+
+/** The one place where a strategy's outcome becomes an answer. */
 export function answerFor(outcome: Exclude<PurchaseOutcome, { kind: 'duplicate' }>, facts: PurchaseFacts): HttpAnswer {
   switch (outcome.kind) {
     case 'confirmed':
@@ -35,38 +61,14 @@ export function answerFor(outcome: Exclude<PurchaseOutcome, { kind: 'duplicate' 
       return orderAccepted(outcome.orderId, outcome.kind, facts);
     case 'reserved':
       return orderAccepted(outcome.orderId, 'reserved', facts, outcome.expiresAt);
-    case 'sold_out':
-      return { status: 409, body: problemBody('sold_out', `Not enough stock of ${facts.sku} for ${facts.quantity} unit(s).`), headers: {} };
-    case 'per_user_limit':
-      return { status: 409, body: problemBody('per_user_limit', `User ${facts.userId} may not hold more of ${facts.sku}: its per-user limit is reached.`), headers: {} };
-    case 'unknown_sku':
-      return { status: 404, body: problemBody('sku_not_found', `No SKU ${facts.sku}.`), headers: {} };
-    case 'contended':
-      return contendedAnswer(outcome.reason);
-    case 'unavailable':
-      return unavailableAnswer(outcome.dependency, outcome.reason);
+    default:
+      return problemAnswer(refusalProblem(outcome, facts));
   }
 }
 
-export function contendedAnswer(reason: string): HttpAnswer {
-  return { status: 503, body: problemBody('contended', reason), headers: { 'retry-after': retryAfterSeconds } };
-}
+export const keyReusedAnswer = problemAnswer({ code: 'idempotency_key_reused', detail: 'This Idempotency-Key was first used with another sku, userId or quantity.', extensions: {} });
 
-export function unavailableAnswer(dependency: string, reason: string): HttpAnswer {
-  return { status: 503, body: problemBody('dependency_unavailable', `${dependency}: ${reason}`, { dependency }), headers: { 'retry-after': retryAfterSeconds } };
-}
-
-export const keyReusedAnswer: HttpAnswer = {
-  status: 422,
-  body: problemBody('idempotency_key_reused', 'This Idempotency-Key was first used with another sku, userId or quantity.'),
-  headers: {},
-};
-
-export const inFlightAnswer: HttpAnswer = {
-  status: 409,
-  body: problemBody('idempotency_key_in_flight', 'Another request with this Idempotency-Key is still being processed; retry later.'),
-  headers: { 'retry-after': retryAfterSeconds },
-};
+export const inFlightAnswer = problemAnswer({ code: 'idempotency_key_in_flight', detail: 'Another request with this Idempotency-Key is still being processed; retry later.', extensions: {} });
 
 export function earlierOrderOf(order: Order): EarlierOrder {
   const earlier = { orderId: order.id, sku: order.sku, userId: order.user_id, quantity: order.quantity, strategy: order.strategy };

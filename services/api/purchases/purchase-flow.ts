@@ -1,9 +1,9 @@
 import type { OrderLookup } from './order-lookup.js';
-import { isPerUserLimit } from '../../../db/errors.js';
 import { runWithDeadline } from '../../../lib/deadline.js';
 import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
 import type { EarlierOrder, PurchaseOutcome, Strategy } from '../../strategies/strategy.js';
-import { answerFor, contendedAnswer, earlierOrderOf, type HttpAnswer, inFlightAnswer, type PurchaseFacts, replayAnswer, unavailableAnswer } from './answers.js';
+import { dependencyProblem } from '../problem.js';
+import { answerFor, earlierOrderOf, type HttpAnswer, inFlightAnswer, type PurchaseFacts, problemAnswer, replayAnswer } from './answers.js';
 
 export interface PurchaseFlowDeps {
   /** The order of an Idempotency-Key, from PostgreSQL (batched, see order-lookup.ts). */
@@ -74,14 +74,9 @@ export async function runPurchase(deps: PurchaseFlowDeps, strategy: Strategy, co
     const outcome = await runWithDeadline(arrivedAt + deps.waitMs, () => strategy.purchase(request));
     return await answerOutcome(deps, strategy, command, outcome);
   } catch (error: unknown) {
-    // The database refused the order (the per-user count's CHECK, in the sale's own transaction):
-    // every strategy that writes orders in PostgreSQL meets it the same way, so it is answered here,
-    // on the error path, costing the purchase path nothing.
-    if (isPerUserLimit(error)) return await answerOutcome(deps, strategy, command, { kind: 'per_user_limit' });
     const failure = classifyDependencyFailure(error);
-    if (failure?.kind === 'timeout') return { answer: contendedAnswer(`${failure.dependency} did not answer in time`), outcome: 'contended' };
-    if (failure?.kind === 'unavailable') return { answer: unavailableAnswer(failure.dependency, failure.reason ?? 'did not answer'), outcome: 'unavailable' };
-    throw error;
+    if (failure === undefined) throw error;
+    return { answer: problemAnswer(dependencyProblem(failure)), outcome: failure.kind === 'timeout' ? 'contended' : 'unavailable' };
   } finally {
     deps.inFlight.delete(key);
   }

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError, type ErrorCode } from '../../../shared/errors.js';
 import { classifyDependencyFailure } from '../../../shared/dependency-errors.js';
-import { problemBody, problemContentType } from '../../problem.js';
+import { dependencyProblem, problemBody, problemContentType } from '../../problem.js';
 import { retryRequestAfterSeconds } from '../../retry-after.js';
 import { createRouteMethods, type RouteMethods } from '../../route-methods.js';
 
@@ -76,7 +76,8 @@ export default fp(
       if (failure !== undefined) {
         request.log.warn({ err: error }, 'dependency failure');
         reply.header('retry-after', String(retryRequestAfterSeconds));
-        return send(reply, 'dependency_unavailable', `${failure.dependency} did not answer`, { dependency: failure.dependency });
+        const problem = dependencyProblem(failure);
+        return send(reply, problem.code, problem.detail, problem.extensions);
       }
       request.log.error({ err: error }, 'unexpected error');
       return send(reply, 'internal_error', 'Something went wrong on our side; it has been logged.');
