@@ -23,7 +23,7 @@ function frameworkError(error: Error & { code?: string }, _request: FastifyReque
 
 /**
  * Fastify logs two lines per request at info; under load that is a share of
- * the API's CPU spent on lines nobody reads mid-sale (README, "The request
+ * the API's CPU spent on lines nobody reads mid-sale (docs/api.md, "The request
  * path", has the measurement). Here each request is one line at debug, and
  * errors keep Fastify's own error lines.
  */

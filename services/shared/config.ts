@@ -93,7 +93,7 @@ export const ConfigSchema = Type.Object({
   // wait 1 s, statement 3 s, a look for the order after a failure 3 s) with a
   // wide margin; the units are out of sale only this long after a crash.
   REDIS_DEDUCTION_GRACE_MS: Type.Integer({ minimum: 100, default: 15000 }),
-  // pg-optimistic tries per purchase before a 503 (see README for the trade-off).
+  // pg-optimistic tries per purchase before a 503 (see docs/strategies/pg-optimistic.md for the trade-off).
   OPTIMISTIC_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
   // ... and the longest it waits in line and retries: the same 800 ms a buyer waits
   // for a lock (LOCK_WAIT_MS), so every strategy answers a contended buyer in bounded time.
@@ -133,7 +133,7 @@ export const ConfigSchema = Type.Object({
   QUEUE_SWEEP_AFTER_MS: Type.Integer({ minimum: 100, default: 5000 }),
   // reserve: how often the worker asks PostgreSQL for lapsed holds. A lapsed
   // hold is back on sale within this period plus its own SKU's release
-  // statement (README, reserve); an idle sweep reads an empty partial index,
+  // statement (docs/strategies/reserve.md); an idle sweep reads an empty partial index,
   // so 200 ms costs PostgreSQL five cheap reads a second.
   HOLD_SWEEP_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 200 }),
   // Outbox relay: rows claimed per round, and the pause when nothing is waiting.

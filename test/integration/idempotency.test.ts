@@ -64,7 +64,7 @@ describe.each(everyStrategy.filter((strategy) => !isAsync(strategy)))('a sold-ou
   // Changed on purpose with the fast path: a refusal is no longer recorded (it
   // changed nothing, and recording it cost a commit per refusal). A retry is
   // decided again, and stock does not grow back during a sale, so it is
-  // refused again; see README, "Idempotency".
+  // refused again; see docs/api.md, "Idempotency".
   it('writes nothing, and a retry is decided again: still sold out', async () => {
     const sku = uniqueSku('soldout');
     await createSku(api, sku, 1);

@@ -61,7 +61,7 @@ async function answerOutcome(deps: PurchaseFlowDeps, strategy: Strategy, command
  * own write. The order row, unique per key, is the record: a retry that finds
  * it gets the first answer back (or 422 for another body), and never a second
  * order. A refusal writes nothing, so a retry of a refused request is decided
- * again (see README, "Idempotency"). While a request with the key runs in this
+ * again (see docs/api.md, "Idempotency"). While a request with the key runs in this
  * process, another gets 409; in another process the database's unique key
  * makes it wait for the first and then replay its answer.
  */
