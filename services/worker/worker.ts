@@ -6,15 +6,15 @@ import { createKafkaSender } from '../shared/kafka-sender.js';
 import type { Log } from '../shared/log.js';
 import { createMetrics } from '../shared/metrics.js';
 import { createRedis } from '../shared/redis.js';
-import { defineScripts } from '../strategies/redis-scripts.js';
+import { defineScripts } from '../strategies/common/redis-scripts.js';
 import type { WorkerDeps } from './deps.js';
 import { type MetricsServer, startMetricsServer } from './metrics-server.js';
-import { startInboxConsumer } from './inbox-consumer.js';
-import { type OutboxRelay, startOutboxRelay } from './outbox-relay.js';
-import { startPurchaseApplier } from './purchase-applier.js';
-import { startQueueSweeper } from './queue-sweeper.js';
-import { startHoldSweeper } from './hold-sweeper.js';
-import { startMirrorRepair } from '../strategies/stock-mirror.js';
+import { startInboxConsumer } from '../strategies/outbox/inbox-consumer.js';
+import { type OutboxRelay, startOutboxRelay } from '../strategies/outbox/relay.js';
+import { startPurchaseApplier } from '../strategies/kafka-queue/applier.js';
+import { startQueueSweeper } from '../strategies/kafka-queue/sweeper.js';
+import { startHoldSweeper } from '../strategies/reserve/hold-sweeper.js';
+import { startMirrorRepair } from '../strategies/common/stock-mirror.js';
 import type { PollLoop } from '../shared/poll-loop.js';
 
 export interface RunningWorker {

@@ -7,12 +7,12 @@ import { createMetrics } from '../../services/shared/metrics.js';
 import { createRedis } from '../../services/shared/redis.js';
 import { queuedPurchasesKey } from '../../services/shared/redis-keys.js';
 import { isMarkedSoldOut } from '../../services/shared/sold-out-flag.js';
-import { type QueuedPurchase, queuedOrderId } from '../../services/shared/messages/queued-purchase.js';
-import { defineScripts } from '../../services/strategies/redis-scripts.js';
+import { type QueuedPurchase, queuedOrderId } from '../../services/strategies/kafka-queue/queued-purchase.js';
+import { defineScripts } from '../../services/strategies/common/redis-scripts.js';
 import type { StrategyDeps } from '../../services/strategies/strategy.js';
 import { createKafkaSender } from '../../services/shared/kafka-sender.js';
 import { createKafka } from '../../services/shared/kafka.js';
-import { applyQueuedPurchases } from '../../services/worker/purchase-applier.js';
+import { applyQueuedPurchases } from '../../services/strategies/kafka-queue/applier.js';
 import { type RunningApi, adminToken, audit, createSku, etcdClient, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 
 // The worker's batched apply, called directly on the real stores: one SKU's

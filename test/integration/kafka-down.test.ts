@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queuedMarkerKey, queuedPurchasesKey, queuedUnsentKey } from '../../services/shared/redis-keys.js';
-import { queuedOrderId } from '../../services/shared/messages/queued-purchase.js';
+import { queuedOrderId } from '../../services/strategies/kafka-queue/queued-purchase.js';
 import type { RunningWorker } from '../../services/worker/worker.js';
 import { type Answer, type RunningApi, createSku, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { freePort } from '../helpers/processes.js';

@@ -10,11 +10,11 @@ import { redisUrls } from '../../services/shared/config.js';
 import { createMetrics } from '../../services/shared/metrics.js';
 import { createRedis } from '../../services/shared/redis.js';
 import { lockKey, redlockKey } from '../../services/shared/redis-keys.js';
-import { defineScripts } from '../../services/strategies/redis-scripts.js';
-import type { Lease } from '../../services/strategies/locks/lease.js';
-import { type Fence, fencedWrite, heldLock } from '../../services/strategies/locks/locked-purchase.js';
-import { tryAcquireRedlock } from '../../services/strategies/locks/redlock.js';
-import { tryAcquireFencedLock } from '../../services/strategies/locks/single-node-lock.js';
+import { defineScripts } from '../../services/strategies/common/redis-scripts.js';
+import type { Lease } from '../../services/strategies/common/locks/lease.js';
+import { type Fence, fencedWrite, heldLock } from '../../services/strategies/common/locks/locked-purchase.js';
+import { tryAcquireRedlock } from '../../services/strategies/redlock/quorum-lock.js';
+import { tryAcquireFencedLock } from '../../services/strategies/common/locks/single-node-lock.js';
 import { type RunningApi, audit, countBy, createSku, get, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { type RedisServer, purchaseRequest, spawnRedisServer } from '../helpers/locks.js';
 

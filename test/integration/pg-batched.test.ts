@@ -10,9 +10,9 @@ import { createKafka } from '../../services/shared/kafka.js';
 import { createKafkaSender, type KafkaSender } from '../../services/shared/kafka-sender.js';
 import { createMetrics } from '../../services/shared/metrics.js';
 import { createRedis } from '../../services/shared/redis.js';
-import { orderRow } from '../../services/strategies/orders.js';
-import { createPgBatched } from '../../services/strategies/pg-batched.js';
-import { defineScripts } from '../../services/strategies/redis-scripts.js';
+import { orderRow } from '../../services/strategies/common/orders.js';
+import { createPgBatched } from '../../services/strategies/pg-batched/index.js';
+import { defineScripts } from '../../services/strategies/common/redis-scripts.js';
 import type { PurchaseRequest, Strategy } from '../../services/strategies/strategy.js';
 import { type Answer, type RunningApi, countBy, createSku, get, purchase, settledAudit, etcdClient, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 

@@ -10,10 +10,10 @@ import { KafkaSendUnconfirmedError, type KafkaSender } from '../../services/shar
 import { createMetrics } from '../../services/shared/metrics.js';
 import { createRedis } from '../../services/shared/redis.js';
 import { queuedUnsentKey } from '../../services/shared/redis-keys.js';
-import { createCounterRebuild } from '../../services/strategies/counter-rebuild.js';
-import { createKafkaQueue } from '../../services/strategies/kafka-queue.js';
-import { queuedOrderId } from '../../services/shared/messages/queued-purchase.js';
-import { defineScripts } from '../../services/strategies/redis-scripts.js';
+import { createCounterRebuild } from '../../services/strategies/common/counter-rebuild.js';
+import { createKafkaQueue } from '../../services/strategies/kafka-queue/index.js';
+import { queuedOrderId } from '../../services/strategies/kafka-queue/queued-purchase.js';
+import { defineScripts } from '../../services/strategies/common/redis-scripts.js';
 import type { RunningWorker } from '../../services/worker/worker.js';
 import { audit, auditWhen, createSku, purchase, type RunningApi, etcdClient, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { openDb, startInProcessWorker } from '../helpers/worker.js';

@@ -6,7 +6,7 @@ import { listStrategies } from '../../load-tests/compare/phases.js';
 import { emptyMeasurements } from '../../load-tests/compare/rounds.js';
 import { AdminClient } from '../../load-tests/faults/admin.js';
 import { scenarios } from '../../load-tests/faults/scenarios.js';
-import { createPgAtomic } from '../../services/strategies/pg-atomic.js';
+import { createPgAtomic } from '../../services/strategies/pg-atomic/index.js';
 import { strategyDefinitions } from '../../services/strategies/registry.js';
 import type { StrategyFacts } from '../../services/strategies/strategy.js';
 import { type RunningApi, adminToken, countBy, createSku, purchase, settledAudit, startApi, testConfig, uniqueSku } from '../helpers/api.js';

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { redisUrls } from '../../services/shared/config.js';
 import { createRedis } from '../../services/shared/redis.js';
 import { releasedCopiedKey, returnedUnitsKey, soldOutFlagKey, stockKey } from '../../services/shared/redis-keys.js';
-import { defineScripts } from '../../services/strategies/redis-scripts.js';
+import { defineScripts } from '../../services/strategies/common/redis-scripts.js';
 import { testConfig, uniqueSku } from '../helpers/api.js';
 
 // The scripts that copy released units (holds ended) to a Redis counter, on the

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSku } from '../../services/api/skus/sku-service.js';
-import { SkuGate } from '../../services/strategies/sku-gate.js';
-import { takeTurn } from '../../services/strategies/sku-turn.js';
-import { StockSightings } from '../../services/strategies/stock-sightings.js';
+import { SkuGate } from '../../services/strategies/common/sku-gate.js';
+import { takeTurn } from '../../services/strategies/common/sku-turn.js';
+import { StockSightings } from '../../services/strategies/common/stock-sightings.js';
 import { redisUrls } from '../../services/shared/config.js';
 import { createRedis } from '../../services/shared/redis.js';
 import { testConfig, uniqueSku } from '../helpers/api.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { allocate } from '../../services/strategies/batching/allocate.js';
-import { groupBySku } from '../../services/worker/group-by-sku.js';
-import { parseQueuedMessage, type QueuedPurchase, queuedMessage } from '../../services/shared/messages/queued-purchase.js';
+import { allocate } from '../../services/strategies/common/allocate.js';
+import { groupBySku } from '../../services/strategies/kafka-queue/group-by-sku.js';
+import { parseQueuedMessage, type QueuedPurchase, queuedMessage } from '../../services/strategies/kafka-queue/queued-purchase.js';
 
 const purchase = (key: string, quantity: number, sku = 's'): QueuedPurchase => ({ orderId: `o-${key}`, sku, userId: 'u', quantity, idempotencyKey: key, requestedAt: 0 });
 

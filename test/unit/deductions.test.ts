@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeduction, unitCount, unitsLiteral } from '../../services/strategies/deductions.js';
+import { parseDeduction, unitCount, unitsLiteral } from '../../services/strategies/redis-lua/deductions.js';
 import { ledgerMember, parseLedgerMember } from '../../services/shared/redis-keys.js';
 
 describe('a Redis deduction', () => {

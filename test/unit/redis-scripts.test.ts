@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { luaScripts } from '../../services/strategies/redis-scripts.js';
+import { luaScripts } from '../../services/strategies/common/redis-scripts.js';
 
 describe('Lua scripts', () => {
   it('take their command name and key count from <command>-<numKeys>.lua, and the count matches the keys they use', () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createKeyedBatcher } from '../../services/strategies/batching/sku-batcher.js';
+import { createKeyedBatcher } from '../../lib/sku-batcher.js';
 
 // Only the timers the batcher uses are faked; setImmediate stays real so a
 // test can let every pending promise run without moving the clock.

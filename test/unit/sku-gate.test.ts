@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { type Entry, SkuGate } from '../../services/strategies/sku-gate.js';
+import { type Entry, SkuGate } from '../../services/strategies/common/sku-gate.js';
 
 const far = (): number => Date.now() + 10_000;
 

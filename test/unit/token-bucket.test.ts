@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Clock, createTokenBucket } from '../../services/worker/token-bucket.js';
+import { type Clock, createTokenBucket } from '../../lib/token-bucket.js';
 
 /** A clock that only moves when someone sleeps, and remembers every wait. */
 function fakeClock(): Clock & { waits: number[]; advance(ms: number): void } {

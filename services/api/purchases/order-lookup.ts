@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { findOrdersByIdempotencyKeys } from '../../../db/queries/orders.js';
 import type { Database, Order } from '../../../db/schema.js';
-import { createKeyedBatcher } from '../../strategies/batching/sku-batcher.js';
+import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
 
 /** Finds the order of an Idempotency-Key in PostgreSQL, the truth. */
 export type OrderLookup = (idempotencyKey: string) => Promise<Order | undefined>;

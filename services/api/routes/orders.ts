@@ -4,12 +4,12 @@ import { findOrder } from '../../../db/queries/orders.js';
 import { ProblemError } from '../../shared/errors.js';
 import { retryRequestAfterSeconds } from '../retry-after.js';
 import { queuedOrderKey } from '../../shared/redis-keys.js';
-import { kafkaQueueFacts } from '../../strategies/kafka-queue.js';
-import { parseQueuedPurchase } from '../../shared/messages/queued-purchase.js';
+import { kafkaQueueFacts } from '../../strategies/kafka-queue/index.js';
+import { parseQueuedPurchase } from '../../strategies/kafka-queue/queued-purchase.js';
 import { OrderParams, OrderView, SettleHeaders } from '../schemas/order.js';
 import { problemResponses } from '../schemas/problem.js';
 import type { Order } from '../../../db/schema.js';
-import { type SettleAction, settleHold } from '../orders/hold-settlement.js';
+import { type SettleAction, settleHold } from '../../strategies/reserve/hold-settlement.js';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,4 +1,4 @@
-import { outboxFacts } from '../../strategies/outbox.js';
+import { outboxFacts } from '../../strategies/outbox/index.js';
 import type { Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
 import type { Static } from 'typebox';
@@ -10,7 +10,7 @@ import { confirmationDelays, confirmationSpan, existingOrderIds, unitsSold } fro
 import { countUnpublished } from '../../../db/queries/outbox.js';
 import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
 import { queuedPurchasesKey, releasedCopiedKey, stockKey } from '../../shared/redis-keys.js';
-import { parseQueuedPurchase, type QueuedPurchase } from '../../shared/messages/queued-purchase.js';
+import { parseQueuedPurchase, type QueuedPurchase } from '../../strategies/kafka-queue/queued-purchase.js';
 
 /**
  * Creates a SKU in every store the strategies use. The PostgreSQL insert

@@ -2,9 +2,9 @@ import fp from 'fastify-plugin';
 import { createMetrics, type Metrics } from '../../../shared/metrics.js';
 import { ConfigError } from '../../../shared/config.js';
 import { createStrategyRegistry, type StrategyDefinition, type StrategyRegistry } from '../../../strategies/registry.js';
-import { startStockCatchUp } from '../../../strategies/stock-catch-up.js';
-import { startDeductionReconciler } from '../../../strategies/deduction-reconciler.js';
-import { startMirrorRepair } from '../../../strategies/stock-mirror.js';
+import { startStockCatchUp } from '../../../strategies/redis-lua/stock-catch-up.js';
+import { startDeductionReconciler } from '../../../strategies/redis-lua/deduction-reconciler.js';
+import { startMirrorRepair } from '../../../strategies/common/stock-mirror.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,0 +1,75 @@
+import { unitsSold } from '../../../db/queries/orders.js';
+import { findSku } from '../../../db/queries/skus.js';
+import { releasedCopiedKey, returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
+import { recordChange } from './reconciliation-log.js';
+import type { StrategyDeps } from '../strategy.js';
+
+export interface CounterRebuild {
+  /**
+   * Called when a Redis script found no stock counter. 'unknown_sku' when
+   * PostgreSQL has no such SKU either; otherwise the counter was lost
+   * (FLUSHALL, a replica promoted without it): a rebuild starts, and the
+   * caller answers 503 until it is done (fail-closed: no guessing).
+   */
+  counterMissing(sku: string): Promise<'unknown_sku' | 'rebuilding'>;
+}
+
+/**
+ * Rebuilds lost stock counters from PostgreSQL's truth: initial stock minus
+ * the confirmed units of every order of the SKU (the queue worker takes its
+ * own orders off the counter as it applies them, so pending ones are not
+ * subtracted). One rebuild per SKU at a time in a process; the Redis script
+ * sets the counter only if it is still missing, so two processes cannot
+ * clobber each other.
+ *
+ * Why a rebuild cannot oversell: orders whose deductions were in flight when
+ * the counter vanished are written after the read, so the rebuilt counter
+ * can be too high by those units. The next sales then name those same units,
+ * and PostgreSQL refuses them (orders_units_sold_once): too high a counter
+ * costs refusals, never a unit sold twice.
+ */
+/** What the orders say a SKU's counter should hold. */
+export async function unitsLeft(deps: Pick<StrategyDeps, 'db'>, sku: string, initialStock: number): Promise<UnitsLeft> {
+  // One statement: the released units are from the same snapshot as the units left.
+  const { confirmedUnits, reservedUnits, releasedUnits } = await unitsSold(deps.db, sku);
+  // Live holds (reserve) are out of the stock until they end.
+  const held = reservedUnits === 0 ? '' : ` - held ${reservedUnits}`;
+  return { units: Math.max(0, initialStock - confirmedUnits - reservedUnits), released: releasedUnits, why: `initial ${initialStock} - confirmed ${confirmedUnits}${held}` };
+}
+
+/** What a counter rebuilt from the orders holds, the released units that read saw, and the sum in words. */
+export interface UnitsLeft {
+  units: number;
+  released: number;
+  why: string;
+}
+
+/** Sets the SKU's counter from `left`: always when `overwrite`, else only if it is missing. */
+export async function setCounter(deps: Pick<StrategyDeps, 'redis'>, sku: string, left: UnitsLeft, overwrite: boolean): Promise<{ set: boolean; previous: string }> {
+  const [set, previous] = await deps.redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), left.units, overwrite ? '1' : '0', left.released);
+  return { set: set === 1, previous: String(previous) };
+}
+
+export function createCounterRebuild(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>): CounterRebuild {
+  const running = new Map<string, Promise<void>>();
+
+  async function rebuild(sku: string, initialStock: number): Promise<void> {
+    const left = await unitsLeft(deps, sku, initialStock);
+    const { set } = await setCounter(deps, sku, left, false);
+    if (set) await recordChange(deps, { sku, action: 'counter_rebuilt', units: left.units, detail: left.why });
+  }
+
+  return {
+    async counterMissing(sku) {
+      const row = await findSku(deps.db, sku);
+      if (row === undefined) return 'unknown_sku';
+      if (!running.has(sku)) {
+        const started = rebuild(sku, row.initial_stock)
+          .catch((error: unknown) => deps.log.error({ err: error, sku }, 'stock counter not rebuilt; the next purchase tries again'))
+          .finally(() => running.delete(sku));
+        running.set(sku, started);
+      }
+      return 'rebuilding';
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Redis, Result } from 'ioredis';
+
+// Every Lua script is a file <command>-<numKeys>.lua, in the folder of the
+// strategy it belongs to (the scripts several share are in common/lua/): the
+// file name is the one place that says both the command's name (kebab-case,
+// registered in camelCase) and how many of its arguments are keys. Each
+// folder types its commands beside them (declare module 'ioredis'). Loaded
+// once per connection with defineCommand, which runs them by EVALSHA.
+const strategiesDir = new URL('../', import.meta.url);
+const scriptFile = /^([a-z]+(?:-[a-z]+)*)-(\d+)\.lua$/;
+
+export interface LuaScript {
+  command: string;
+  numberOfKeys: number;
+  lua: string;
+}
+
+const camelCase = (kebab: string): string => kebab.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+/** Every script under services/strategies/, its command name and key count read from its file name. */
+export function luaScripts(): LuaScript[] {
+  return readdirSync(strategiesDir, { recursive: true, encoding: 'utf8' })
+    .filter((path) => path.endsWith('.lua'))
+    .sort()
+    .map((path) => {
+      const file = path.slice(path.lastIndexOf('/') + 1);
+      const match = scriptFile.exec(file);
+      if (match === null) throw new Error(`${path}: name it <command>-<numKeys>.lua`);
+      const [, name = '', keys = ''] = match;
+      return { command: camelCase(name), numberOfKeys: Number(keys), lua: readFileSync(new URL(path, strategiesDir), 'utf8') };
+    });
+}
+
+/** [kind, value]: see the Output block of each script. */
+export type ScriptReply = [number, string | number];
+
+// The shared scripts' types (common/lua/); each strategy types its own in its folder's scripts.ts.
+// Their names must match the files (redis-scripts.test.ts checks).
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    rebuildCounter(stockKey: string, returnedKey: string, releasedCopiedKey: string, unitsLeft: number, overwrite: '1' | '0', releasedUnits: number): Result<ScriptReply, Context>;
+    adjustStock(stockKey: string, copiedKey: string, delta: number, sku: string): Result<number | null, Context>;
+    /** The fencing token, or null when the lock is held by someone else. */
+    acquireFencedLock(lockKey: string, fenceKey: string, owner: string, leaseMs: number): Result<number | null, Context>;
+    releaseLock(lockKey: string, owner: string): Result<number, Context>;
+    extendLock(lockKey: string, owner: string, leaseMs: number): Result<number, Context>;
+  }
+}
+
+// Read once per process: every connection defines the same scripts.
+let scripts: LuaScript[] | undefined;
+
+/** Registers every script on a connection; idempotent. */
+export function defineScripts(redis: Redis): void {
+  scripts ??= luaScripts();
+  for (const script of scripts) {
+    if (script.command in redis) continue;
+    redis.defineCommand(script.command, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+  }
+}

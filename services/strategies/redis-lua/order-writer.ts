@@ -1,0 +1,99 @@
+import type { Kysely } from 'kysely';
+import { closedOrderIds, insertUnitOrders, keysWithOrders, type UnitOrder } from '../../../db/queries/orders.js';
+import { findSku } from '../../../db/queries/skus.js';
+import type { Database } from '../../../db/schema.js';
+import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
+import { isPerUserLimit } from '../../../db/errors.js';
+
+/**
+ * What PostgreSQL did with one order: written; skipped because its key has an
+ * order already; refused because another order holds one of its units (or a
+ * unit lies beyond the stock); refused because the SKU does not exist;
+ * refused because its order id was closed while its units are given back
+ * (a retry of a key whose first attempt was abandoned, see closeUnwrittenOrder);
+ * refused because its buyer would pass the SKU's per-user limit.
+ */
+export type OrderWrite = 'inserted' | 'duplicate' | 'units_taken' | 'unknown_sku' | 'given_back' | 'per_user_limit';
+
+export interface OrderWriter {
+  /** Resolves with what happened to the order; rejects with its batch's error. */
+  write(order: UnitOrder): Promise<OrderWrite>;
+}
+
+/** Why the orders a batch skipped were skipped: one read for the keys, then, for the rest, one for the SKU and one for closed ids. Only runs when something was skipped. */
+async function classifySkipped(db: Kysely<Database>, sku: string, skipped: readonly UnitOrder[]): Promise<Map<string, OrderWrite>> {
+  const ordered = await keysWithOrders(db, skipped.map((order) => order.idempotencyKey));
+  const refused = skipped.filter((order) => !ordered.has(order.idempotencyKey));
+  const known = refused.length === 0 || (await findSku(db, sku)) !== undefined;
+  // A retry finishing an earlier attempt's deduction can meet its own id closed: those units are being given back, not sold.
+  const closed = await closedOrderIds(db, refused.map((order) => order.id));
+  const why = (order: UnitOrder): OrderWrite => {
+    if (ordered.has(order.idempotencyKey)) return 'duplicate';
+    if (closed.has(order.id)) return 'given_back';
+    return known ? 'units_taken' : 'unknown_sku';
+  };
+  return new Map(skipped.map((order) => [order.idempotencyKey, why(order)]));
+}
+
+/** What one order of a batch came to: written or refused, or the error of its own statement. */
+type Written = OrderWrite | { failed: unknown };
+
+/**
+ * The fallback when a batch met the per-user limit: each order in its own
+ * statement and commit, each with its own result. An error fails only the
+ * order whose statement raised it: those before it are committed, and
+ * failing them too would have their buyers told 500 and their units given
+ * back while their orders stand.
+ */
+async function writeOneByOne(db: Kysely<Database>, orders: readonly UnitOrder[], written: (orders: UnitOrder[]) => void): Promise<Written[]> {
+  const results: Written[] = [];
+  for (const order of orders) {
+    try {
+      const inserted = await insertUnitOrders(db, [order]);
+      if (inserted.size > 0) written([order]);
+      results.push(inserted.size > 0 ? 'inserted' : ((await classifySkipped(db, order.sku, [order])).get(order.idempotencyKey) ?? 'units_taken'));
+    } catch (error: unknown) {
+      results.push(isPerUserLimit(error) ? 'per_user_limit' : { failed: error });
+    }
+  }
+  return results;
+}
+
+/**
+ * Appends orders decided elsewhere (Redis) with one multi-row INSERT per SKU
+ * for the orders that arrive together: while one INSERT is out, the next
+ * ones queue and leave together, and an idle SKU's order leaves in the same
+ * turn of the event loop (no window). Under load the API then makes one
+ * PostgreSQL round trip and one commit per batch, not per sale; the profile
+ * of redis-lua selling showed the per-statement socket writes as the API's
+ * largest cost. Batching by SKU keeps a failure shared only by orders that
+ * share its cause (an unknown SKU fails every order of that SKU alike).
+ * `written` hears of each batch's inserted orders, after the commit.
+ */
+export function createOrderWriter(db: Kysely<Database>, maxBatch: number, written: (orders: UnitOrder[]) => void): OrderWriter {
+  const batcher = createKeyedBatcher<UnitOrder, Written>({
+    windowMs: 0,
+    maxSize: maxBatch,
+    flush: async (sku, orders) => {
+      let inserted: Set<string>;
+      try {
+        inserted = await insertUnitOrders(db, orders);
+      } catch (error: unknown) {
+        // One buyer past the per-user limit fails the batch's statement for all: write them one at a time.
+        if (!isPerUserLimit(error)) throw error;
+        return writeOneByOne(db, orders, written);
+      }
+      const skipped = orders.filter((order) => !inserted.has(order.idempotencyKey));
+      const why = skipped.length === 0 ? new Map<string, OrderWrite>() : await classifySkipped(db, sku, skipped);
+      if (inserted.size > 0) written(orders.filter((order) => inserted.has(order.idempotencyKey)));
+      return orders.map((order) => why.get(order.idempotencyKey) ?? 'inserted');
+    },
+  });
+  return {
+    write: async (order) => {
+      const result = await batcher.submit(order.sku, order);
+      if (typeof result === 'object') throw result.failed;
+      return result;
+    },
+  };
+}

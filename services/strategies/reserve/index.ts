@@ -1,0 +1,32 @@
+import { deductAndOrder } from '../common/conditional-sale.js';
+import type { Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+
+const name = 'reserve';
+
+export const reserveFacts: StrategyFacts = {
+  name,
+  description: "Holds the units for the SKU's holdSeconds (pg-atomic's conditional UPDATE, order status reserved); the buyer confirms or cancels, and the worker releases lapsed holds.",
+  async: false,
+  safe: true,
+  decidesIn: 'postgres',
+  // The worker's hold sweeper gives lapsed holds back; without it they stay held (undersell, never oversell).
+  needs: ['worker'],
+};
+
+/**
+ * Pre-deduct, then pay: the units leave the stock at once, as with
+ * pg-atomic, but the order is a hold (`reserved`, with `expiresAt`) until
+ * POST /v1/orders/:id/confirm, /cancel, or the hold sweeper (see
+ * db/queries/holds.ts for why PostgreSQL decides every end of a hold).
+ * Chosen per request like every strategy, because a hold is a different
+ * contract with the buyer (two calls and a deadline), not a different way
+ * to take stock.
+ */
+export function createReserve(deps: StrategyDeps): Strategy {
+  return {
+    ...reserveFacts,
+    // The sale statement itself says when the key has an order already (see sellIfAvailable).
+    refusalChecksKey: true,
+    purchase: (request) => deductAndOrder(deps, request, name, { hold: true }),
+  };
+}
