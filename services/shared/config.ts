@@ -23,8 +23,8 @@ export const ConfigSchema = Type.Object({
   // Comma-separated client URLs of one etcd cluster (three members in the stack): etcd-lock's lock service.
   ETCD_ENDPOINTS: Type.String({ minLength: 1 }),
   ADMIN_TOKEN: Type.String({ minLength: 16 }),
-  // pg-atomic is the safe strategy with the fewest moving parts.
-  DEFAULT_STRATEGY: Type.String({ default: 'pg-atomic' }),
+  // The strategy of a purchase that names none; unset: the registry's default (defaultStrategyName).
+  DEFAULT_STRATEGY: Type.Optional(Type.String({ minLength: 1 })),
   // A flash sale caps units per order; 10 keeps one buyer from emptying a small stock.
   MAX_QUANTITY: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   // Purchase bodies are ~100 bytes; 16 KiB leaves room without inviting abuse.

@@ -1,11 +1,13 @@
-// Every Redis key the service uses, in one place. The SKU sits in braces (a
-// hash tag) so every key of one SKU lands on the same Redis Cluster slot and a
-// Lua script may touch them together; the few keys that are not per SKU say
-// where they would sit on a cluster.
-const prefix = 'fsi';
+// The Redis keys several strategies share; a strategy's own keys are in its
+// folder's keys.ts, built with skuKey. The SKU sits in braces (a hash tag) so
+// every key of one SKU lands on the same Redis Cluster slot and a Lua script
+// may touch them together; the few keys that are not per SKU say where they
+// would sit on a cluster.
+export const keyPrefix = 'fsi';
+const prefix = keyPrefix;
 
 /** A key of one SKU: `fsi:{<sku>}:<part>`. */
-function skuKey(sku: string, part: string): string {
+export function skuKey(sku: string, part: string): string {
   return `${prefix}:{${sku}}:${part}`;
 }
 
@@ -36,15 +38,7 @@ export function fenceKey(sku: string): string {
 }
 
 /** redlock: the SKU's lock key on every node of the quorum. */
-export function redlockKey(sku: string): string {
-  return skuKey(sku, 'redlock');
-}
-
 /** Which order took stock for an Idempotency-Key, so a retry never takes it twice. */
-export function deductionKey(sku: string, idempotencyKey: string): string {
-  return skuKey(sku, `deduction:${idempotencyKey}`);
-}
-
 /** redis-lua: units given back (their order was never written), taken again first. */
 export function returnedUnitsKey(sku: string): string {
   return skuKey(sku, 'returned-units');
@@ -56,18 +50,7 @@ export function returnedUnitsKey(sku: string): string {
  * one range; on a Redis Cluster it would need one per slot, like the queue's
  * order-id keys below.
  */
-export const deductionLedgerKey = `${prefix}:deductions`;
-
 /** A ledger member: the SKU and the Idempotency-Key (neither holds a space). */
-export function ledgerMember(sku: string, idempotencyKey: string): string {
-  return `${sku} ${idempotencyKey}`;
-}
-
-export function parseLedgerMember(member: string): { sku: string; idempotencyKey: string } | undefined {
-  const space = member.indexOf(' ');
-  return space <= 0 ? undefined : { sku: member.slice(0, space), idempotencyKey: member.slice(space + 1) };
-}
-
 /**
  * SKUs whose counter a PostgreSQL decision was copied to, by the time of the
  * last copy: the mirror repair checks each once its copies stop. One key for
@@ -76,37 +59,18 @@ export function parseLedgerMember(member: string): { sku: string; idempotencyKey
 export const copiedSkusKey = `${prefix}:copied-skus`;
 
 /** kafka-queue: the purchase queued under an Idempotency-Key, so a retry names the same order. */
-export function queuedMarkerKey(sku: string, idempotencyKey: string): string {
-  return skuKey(sku, `queued-key:${idempotencyKey}`);
-}
-
 /** kafka-queue: the SKU's purchases sent to Kafka and not yet applied (order id -> purchase). */
-export function queuedPurchasesKey(sku: string): string {
-  return skuKey(sku, 'queued');
-}
-
 /**
  * kafka-queue: a queued purchase by order id, for GET /v1/orders/:id before the
  * worker has written the order. Keyed by order id alone (the route knows no
  * SKU), so on a Redis Cluster it would sit on another slot than the SKU's keys.
  */
-export function queuedOrderKey(orderId: string): string {
-  return `${prefix}:queued-order:${orderId}`;
-}
-
 /**
  * kafka-queue: the SKU's purchases recorded but not yet acknowledged by Kafka
  * to the front door (sorted set: order id, score = ms, Redis' clock). The
  * queue sweeper sends the ones older than QUEUE_SWEEP_AFTER_MS.
  */
-export function queuedUnsentKey(sku: string): string {
-  return skuKey(sku, 'unsent');
-}
-
 /**
  * kafka-queue: the SKUs whose unsent set the sweeper visits. One key for all
  * SKUs, so on a Redis Cluster it sits on its own slot, like queuedOrderKey.
  */
-export function queueSweepSkusKey(): string {
-  return `${prefix}:queue-sweep-skus`;
-}

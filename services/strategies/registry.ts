@@ -1,7 +1,9 @@
 import { defineScripts } from './common/redis-scripts.js';
 import { createNaive, naiveFacts } from './naive/index.js';
 import { createKafkaQueue, kafkaQueueFacts } from './kafka-queue/index.js';
+import { startKafkaQueueWorker } from './kafka-queue/worker.js';
 import { createOutbox, outboxFacts } from './outbox/index.js';
+import { startOutboxWorker } from './outbox/worker.js';
 import { createPgAtomic, pgAtomicFacts } from './pg-atomic/index.js';
 import { createPgBatched, pgBatchedFacts } from './pg-batched/index.js';
 import { createPgOptimistic, pgOptimisticFacts } from './pg-optimistic/index.js';
@@ -13,8 +15,9 @@ import { type CounterRebuild, createCounterRebuild } from './common/counter-rebu
 import { createRedlock, redlockFacts } from './redlock/index.js';
 import { createEtcdLock, etcdLockFacts } from './etcd-lock/index.js';
 import { createReserve, reserveFacts } from './reserve/index.js';
+import { startReserveWorker } from './reserve/worker.js';
 import { withRefusalsAsValues } from './refusals.js';
-import type { Strategy, StrategyDeps, StrategyFacts } from './strategy.js';
+import type { Stoppable, Strategy, StrategyDeps, StrategyFacts, WorkerParts } from './strategy.js';
 
 export type StrategyRegistry = ReadonlyMap<string, Strategy>;
 
@@ -24,17 +27,20 @@ export interface SharedParts {
   counters: CounterRebuild;
 }
 
-/** A strategy as the registry holds it: its facts, known without building it, and how to build it. */
+/** A strategy as the registry holds it: its facts, known without building it, how to build it, and its part of the worker if it has one. */
 export interface StrategyDefinition {
   facts: StrategyFacts;
   create(deps: StrategyDeps, shared: SharedParts): Strategy;
+  /** Starts what it runs in the worker process (consumers, sweepers); resolves once they run. */
+  startWorker?(parts: WorkerParts): Promise<Stoppable>;
 }
 
 /**
  * Every strategy the API serves, in the order reports list them. Adding one
- * is its own file plus a line here: the API lists it, the comparison,
- * report, checks and fault runs take its facts from GET /v1/strategies, and
- * the tests iterate this list.
+ * is its own folder (services/strategies/<name>/) plus a line here: the API
+ * lists it, the worker starts its part, the comparison, report, checks and
+ * fault runs take its facts from GET /v1/strategies, and the tests iterate
+ * this list. No other file names a strategy (strategy-names.test.ts).
  */
 export const strategyDefinitions: readonly StrategyDefinition[] = [
   { facts: naiveFacts, create: (deps) => createNaive(deps) },
@@ -47,10 +53,13 @@ export const strategyDefinitions: readonly StrategyDefinition[] = [
   { facts: redisLockFacts, create: (deps) => createRedisLock(deps) },
   { facts: redlockFacts, create: (deps) => createRedlock(deps) },
   { facts: etcdLockFacts, create: (deps) => createEtcdLock(deps) },
-  { facts: kafkaQueueFacts, create: (deps, shared) => createKafkaQueue(deps, shared.counters) },
-  { facts: outboxFacts, create: (deps) => createOutbox(deps) },
-  { facts: reserveFacts, create: (deps) => createReserve(deps) },
+  { facts: kafkaQueueFacts, create: (deps, shared) => createKafkaQueue(deps, shared.counters), startWorker: startKafkaQueueWorker },
+  { facts: outboxFacts, create: (deps) => createOutbox(deps), startWorker: startOutboxWorker },
+  { facts: reserveFacts, create: (deps) => createReserve(deps), startWorker: startReserveWorker },
 ];
+
+/** The strategy a purchase without X-Strategy or ?strategy= gets, unless DEFAULT_STRATEGY names another: the plainest safe one. */
+export const defaultStrategyName = pgAtomicFacts.name;
 
 /** The facts of every strategy, for whoever needs them without a running API (the tests). */
 export const strategyFacts: readonly StrategyFacts[] = strategyDefinitions.map((definition) => definition.facts);

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
 import type { Etcd3 } from 'etcd3';
 import type { Log } from '../shared/log.js';
-import type { Database } from '../../db/schema.js';
+import type { Kafka } from 'kafkajs';
+import type { Database, Order } from '../../db/schema.js';
 import type { StrategyMetrics } from '../shared/metrics.js';
 import type { Config } from '../shared/config.js';
 import type { KafkaSender } from '../shared/kafka-sender.js';
@@ -53,6 +54,32 @@ export type PurchaseOutcome =
   | { kind: 'unavailable'; dependency: string; reason: string };
 
 
+/** Something a strategy started (a loop, a consumer) and how to end it. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/** A purchase a strategy accepted (202) that PostgreSQL does not hold as an order yet. */
+export interface PendingPurchase {
+  orderId: string;
+  sku: string;
+  quantity: number;
+}
+
+/** A hold ended by its buyer: confirmed (paid) or cancelled (units back). */
+export type SettleAction = 'confirm' | 'cancel';
+
+/** The settled order, and whether this answer repeats an earlier one under the same key. */
+export interface Settled {
+  order: Order;
+  replayed: boolean;
+}
+
+/**
+ * A strategy: its facts, its purchase, and the optional parts some have.
+ * The API and the worker start and ask these parts through this interface,
+ * never by the strategy's name.
+ */
 export interface Strategy extends StrategyFacts {
   /**
    * True when the strategy's refusal already says whether the key has an
@@ -65,6 +92,21 @@ export interface Strategy extends StrategyFacts {
    */
   readonly refusalChecksKey: boolean;
   purchase(request: PurchaseRequest): Promise<PurchaseOutcome>;
+  /** Starts what it runs in every API process beside its purchases (side by side with other processes); stopped before the pools close. */
+  startApiLoops?(): Stoppable[];
+  /** An order it accepted and PostgreSQL does not hold yet, by id; undefined when it knows none. Throws when its store cannot say. */
+  findPendingPurchase?(orderId: string): Promise<PendingPurchase | undefined>;
+  /** Its accepted purchases of a SKU that are not orders yet, for the audit; null when its store cannot say. */
+  pendingPurchases?(sku: string): Promise<PendingPurchase[] | null>;
+  /** Confirms or cancels one of its holds under its own Idempotency-Key (POST /v1/orders/:id/confirm and /cancel). */
+  settleHold?(action: SettleAction, orderId: string, key: string): Promise<Settled>;
+}
+
+/** What a strategy's worker part may use: not the Redlock quorum nor etcd (nothing in the worker takes a lock), and the Kafka client its consumers join groups with. */
+export type WorkerDeps = Pick<StrategyDeps, 'db' | 'redis' | 'kafka' | 'config' | 'log' | 'metrics'>;
+
+export interface WorkerParts extends WorkerDeps {
+  kafkaClient: Kafka;
 }
 
 /** What strategies may use. They never see Fastify. */

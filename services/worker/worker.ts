@@ -1,4 +1,3 @@
-import type { Consumer } from 'kafkajs';
 import { createDb } from '../../db/client.js';
 import { type Config, kafkaBrokers, redisUrls } from '../shared/config.js';
 import { createKafka, ensureTopics } from '../shared/kafka.js';
@@ -7,15 +6,11 @@ import type { Log } from '../shared/log.js';
 import { createMetrics } from '../shared/metrics.js';
 import { createRedis } from '../shared/redis.js';
 import { defineScripts } from '../strategies/common/redis-scripts.js';
-import type { WorkerDeps } from './deps.js';
+import type { WorkerDeps } from '../strategies/strategy.js';
 import { type MetricsServer, startMetricsServer } from './metrics-server.js';
-import { startInboxConsumer } from '../strategies/outbox/inbox-consumer.js';
-import { type OutboxRelay, startOutboxRelay } from '../strategies/outbox/relay.js';
-import { startPurchaseApplier } from '../strategies/kafka-queue/applier.js';
-import { startQueueSweeper } from '../strategies/kafka-queue/sweeper.js';
-import { startHoldSweeper } from '../strategies/reserve/hold-sweeper.js';
+import { strategyDefinitions, type StrategyDefinition } from '../strategies/registry.js';
+import type { Stoppable } from '../strategies/strategy.js';
 import { startMirrorRepair } from '../strategies/common/stock-mirror.js';
-import type { PollLoop } from '../shared/poll-loop.js';
 
 export interface RunningWorker {
   /** Where its Prometheus metrics are served. */
@@ -24,12 +19,14 @@ export interface RunningWorker {
 }
 
 /**
- * The worker, in-process: the purchase applier and the queue sweeper
- * (kafka-queue), the outbox relay and the inbox consumer (outbox), the hold
- * sweeper (reserve). Resolves once both consumers have joined
- * their groups. main.ts runs it as a process; tests call it directly.
+ * The worker, in-process: the part each strategy declares (its queue's
+ * applier and sweeper, its event relay and consumer, its hold sweeper: see
+ * each definition's startWorker in the registry), beside the mirror repair
+ * that every PostgreSQL-decided copy to Redis relies on. Resolves once every
+ * part runs (consumers have joined their groups). main.ts runs it as a
+ * process; tests call it directly.
  */
-export async function startWorker(config: Config, log: Log): Promise<RunningWorker> {
+export async function startWorker(config: Config, log: Log, definitions: readonly StrategyDefinition[] = strategyDefinitions): Promise<RunningWorker> {
   const db = createDb({
     connectionString: config.DATABASE_URL,
     poolMax: config.PG_POOL_MAX,
@@ -48,29 +45,23 @@ export async function startWorker(config: Config, log: Log): Promise<RunningWork
   const workerMetrics = createMetrics();
   const deps: WorkerDeps = { db, redis, kafka: sender, config, log, metrics: workerMetrics };
 
-  const consumers: Consumer[] = [];
-  let relay: OutboxRelay | undefined;
-  let sweeper: PollLoop | undefined;
-  let repair: PollLoop | undefined;
-  let holds: PollLoop | undefined;
+  const parts: Stoppable[] = [];
   let metrics: MetricsServer | undefined;
   async function stop(): Promise<void> {
-    await Promise.all([relay?.stop(), sweeper?.stop(), repair?.stop(), holds?.stop(), metrics?.close()]);
-    // disconnect() waits for the message in hand, then leaves the group: its partitions move at once.
-    await Promise.allSettled(consumers.map((consumer) => consumer.disconnect()));
+    // Each part stops its loops, then leaves its consumer group (its partitions move at once).
+    await Promise.allSettled([...parts.map((part) => part.stop()), metrics?.close()]);
     await Promise.allSettled([sender.close(), db.destroy(), redis.quit()]);
   }
 
   try {
     metrics = await startMetricsServer(workerMetrics.registry, config.HOST, config.WORKER_METRICS_PORT);
     await ensureTopics(kafka, config);
-    relay = startOutboxRelay(deps);
-    sweeper = startQueueSweeper(deps);
-    // The applier copies its decisions to the Redis counter: one it missed is set from the orders.
-    repair = startMirrorRepair(deps);
-    holds = startHoldSweeper(deps);
-    const started = await Promise.all([startPurchaseApplier(kafka, deps), startInboxConsumer(kafka, deps)]);
-    consumers.push(...started);
+    // The queue's applier copies its decisions to the Redis counter: one it missed is set from the orders.
+    parts.push(startMirrorRepair(deps));
+    const started = await Promise.allSettled(definitions.map((definition) => definition.startWorker?.({ ...deps, kafkaClient: kafka })));
+    for (const result of started) if (result.status === 'fulfilled' && result.value !== undefined) parts.push(result.value);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   } catch (error: unknown) {
     await stop();
     throw error;

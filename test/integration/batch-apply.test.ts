@@ -5,7 +5,7 @@ import { createDb } from '../../db/client.js';
 import { kafkaBrokers, redisUrls } from '../../services/shared/config.js';
 import { createMetrics } from '../../services/shared/metrics.js';
 import { createRedis } from '../../services/shared/redis.js';
-import { queuedPurchasesKey } from '../../services/shared/redis-keys.js';
+import { queuedPurchasesKey } from '../../services/strategies/kafka-queue/keys.js';
 import { isMarkedSoldOut } from '../../services/shared/sold-out-flag.js';
 import { type QueuedPurchase, queuedOrderId } from '../../services/strategies/kafka-queue/queued-purchase.js';
 import { defineScripts } from '../../services/strategies/common/redis-scripts.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deductionKey, stockKey } from '../../services/shared/redis-keys.js';
+import { stockKey } from '../../services/shared/redis-keys.js';
+import { deductionKey } from '../../services/strategies/redis-lua/keys.js';
 import { type RunningApi, audit, createSku, get, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { freePort } from '../helpers/processes.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queuedMarkerKey, queuedPurchasesKey, queuedUnsentKey } from '../../services/shared/redis-keys.js';
+import { queuedMarkerKey, queuedPurchasesKey, queuedUnsentKey } from '../../services/strategies/kafka-queue/keys.js';
 import { queuedOrderId } from '../../services/strategies/kafka-queue/queued-purchase.js';
 import type { RunningWorker } from '../../services/worker/worker.js';
 import { type Answer, type RunningApi, createSku, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';

@@ -9,7 +9,7 @@ import { redisUrls } from '../../services/shared/config.js';
 import { KafkaSendUnconfirmedError, type KafkaSender } from '../../services/shared/kafka-sender.js';
 import { createMetrics } from '../../services/shared/metrics.js';
 import { createRedis } from '../../services/shared/redis.js';
-import { queuedUnsentKey } from '../../services/shared/redis-keys.js';
+import { queuedUnsentKey } from '../../services/strategies/kafka-queue/keys.js';
 import { createCounterRebuild } from '../../services/strategies/common/counter-rebuild.js';
 import { createKafkaQueue } from '../../services/strategies/kafka-queue/index.js';
 import { queuedOrderId } from '../../services/strategies/kafka-queue/queued-purchase.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDeduction, unitCount, unitsLiteral } from '../../services/strategies/redis-lua/deductions.js';
-import { ledgerMember, parseLedgerMember } from '../../services/shared/redis-keys.js';
+import { ledgerMember, parseLedgerMember } from '../../services/strategies/redis-lua/keys.js';
 
 describe('a Redis deduction', () => {
   it('reads the order id and unit ranges the script wrote, and gives PostgreSQL half-open ranges', () => {

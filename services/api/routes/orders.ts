@@ -3,13 +3,11 @@ import type { Static } from 'typebox';
 import { findOrder } from '../../../db/queries/orders.js';
 import { ProblemError } from '../../shared/errors.js';
 import { retryRequestAfterSeconds } from '../retry-after.js';
-import { queuedOrderKey } from '../../shared/redis-keys.js';
-import { kafkaQueueFacts } from '../../strategies/kafka-queue/index.js';
-import { parseQueuedPurchase } from '../../strategies/kafka-queue/queued-purchase.js';
 import { OrderParams, OrderView, SettleHeaders } from '../schemas/order.js';
 import { problemResponses } from '../schemas/problem.js';
 import type { Order } from '../../../db/schema.js';
-import { type SettleAction, settleHold } from '../../strategies/reserve/hold-settlement.js';
+import type { PendingPurchase, SettleAction, Strategy } from '../../strategies/strategy.js';
+import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -32,23 +30,29 @@ function orderIdOf(raw: string): string {
 }
 
 const settleSummaries: Record<SettleAction, string> = {
-  confirm: 'Confirm (pay for) a hold of strategy reserve before its expiresAt',
-  cancel: 'Cancel a hold of strategy reserve: its units go back on sale at once',
+  confirm: 'Confirm (pay for) a hold before its expiresAt',
+  cancel: 'Cancel a hold: its units go back on sale at once',
 };
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
-  /** A kafka-queue purchase accepted (202) that the worker has not written as an order yet. */
-  async function queuedOrder(orderId: string): Promise<Static<typeof OrderView> | undefined> {
-    let recorded: string | null;
-    try {
-      recorded = await fastify.redis.get(queuedOrderKey(orderId));
-    } catch {
-      // Not "no such order": it may be queued, and a 404 could make the buyer buy again under a new key.
-      throw new ProblemError('dependency_unavailable', 'redis: cannot tell whether this order is queued', { retryAfterSeconds: retryRequestAfterSeconds, extensions: { dependency: 'redis' } });
+  const strategies = [...fastify.strategies.values()];
+  // The strategies that accept purchases before PostgreSQL holds their order (202 pending).
+  const withPending = strategies.filter((strategy) => strategy.findPendingPurchase !== undefined);
+
+  /** An accepted purchase that no order in PostgreSQL stands for yet, from whichever strategy holds it. */
+  async function pendingOrder(orderId: string): Promise<Static<typeof OrderView> | undefined> {
+    for (const strategy of withPending) {
+      let pending: PendingPurchase | undefined;
+      try {
+        pending = await strategy.findPendingPurchase?.(orderId);
+      } catch (error: unknown) {
+        // Not "no such order": it may be pending, and a 404 could make the buyer buy again under a new key.
+        const dependency = classifyDependencyFailure(error)?.dependency ?? 'unknown';
+        throw new ProblemError('dependency_unavailable', `${dependency}: cannot tell whether this order is pending`, { retryAfterSeconds: retryRequestAfterSeconds, extensions: { dependency } });
+      }
+      if (pending !== undefined) return { orderId: pending.orderId, status: 'pending', sku: pending.sku, quantity: pending.quantity, strategy: strategy.name };
     }
-    const purchase = parseQueuedPurchase(recorded);
-    if (purchase === undefined) return undefined;
-    return { orderId: purchase.orderId, status: 'pending', sku: purchase.sku, quantity: purchase.quantity, strategy: kafkaQueueFacts.name };
+    return undefined;
   }
 
   fastify.get('/v1/orders/:orderId', {
@@ -56,18 +60,22 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const { orderId } = request.params;
     const id = orderIdOf(orderId);
-    // PostgreSQL, then Redis, then PostgreSQL again: the worker may have written the order and
-    // dropped its queued record between the first two reads.
-    const order = (await findOrder(fastify.db, id)) ?? (await queuedOrder(id)) ?? (await findOrder(fastify.db, id));
+    // PostgreSQL, then the pending purchases, then PostgreSQL again: the worker may have written
+    // the order and dropped its pending record between the first two reads.
+    const order = (await findOrder(fastify.db, id)) ?? (await pendingOrder(id)) ?? (await findOrder(fastify.db, id));
     if (order === undefined) throw new ProblemError('order_not_found', `No order ${orderId}.`);
     return 'orderId' in order ? order : orderView(order);
   });
 
+  // Holds are settled by the strategy that takes them; with none registered, these routes are not served.
+  const holder: Strategy | undefined = strategies.find((strategy) => strategy.settleHold !== undefined);
+  if (holder?.settleHold === undefined) return;
+  const settle = holder.settleHold.bind(holder);
   for (const action of ['confirm', 'cancel'] as const) {
     fastify.post(`/v1/orders/:orderId/${action}`, {
       schema: { tags: ['orders'], summary: settleSummaries[action], params: OrderParams, headers: SettleHeaders, response: { 200: OrderView, ...problemResponses } },
     }, async (request, reply) => {
-      const settled = await settleHold(fastify, action, orderIdOf(request.params.orderId), request.headers['idempotency-key']);
+      const settled = await settle(action, orderIdOf(request.params.orderId), request.headers['idempotency-key']);
       if (settled.replayed) reply.header('idempotent-replayed', 'true');
       return orderView(settled.order);
     });

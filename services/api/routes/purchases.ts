@@ -37,9 +37,9 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 201: OrderAccepted, 202: OrderAccepted, ...problemResponses },
     },
   }, async (request, reply) => {
-    const name = request.headers['x-strategy'] ?? request.query.strategy ?? config.DEFAULT_STRATEGY;
+    const name = request.headers['x-strategy'] ?? request.query.strategy ?? fastify.defaultStrategy;
     // The schema's enum turned any other name away (400 unknown_strategy), and the
-    // strategies plugin checked DEFAULT_STRATEGY at start: a miss here is a bug.
+    // strategies plugin checked the default at start: a miss here is a bug.
     const strategy = strategies.get(name);
     if (strategy === undefined) throw new Error(`strategy "${name}" passed validation but is not registered`);
     const stopTimer = metrics.purchaseSeconds.startTimer({ strategy: name });

@@ -50,7 +50,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: SkuAudit, ...problemResponses },
     },
   }, async (request) => {
-    const audit = await auditSku(fastify.db, fastify.redis, request.params.sku);
+    const audit = await auditSku(fastify.db, fastify.redis, [...fastify.strategies.values()], request.params.sku);
     if (audit === undefined) throw new ProblemError('sku_not_found', `No SKU ${request.params.sku}.`);
     return audit;
   });

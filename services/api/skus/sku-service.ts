@@ -1,4 +1,3 @@
-import { outboxFacts } from '../../strategies/outbox/index.js';
 import type { Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
 import type { Static } from 'typebox';
@@ -9,8 +8,8 @@ import type { Sku } from '../../../db/schema.js';
 import { confirmationDelays, confirmationSpan, existingOrderIds, unitsSold } from '../../../db/queries/orders.js';
 import { countUnpublished } from '../../../db/queries/outbox.js';
 import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
-import { queuedPurchasesKey, releasedCopiedKey, stockKey } from '../../shared/redis-keys.js';
-import { parseQueuedPurchase, type QueuedPurchase } from '../../strategies/kafka-queue/queued-purchase.js';
+import { releasedCopiedKey, stockKey } from '../../shared/redis-keys.js';
+import type { PendingPurchase, Strategy } from '../../strategies/strategy.js';
 
 /**
  * Creates a SKU in every store the strategies use. The PostgreSQL insert
@@ -42,33 +41,29 @@ async function readRedisStock(redis: Redis, sku: string): Promise<number | null>
   }
 }
 
-/** The SKU's queued purchases as Redis lists them; null when Redis cannot say. */
-async function listQueued(redis: Redis, sku: string): Promise<QueuedPurchase[] | null> {
-  try {
-    const listed = await redis.hvals(queuedPurchasesKey(sku));
-    return listed.map((value) => parseQueuedPurchase(value)).filter((purchase) => purchase !== undefined);
-  } catch {
-    return null;
-  }
+/** Every strategy's accepted purchases of the SKU not yet orders; null when one of their stores cannot say. */
+async function listPending(strategies: readonly Strategy[], sku: string): Promise<PendingPurchase[] | null> {
+  const lists = await Promise.all(strategies.map((strategy) => strategy.pendingPurchases?.(sku) ?? Promise.resolve([])));
+  return lists.some((list) => list === null) ? null : lists.flatMap((list) => list ?? []);
 }
 
 /** Oversold and consistency, computed from the orders table (the truth) and compared with each store. */
-export async function auditSku(db: Kysely<Database>, redis: Redis, sku: string): Promise<Audit | undefined> {
+export async function auditSku(db: Kysely<Database>, redis: Redis, strategies: readonly Strategy[], sku: string): Promise<Audit | undefined> {
   // One snapshot for every PostgreSQL figure: the queue worker settles orders
   // while an audit runs, and a stock read from before a commit next to orders
   // read after it would look inconsistent.
-  // Redis lists a queued purchase until the worker has committed its order, so
-  // read it BEFORE the snapshot: a purchase applied in between is then an
-  // order in the snapshot, and one still listed after its commit (the worker
-  // stopped in between) is not counted twice.
-  const queued = await listQueued(redis, sku);
+  // A strategy lists a pending purchase until the worker has committed its
+  // order, so read them BEFORE the snapshot: a purchase applied in between is
+  // then an order in the snapshot, and one still listed after its commit (the
+  // worker stopped in between) is not counted twice.
+  const queued = await listPending(strategies, sku);
   const snapshot = await db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
     const row = await findSku(trx, sku);
     if (row === undefined) return undefined;
     const units = await unitsSold(trx, sku);
     const outboxBacklog = await countUnpublished(trx, sku);
     const inboxEvents = await countInboxEvents(trx, sku);
-    const delivery = await outboxDelivery(trx, sku, outboxFacts.name);
+    const delivery = await outboxDelivery(trx, sku);
     const delays = await confirmationDelays(trx, sku);
     const span = await confirmationSpan(trx, sku);
     const applied = queued === null ? new Set<string>() : await existingOrderIds(trx, queued.map((purchase) => purchase.orderId));

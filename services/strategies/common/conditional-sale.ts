@@ -11,7 +11,7 @@ import type { PurchaseOutcome, PurchaseRequest, StrategyDeps } from '../strategy
  * sellIfAvailable), plus the outbox event when `event` is given: how
  * pg-atomic, outbox and reserve (`hold`: the order is a hold) decide stock, in one place.
  */
-export async function deductAndOrder(deps: StrategyDeps, request: PurchaseRequest, strategy: string, options: { event?: Insertable<OutboxTable>; hold?: boolean } = {}): Promise<PurchaseOutcome> {
+export async function deductAndOrder(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>, request: PurchaseRequest, strategy: string, options: { event?: Insertable<OutboxTable>; hold?: boolean } = {}): Promise<PurchaseOutcome> {
   let sale: Sale;
   try {
     sale = await sellIfAvailable(deps.db, orderRow(request, strategy, options.hold === true ? 'reserved' : 'confirmed'), options.event);

@@ -1,11 +1,9 @@
 import type { Redis } from 'ioredis';
-import { uncopiedReleases } from '../../../db/queries/holds.js';
 import { findSku } from '../../../db/queries/skus.js';
 import { copiedSkusKey, stockKey } from '../../shared/redis-keys.js';
 import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
 import { redisNowMs } from '../../shared/redis.js';
 import { setCounter, unitsLeft } from './counter-rebuild.js';
-import { copyRelease } from '../reserve/hold-release.js';
 import { recordChange } from './reconciliation-log.js';
 import type { StrategyDeps } from '../strategy.js';
 
@@ -87,16 +85,10 @@ async function quietSkus(redis: Redis): Promise<string[]> {
   return Array.isArray(listed) ? listed.filter((sku): sku is string => typeof sku === 'string') : [];
 }
 
-// Releases copied per round: a backlog (Redis was down for a while) drains in full rounds, at once.
-const releasesPerRound = 100;
-
 /**
  * Keeps the Redis counters of PostgreSQL-decided SKUs in step with the
- * orders, in three ways:
- * - units given back by ended holds that no process copied (its copier died
- *   after the commit, or Redis failed) are found in PostgreSQL, where the
- *   release's own commit marked them, and copied once (hold-release.ts):
- *   within one round of the commit, however late it came;
+ * orders, in two ways (units given back by ended holds have their own,
+ * exact repair: reserve/release-repair.ts):
  * - a SKU whose copy failed in this process (Redis down, or the counter gone)
  *   is set from the orders once Redis answers, 1 s after the last failure and
  *   with no copy of this process under way;
@@ -111,9 +103,6 @@ export function startMirrorRepair(deps: Pick<StrategyDeps, 'db' | 'redis' | 'met
   async function round(): Promise<number> {
     const table = tableOf(missed, deps.redis);
     const copies = tableOf(underWay, deps.redis);
-    // A failure throws: the loop warns once and comes back after its failure pause.
-    const releases = await uncopiedReleases(deps.db, releasesPerRound);
-    for (const release of releases) await copyRelease(deps, release);
     let looked = 0;
     for (const [sku, failedAt] of [...table]) {
       if (Date.now() - failedAt < settleMs || copies.has(sku)) continue;
@@ -126,8 +115,8 @@ export function startMirrorRepair(deps: Pick<StrategyDeps, 'db' | 'redis' | 'met
       if (!copies.has(sku)) await resync(deps, sku, true);
       looked += 1;
     }
-    // A full batch of releases: more may wait, go again at once.
-    return releases.length === releasesPerRound ? releasesPerRound : Math.min(looked, releasesPerRound - 1);
+    return looked;
   }
-  return startPollLoop(round, { idleMs: 500, failureMs: 1000, batchSize: releasesPerRound, log: deps.log, what: 'stock mirror repair' });
+  // batchSize Infinity: a round takes every SKU that is due, then pauses.
+  return startPollLoop(round, { idleMs: 500, failureMs: 1000, batchSize: Number.POSITIVE_INFINITY, log: deps.log, what: 'stock mirror repair' });
 }

@@ -3,12 +3,13 @@ import { findOrder, insertOrders, keysWithOrders } from '../../../db/queries/ord
 import { adjustStock, findSku, lockStock } from '../../../db/queries/skus.js';
 import { isPerUserLimit } from '../../../db/errors.js';
 import type { NewOrder } from '../../../db/schema.js';
-import { copiedSkusKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, stockKey } from '../../shared/redis-keys.js';
+import { copiedSkusKey, stockKey } from '../../shared/redis-keys.js';
+import { queuedOrderKey, queuedPurchasesKey, queuedUnsentKey } from './keys.js';
 import { counterMissedCopy } from '../common/stock-mirror.js';
 import { markSoldOut } from '../../shared/sold-out-flag.js';
 import { kafkaQueueFacts } from './index.js';
 import { parseQueuedMessage, type QueuedPurchase } from './queued-purchase.js';
-import type { WorkerDeps } from '../../worker/deps.js';
+import type { WorkerDeps } from '../strategy.js';
 import { type Allocation, allocate } from '../common/allocate.js';
 import { groupBySku } from './group-by-sku.js';
 import { createConsumer, purchaseApplierGroup, logGroupEvents } from '../../worker/consumers.js';

@@ -1,7 +1,9 @@
+import { findQueuedPurchase, listQueuedPurchases } from './pending.js';
 import type { CounterRebuild } from '../common/counter-rebuild.js';
 import { msLeft } from '../../../lib/deadline.js';
 import { KafkaSendRefusedError } from '../../shared/kafka-sender.js';
-import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey, soldOutFlagKey, stockKey } from '../../shared/redis-keys.js';
+import { soldOutFlagKey, stockKey } from '../../shared/redis-keys.js';
+import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey } from './keys.js';
 import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
 import { parseQueuedPurchase, type QueuedPurchase, queuedMessage, queuedOrderId } from './queued-purchase.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
@@ -132,6 +134,8 @@ export function createKafkaQueue(deps: StrategyDeps, counters: CounterRebuild): 
     ...kafkaQueueFacts,
     // The Redis marker may have been lost with Redis's data: PostgreSQL is asked before a refusal stands.
     refusalChecksKey: false,
+    findPendingPurchase: (orderId) => findQueuedPurchase(deps.redis, orderId),
+    pendingPurchases: (sku) => listQueuedPurchases(deps.redis, sku),
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       const purchase: QueuedPurchase = {
         orderId: queuedOrderId(request.idempotencyKey),

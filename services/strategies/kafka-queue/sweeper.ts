@@ -1,9 +1,9 @@
 import { keysWithOrders } from '../../../db/queries/orders.js';
 import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
-import { queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey } from '../../shared/redis-keys.js';
+import { queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey } from './keys.js';
 import { maxPurchasesPerMessage } from './index.js';
 import { parseQueuedPurchase, type QueuedPurchase, queuedMessage } from './queued-purchase.js';
-import type { WorkerDeps } from '../../worker/deps.js';
+import type { WorkerDeps } from '../strategy.js';
 import { forgetQueued } from './applier.js';
 
 // SKUs read from the sweeper's set per SSCAN call: a flash sale has a few hot

@@ -1,7 +1,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { recordInboxEvent } from '../../../db/queries/inbox.js';
 import { readOrderEvent } from './order-event.js';
-import type { WorkerDeps } from '../../worker/deps.js';
+import type { WorkerDeps } from '../strategy.js';
 import { createConsumer, inboxGroup, logGroupEvents } from '../../worker/consumers.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Message } from 'kafkajs';
 import { claimUnpublished, markPublished, type OutboxEvent } from '../../../db/queries/outbox.js';
 import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
-import type { WorkerDeps } from '../../worker/deps.js';
+import type { WorkerDeps } from '../strategy.js';
 
 // After a failed round (Kafka or PostgreSQL down) wait this long: recovers within
 // a second once the store is back, without spinning on an error.

@@ -1,5 +1,6 @@
 import { closeUnwrittenOrder, existingOrderIds } from '../../../db/queries/orders.js';
-import { deductionKey, deductionLedgerKey, ledgerMember, parseLedgerMember, returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
+import { returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
+import { deductionKey, deductionLedgerKey, ledgerMember, parseLedgerMember } from './keys.js';
 import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
 import { redisNowMs } from '../../shared/redis.js';
 import { type Deduction, parseDeduction, unitCount, unitsLiteral } from './deductions.js';

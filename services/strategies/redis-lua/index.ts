@@ -1,7 +1,10 @@
 import { closeUnwrittenOrder, type UnitOrder } from '../../../db/queries/orders.js';
 import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
-import { deductionKey, deductionLedgerKey, ledgerMember, returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
+import { returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
+import { deductionKey, deductionLedgerKey, ledgerMember } from './keys.js';
 import { createOrderWriter } from './order-writer.js';
+import { startDeductionReconciler } from './deduction-reconciler.js';
+import { startStockCatchUp } from './stock-catch-up.js';
 import type { CounterRebuild } from '../common/counter-rebuild.js';
 import { type Deduction, parseDeduction, unitCount, unitsLiteral } from './deductions.js';
 import { recordChange } from '../common/reconciliation-log.js';
@@ -126,6 +129,9 @@ export function createRedisLua(deps: StrategyDeps, counters: CounterRebuild): St
     ...redisLuaFacts,
     // The Redis marker may have been lost with Redis's data: PostgreSQL is asked before a refusal stands.
     refusalChecksKey: false,
+    // In every API process (each is safe side by side): skus.stock catches up with the orders
+    // Redis decided, and deductions whose order never came are given back.
+    startApiLoops: () => [startStockCatchUp(deps.db, deps.log), startDeductionReconciler(deps, deps.config.REDIS_DEDUCTION_GRACE_MS)],
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       for (let attempt = 1; ; attempt += 1) {
         const outcome = await tryOnce(request);

@@ -1,5 +1,5 @@
 import { nextFenceToken } from '../../../db/queries/fencing.js';
-import { redlockKey } from '../../shared/redis-keys.js';
+import { redlockKey } from './keys.js';
 import { defineScripts } from '../common/redis-scripts.js';
 import { lockStrategy } from '../common/locks/locked-purchase.js';
 import { acquireRedlock } from './quorum-lock.js';

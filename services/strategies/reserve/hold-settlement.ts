@@ -1,28 +1,12 @@
-import type { Kysely } from 'kysely';
-import type { Redis } from 'ioredis';
 import { cancelHold, confirmHold, expireHoldIfDue, keySettledAnother } from '../../../db/queries/holds.js';
 import { findOrder } from '../../../db/queries/orders.js';
 import { isUniqueViolation } from '../../../db/errors.js';
-import type { Database, Order } from '../../../db/schema.js';
+import type { Order } from '../../../db/schema.js';
 import { ProblemError } from '../../shared/errors.js';
-import type { Log } from '../../shared/log.js';
-import type { StrategyMetrics } from '../../shared/metrics.js';
+import type { SettleAction, Settled, StrategyDeps } from '../strategy.js';
 import { afterRelease } from './hold-release.js';
 
-export interface SettleDeps {
-  db: Kysely<Database>;
-  redis: Redis;
-  metrics: StrategyMetrics;
-  log: Log;
-}
-
-export type SettleAction = 'confirm' | 'cancel';
-
-/** The settled order, and whether this answer repeats an earlier one under the same key. */
-export interface Settled {
-  order: Order;
-  replayed: boolean;
-}
+type SettleDeps = Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>;
 
 const endedBy: Record<SettleAction, Order['status']> = { confirm: 'confirmed', cancel: 'cancelled' };
 

@@ -1,7 +1,7 @@
 import { expireDueHolds, skusWithDueHolds } from '../../../db/queries/holds.js';
 import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
 import { afterRelease } from './hold-release.js';
-import type { WorkerDeps } from '../../worker/deps.js';
+import type { WorkerDeps } from '../strategy.js';
 
 // Holds released per statement: one short transaction even when a whole
 // sale's holds lapse at once; a SKU that had more is swept again next round.

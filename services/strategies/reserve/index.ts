@@ -1,5 +1,7 @@
 import { deductAndOrder } from '../common/conditional-sale.js';
 import type { Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import { settleHold } from './hold-settlement.js';
+import { startReleaseRepair } from './release-repair.js';
 
 const name = 'reserve';
 
@@ -22,11 +24,14 @@ export const reserveFacts: StrategyFacts = {
  * contract with the buyer (two calls and a deadline), not a different way
  * to take stock.
  */
-export function createReserve(deps: StrategyDeps): Strategy {
+export function createReserve(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>): Strategy {
   return {
     ...reserveFacts,
     // The sale statement itself says when the key has an order already (see sellIfAvailable).
     refusalChecksKey: true,
     purchase: (request) => deductAndOrder(deps, request, name, { hold: true }),
+    settleHold: (action, orderId, key) => settleHold(deps, action, orderId, key),
+    // A cancel's copy to Redis can die with its API process: any process's repair copies it.
+    startApiLoops: () => [startReleaseRepair(deps)],
   };
 }

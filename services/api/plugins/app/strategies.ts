@@ -1,19 +1,19 @@
 import fp from 'fastify-plugin';
 import { createMetrics, type Metrics } from '../../../shared/metrics.js';
 import { ConfigError } from '../../../shared/config.js';
-import { createStrategyRegistry, type StrategyDefinition, type StrategyRegistry } from '../../../strategies/registry.js';
-import { startStockCatchUp } from '../../../strategies/redis-lua/stock-catch-up.js';
-import { startDeductionReconciler } from '../../../strategies/redis-lua/deduction-reconciler.js';
+import { createStrategyRegistry, defaultStrategyName, type StrategyDefinition, type StrategyRegistry } from '../../../strategies/registry.js';
 import { startMirrorRepair } from '../../../strategies/common/stock-mirror.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Metrics;
     strategies: StrategyRegistry;
+    /** What a purchase naming no strategy gets: DEFAULT_STRATEGY, or the registry's default. */
+    defaultStrategy: string;
   }
 }
 
-/** The strategy registry, the metrics it writes to, and the loops that keep the two stores in step (stock catch-up, deduction reconciler, mirror repair). */
+/** The strategy registry, the metrics it writes to, the mirror repair, and the loops the strategies declare. */
 export default fp<{ definitions?: readonly StrategyDefinition[] }>(
   async (fastify, options) => {
     const metrics = createMetrics();
@@ -21,14 +21,20 @@ export default fp<{ definitions?: readonly StrategyDefinition[] }>(
     const deps = { db: fastify.db, redis: fastify.redis, redisNodes: fastify.redisNodes, kafka: fastify.kafkaSender, etcd: fastify.etcd, config: fastify.config, log: fastify.log, metrics };
     const strategies = createStrategyRegistry(deps, options.definitions);
     // A typo here would answer 400 unknown_strategy to every request without X-Strategy: stop at start instead.
-    if (!strategies.has(fastify.config.DEFAULT_STRATEGY)) {
-      throw new ConfigError(`DEFAULT_STRATEGY "${fastify.config.DEFAULT_STRATEGY}" is not a strategy; known: ${[...strategies.keys()].join(', ')}`);
+    const chosen = fastify.config.DEFAULT_STRATEGY;
+    if (chosen !== undefined && !strategies.has(chosen)) {
+      throw new ConfigError(`DEFAULT_STRATEGY "${chosen}" is not a strategy; known: ${[...strategies.keys()].join(', ')}`);
     }
+    // A registry built for a test may lack the usual default: its first strategy then.
+    const fallback = strategies.has(defaultStrategyName) ? defaultStrategyName : [...strategies.keys()][0];
+    const defaultStrategy = chosen ?? fallback;
+    if (defaultStrategy === undefined) throw new ConfigError('no strategy is registered');
     fastify.decorate('strategies', strategies);
-    // Run in every API process (each is safe side by side): the catch-up and
-    // reconciler where redis-lua's orders are written, the mirror repair where
-    // PostgreSQL's decisions are copied to Redis; stopped before the pools close (preClose runs before onClose).
-    const loops = [startStockCatchUp(fastify.db, fastify.log), startDeductionReconciler(deps, fastify.config.REDIS_DEDUCTION_GRACE_MS), startMirrorRepair(deps)];
+    fastify.decorate('defaultStrategy', defaultStrategy);
+    // Run in every API process (each is safe side by side): the mirror repair where
+    // PostgreSQL's decisions are copied to Redis, and the loops each strategy declares;
+    // stopped before the pools close (preClose runs before onClose).
+    const loops = [startMirrorRepair(deps), ...[...strategies.values()].flatMap((strategy) => strategy.startApiLoops?.() ?? [])];
     fastify.addHook('preClose', async () => {
       await Promise.all(loops.map((loop) => loop.stop()));
     });
