@@ -6,7 +6,7 @@ import { retryRequestAfterSeconds } from '../retry-after.js';
 import { queuedOrderKey } from '../../shared/redis-keys.js';
 import { kafkaQueueFacts } from '../../strategies/kafka-queue.js';
 import { parseQueuedPurchase } from '../../shared/messages/queued-purchase.js';
-import { OrderParams, OrderView, SettleHeaders } from '../schemas/order.js';
+import { OrderParams, OrderView, SettleHeaders, orderOperations, settleLinks } from '../schemas/order.js';
 import { problemResponses } from '../schemas/problem.js';
 import type { Order } from '../../../db/schema.js';
 import { type SettleAction, settleHold } from '../orders/hold-settlement.js';
@@ -52,7 +52,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }
 
   fastify.get('/v1/orders/:orderId', {
-    schema: { tags: ['orders'], summary: 'Status of an order', params: OrderParams, response: { 200: OrderView, ...problemResponses } },
+    schema: { tags: ['orders'], summary: 'Status of an order', operationId: orderOperations.get, params: OrderParams, response: { 200: OrderView, ...problemResponses } },
+    links: { 200: settleLinks },
   }, async (request) => {
     const { orderId } = request.params;
     const id = orderIdOf(orderId);
@@ -65,7 +66,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   for (const action of ['confirm', 'cancel'] as const) {
     fastify.post(`/v1/orders/:orderId/${action}`, {
-      schema: { tags: ['orders'], summary: settleSummaries[action], params: OrderParams, headers: SettleHeaders, response: { 200: OrderView, ...problemResponses } },
+      schema: { tags: ['orders'], summary: settleSummaries[action], operationId: orderOperations[action], params: OrderParams, headers: SettleHeaders, response: { 200: OrderView, ...problemResponses } },
     }, async (request, reply) => {
       const settled = await settleHold(fastify, action, orderIdOf(request.params.orderId), request.headers['idempotency-key']);
       if (settled.replayed) reply.header('idempotent-replayed', 'true');
