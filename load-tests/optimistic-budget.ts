@@ -4,7 +4,7 @@
  * units against a fresh API on the local stack. Prints one JSON line per budget.
  * Run: npm run bench:optimistic-budget
  */
-import { audit, countBy, createSku, purchase, startApi, uniqueSku } from '../test/helpers/api.js';
+import { audit, countBy, createSku, purchase, startApi, uniqueSku } from '../harness/api.js';
 
 const budgets = ['3', '10', '20', '50'];
 const stock = 50;

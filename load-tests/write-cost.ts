@@ -9,8 +9,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import { countBy, createSku, purchase, startApi, uniqueSku } from '../test/helpers/api.js';
-import { auditWhen, openDb, startInProcessWorker } from '../test/helpers/worker.js';
+import { auditWhen, countBy, createSku, purchase, startApi, uniqueSku } from '../harness/api.js';
+import { openDb, startInProcessWorker } from '../harness/worker.js';
 
 const purchases = 1000;
 // The API's natural concurrency under the compare's closed loop.

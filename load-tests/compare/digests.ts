@@ -1,9 +1,41 @@
 // What the k6 scripts write at SUMMARY_PATH and the compare runner reads,
 // declared once: k6's digest functions are annotated with these types (a
 // type-only import, erased when k6 loads the script), and the runner reads
-// the JSON as them.
+// the JSON as them. The figures report.json carries on unchanged (percentiles,
+// outcome counts, the spike's audit) are declared here too: report-types.ts
+// imports from this file, never the other way.
 import type { SeriesCounts } from '../k6/series-plan.js';
-import type { OutcomeCounts, Percentiles, SpikeAudit } from './report-types.js';
+
+/** Latency percentiles of one group of requests. */
+export interface Percentiles {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** Answers to POST /v1/purchases, sorted by outcome. */
+export interface OutcomeCounts {
+  confirmed: number; // 201
+  pending: number; // 202 (asynchronous strategies)
+  soldOut: number; // 409 sold_out
+  contended: number; // 503: could not decide in time, or a store is down
+  error: number; // anything else, timeouts included
+}
+
+/** What the spike's audit said once the SKU settled: in k6's digest and in report.json alike. */
+export interface SpikeAudit {
+  confirmedUnits: number | null;
+  /** max(0, confirmed − stock), from the audit. */
+  oversoldUnits: number | null;
+  /** stock − confirmed when some buyer was turned away for a reason other than sold out, else 0. */
+  undersoldUnits: number | null;
+  /** stock − confirmed after settling, whatever the reason. */
+  unsoldUnits: number | null;
+  pendingUnitsLeft: number | null;
+  auditConsistent: boolean;
+}
 
 /** k6's trend of one group of answers: the report's percentiles, plus the mean and p90. */
 export interface LatencySummary extends Percentiles {

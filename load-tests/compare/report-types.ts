@@ -6,25 +6,10 @@
 // `range` holds its minimum and maximum under the same field name; units
 // oversold or left pending and unexpected answers take the worst run instead.
 import type { SeriesCounts } from '../k6/series-plan.js';
-import type { ReservationDigest } from './digests.js';
+import type { OutcomeCounts, Percentiles, ReservationDigest, SpikeAudit } from './digests.js';
 
-/** Latency percentiles of one group of requests. */
-export interface Percentiles {
-  count: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  max: number | null;
-}
-
-/** Answers to POST /v1/purchases, sorted by outcome. */
-export interface OutcomeCounts {
-  confirmed: number; // 201
-  pending: number; // 202 (asynchronous strategies)
-  soldOut: number; // 409 sold_out
-  contended: number; // 503: could not decide in time, or a store is down
-  error: number; // anything else, timeouts included
-}
+// Declared with the digests, whose figures report.json carries on; part of report.json's shape all the same.
+export type { OutcomeCounts, Percentiles, SpikeAudit };
 
 /** Which store's ceiling bounds a strategy's sales per second. */
 export type StoreName = 'redis' | 'postgres';
@@ -120,19 +105,6 @@ export interface SpikeSeries extends SeriesCounts {
  * `kept up`: none of these.
  */
 export type SpikeVerdict = 'kept up' | 'queued' | 'shed' | 'fell behind';
-
-/** What the spike's audit said once the SKU settled: in k6's digest and in report.json alike. */
-export interface SpikeAudit {
-  confirmedUnits: number | null;
-  /** max(0, confirmed − stock), from the audit. */
-  oversoldUnits: number | null;
-  /** stock − confirmed when some buyer was turned away for a reason other than sold out, else 0. */
-  undersoldUnits: number | null;
-  /** stock − confirmed after settling, whatever the reason. */
-  unsoldUnits: number | null;
-  pendingUnitsLeft: number | null;
-  auditConsistent: boolean;
-}
 
 /** The flash sale: open model (k6 constant-arrival-rate) at the spike rate, demand ≥ 10× stock. */
 export interface SpikeResult extends SpikeAudit {

@@ -7,7 +7,6 @@ import type { StrategyFacts } from '../../services/strategies/facts.ts';
 import { sleep } from 'k6';
 import http from 'k6/http';
 import type { RefinedResponse, ResponseType } from 'k6/http';
-import type { Outcome } from './metrics.ts';
 
 export function adminHeaders(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -60,6 +59,10 @@ export function purchase(apiUrl: string, sku: string, userId: string, strategy: 
     responseCallback: http.expectedStatuses(201, 202, 409, 503),
   });
 }
+
+/** Outcomes of POST /v1/purchases (metrics.ts counts each; series.ts buckets them). */
+export const OUTCOMES = ['confirmed', 'pending', 'sold_out', 'contended', 'error'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export function classify(res: RefinedResponse<ResponseType | undefined>): Outcome {
   switch (res.status) {

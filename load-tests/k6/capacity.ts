@@ -11,8 +11,8 @@
 import { sleep } from 'k6';
 import exec from 'k6/execution';
 import { Gauge } from 'k6/metrics';
-import { checkApi, classify, createSku, describe, newRunId, purchase, settle } from './api.ts';
-import { OUTCOMES, auditGauges, outcomeCounters, recordAnswer } from './metrics.ts';
+import { OUTCOMES, checkApi, classify, createSku, describe, newRunId, purchase, settle } from './api.ts';
+import { auditGauges, outcomeCounters, recordAnswer } from './metrics.ts';
 import { SUMMARY_TREND_STATS, envInt, envString, parseDurationMs } from './options.ts';
 import { type CapacityRun, type CapacitySetup, summarizeCapacity } from './capacity-summary.ts';
 import type { SummaryData } from './summary.ts';

@@ -5,8 +5,8 @@
 // into metrics thresholds can check. The compare runner's spike phase.
 // See load-tests/README.md for how to run it and what each metric means.
 import exec from 'k6/execution';
-import { checkApi, createSku, newRunId, purchase, serverOutcomes, settle } from './api.ts';
-import { OUTCOMES, auditGauges, outcomeCounters, recordAnswer, timeToSoldOut } from './metrics.ts';
+import { OUTCOMES, checkApi, createSku, newRunId, purchase, serverOutcomes, settle } from './api.ts';
+import { auditGauges, outcomeCounters, recordAnswer, timeToSoldOut } from './metrics.ts';
 import {
   SUMMARY_TREND_STATS,
   constantArrivalScenario,

@@ -2,11 +2,7 @@
 // thresholds and load-tests/README.md refer to. Runs inside k6 (not Node).
 import type { RefinedResponse, ResponseType } from 'k6/http';
 import { Counter, Gauge, Trend } from 'k6/metrics';
-import { classify, describe } from './api.ts';
-
-/** Outcomes of POST /v1/purchases. */
-export const OUTCOMES = ['confirmed', 'pending', 'sold_out', 'contended', 'error'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+import { type Outcome, classify, describe } from './api.ts';
 
 export const outcomeCounters: Record<Outcome, Counter> = {
   confirmed: new Counter('purchases_confirmed'), // 201

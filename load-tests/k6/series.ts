@@ -5,8 +5,7 @@
 // counter of its own, created up front in the init context (k6 allows no new
 // metric later). Runs inside k6 (not Node).
 import { Counter } from 'k6/metrics';
-import type { Outcome } from './metrics.ts';
-import { OUTCOMES } from './metrics.ts';
+import { OUTCOMES, type Outcome } from './api.ts';
 import { type SeriesPlan, seriesMetric } from './series-plan.ts';
 
 export interface SeriesRecorder {

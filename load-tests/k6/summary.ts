@@ -2,8 +2,7 @@
 // the compare runner reads, at SUMMARY_PATH) and a short text for the terminal.
 // Runs inside k6 (not Node).
 // Type only (erased when k6 loads the script): the answers have report.json's OutcomeCounts shape.
-import type { SpikeDigest } from '../compare/digests.ts';
-import type { OutcomeCounts } from '../compare/report-types.ts';
+import type { OutcomeCounts, SpikeDigest } from '../compare/digests.ts';
 import type { ArrivalPlan } from './options.ts';
 import { type SeriesPlan, readSeries } from './series-plan.ts';
 

@@ -14,6 +14,12 @@ export interface StallableProxy {
   stallReplies(): void;
   /** Lets the held bytes through and forwards again. */
   resume(): void;
+  /**
+   * Local ports of its connections to the server (PostgreSQL's client_port)
+   * that passed bytes from their client on since the last resume(): what a
+   * stall held, and anything sent after it.
+   */
+  passedSinceResume(): number[];
   /** Drops every open connection, with the bytes it held back: a reset the client must reconnect after. */
   reset(): void;
   close(): Promise<void>;
@@ -33,12 +39,16 @@ export async function stallableProxy(targetPort: number): Promise<StallableProxy
     if (stalled !== 'no') pair.server.pause();
   };
   const pairs = new Set<{ client: Socket; server: Socket }>();
+  const passed = new Set<number>();
   const proxy = createServer((client) => {
     const server = connect(targetPort, '127.0.0.1');
     const pair = { client, server };
     pairs.add(pair);
     client.pipe(server);
     server.pipe(client);
+    client.on('data', () => {
+      if (server.localPort !== undefined) passed.add(server.localPort);
+    });
     // After pipe(), which resumes its source. While stalled, paused sockets
     // leave bytes in the kernel buffers: nothing is lost, nothing arrives.
     hold(pair);
@@ -63,10 +73,14 @@ export async function stallableProxy(targetPort: number): Promise<StallableProxy
     },
     resume() {
       stalled = 'no';
+      passed.clear();
       for (const { client, server } of pairs) {
         client.resume();
         server.resume();
       }
+    },
+    passedSinceResume() {
+      return [...passed];
     },
     reset() {
       for (const { client, server } of pairs) {

@@ -1,37 +1,16 @@
+// The in-process worker and openDb() live in harness/worker.ts (shared with
+// the benchmarks in load-tests/); test files import them from here. What
+// follows them is for tests only: the worker as a real process, and reads of
+// the database the audit does not expose.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
-import { pino } from 'pino';
-import { createDb } from '../../db/client.js';
 import type { Database } from '../../db/schema.js';
-import { loadEnv, repoRoot } from '../../services/shared/env-files.js';
-import { type RunningWorker, startWorker } from '../../services/worker/worker.js';
-import { adminToken, type AuditBody, type RunningApi, startApi, testConfig } from './api.js';
+import { repoRoot } from '../../services/shared/env-files.js';
+import { adminToken, type AuditBody } from '../../harness/api.js';
 
-export { auditWhen } from './api.js';
-
-/**
- * An API and, in this test process, the worker that settles asynchronous
- * purchases and relays outbox events: what a test of every strategy needs.
- * stop() ends both, the worker first. Both take `overrides`.
- */
-export async function startApiWithWorker(overrides: Record<string, string> = {}): Promise<{ api: RunningApi; stop: () => Promise<void> }> {
-  const api = await startApi(overrides);
-  const worker = await startWorker(testConfig(overrides), pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
-  return {
-    api,
-    stop: async () => {
-      await worker.stop();
-      await api.close();
-    },
-  };
-}
-
-/** The worker in this test process, as main.ts would run it. */
-export function startInProcessWorker(overrides: Record<string, string> = {}): Promise<RunningWorker> {
-  const config = testConfig(overrides);
-  return startWorker(config, pino({ level: config.LOG_LEVEL }));
-}
+export { auditWhen } from '../../harness/api.js';
+export * from '../../harness/worker.js';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -63,11 +42,6 @@ export async function spawnWorker(env: Record<string, string> = {}): Promise<Wor
     await sleep(50);
   }
   return { child, output: () => output, exited };
-}
-
-/** A direct connection for the checks the audit does not expose. */
-export function openDb(): Kysely<Database> {
-  return createDb({ connectionString: loadEnv().DATABASE_URL ?? '', poolMax: 2, acquireTimeoutMs: 5000, statementTimeoutMs: 5000, applicationName: 'worker-test' });
 }
 
 export async function orderStatuses(db: Kysely<Database>, sku: string): Promise<Record<string, number>> {

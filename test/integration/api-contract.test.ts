@@ -57,6 +57,24 @@ describe('health, strategies, docs, metrics', () => {
     }
   });
 
+  it('links a purchase and its order to confirm and cancel, so a stateful contract run reaches them with a real order id', async () => {
+    type Operation = { operationId?: string; responses: Record<string, { links?: Record<string, { operationId: string; parameters: Record<string, string> }> }> };
+    const paths = (await get(api, '/docs/json')).body.paths as Record<string, Record<string, Operation>>;
+    const operationIds = new Map(Object.entries(paths).flatMap(([path, operations]) => Object.entries(operations).map(([method, operation]) => [operation.operationId, `${method} ${path}`] as const)));
+    const settles = ['post /v1/orders/{orderId}/confirm', 'post /v1/orders/{orderId}/cancel'];
+    const answers: Array<[string, string, string]> = [
+      ['/v1/purchases', 'post', '201'],
+      ['/v1/purchases', 'post', '202'],
+      ['/v1/orders/{orderId}', 'get', '200'],
+    ];
+    for (const [path, method, status] of answers) {
+      const links = Object.values(paths[path]?.[method]?.responses[status]?.links ?? {});
+      const targets = links.map((link) => operationIds.get(link.operationId));
+      expect(targets, `${method} ${path} ${status}`).toEqual(expect.arrayContaining(settles));
+      for (const link of links) expect(link.parameters, `${method} ${path} ${status} → ${link.operationId}`).toEqual({ orderId: '$response.body#/orderId' });
+    }
+  });
+
   it('counts purchases per strategy and outcome in Prometheus format', async () => {
     const sku = uniqueSku('metrics');
     await createSku(api, sku, 1);

@@ -77,9 +77,6 @@ describe.each([
     try {
       results = await Promise.all(Array.from({ length: buyers }, () => timedPurchase(broken, sku)));
     } finally {
-      // Same command before and after the fix: these figures are the report's "measured 503 latency".
-      const ms = results.map((r) => r.ms).sort((a, b) => a - b);
-      console.log(`broker ${_label}: ${ms.length} answers, p50 ${Math.round(ms[Math.floor(ms.length / 2)] ?? NaN)} ms, max ${Math.round(ms.at(-1) ?? NaN)} ms`);
       await broken.close();
       await down.close();
     }

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../db/schema.js';
 import { stockKey } from '../../services/shared/redis-keys.js';
 import { deductionKey } from '../../services/strategies/redis-lua/keys.js';
 import { type Answer, type RunningApi, audit, countBy, createSku, get, purchase, startApi, testConfig, uniqueSku, adminToken } from '../helpers/api.js';
 import { freePort } from '../helpers/processes.js';
 import { until } from '../helpers/wait.js';
+import { openDb } from '../helpers/worker.js';
 import { type StallableProxy, apiBehindPostgresProxy } from '../helpers/tcp-faults.js';
 
 // Short enough for a test; in production the grace outlives any request (see config.ts).
@@ -123,12 +126,37 @@ describe('redis-lua stock taken in Redis without an order', () => {
 describe('redis-lua when the path to PostgreSQL stalls', () => {
   let proxy: StallableProxy;
   let cutOff: RunningApi;
+  let db: Kysely<Database>;
   beforeAll(async () => {
     ({ api: cutOff, proxy } = await apiBehindPostgresProxy({ REDIS_DEDUCTION_GRACE_MS: String(graceMs) }));
+    db = openDb();
   });
   afterAll(async () => {
     await cutOff.close();
+    await db.destroy();
   });
+
+  async function postgresNow(): Promise<Date> {
+    const { rows } = await sql<{ now: Date }>`select clock_timestamp() as now`.execute(db);
+    return rows[0]?.now ?? new Date(0);
+  }
+
+  /**
+   * The connections that passed bytes on since the proxy resumed, and how
+   * many of their backends are not done yet: still connected, and not idle
+   * since `since`. Some passed and none left means PostgreSQL has run what
+   * the stall held (a backend the API gave up on reads the held statement,
+   * then the Terminate behind it, and exits).
+   */
+  async function heldWork(since: Date): Promise<{ passed: number; unfinished: number }> {
+    const ports = proxy.passedSinceResume();
+    if (ports.length === 0) return { passed: 0, unfinished: 0 };
+    const { rows } = await sql<{ n: string }>`
+      select count(*) as n from pg_stat_activity
+      where client_addr = '127.0.0.1' and client_port = any(${ports}::int[])
+        and not (state = 'idle' and state_change >= ${since})`.execute(db);
+    return { passed: ports.length, unfinished: Number(rows[0]?.n ?? 0) };
+  }
 
   it('(the order written, its answer never back) answers 503 "outcome unknown", keeps the units taken, and a retry with the same key gets that order', async () => {
     const sku = uniqueSku('lua-unknown');
@@ -169,8 +197,9 @@ describe('redis-lua when the path to PostgreSQL stalls', () => {
     await until('unit given back', () => redis.get(stockKey(sku)), (value) => value === '4');
 
     // PostgreSQL "resumes": the held INSERT arrives now, after the give-back.
+    const resumedAt = await postgresNow();
     proxy.resume();
-    await sleep(1000);
+    await until('PostgreSQL done with what the stall held', () => heldWork(resumedAt), ({ passed, unfinished }) => passed > 0 && unfinished === 0);
     const report = (await audit(api, sku)).body;
     expect(report).toMatchObject({ confirmedOrders: 1, confirmedUnits: 1, redisStock: 4, oversoldUnits: 0, consistent: true });
 

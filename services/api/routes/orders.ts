@@ -3,7 +3,7 @@ import type { Static } from 'typebox';
 import { findOrder } from '../../../db/queries/orders.js';
 import { ProblemError } from '../../shared/errors.js';
 import { retryRequestAfterSeconds } from '../retry-after.js';
-import { OrderParams, OrderView, SettleHeaders } from '../schemas/order.js';
+import { OrderParams, OrderView, SettleHeaders, orderOperations, settleLinks } from '../schemas/order.js';
 import { problemResponses } from '../schemas/problem.js';
 import type { Order } from '../../../db/schema.js';
 import type { PendingPurchase, SettleAction, Strategy } from '../../strategies/strategy.js';
@@ -56,7 +56,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }
 
   fastify.get('/v1/orders/:orderId', {
-    schema: { tags: ['orders'], summary: 'Status of an order', params: OrderParams, response: { 200: OrderView, ...problemResponses } },
+    schema: { tags: ['orders'], summary: 'Status of an order', operationId: orderOperations.get, params: OrderParams, response: { 200: OrderView, ...problemResponses } },
+    links: { 200: settleLinks },
   }, async (request) => {
     const { orderId } = request.params;
     const id = orderIdOf(orderId);
@@ -73,7 +74,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const settle = holder.settleHold.bind(holder);
   for (const action of ['confirm', 'cancel'] as const) {
     fastify.post(`/v1/orders/:orderId/${action}`, {
-      schema: { tags: ['orders'], summary: settleSummaries[action], params: OrderParams, headers: SettleHeaders, response: { 200: OrderView, ...problemResponses } },
+      schema: { tags: ['orders'], summary: settleSummaries[action], operationId: orderOperations[action], params: OrderParams, headers: SettleHeaders, response: { 200: OrderView, ...problemResponses } },
     }, async (request, reply) => {
       const settled = await settle(action, orderIdOf(request.params.orderId), request.headers['idempotency-key']);
       if (settled.replayed) reply.header('idempotent-replayed', 'true');

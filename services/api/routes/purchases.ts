@@ -5,6 +5,7 @@ import { startLoopLag } from '../loop-lag.js';
 import { createOrderLookup } from '../purchases/order-lookup.js';
 import { runPurchase } from '../purchases/purchase-flow.js';
 import { problemResponses } from '../schemas/problem.js';
+import { purchaseLinks } from '../schemas/order.js';
 import { OrderAccepted, purchaseBody, purchaseHeaders, purchaseQuery } from '../schemas/purchase.js';
 
 /**
@@ -36,6 +37,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       body: purchaseBody(config.MAX_QUANTITY),
       response: { 201: OrderAccepted, 202: OrderAccepted, ...problemResponses },
     },
+    // Both answers name the order: 201 confirmed or reserved (a hold to settle), 202 pending.
+    links: { 201: purchaseLinks, 202: purchaseLinks },
   }, async (request, reply) => {
     const name = request.headers['x-strategy'] ?? request.query.strategy ?? fastify.defaultStrategy;
     // The schema's enum turned any other name away (400 unknown_strategy), and the

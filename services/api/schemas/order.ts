@@ -18,3 +18,27 @@ export const OrderView = Type.Object({
 export const SettleHeaders = Type.Object({
   'idempotency-key': Type.String({ pattern: idempotencyKeyPattern, description: 'Names this confirm or cancel: a retry with the same key gets the same answer; a key settles one order only' }),
 });
+
+/** operationId of each order operation in the OpenAPI document: what links name. */
+export const orderOperations = { get: 'getOrder', confirm: 'confirmOrder', cancel: 'cancelOrder' } as const;
+
+/** An OpenAPI link to an order operation, fed the orderId of the answer's body. */
+const linkTo = (operation: keyof typeof orderOperations, description: string) => ({
+  operationId: orderOperations[operation],
+  parameters: { orderId: '$response.body#/orderId' },
+  description,
+});
+
+/**
+ * OpenAPI links from an answer that names an order to what a client may do
+ * with it next: settle a hold (confirm, cancel). A contract tool's stateful
+ * phase follows them with a real order id; without them it never reaches
+ * the settle operations with one.
+ */
+export const settleLinks = {
+  confirm: linkTo('confirm', 'Confirm (pay for) this order, a hold of strategy reserve'),
+  cancel: linkTo('cancel', 'Cancel this order, a hold of strategy reserve'),
+};
+
+/** A purchase's answer: read the order it names, or settle it. */
+export const purchaseLinks = { order: linkTo('get', 'Status of this order'), ...settleLinks };
