@@ -125,11 +125,12 @@ async function measure(ctx: RoundContext): Promise<{ m: Measurements; spike: Ret
   return { m, spike: spike ?? spikeRateOf(ctx.options, m), reservations: await measureReservations(ctx) };
 }
 
-/** The reservation scenario, once, when reserve is among the strategies. */
+/** The reservation scenario, once, when a strategy that holds is among the strategies (the first such). */
 async function measureReservations(ctx: RoundContext): Promise<Report['reservations']> {
-  if (!ctx.strategies.some((s) => s.name === 'reserve')) return null;
+  const holder = ctx.strategies.find((s) => s.holds);
+  if (holder === undefined) return null;
   say(`compare: reservations (${reservationPhase.rate}/s for ${reservationPhase.windowMs / 1000} s on ${reservationPhase.stock} units, holds of ${reservationPhase.holdSeconds} s)`);
-  const run = await runReservations(ctx.target, reservationPhase);
+  const run = await runReservations(ctx.target, reservationPhase, holder.name);
   return { digest: run.digest ?? null, failure: run.failure ?? null };
 }
 
@@ -155,7 +156,7 @@ async function buildReport(ctx: RoundContext, startedAt: Date, k6Bin: string, re
     reservations,
     checks: [
       ...runChecks({ requested: settings.strategies, results, runs: m.runs, ceilings, curveVus: options.curve.vus, repeat: options.repeat, failures: m.failures }),
-      ...reservationCheck({ reservations }, settings.strategies),
+      ...reservationCheck({ reservations }, strategies.some((s) => s.holds)),
     ],
   };
 }

@@ -124,7 +124,7 @@ export interface ReservationPhase {
   windowMs: number;
 }
 
-export async function runReservations(target: Target, phase: ReservationPhase): Promise<PhaseRun<ReservationDigest>> {
+export async function runReservations(target: Target, phase: ReservationPhase, strategy: string): Promise<PhaseRun<ReservationDigest>> {
   const name = 'reservations';
   const summaryPath = join(target.dir, `${name}.json`);
   const log = `${name}.k6.log`;
@@ -134,6 +134,7 @@ export async function runReservations(target: Target, phase: ReservationPhase): 
     env: {
       API_URL: target.apiUrl,
       ADMIN_TOKEN: target.adminToken,
+      STRATEGY: strategy,
       STOCK: String(phase.stock),
       HOLD_SECONDS: String(phase.holdSeconds),
       PAY_SHARE: String(phase.payShare),
@@ -149,13 +150,13 @@ export async function runReservations(target: Target, phase: ReservationPhase): 
 }
 
 /** What the comparison needs to know of a strategy: its facts, as GET /v1/strategies serves them. */
-export type StrategyInfo = Pick<StrategyFacts, 'name' | 'async' | 'safe' | 'decidesIn'>;
+export type StrategyInfo = Pick<StrategyFacts, 'name' | 'async' | 'safe' | 'decidesIn' | 'holds'>;
 
 /** The strategies the API serves, in its order: the default set of a run. */
 export async function listStrategies(apiUrl: string): Promise<StrategyInfo[]> {
   const res = await fetch(`${apiUrl}/v1/strategies`, { signal: AbortSignal.timeout(10_000) });
   if (res.status !== 200) throw new Error(`GET /v1/strategies answered ${res.status}`);
-  return ((await res.json()) as StrategyFacts[]).map(({ name, async, safe, decidesIn }) => ({ name, async, safe, decidesIn }));
+  return ((await res.json()) as StrategyFacts[]).map(({ name, async, safe, decidesIn, holds }) => ({ name, async, safe, decidesIn, holds }));
 }
 
 export function pickStrategies(known: StrategyInfo[], wanted: string[] | undefined): StrategyInfo[] {

@@ -1,9 +1,9 @@
 import type { Audit as SkuAudit } from '../../services/api/skus/sku-service.js';
-import { type StrategyFacts, isStrategyNeed } from '../../services/strategies/facts.js';
+import { type StrategyFacts, isStrategyNeed, strategyLocks } from '../../services/strategies/facts.js';
 // The API calls a fault run makes besides purchases: strategies, SKU
 // creation, the audit (Bearer ADMIN_TOKEN), order status and one counter of /metrics.
 /** A strategy's facts, as GET /v1/strategies serves them: which checks hold it, which scenarios apply. */
-export type StrategyInfo = Pick<StrategyFacts, 'name' | 'async' | 'safe' | 'needs'>;
+export type StrategyInfo = Pick<StrategyFacts, 'name' | 'async' | 'safe' | 'decidesIn' | 'needs' | 'keepsStockIn' | 'locksIn' | 'holds'>;
 
 /** The part of GET /v1/admin/skus/:sku/audit the assertions read. */
 export type Audit = Pick<
@@ -40,7 +40,8 @@ export class AdminClient {
       const record = item as Record<string, unknown>;
       if (typeof record.name !== 'string' || typeof record.safe !== 'boolean' || !Array.isArray(record.needs)) return [];
       const needs = record.needs.filter(isStrategyNeed);
-      return [{ name: record.name, async: record.async === true, safe: record.safe, needs }];
+      const locksIn = strategyLocks.find((lock) => lock === record.locksIn) ?? 'none';
+      return [{ name: record.name, async: record.async === true, safe: record.safe, decidesIn: record.decidesIn === 'redis' ? 'redis' : 'postgres', needs, keepsStockIn: record.keepsStockIn === 'redis' ? 'redis' : 'postgres', locksIn, holds: record.holds === true }];
     });
   }
 

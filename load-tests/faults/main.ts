@@ -25,9 +25,10 @@ const say = (line: string): void => {
 
 /** The strategies a scenario runs: listed by the API, applicable, asked for, and in the quick subset with --quick. */
 function strategiesFor(scenario: Scenario, listed: StrategyInfo[], options: FaultOptions): StrategyInfo[] {
-  return listed.filter(
-    (s) => scenario.appliesTo(s) && (options.strategies === undefined || options.strategies.includes(s.name)) && (!options.quick || options.strategies !== undefined || scenario.quick.includes(s.name)),
-  );
+  const applicable = listed.filter((s) => scenario.appliesTo(s) && (options.strategies === undefined || options.strategies.includes(s.name)));
+  if (!options.quick || options.strategies !== undefined) return applicable;
+  const picked = new Set(scenario.quick.flatMap((pick) => applicable.find(pick) ?? []));
+  return applicable.filter((s) => picked.has(s));
 }
 
 async function runScenario(scenario: Scenario, strategies: StrategyInfo[], shared: Shared, logsDir: string): Promise<RunResult[]> {

@@ -66,7 +66,7 @@ export function renderMarkdown(report: FaultReport): string {
     '',
     '## By scenario and strategy',
     '',
-    '✓ passed every check, ✗ failed the checks named, ◦ an unsafe baseline such as `naive` (reported, never failed); in brackets: recovery (fault undone → first final answer) and the p95 of its 503s.',
+    '✓ passed every check, ✗ failed the checks named, ◦ an unsafe baseline (reported, never failed); in brackets: recovery (fault undone → first final answer) and the p95 of its 503s.',
     '',
     renderGrid(report),
     '',

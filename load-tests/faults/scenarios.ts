@@ -14,8 +14,12 @@ export interface Scenario {
   /** One line for the report. */
   what: string;
   appliesTo(strategy: StrategyInfo): boolean;
-  /** Strategies this scenario runs with --quick (empty: not in the quick subset). */
-  quick: readonly string[];
+  /**
+   * What it runs with --quick (empty: not in the quick subset): each pick is
+   * the first strategy, in the API's order, that the scenario applies to and
+   * the pick matches. Picked by facts, so a new strategy is never named here.
+   */
+  quick: readonly QuickPick[];
   /**
    * A dependency is taken away (or the load is 10×): 503s must come within
    * 1 s at p95 (the issue's bound) and no attempt may be held past 11 s.
@@ -41,10 +45,21 @@ export interface Scenario {
 export const needsWorker = (s: StrategyInfo): boolean => s.needs.includes('worker');
 const all = (): boolean => true;
 const usesKafka = (s: StrategyInfo): boolean => s.needs.includes('kafka');
-const only =
-  (...names: string[]) =>
+const locksIn =
+  (...stores: Array<StrategyInfo['locksIn']>) =>
   (s: StrategyInfo): boolean =>
-    names.includes(s.name);
+    stores.includes(s.locksIn);
+// A rolled-back Redis counter matters to strategies that meet it first; the others copy to it.
+const countsInRedis = (s: StrategyInfo): boolean => s.keepsStockIn === 'redis';
+
+/** A strategy the quick subset takes: the first in the API's order that matches. */
+export type QuickPick = (s: StrategyInfo) => boolean;
+// The plainest safe one: decides in PostgreSQL's row, no lock, no queue, no hold, nothing else to run.
+const plainPostgres: QuickPick = (s) => s.safe && !s.async && s.keepsStockIn === 'postgres' && s.locksIn === 'none' && !s.holds && s.needs.length === 0;
+const queued: QuickPick = (s) => s.async;
+const decidesInRedis: QuickPick = (s) => s.decidesIn === 'redis';
+const singleRedisLock: QuickPick = (s) => s.locksIn === 'redis';
+const quorumLock: QuickPick = (s) => s.locksIn === 'redis-quorum';
 
 // 40/s: 400 purchases over 10 s (300 over 7.5 s with --quick), so the 7.5 s of toxics, injected after
 // 40 answers (1 s in), meet sales in progress rather than a sold-out SKU.
@@ -68,36 +83,36 @@ function slowNetwork(): Array<{ toxic: Toxic; ms: number }> {
 export const proxyName = (store: Store): string => `faults-${store}`;
 
 export const scenarios: readonly Scenario[] = [
-  { name: 'api-kill', what: 'kill -9 of the API mid-burst, restarted at once', appliesTo: all, quick: ['pg-atomic', 'kafka-queue'], bounded: false, triggerAt: 60, fault: killApi },
+  { name: 'api-kill', what: 'kill -9 of the API mid-burst, restarted at once', appliesTo: all, quick: [plainPostgres, queued], bounded: false, triggerAt: 60, fault: killApi },
   {
     name: 'worker-kill',
     what: 'kill -9 of the worker 3 times, 2 s apart, each restarted',
     appliesTo: usesKafka,
-    quick: ['kafka-queue'],
+    quick: [queued],
     bounded: false,
     triggerAt: 40,
     fault: (ctx) => killWorkerRepeatedly(ctx, 3, 2_000),
   },
-  { name: 'kafka-pause', what: 'Kafka broker SIGSTOP 5 s', appliesTo: usesKafka, quick: ['kafka-queue'], bounded: true, triggerAt: 60, fault: (ctx) => pauseStackService(ctx, 'kafka', shortPauseMs) },
+  { name: 'kafka-pause', what: 'Kafka broker SIGSTOP 5 s', appliesTo: usesKafka, quick: [queued], bounded: true, triggerAt: 60, fault: (ctx) => pauseStackService(ctx, 'kafka', shortPauseMs) },
   { name: 'kafka-kill', what: 'Kafka broker kill -9, restarted by the stack script', appliesTo: usesKafka, quick: [], bounded: true, triggerAt: 60, fault: (ctx) => killStackService(ctx, 'kafka') },
-  { name: 'redis-pause', what: 'main Redis SIGSTOP 5 s', appliesTo: all, quick: ['redis-lua'], bounded: true, triggerAt: 60, fault: (ctx) => pauseStackService(ctx, 'redis-1', shortPauseMs) },
+  { name: 'redis-pause', what: 'main Redis SIGSTOP 5 s', appliesTo: all, quick: [decidesInRedis], bounded: true, triggerAt: 60, fault: (ctx) => pauseStackService(ctx, 'redis-1', shortPauseMs) },
   { name: 'redis-kill', what: 'main Redis kill -9, restarted with its data (AOF)', appliesTo: all, quick: [], bounded: true, triggerAt: 60, fault: (ctx) => killStackService(ctx, 'redis-1') },
-  { name: 'redis-flush', what: 'main Redis loses its data (FLUSHALL)', appliesTo: all, quick: ['redis-lua'], bounded: false, triggerAt: 60, fault: flushMainRedis },
-  { name: 'redlock-one-down', what: 'one of three Redlock nodes (redis-3) SIGSTOP 5 s', appliesTo: only('redlock'), quick: ['redlock'], bounded: true, triggerAt: 40, fault: (ctx) => pauseStackService(ctx, 'redis-3', shortPauseMs) },
+  { name: 'redis-flush', what: 'main Redis loses its data (FLUSHALL)', appliesTo: all, quick: [decidesInRedis], bounded: false, triggerAt: 60, fault: flushMainRedis },
+  { name: 'redlock-one-down', what: 'one of three Redlock nodes (redis-3) SIGSTOP 5 s', appliesTo: locksIn('redis-quorum'), quick: [quorumLock], bounded: true, triggerAt: 40, fault: (ctx) => pauseStackService(ctx, 'redis-3', shortPauseMs) },
   {
     name: 'redlock-two-down',
     what: 'two of three Redlock nodes (redis-2, redis-3) SIGSTOP 5 s',
-    appliesTo: only('redlock'),
+    appliesTo: locksIn('redis-quorum'),
     quick: [],
     bounded: true,
     triggerAt: 40,
     fault: (ctx) => pausePids(ctx, 'redis-2 and redis-3', [ctx.stack.pid('redis-2'), ctx.stack.pid('redis-3')], shortPauseMs),
   },
-  { name: 'etcd-one-down', what: 'one of three etcd members (etcd-3) SIGSTOP 5 s', appliesTo: only('etcd-lock'), quick: [], bounded: true, triggerAt: 40, fault: (ctx) => pauseStackService(ctx, 'etcd-3', shortPauseMs) },
+  { name: 'etcd-one-down', what: 'one of three etcd members (etcd-3) SIGSTOP 5 s', appliesTo: locksIn('etcd'), quick: [], bounded: true, triggerAt: 40, fault: (ctx) => pauseStackService(ctx, 'etcd-3', shortPauseMs) },
   {
     name: 'etcd-two-down',
     what: 'two of three etcd members (etcd-2, etcd-3) SIGSTOP 5 s: no majority',
-    appliesTo: only('etcd-lock'),
+    appliesTo: locksIn('etcd'),
     quick: [],
     bounded: true,
     triggerAt: 40,
@@ -106,20 +121,20 @@ export const scenarios: readonly Scenario[] = [
   {
     name: 'redis-rollback',
     what: "the SKU's Redis counter set back to its value of 0.8 s earlier (async-failover loss)",
-    appliesTo: only('redis-lua', 'kafka-queue'),
-    quick: ['redis-lua'],
+    appliesTo: countsInRedis,
+    quick: [decidesInRedis],
     bounded: false,
     triggerAt: 20,
     // 0.8 s: what the issue measured an asynchronous failover losing.
     fault: (ctx) => rollBackCounter(ctx, 800),
   },
-  { name: 'pg-pause-5s', what: 'PostgreSQL (postmaster and every backend) SIGSTOP 5 s', appliesTo: all, quick: ['pg-atomic'], bounded: true, triggerAt: 60, fault: (ctx) => pausePostgres(ctx, 5_000) },
+  { name: 'pg-pause-5s', what: 'PostgreSQL (postmaster and every backend) SIGSTOP 5 s', appliesTo: all, quick: [plainPostgres], bounded: true, triggerAt: 60, fault: (ctx) => pausePostgres(ctx, 5_000) },
   { name: 'pg-pause-15s', what: 'PostgreSQL (postmaster and every backend) SIGSTOP 15 s', appliesTo: all, quick: [], bounded: true, triggerAt: 60, fault: (ctx) => pausePostgres(ctx, 15_000) },
   {
     name: 'lock-holder-pause',
     what: 'a lock holder stops itself (FAULT_HOLD_POINT=lock-held) past its lease before its fenced write; another API sells meanwhile',
-    appliesTo: only('redis-lock', 'redlock', 'etcd-lock'),
-    quick: ['redis-lock'],
+    appliesTo: locksIn('redis', 'redis-quorum', 'etcd'),
+    quick: [singleRedisLock],
     bounded: false,
     triggerAt: 0,
     apis: [{ FAULT_HOLD_POINT: 'lock-held', LOCK_TTL_MS: '2000' }, { LOCK_TTL_MS: '2000' }],
@@ -127,10 +142,10 @@ export const scenarios: readonly Scenario[] = [
     fault: pauseLockHolder,
     pickApi: holderRouting,
   },
-  { name: 'slow-postgres', what: 'toxiproxy to PostgreSQL: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: all, quick: ['pg-atomic'], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'postgres', fault: (ctx) => toxicSequence(ctx, proxyName('postgres'), slowNetwork()) },
-  { name: 'slow-redis', what: 'toxiproxy to the main Redis: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: all, quick: ['redis-lua'], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'redis', fault: (ctx) => toxicSequence(ctx, proxyName('redis'), slowNetwork()) },
-  { name: 'slow-kafka', what: 'toxiproxy to Kafka: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: usesKafka, quick: ['kafka-queue'], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'kafka', fault: (ctx) => toxicSequence(ctx, proxyName('kafka'), slowNetwork()) },
-  { name: 'overload', what: 'open loop at 10× the measured selling capacity for 3 s, capped at the API\'s measured refusal rate (and 2,000/s)', appliesTo: all, quick: ['pg-atomic'], bounded: true, triggerAt: 0, load: 'overload', fault: () => Promise.resolve() },
+  { name: 'slow-postgres', what: 'toxiproxy to PostgreSQL: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: all, quick: [plainPostgres], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'postgres', fault: (ctx) => toxicSequence(ctx, proxyName('postgres'), slowNetwork()) },
+  { name: 'slow-redis', what: 'toxiproxy to the main Redis: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: all, quick: [decidesInRedis], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'redis', fault: (ctx) => toxicSequence(ctx, proxyName('redis'), slowNetwork()) },
+  { name: 'slow-kafka', what: 'toxiproxy to Kafka: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: usesKafka, quick: [queued], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'kafka', fault: (ctx) => toxicSequence(ctx, proxyName('kafka'), slowNetwork()) },
+  { name: 'overload', what: 'open loop at 10× the measured selling capacity for 3 s, capped at the API\'s measured refusal rate (and 2,000/s)', appliesTo: all, quick: [plainPostgres], bounded: true, triggerAt: 0, load: 'overload', fault: () => Promise.resolve() },
 ];
 
 export function pickScenarios(names: string[] | undefined): Scenario[] {

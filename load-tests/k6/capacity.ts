@@ -13,13 +13,14 @@ import exec from 'k6/execution';
 import { Gauge } from 'k6/metrics';
 import { OUTCOMES, checkApi, classify, createSku, describe, newRunId, purchase, settle } from './api.ts';
 import { auditGauges, outcomeCounters, recordAnswer } from './metrics.ts';
-import { SUMMARY_TREND_STATS, envInt, envString, parseDurationMs } from './options.ts';
+import { SUMMARY_TREND_STATS, envInt, envRequired, envString, parseDurationMs } from './options.ts';
 import { type CapacityRun, type CapacitySetup, summarizeCapacity } from './capacity-summary.ts';
 import type { SummaryData } from './summary.ts';
 
 const API_URL = envString('API_URL', 'http://127.0.0.1:3000').replace(/\/+$/, '');
 const ADMIN_TOKEN = envString('ADMIN_TOKEN', '');
-const STRATEGY = envString('STRATEGY', 'pg-atomic');
+// Which strategy to load has no sensible default in a benchmark: the run names it.
+const STRATEGY = envRequired('STRATEGY', 'a name from GET /v1/strategies');
 // Per-user limit of the SKU it creates (0: unlimited); see compare's --max-per-user.
 const MAX_PER_USER = envInt('MAX_PER_USER', 0, 0);
 const MODE = envString('MODE', 'selling');

@@ -12,6 +12,7 @@ import {
   constantArrivalScenario,
   envInt,
   envNumber,
+  envRequired,
   envString,
   parseDurationMs,
   planArrivals,
@@ -24,7 +25,8 @@ import { type RunInfo, type SummaryData, summarize } from './summary.ts';
 
 const API_URL = envString('API_URL', 'http://127.0.0.1:3000').replace(/\/+$/, '');
 const ADMIN_TOKEN = envString('ADMIN_TOKEN', '');
-const STRATEGY = envString('STRATEGY', 'pg-atomic');
+// Which strategy to load has no sensible default in a benchmark: the run names it.
+const STRATEGY = envRequired('STRATEGY', 'a name from GET /v1/strategies');
 // Per-user limit of the SKU it creates (0: unlimited); see compare's --max-per-user.
 const MAX_PER_USER = envInt('MAX_PER_USER', 0, 0);
 const STOCK = envInt('STOCK', 100);

@@ -13,6 +13,13 @@ export function envString(name: string, fallback: string): string {
   return value === undefined || value === '' ? fallback : value;
 }
 
+/** A setting the run cannot guess: stops at init with what to set. */
+export function envRequired(name: string, what: string): string {
+  const value = __ENV[name];
+  if (value === undefined || value === '') throw new Error(`${name} is required: ${what}`);
+  return value;
+}
+
 export function envInt(name: string, fallback: number, min = 1): number {
   const raw = envString(name, String(fallback));
   const value = Number(raw);

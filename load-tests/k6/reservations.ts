@@ -11,7 +11,7 @@ import http from 'k6/http';
 import { Counter, Gauge, Trend } from 'k6/metrics';
 import type { ReservationDigest } from '../compare/digests.ts';
 import { checkApi, createSku, describe, newRunId, purchase, readAudit } from './api.ts';
-import { SUMMARY_TREND_STATS, envInt, envNumber, envString, parseDurationMs } from './options.ts';
+import { SUMMARY_TREND_STATS, envInt, envNumber, envRequired, envString, parseDurationMs } from './options.ts';
 import { type SummaryData, value } from './summary.ts';
 
 const API_URL = envString('API_URL', 'http://127.0.0.1:3000').replace(/\/+$/, '');
@@ -22,7 +22,8 @@ const PAY_SHARE = Math.min(1, envNumber('PAY_SHARE', 0.5));
 const RATE = envInt('RATE', 200);
 const WINDOW_MS = parseDurationMs('WINDOW', envString('WINDOW', '8s'));
 const SUMMARY_PATH = envString('SUMMARY_PATH', '');
-const strategy = 'reserve';
+// A strategy whose purchases are holds (its `holds` fact); compare passes the one it measures.
+const strategy = envRequired('STRATEGY', 'a strategy whose facts say holds: true, from GET /v1/strategies');
 
 const counters = {
   held: new Counter('reservation_held'),

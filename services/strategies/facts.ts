@@ -20,7 +20,20 @@ export interface StrategyFacts {
   readonly decidesIn: 'postgres' | 'redis';
   /** What it needs besides PostgreSQL and the main Redis: the worker (to apply its queue or relay its events), Kafka, etcd. */
   readonly needs: readonly StrategyNeed[];
+  /**
+   * The store whose stock count a purchase meets first: the Redis counter for
+   * a strategy that admits (or decides) there, PostgreSQL's row otherwise. A
+   * fault that rolls the Redis counter back touches only the former.
+   */
+  readonly keepsStockIn: 'postgres' | 'redis';
+  /** Where it takes a lock per SKU before its fenced write: one Redis, a quorum of Redis servers, etcd, or none. */
+  readonly locksIn: StrategyLock;
+  /** True when a purchase is a hold the buyer confirms or cancels, and lapsed holds go back on sale (the reservation phase, confirm and cancel). */
+  readonly holds: boolean;
 }
+
+export const strategyLocks = ['none', 'redis', 'redis-quorum', 'etcd'] as const;
+export type StrategyLock = (typeof strategyLocks)[number];
 
 /** Everything a strategy may need besides PostgreSQL and the main Redis: the API's schema and the fault runner read this list. */
 export const strategyNeeds = ['worker', 'kafka', 'etcd'] as const;

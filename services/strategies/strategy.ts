@@ -102,6 +102,14 @@ export interface Strategy extends StrategyFacts {
   settleHold?(action: SettleAction, orderId: string, key: string): Promise<Settled>;
 }
 
+/**
+ * What every strategy may use: PostgreSQL, the main Redis (the stock counter
+ * every strategy keeps in step), config, log, metrics. A strategy that needs
+ * more asks for it by name (`StrategyDeps` picks), so building one in a test
+ * builds only what it uses.
+ */
+export type BaseDeps = Pick<StrategyDeps, 'db' | 'redis' | 'config' | 'log' | 'metrics'>;
+
 /** What a strategy's worker part may use: not the Redlock quorum nor etcd (nothing in the worker takes a lock), and the Kafka client its consumers join groups with. */
 export type WorkerDeps = Pick<StrategyDeps, 'db' | 'redis' | 'kafka' | 'config' | 'log' | 'metrics'>;
 

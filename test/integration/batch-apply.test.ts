@@ -9,11 +9,11 @@ import { queuedPurchasesKey } from '../../services/strategies/kafka-queue/keys.j
 import { isMarkedSoldOut } from '../../services/shared/sold-out-flag.js';
 import { type QueuedPurchase, queuedOrderId } from '../../services/strategies/kafka-queue/queued-purchase.js';
 import { defineScripts } from '../../services/strategies/common/redis-scripts.js';
-import type { StrategyDeps } from '../../services/strategies/strategy.js';
+import type { WorkerDeps } from '../../services/strategies/strategy.js';
 import { createKafkaSender } from '../../services/shared/kafka-sender.js';
 import { createKafka } from '../../services/shared/kafka.js';
 import { applyQueuedPurchases } from '../../services/strategies/kafka-queue/applier.js';
-import { type RunningApi, adminToken, audit, createSku, etcdClient, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { type RunningApi, adminToken, audit, createSku, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 
 // The worker's batched apply, called directly on the real stores: one SKU's
 // run of queued purchases in one transaction.
@@ -23,7 +23,8 @@ const db = createDb({ connectionString: config.DATABASE_URL, poolMax: 4, acquire
 const redis = createRedis(redisUrls(config)[0] ?? '', { commandTimeoutMs: 2000, name: 'batch-apply-test' });
 defineScripts(redis);
 const kafka = createKafkaSender(createKafka(kafkaBrokers(config), 'batch-apply-test', log), config);
-const deps: StrategyDeps = { db, redis, redisNodes: [redis], kafka, etcd: etcdClient(config), config, log, metrics: createMetrics() };
+// What the worker's applier uses: no etcd, no Redlock quorum.
+const deps: WorkerDeps = { db, redis, kafka, config, log, metrics: createMetrics() };
 
 let api: RunningApi;
 beforeAll(async () => {

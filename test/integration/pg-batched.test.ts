@@ -5,16 +5,14 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client.js';
 import type { Database } from '../../db/schema.js';
-import { kafkaBrokers, redisUrls } from '../../services/shared/config.js';
-import { createKafka } from '../../services/shared/kafka.js';
-import { createKafkaSender, type KafkaSender } from '../../services/shared/kafka-sender.js';
+import { redisUrls } from '../../services/shared/config.js';
 import { createMetrics } from '../../services/shared/metrics.js';
 import { createRedis } from '../../services/shared/redis.js';
 import { orderRow } from '../../services/strategies/common/orders.js';
 import { createPgBatched } from '../../services/strategies/pg-batched/index.js';
 import { defineScripts } from '../../services/strategies/common/redis-scripts.js';
 import type { PurchaseRequest, Strategy } from '../../services/strategies/strategy.js';
-import { type Answer, type RunningApi, countBy, createSku, get, purchase, settledAudit, etcdClient, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { type Answer, type RunningApi, countBy, createSku, get, purchase, settledAudit, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 
 const strategy = 'pg-batched';
 
@@ -150,18 +148,15 @@ describe('pg-batched called directly: one batch whose order is known', () => {
   const config = testConfig({ PG_BATCH_WINDOW_MS: '20' });
   const log = pino({ level: 'silent' });
   let redis: Redis;
-  let kafka: KafkaSender;
   let batched: Strategy;
   const metrics = createMetrics();
   beforeAll(() => {
     redis = createRedis(redisUrls(config)[0] ?? '', { commandTimeoutMs: 2000, name: 'pg-batched-test' });
     defineScripts(redis);
-    // Never used by pg-batched; connects only on a first send.
-    kafka = createKafkaSender(createKafka(kafkaBrokers(config), 'pg-batched-test', log), config);
-    batched = createPgBatched({ db, redis, redisNodes: [redis], kafka, etcd: etcdClient(config), config, log, metrics });
+    // Only what pg-batched uses: no Kafka, no etcd, no Redlock quorum.
+    batched = createPgBatched({ db, redis, config, log, metrics });
   });
   afterAll(async () => {
-    await kafka.close();
     await redis.quit();
   });
 

@@ -19,6 +19,9 @@ const throwaway: StrategyFacts = {
   async: false,
   safe: true,
   decidesIn: 'postgres',
+  keepsStockIn: 'postgres',
+  locksIn: 'none',
+  holds: false,
   needs: ['kafka'],
 };
 
@@ -51,10 +54,12 @@ describe('adding a strategy is its own file and a line in the registry', () => {
     expect(runs).toMatchObject({ strategy: throwaway.name, async: false, safe: true, decidesIn: 'postgres' });
 
     const info = (await new AdminClient(() => api.url, adminToken).strategies()).find((s) => s.name === throwaway.name);
-    expect(info).toEqual({ name: throwaway.name, async: false, safe: true, needs: ['kafka'] });
-    // Scenarios that apply to every strategy, or to those using Kafka, include it.
+    expect(info).toEqual({ name: throwaway.name, async: false, safe: true, decidesIn: 'postgres', needs: ['kafka'], keepsStockIn: 'postgres', locksIn: 'none', holds: false });
+    // Scenarios that apply to every strategy, or to those using Kafka, include it; those for locks or a Redis counter do not.
     const applying = scenarios.filter((scenario) => info !== undefined && scenario.appliesTo(info)).map((scenario) => scenario.name);
     expect(applying).toEqual(expect.arrayContaining(['api-kill', 'redis-pause', 'kafka-pause', 'slow-kafka', 'overload']));
+    expect(applying).not.toEqual(expect.arrayContaining(['lock-holder-pause']));
+    expect(applying).not.toContain('redis-rollback');
   });
 
   it('the API refuses to start with a DEFAULT_STRATEGY it does not serve, naming the known ones', async () => {

@@ -48,7 +48,8 @@ export interface BarChart {
 
 // The viewBox is 800 wide; the page scales it to the column width.
 const width = 800;
-const plotLeft = 150; // room for `pg-pessimistic` and a note at 12 px
+// Room for the longest strategy name (14 characters) and a note at 12 px.
+const plotLeft = 150;
 const plotRight = 630; // the rest holds value labels such as `9,850 req/s (0.21×)`
 const plotWidth = plotRight - plotLeft;
 const markerLine = 15; // one line of marker label at the top per marker, so close markers never overlap

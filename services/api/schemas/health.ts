@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { strategyNeeds } from '../../strategies/facts.js';
+import { strategyLocks, strategyNeeds } from '../../strategies/facts.js';
 
 export const Checks = Type.Record(Type.String(), Type.Union([Type.Literal('up'), Type.Literal('down')]));
 
@@ -13,4 +13,7 @@ export const StrategyInfo = Type.Object({
   safe: Type.Boolean({ description: 'False only for the deliberately unsafe baseline' }),
   decidesIn: Type.Union([Type.Literal('postgres'), Type.Literal('redis')], { description: 'The store whose atomic step decides the sale (its ceiling bounds the rate)' }),
   needs: Type.Array(Type.Union(strategyNeeds.map((need) => Type.Literal(need))), { description: 'What it needs besides PostgreSQL and the main Redis' }),
+  keepsStockIn: Type.Union([Type.Literal('postgres'), Type.Literal('redis')], { description: 'The store whose stock count a purchase meets first' }),
+  locksIn: Type.Union(strategyLocks.map((lock) => Type.Literal(lock)), { description: 'Where it takes a lock per SKU before its fenced write' }),
+  holds: Type.Boolean({ description: 'A purchase is a hold, confirmed or cancelled at /v1/orders/{orderId}/confirm and /cancel' }),
 });

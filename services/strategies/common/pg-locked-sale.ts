@@ -9,7 +9,7 @@ import { SkuGate } from './sku-gate.js';
 import { StockSightings } from './stock-sightings.js';
 import { takeTurn } from './sku-turn.js';
 import { mirrorToRedis } from './stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, StrategyDeps } from '../strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, StrategyDeps , BaseDeps } from '../strategy.js';
 
 /** What a locking strategy does inside its transaction, once the waits are bounded. */
 export interface PgLock {
@@ -35,7 +35,7 @@ const statementSlackMs = 150;
  * lock: a turn in the SKU's line (sku-turn.ts), then one transaction whose
  * waits end with the purchase's deadline: lock, read, check, write, order.
  */
-export function pgLockedSale(deps: StrategyDeps, lock: PgLock): (request: PurchaseRequest) => Promise<PurchaseOutcome> {
+export function pgLockedSale(deps: BaseDeps, lock: PgLock): (request: PurchaseRequest) => Promise<PurchaseOutcome> {
   // Buyers beyond a few would only wait on the lock holding a pooled connection each:
   // they wait in line instead, and one whose turn cannot come in time is told at once.
   // Once a lock holder here saw the stock run out, those in line behind it answer sold_out without the lock.

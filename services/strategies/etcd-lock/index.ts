@@ -1,6 +1,6 @@
 import { heldLock, lockStrategy } from '../common/locks/locked-purchase.js';
 import { EtcdSession, acquireEtcdLock } from './etcd-mutex.js';
-import type { Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import type { Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
 
 const name = 'etcd-lock';
 
@@ -11,6 +11,9 @@ export const etcdLockFacts: StrategyFacts = {
   safe: true,
   decidesIn: 'postgres',
   needs: ['etcd'],
+  keepsStockIn: 'postgres',
+  locksIn: 'etcd',
+  holds: false,
 };
 
 /**
@@ -22,7 +25,7 @@ export const etcdLockFacts: StrategyFacts = {
  * fenced write in PostgreSQL) is redis-lock's (locks/locked-purchase.ts),
  * with its own fence column.
  */
-export function createEtcdLock(deps: StrategyDeps): Strategy {
+export function createEtcdLock(deps: BaseDeps & Pick<StrategyDeps, 'etcd'>): Strategy {
   // One lease for the process's lock keys (etcd counts whole seconds: LOCK_TTL_MS rounded up, at least 2 s).
   const session = new EtcdSession(deps.etcd, deps.config.LOCK_TTL_MS, deps.log);
   return lockStrategy(

@@ -6,7 +6,7 @@ import { soldOutFlagKey, stockKey } from '../../shared/redis-keys.js';
 import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey } from './keys.js';
 import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
 import { parseQueuedPurchase, type QueuedPurchase, queuedMessage, queuedOrderId } from './queued-purchase.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
 
 const name = 'kafka-queue';
 
@@ -17,6 +17,9 @@ export const kafkaQueueFacts: StrategyFacts = {
   safe: true,
   decidesIn: 'postgres',
   needs: ['worker', 'kafka'],
+  keepsStockIn: 'redis',
+  locksIn: 'none',
+  holds: false,
 };
 
 // The marker must outlive every retry of one Idempotency-Key; 24 h is the
@@ -62,7 +65,7 @@ interface Recorded {
  * Every path names one order per key (queuedOrderId) and the worker applies
  * a key once, so a late or repeated delivery changes nothing.
  */
-export function createKafkaQueue(deps: StrategyDeps, counters: CounterRebuild): Strategy {
+export function createKafkaQueue(deps: BaseDeps & Pick<StrategyDeps, 'kafka'>, counters: CounterRebuild): Strategy {
   const keys = (purchase: { sku: string; idempotencyKey: string; orderId: string }) => ({
     marker: queuedMarkerKey(purchase.sku, purchase.idempotencyKey),
     queued: queuedPurchasesKey(purchase.sku),

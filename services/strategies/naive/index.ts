@@ -3,7 +3,7 @@ import { overwriteStock, readStock } from '../../../db/queries/skus.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import { orderRow } from '../common/orders.js';
 import { mirrorToRedis } from '../common/stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
 
 const name = 'naive';
 
@@ -15,6 +15,9 @@ export const naiveFacts: StrategyFacts = {
   safe: false,
   decidesIn: 'postgres',
   needs: [],
+  keepsStockIn: 'postgres',
+  locksIn: 'none',
+  holds: false,
 };
 
 /**
@@ -23,7 +26,7 @@ export const naiveFacts: StrategyFacts = {
  * same stock, so several of them sell the same units (a lost update). It exists
  * to show that the audit catches oversell. Never use it.
  */
-export function createNaive(deps: StrategyDeps): Strategy {
+export function createNaive(deps: BaseDeps): Strategy {
   return {
     ...naiveFacts,
     refusalChecksKey: false,

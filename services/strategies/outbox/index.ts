@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { deductAndOrder } from '../common/conditional-sale.js';
 import { type OrderEvent, orderConfirmedType } from './order-event.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
 
 const name = 'outbox';
 
@@ -12,6 +12,9 @@ export const outboxFacts: StrategyFacts = {
   safe: true,
   decidesIn: 'postgres',
   needs: ['worker', 'kafka'],
+  keepsStockIn: 'postgres',
+  locksIn: 'none',
+  holds: false,
 };
 
 
@@ -23,7 +26,7 @@ export const outboxFacts: StrategyFacts = {
  * publishes the row later (at least once) and the consumer's inbox makes the
  * effect exactly once.
  */
-export function createOutbox(deps: StrategyDeps): Strategy {
+export function createOutbox(deps: BaseDeps & Pick<StrategyDeps, 'kafka'>): Strategy {
   return {
     ...outboxFacts,
     // The sale statement itself says when the key has an order already (see sellIfAvailable).

@@ -1,6 +1,6 @@
 import { lockSkuKey, readStock, writeIfVersion } from '../../../db/queries/skus.js';
 import { pgLockedSale } from '../common/pg-locked-sale.js';
-import type { Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import type { Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
 
 const name = 'pg-advisory';
 
@@ -11,6 +11,9 @@ export const pgAdvisoryFacts: StrategyFacts = {
   safe: true,
   decidesIn: 'postgres',
   needs: [],
+  keepsStockIn: 'postgres',
+  locksIn: 'none',
+  holds: false,
 };
 
 /**
@@ -34,7 +37,7 @@ export const pgAdvisoryFacts: StrategyFacts = {
  * (FOR UPDATE marks the tuple, in the WAL), and the key need not be a row: a
  * SKU not created yet, a set of SKUs, a step outside the database.
  */
-export function createPgAdvisory(deps: StrategyDeps): Strategy {
+export function createPgAdvisory(deps: BaseDeps): Strategy {
   const purchase = pgLockedSale(deps, {
     name,
     what: 'advisory lock',

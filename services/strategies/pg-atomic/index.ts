@@ -1,5 +1,5 @@
 import { deductAndOrder } from '../common/conditional-sale.js';
-import type { Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import type { Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
 
 const name = 'pg-atomic';
 
@@ -10,6 +10,9 @@ export const pgAtomicFacts: StrategyFacts = {
   safe: true,
   decidesIn: 'postgres',
   needs: [],
+  keepsStockIn: 'postgres',
+  locksIn: 'none',
+  holds: false,
 };
 
 /**
@@ -19,7 +22,7 @@ export const pgAtomicFacts: StrategyFacts = {
  * in the same statement, so stock and orders move together. Concurrent
  * buyers queue on one row lock held for that statement and its commit.
  */
-export function createPgAtomic(deps: StrategyDeps): Strategy {
+export function createPgAtomic(deps: BaseDeps): Strategy {
   return {
     ...pgAtomicFacts,
     // The sale statement itself says when the key has an order already (see sellIfAvailable).

@@ -5,7 +5,7 @@ import { allocate, type Verdict } from '../common/allocate.js';
 import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
 import { orderRow } from '../common/orders.js';
 import { mirrorToRedis } from '../common/stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
 
 const name = 'pg-batched';
 
@@ -16,6 +16,9 @@ export const pgBatchedFacts: StrategyFacts = {
   safe: true,
   decidesIn: 'postgres',
   needs: [],
+  keepsStockIn: 'postgres',
+  locksIn: 'none',
+  holds: false,
 };
 
 // A batch is decided on a stock read without a lock, then written by one
@@ -34,7 +37,7 @@ const outcomeOf = (request: PurchaseRequest, verdict: Verdict | undefined): Purc
   verdict === 'confirmed' ? { kind: 'confirmed', orderId: request.orderId } : verdict === 'duplicate' ? { kind: 'duplicate' } : { kind: 'sold_out' };
 
 /** One attempt: undefined when the stock moved under it and it must decide again. */
-async function attempt(deps: StrategyDeps, sku: string, requests: readonly PurchaseRequest[]): Promise<Decision | undefined> {
+async function attempt(deps: BaseDeps, sku: string, requests: readonly PurchaseRequest[]): Promise<Decision | undefined> {
   const keys = requests.map((request) => request.idempotencyKey);
   const read = await stockAndOrderedKeys(deps.db, sku, keys);
   if (read === undefined) {
@@ -51,7 +54,7 @@ async function attempt(deps: StrategyDeps, sku: string, requests: readonly Purch
 }
 
 /** One flush: the whole batch of one SKU in one write statement, then one Redis mirror for all of it. */
-async function decideBatch(deps: StrategyDeps, sku: string, requests: readonly PurchaseRequest[]): Promise<PurchaseOutcome[]> {
+async function decideBatch(deps: BaseDeps, sku: string, requests: readonly PurchaseRequest[]): Promise<PurchaseOutcome[]> {
   for (let tries = 1; tries <= maxAttempts; tries += 1) {
     if (tries > 1) deps.metrics.retries.inc({ strategy: name });
     let decision: Decision | undefined;
@@ -72,7 +75,7 @@ async function decideBatch(deps: StrategyDeps, sku: string, requests: readonly P
   return requests.map(() => ({ kind: 'contended', reason }));
 }
 
-async function decideOneByOne(deps: StrategyDeps, sku: string, requests: readonly PurchaseRequest[]): Promise<PurchaseOutcome[]> {
+async function decideOneByOne(deps: BaseDeps, sku: string, requests: readonly PurchaseRequest[]): Promise<PurchaseOutcome[]> {
   const outcomes: PurchaseOutcome[] = [];
   for (const request of requests) outcomes.push(...(await decideBatch(deps, sku, [request])));
   return outcomes;
@@ -86,7 +89,7 @@ async function decideOneByOne(deps: StrategyDeps, sku: string, requests: readonl
  * still gets its own answer. Other API processes, and the strategies that
  * decide on skus.stock, serialise with it on the same row lock.
  */
-export function createPgBatched(deps: StrategyDeps): Strategy {
+export function createPgBatched(deps: BaseDeps): Strategy {
   const batcher = createKeyedBatcher<PurchaseRequest, PurchaseOutcome>({
     windowMs: deps.config.PG_BATCH_WINDOW_MS,
     maxSize: deps.config.PG_BATCH_MAX_SIZE,

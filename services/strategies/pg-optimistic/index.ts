@@ -8,7 +8,7 @@ import { SkuGate } from '../common/sku-gate.js';
 import { StockSightings } from '../common/stock-sightings.js';
 import { type StockRead, takeTurn } from '../common/sku-turn.js';
 import { mirrorToRedis } from '../common/stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
 
 const name = 'pg-optimistic';
 
@@ -19,6 +19,9 @@ export const pgOptimisticFacts: StrategyFacts = {
   safe: true,
   decidesIn: 'postgres',
   needs: [],
+  keepsStockIn: 'postgres',
+  locksIn: 'none',
+  holds: false,
 };
 
 // Backoff between attempts: full jitter over an exponential ceiling. 2 ms is
@@ -38,7 +41,7 @@ function backoffMs(attempt: number): number {
  * storm is counted in strategy_retries_total and ends in a 503 when the budget
  * (OPTIMISTIC_MAX_ATTEMPTS) runs out.
  */
-export function createPgOptimistic(deps: StrategyDeps): Strategy {
+export function createPgOptimistic(deps: BaseDeps): Strategy {
   type Attempt = 'confirmed' | 'conflict' | PurchaseOutcome;
 
   /** `firstRead`: the read made before waiting in line, if no one has had a turn since. */

@@ -1,6 +1,6 @@
 import { lockStock, overwriteStock } from '../../../db/queries/skus.js';
 import { pgLockedSale } from '../common/pg-locked-sale.js';
-import type { Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import type { Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
 
 const name = 'pg-pessimistic';
 
@@ -11,6 +11,9 @@ export const pgPessimisticFacts: StrategyFacts = {
   safe: true,
   decidesIn: 'postgres',
   needs: [],
+  keepsStockIn: 'postgres',
+  locksIn: 'none',
+  holds: false,
 };
 
 /**
@@ -22,7 +25,7 @@ export const pgPessimisticFacts: StrategyFacts = {
  * Every writer of the row waits for this lock, whatever its strategy, so the
  * stock read under it is the stock written over.
  */
-export function createPgPessimistic(deps: StrategyDeps): Strategy {
+export function createPgPessimistic(deps: BaseDeps): Strategy {
   const purchase = pgLockedSale(deps, {
     name,
     what: 'row lock',

@@ -1,7 +1,7 @@
 import { defineScripts } from '../common/redis-scripts.js';
 import { heldLock, lockStrategy } from '../common/locks/locked-purchase.js';
 import { acquireFencedLock } from '../common/locks/single-node-lock.js';
-import type { Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import type { Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
 
 const name = 'redis-lock';
 
@@ -12,6 +12,9 @@ export const redisLockFacts: StrategyFacts = {
   safe: true,
   decidesIn: 'postgres',
   needs: [],
+  keepsStockIn: 'postgres',
+  locksIn: 'redis',
+  holds: false,
 };
 
 /**
@@ -27,7 +30,7 @@ export const redisLockFacts: StrategyFacts = {
  * cannot be undone by it: the fenced UPDATE takes the SKU's row lock before
  * the read (locked-purchase.ts), so no other write falls between the two.
  */
-export function createRedisLock(deps: StrategyDeps): Strategy {
+export function createRedisLock(deps: BaseDeps): Strategy {
   defineScripts(deps.redis);
   const timing = { leaseMs: deps.config.LOCK_TTL_MS, waitMs: deps.config.LOCK_WAIT_MS };
   return lockStrategy(

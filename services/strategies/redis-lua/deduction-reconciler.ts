@@ -5,7 +5,7 @@ import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
 import { redisNowMs } from '../../shared/redis.js';
 import { type Deduction, parseDeduction, unitCount, unitsLiteral } from './deductions.js';
 import { recordChange } from '../common/reconciliation-log.js';
-import type { StrategyDeps } from '../strategy.js';
+import type { StrategyDeps , BaseDeps } from '../strategy.js';
 
 // Ledger entries looked at per round; a full batch goes again at once.
 const batchSize = 1000;
@@ -37,7 +37,7 @@ interface Entry {
  * again: no oversell (PostgreSQL refuses the second order of a unit), but
  * a counter above the truth until someone tried to buy them.
  */
-export function startDeductionReconciler(deps: StrategyDeps, graceMs: number): PollLoop {
+export function startDeductionReconciler(deps: BaseDeps, graceMs: number): PollLoop {
   async function round(): Promise<number> {
     const members = await deps.redis.zrangebyscore(deductionLedgerKey, '-inf', (await redisNowMs(deps.redis)) - graceMs, 'LIMIT', 0, batchSize);
     if (members.length === 0) return 0;

@@ -8,7 +8,7 @@ import { startStockCatchUp } from './stock-catch-up.js';
 import type { CounterRebuild } from '../common/counter-rebuild.js';
 import { type Deduction, parseDeduction, unitCount, unitsLiteral } from './deductions.js';
 import { recordChange } from '../common/reconciliation-log.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
 
 const name = 'redis-lua';
 
@@ -19,6 +19,9 @@ export const redisLuaFacts: StrategyFacts = {
   safe: true,
   decidesIn: 'redis',
   needs: [],
+  keepsStockIn: 'redis',
+  locksIn: 'none',
+  holds: false,
 };
 
 // The marker must outlive every retry of one Idempotency-Key; 24 h is the
@@ -46,7 +49,7 @@ type Attempt = PurchaseOutcome | { kind: 'units_taken' };
  * script after the client gave up) is given back by the reconciler
  * (deduction-reconciler.ts); a lost counter is rebuilt from PostgreSQL.
  */
-export function createRedisLua(deps: StrategyDeps, counters: CounterRebuild): Strategy {
+export function createRedisLua(deps: BaseDeps, counters: CounterRebuild): Strategy {
   const keysOf = (request: PurchaseRequest) => ({
     stock: stockKey(request.sku),
     marker: deductionKey(request.sku, request.idempotencyKey),

@@ -3,7 +3,7 @@ import { redlockKey } from './keys.js';
 import { defineScripts } from '../common/redis-scripts.js';
 import { lockStrategy } from '../common/locks/locked-purchase.js';
 import { acquireRedlock } from './quorum-lock.js';
-import type { Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import type { Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
 
 const name = 'redlock';
 
@@ -14,6 +14,9 @@ export const redlockFacts: StrategyFacts = {
   safe: true,
   decidesIn: 'postgres',
   needs: [],
+  keepsStockIn: 'postgres',
+  locksIn: 'redis-quorum',
+  holds: false,
 };
 
 /**
@@ -30,7 +33,7 @@ export const redlockFacts: StrategyFacts = {
  * the very store that checks the tokens is monotonic by construction.
  * Like redis-lock, safe only if every writer of the SKU goes through this lock.
  */
-export function createRedlock(deps: StrategyDeps): Strategy {
+export function createRedlock(deps: BaseDeps & Pick<StrategyDeps, 'redisNodes'>): Strategy {
   for (const node of deps.redisNodes) defineScripts(node);
   const timing = {
     leaseMs: deps.config.LOCK_TTL_MS,

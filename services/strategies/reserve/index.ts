@@ -1,5 +1,5 @@
 import { deductAndOrder } from '../common/conditional-sale.js';
-import type { Strategy, StrategyDeps, StrategyFacts } from '../strategy.js';
+import type { Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
 import { settleHold } from './hold-settlement.js';
 import { startReleaseRepair } from './release-repair.js';
 
@@ -13,6 +13,9 @@ export const reserveFacts: StrategyFacts = {
   decidesIn: 'postgres',
   // The worker's hold sweeper gives lapsed holds back; without it they stay held (undersell, never oversell).
   needs: ['worker'],
+  keepsStockIn: 'postgres',
+  locksIn: 'none',
+  holds: true,
 };
 
 /**
@@ -24,7 +27,7 @@ export const reserveFacts: StrategyFacts = {
  * contract with the buyer (two calls and a deadline), not a different way
  * to take stock.
  */
-export function createReserve(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>): Strategy {
+export function createReserve(deps: BaseDeps): Strategy {
   return {
     ...reserveFacts,
     // The sale statement itself says when the key has an order already (see sellIfAvailable).

@@ -8,7 +8,7 @@ import type { Config } from '../../../shared/config.js';
 import { orderRow } from '../orders.js';
 import { deadlineIn } from '../../../../lib/deadline.js';
 import { mirrorToRedis } from '../stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts } from '../../strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyFacts, BaseDeps } from '../../strategy.js';
 import { SkuGate } from '../sku-gate.js';
 import { StockSightings } from '../stock-sightings.js';
 import { type SkuLine, takeTurn } from '../sku-turn.js';
@@ -77,7 +77,7 @@ class Refusal extends Error {
  * A holder that sells nothing writes nothing (rolled back).
  */
 export async function fencedWrite(
-  deps: Pick<StrategyDeps, 'db' | 'metrics'> & { config?: Pick<Config, 'FAULT_HOLD_POINT'> },
+  deps: Pick<BaseDeps, 'db' | 'metrics'> & { config?: Pick<Config, 'FAULT_HOLD_POINT'> },
   strategy: string,
   request: PurchaseRequest,
   fence: Fence,
@@ -124,7 +124,7 @@ export async function fencedWrite(
  * commutes with every other, so it need not hold the lock).
  */
 export async function purchaseUnderLock(
-  deps: StrategyDeps,
+  deps: BaseDeps,
   strategy: string,
   request: PurchaseRequest,
   lock: HeldLock,
@@ -149,7 +149,7 @@ export async function purchaseUnderLock(
  * failed (for the 503) when it returns undefined.
  */
 export async function lockedPurchase(
-  deps: StrategyDeps,
+  deps: BaseDeps,
   strategy: string,
   request: PurchaseRequest,
   line: SkuLine,
@@ -188,7 +188,7 @@ export type AcquireFor = (request: PurchaseRequest) => (stop: () => boolean, wai
  * redis-lock, redlock and etcd-lock share. A lock admits one holder, so one buyer per
  * SKU in this process goes for it at a time (the line).
  */
-export function lockStrategy(facts: StrategyFacts, deps: StrategyDeps, acquireFor: AcquireFor, timeoutReason: string): Strategy {
+export function lockStrategy(facts: StrategyFacts, deps: BaseDeps, acquireFor: AcquireFor, timeoutReason: string): Strategy {
   const line = { gate: new SkuGate({ concurrency: 1, maxWaiters: deps.config.LOCK_MAX_WAITERS }), sightings: new StockSightings() };
   return {
     ...facts,
