@@ -37,6 +37,27 @@ describe('layers', () => {
     expect(crossings('lib', ['services', 'db'])).toEqual([]);
   });
 
+  it('no module imports itself through others (no import cycles)', () => {
+    const graph = new Map<string, string[]>();
+    for (const dir of ['services', 'lib', 'db', 'harness', 'load-tests', 'scripts', 'test/helpers']) {
+      for (const file of tsFiles(dir)) graph.set(relative(root, file), importsOf(file).map((target) => target.replace(/\.js$/, '.ts')));
+    }
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (file: string, path: string[]): void => {
+      if (state.get(file) === 'done') return;
+      if (state.get(file) === 'open') {
+        cycles.push([...path.slice(path.indexOf(file)), file].join(' -> '));
+        return;
+      }
+      state.set(file, 'open');
+      for (const next of graph.get(file) ?? []) if (graph.has(next)) visit(next, [...path, file]);
+      state.set(file, 'done');
+    };
+    for (const file of graph.keys()) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
+
   it('the check sees an import that crosses', () => {
     // Guards the check itself: a test file here imports from services/.
     expect(importsOf(join(root, 'test/unit/answers.test.ts')).some((target) => target.startsWith('services/'))).toBe(true);

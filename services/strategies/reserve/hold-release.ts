@@ -1,6 +1,6 @@
 import { markReleasesCopied, type UncopiedRelease } from '../../../db/queries/holds.js';
 import { releasedCopiedKey, soldOutFlagKey, stockKey } from '../../shared/redis-keys.js';
-import { reserveFacts } from './index.js';
+import { reserveFacts } from './facts.js';
 import type { StrategyDeps } from '../strategy.js';
 
 type CopyDeps = Pick<StrategyDeps, 'db' | 'redis'>;

@@ -1,22 +1,10 @@
 import { deductAndOrder } from '../common/conditional-sale.js';
-import type { Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
+import type { Strategy, BaseDeps } from '../strategy.js';
+import { reserveFacts } from './facts.js';
 import { settleHold } from './hold-settlement.js';
 import { startReleaseRepair } from './release-repair.js';
 
-const name = 'reserve';
-
-export const reserveFacts: StrategyFacts = {
-  name,
-  description: "Holds the units for the SKU's holdSeconds (pg-atomic's conditional UPDATE, order status reserved); the buyer confirms or cancels, and the worker releases lapsed holds.",
-  async: false,
-  safe: true,
-  decidesIn: 'postgres',
-  // The worker's hold sweeper gives lapsed holds back; without it they stay held (undersell, never oversell).
-  needs: ['worker'],
-  keepsStockIn: 'postgres',
-  locksIn: 'none',
-  holds: true,
-};
+export { reserveFacts };
 
 /**
  * Pre-deduct, then pay: the units leave the stock at once, as with
@@ -32,7 +20,7 @@ export function createReserve(deps: BaseDeps): Strategy {
     ...reserveFacts,
     // The sale statement itself says when the key has an order already (see sellIfAvailable).
     refusalChecksKey: true,
-    purchase: (request) => deductAndOrder(deps, request, name, { hold: true }),
+    purchase: (request) => deductAndOrder(deps, request, reserveFacts.name, { hold: true }),
     settleHold: (action, orderId, key) => settleHold(deps, action, orderId, key),
     // A cancel's copy to Redis can die with its API process: any process's repair copies it.
     startApiLoops: () => [startReleaseRepair(deps)],
