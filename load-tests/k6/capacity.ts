@@ -26,7 +26,7 @@ const MAX_PER_USER = envInt('MAX_PER_USER', 0, 0);
 const MODE = envString('MODE', 'selling');
 const VUS = envInt('VUS', 64);
 const DURATION_MS = parseDurationMs('DURATION', envString('DURATION', '5s'));
-// Above LOCK_WAIT_MS (10 s), so a lock strategy's bounded 503 arrives as an answer, not a timeout.
+// Above the API's purchase wait (PURCHASE_WAIT_MS, 800 ms; tests set 10 s), so a lock strategy's bounded 503 arrives as an answer, not a timeout.
 const REQUEST_TIMEOUT = envString('REQUEST_TIMEOUT', '15s');
 // Answers still in flight at the end get this long; later ones are abandoned (k6: interrupted) so a collapsed strategy cannot stretch the run.
 const GRACEFUL_STOP = envString('GRACEFUL_STOP', '5s');

@@ -13,7 +13,7 @@ const bucketStepMs = 250;
 const maxBucketMs = 1000;
 /**
  * The series covers this long after the window: longer than the lock
- * strategies' bounded wait (LOCK_WAIT_MS, 10 s). Later answers (pg-optimistic
+ * strategies' bounded wait (PURCHASE_WAIT_MS). Later answers (pg-optimistic
  * has no deadline and answered after 14 s when it collapsed) are counted in
  * the last bucket.
  */

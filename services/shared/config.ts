@@ -42,13 +42,14 @@ export const ConfigSchema = Type.Object({
   LISTEN_BACKLOG: Type.Integer({ minimum: 1, default: 4096 }),
   // 20 per process: two API processes stay well under PostgreSQL's 200 connections.
   PG_POOL_MAX: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
-  // The longest a request waits for a pooled connection (or a new one), then 503.
-  // Like every wait a buyer can meet, 800 ms: the answer, 503 included, comes
-  // within the 1 s that npm run faults and the compare spike hold it to, with
-  // 200 ms for the rest of the request. (5 s before: a slow PostgreSQL queued
-  // buyers for the pool until it, and their 503s came at p95 4.5-5 s.) A
-  // PostgreSQL that stopped answering makes no one wait this long: the
-  // breaker in db/guarded-pool.ts refuses the queue once a query goes unanswered.
+  // The longest a caller with no purchase deadline (an admin route, the worker's
+  // loops) waits for a pooled connection (or a new one), then fails. Apart from
+  // PURCHASE_WAIT_MS because those callers have no deadline of their own; a
+  // purchase's wait for a connection ends with its deadline. 800 ms: the same
+  // bound, so an admin answer also comes within a second. (5 s before: a slow
+  // PostgreSQL queued buyers for the pool until it, and their 503s came at p95
+  // 4.5-5 s.) A PostgreSQL that stopped answering makes no one wait this long:
+  // the breaker in db/guarded-pool.ts refuses the queue once a query goes unanswered.
   PG_ACQUIRE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 800 }),
   // No statement of ours should run longer (a buyer's waits are 800 ms; the audit
   // and the batched writers' statements take longer); a stuck one becomes a 503. The client gives up 0.5 s
@@ -65,19 +66,15 @@ export const ConfigSchema = Type.Object({
   // Lock lease: long enough for one read-check-write (~5 ms) with a wide margin;
   // short enough that a crashed holder blocks the SKU for 2 s at most.
   LOCK_TTL_MS: Type.Integer({ minimum: 100, default: 2000 }),
-  // Every wait a purchase meets (a pooled connection, its turn in line, a lock, a
-  // row lock, optimistic retries) ends this long after it started, then 503 +
+  // Every wait a purchase meets (a pooled connection, its turn in line, a lock,
+  // a row lock, optimistic retries) ends this long after it arrived, then 503 +
   // Retry-After: so the answer, 503 included, comes within the 1 s that npm run
-  // faults and the compare spike hold it to, 200 ms left for the rest. One deadline,
-  // because per-wait budgets add up (services/shared/deadline.ts).
+  // faults and the compare spike hold it to, 200 ms left for the rest (at 1,000 ms
+  // the 503s came at 1,003 ms). One deadline, because per-wait budgets add up
+  // (lib/deadline.ts); a buyer whose turn is predicted past it is answered at
+  // once (sku-gate.ts). (10 s before: at 10x capacity, lock strategies answered
+  // 503s after 10 s and left ~1,000 keys without a final answer after 10 tries.)
   PURCHASE_WAIT_MS: Type.Integer({ minimum: 10, default: 800 }),
-  // How long a buyer waits for its turn and the lock before a 503 + Retry-After:
-  // 800 ms, so the whole answer comes within the 1 s that npm run faults and the
-  // compare spike hold every 503 to (at 1,000 ms the 503s came at 1,003 ms). A buyer
-  // whose turn is predicted past it is answered at once (services/strategies/sku-gate.ts).
-  // (10 s before: at 10x capacity, lock strategies then answered 503s after 10 s and
-  // left ~1,000 keys without a final answer after 10 tries.)
-  LOCK_WAIT_MS: Type.Integer({ minimum: 10, default: 800 }),
   // Buyers of one SKU waiting in line for its lock (or pg-optimistic's turn), per
   // process, before the next is refused at once (503).
   LOCK_MAX_WAITERS: Type.Integer({ minimum: 1, default: 512 }),
@@ -95,16 +92,10 @@ export const ConfigSchema = Type.Object({
   REDIS_DEDUCTION_GRACE_MS: Type.Integer({ minimum: 100, default: 15000 }),
   // pg-optimistic tries per purchase before a 503 (see docs/strategies/pg-optimistic.md for the trade-off).
   OPTIMISTIC_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-  // ... and the longest it waits in line and retries: the same 800 ms a buyer waits
-  // for a lock (LOCK_WAIT_MS), so every strategy answers a contended buyer in bounded time.
-  OPTIMISTIC_MAX_WAIT_MS: Type.Integer({ minimum: 10, default: 800 }),
   // pg-optimistic and pg-pessimistic buyers of one SKU writing at once, per process;
   // the others wait in line (sku-gate.ts). More only lose more version races (each
   // loser costs a transaction) or wait on the row lock holding a pooled connection.
   HOT_SKU_WRITERS: Type.Integer({ minimum: 1, default: 4 }),
-  // pg-pessimistic: the longest a buyer waits on the row lock (SET LOCAL lock_timeout):
-  // the same 800 ms as every other wait (LOCK_WAIT_MS).
-  PG_LOCK_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 800 }),
   // Kafka topics: purchase requests (kafka-queue) and order events (outbox).
   PURCHASE_TOPIC: Type.String({ minLength: 1, default: 'purchase-requests' }),
   ORDER_EVENTS_TOPIC: Type.String({ minLength: 1, default: 'order-events' }),
@@ -164,7 +155,13 @@ export class ConfigError extends Error {
 }
 
 /** Validates a raw environment; throws ConfigError naming every bad variable. */
+// Settings that were each one wait's budget, now all the purchase's one deadline:
+// set, they would be ignored without a word, so starting says what replaced them.
+const retired = ['LOCK_WAIT_MS', 'OPTIMISTIC_MAX_WAIT_MS', 'PG_LOCK_TIMEOUT_MS'];
+
 export function parseConfig(env: Record<string, string | undefined>): Config {
+  const stale = retired.filter((key) => env[key] !== undefined && env[key] !== '');
+  if (stale.length > 0) throw new ConfigError(`${stale.join(', ')}: no longer read; PURCHASE_WAIT_MS ends every wait of a purchase (see .env.example)`);
   const known: Record<string, unknown> = {};
   for (const key of Object.keys(ConfigSchema.properties)) {
     const value = env[key];

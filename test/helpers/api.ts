@@ -17,7 +17,7 @@ export * from '../../harness/api.js';
  * for a user and not what those tests check. Shedding is tested in
  * sku-gate.test.ts, deadline.test.ts and by npm run faults.
  */
-export const patient = { PURCHASE_WAIT_MS: '10000', LOCK_WAIT_MS: '10000', OPTIMISTIC_MAX_WAIT_MS: '10000', PG_ACQUIRE_TIMEOUT_MS: '5000', PG_LOCK_TIMEOUT_MS: '2000' };
+export const patient = { PURCHASE_WAIT_MS: '10000', PG_ACQUIRE_TIMEOUT_MS: '5000' };
 
 /**
  * Pays every hold among `answers` (201 reserved: strategy reserve), once per

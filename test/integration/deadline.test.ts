@@ -14,7 +14,7 @@ let api: RunningApi;
 const db = openDb();
 beforeAll(async () => {
   // 2 connections, so most buyers first queue for one, then wait on the row lock.
-  api = await startApi({ PG_POOL_MAX: '2', PURCHASE_WAIT_MS: String(waitMs), PG_ACQUIRE_TIMEOUT_MS: String(waitMs), PG_LOCK_TIMEOUT_MS: String(waitMs) });
+  api = await startApi({ PG_POOL_MAX: '2', PURCHASE_WAIT_MS: String(waitMs), PG_ACQUIRE_TIMEOUT_MS: String(waitMs) });
 });
 afterAll(async () => {
   await api.close();

@@ -90,7 +90,7 @@ describe('etcd-lock on a three-member cluster of its own', () => {
   let quorumApi: RunningApi | undefined;
   beforeAll(async () => {
     cluster = await spawnEtcdCluster();
-    quorumApi = await startApi({ ETCD_ENDPOINTS: cluster.endpoints.join(','), LOCK_WAIT_MS: String(lockWaitMs) });
+    quorumApi = await startApi({ ETCD_ENDPOINTS: cluster.endpoints.join(','), PURCHASE_WAIT_MS: String(lockWaitMs) });
   });
   afterAll(async () => {
     await quorumApi?.close();

@@ -160,7 +160,7 @@ describe('redlock on three dedicated Redis servers', () => {
   let quorumApi: RunningApi | undefined;
   beforeAll(async () => {
     servers = await Promise.all([spawnRedisServer(), spawnRedisServer(), spawnRedisServer()]);
-    quorumApi = await startApi({ REDIS_URLS: servers.map((server) => server.url).join(','), LOCK_WAIT_MS: String(lockWaitMs) });
+    quorumApi = await startApi({ REDIS_URLS: servers.map((server) => server.url).join(','), PURCHASE_WAIT_MS: String(lockWaitMs) });
   });
   afterAll(async () => {
     await quorumApi?.close();

@@ -10,7 +10,7 @@ const slackMs = 400; // the rest of the request on a loaded 2-core machine
 let api: RunningApi;
 const db = openDb();
 beforeAll(async () => {
-  api = await startApi({ PURCHASE_WAIT_MS: String(waitMs), PG_LOCK_TIMEOUT_MS: String(waitMs) });
+  api = await startApi({ PURCHASE_WAIT_MS: String(waitMs) });
 });
 afterAll(async () => {
   await api.close();

@@ -33,6 +33,10 @@ describe('parseConfig', () => {
     }
   });
 
+  it('refuses a retired per-wait budget, naming what replaced it', () => {
+    expect(() => parseConfig({ ...required, LOCK_WAIT_MS: '800' })).toThrow(/LOCK_WAIT_MS: no longer read; PURCHASE_WAIT_MS/);
+  });
+
   it('treats an empty value as unset, so .env.example can be copied as is', () => {
     expect(parseConfig({ ...required, PORT: '' }).PORT).toBe(3000);
   });

@@ -45,7 +45,7 @@ export function pgLockedSale(deps: BaseDeps, lock: PgLock): (request: PurchaseRe
     // A plain read first (or a fresh sighting, sku-turn.ts): stock seen short at any moment of
     // this request is a true sold-out answer (it does not grow back during a sale), and it spares
     // the refusal the lock and a commit.
-    const turn = await takeTurn(deps.db, line, request, deadlineIn(deps.config.PG_LOCK_TIMEOUT_MS));
+    const turn = await takeTurn(deps.db, line, request, deadlineIn(deps.config.PURCHASE_WAIT_MS));
     if (turn.kind === 'answered') return turn.outcome;
     if (turn.kind === 'refused') return { kind: 'contended', reason: turn.reason };
     let outcome: PurchaseOutcome;
@@ -55,7 +55,7 @@ export function pgLockedSale(deps: BaseDeps, lock: PgLock): (request: PurchaseRe
         // The lock wait ends with the purchase's deadline too (time spent for a connection
         // counts). Each statement may run past it by the slack the 1 s answer leaves
         // (statementSlackMs): a buyer granted the lock at the deadline still completes its sale.
-        const left = Math.max(1, deadlineIn(deps.config.PG_LOCK_TIMEOUT_MS) - Date.now());
+        const left = Math.max(1, deadlineIn(deps.config.PURCHASE_WAIT_MS) - Date.now());
         await boundWaits(trx, { lockMs: left, statementMs: Math.min(deps.config.PG_STATEMENT_TIMEOUT_MS, left + statementSlackMs) });
         const locked = await lock.lockAndRead(trx, request.sku);
         if (locked === undefined) return { kind: 'unknown_sku' };
@@ -75,7 +75,7 @@ export function pgLockedSale(deps: BaseDeps, lock: PgLock): (request: PurchaseRe
       if (outcome.kind === 'confirmed') sightings.record(request.sku, stockLeft);
     } catch (error: unknown) {
       if (isUniqueViolation(error)) return { kind: 'duplicate' };
-      if (isLockTimeout(error)) return { kind: 'contended', reason: `${lock.what} not granted within the wait (PG_LOCK_TIMEOUT_MS, PURCHASE_WAIT_MS)` };
+      if (isLockTimeout(error)) return { kind: 'contended', reason: `${lock.what} not granted within the wait (PURCHASE_WAIT_MS)` };
       if (isStatementTimeout(error)) return { kind: 'contended', reason: `${lock.what} and write not done within the wait (PURCHASE_WAIT_MS)` };
       throw error;
     } finally {

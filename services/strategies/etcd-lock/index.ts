@@ -35,6 +35,6 @@ export function createEtcdLock(deps: BaseDeps & Pick<StrategyDeps, 'etcd'>): Str
       const held = await acquireEtcdLock(deps.etcd, session, request.sku, { waitMs, stop }, deps.log);
       return held === undefined ? undefined : heldLock(held.lease, held.fenceToken, 'etcd_fence_token');
     },
-    `etcd lock not acquired within LOCK_WAIT_MS (${deps.config.LOCK_WAIT_MS} ms)`,
+    `etcd lock not acquired within the purchase's wait (PURCHASE_WAIT_MS, ${deps.config.PURCHASE_WAIT_MS} ms)`,
   );
 }

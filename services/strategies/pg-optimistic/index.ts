@@ -75,7 +75,7 @@ export function createPgOptimistic(deps: BaseDeps): Strategy {
   async function tryUntil(request: PurchaseRequest, deadline: number, firstRead: StockRead | undefined): Promise<PurchaseOutcome> {
     for (let tries = 0; tries < deps.config.OPTIMISTIC_MAX_ATTEMPTS; tries += 1) {
       if (tries > 0) {
-        if (Date.now() >= deadline) return { kind: 'contended', reason: `version conflict on every attempt within OPTIMISTIC_MAX_WAIT_MS (${tries} attempts)` };
+        if (Date.now() >= deadline) return { kind: 'contended', reason: `version conflict on every attempt within the purchase's wait (PURCHASE_WAIT_MS) (${tries} attempts)` };
         deps.metrics.retries.inc({ strategy: name });
         await sleep(backoffMs(tries));
       }
@@ -95,7 +95,7 @@ export function createPgOptimistic(deps: BaseDeps): Strategy {
     refusalChecksKey: false,
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       // A count alone does not bound the wait: under load each attempt also queues for a pooled connection.
-      const deadline = deadlineIn(deps.config.OPTIMISTIC_MAX_WAIT_MS);
+      const deadline = deadlineIn(deps.config.PURCHASE_WAIT_MS);
       const turn = await takeTurn(deps.db, line, request, deadline);
       if (turn.kind === 'answered') return turn.outcome;
       if (turn.kind === 'refused') return { kind: 'contended', reason: turn.reason };

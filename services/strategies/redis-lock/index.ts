@@ -32,7 +32,7 @@ export const redisLockFacts: StrategyFacts = {
  */
 export function createRedisLock(deps: BaseDeps): Strategy {
   defineScripts(deps.redis);
-  const timing = { leaseMs: deps.config.LOCK_TTL_MS, waitMs: deps.config.LOCK_WAIT_MS };
+  const timing = { leaseMs: deps.config.LOCK_TTL_MS, waitMs: deps.config.PURCHASE_WAIT_MS };
   return lockStrategy(
     redisLockFacts,
     deps,
@@ -40,6 +40,6 @@ export function createRedisLock(deps: BaseDeps): Strategy {
       const held = await acquireFencedLock(deps.redis, request.sku, { ...timing, waitMs, stop }, deps.log);
       return held === undefined ? undefined : heldLock(held.lease, held.fenceToken, 'fence_token');
     },
-    `lock not acquired within LOCK_WAIT_MS (${timing.waitMs} ms)`,
+    `lock not acquired within the purchase's wait (PURCHASE_WAIT_MS, ${timing.waitMs} ms)`,
   );
 }

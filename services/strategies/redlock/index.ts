@@ -24,7 +24,7 @@ export const redlockFacts: StrategyFacts = {
  * so the lock survives the loss of a minority of them: held only with a
  * majority of nodes and while time is left on the lease; extended on a
  * majority by the watchdog, else lost and the holder stops before committing.
- * With a majority down, no lock can be had: buyers get 503 after LOCK_WAIT_MS,
+ * With a majority down, no lock can be had: buyers get 503 after PURCHASE_WAIT_MS,
  * never an order taken without the lock.
  * Fencing tokens come from PostgreSQL, not Redis: Redlock has no single
  * counter that all nodes agree on (a per-node INCR differs across nodes and
@@ -37,7 +37,7 @@ export function createRedlock(deps: BaseDeps & Pick<StrategyDeps, 'redisNodes'>)
   for (const node of deps.redisNodes) defineScripts(node);
   const timing = {
     leaseMs: deps.config.LOCK_TTL_MS,
-    waitMs: deps.config.LOCK_WAIT_MS,
+    waitMs: deps.config.PURCHASE_WAIT_MS,
     nodeTimeoutMs: deps.config.REDLOCK_NODE_TIMEOUT_MS,
   };
   return lockStrategy(
@@ -49,6 +49,6 @@ export function createRedlock(deps: BaseDeps & Pick<StrategyDeps, 'redisNodes'>)
       // The token is drawn after the lock is held, so a later holder always draws a larger number.
       return { signal: lease.signal, isHeld: () => lease.isHeld(), token: nextFenceToken, column: 'redlock_fence_token', release: () => lease.release() };
     },
-    `no Redis majority within LOCK_WAIT_MS (${timing.waitMs} ms)`,
+    `no Redis majority within the purchase's wait (PURCHASE_WAIT_MS, ${timing.waitMs} ms)`,
   );
 }

@@ -157,8 +157,8 @@ export async function lockedPurchase(
   timeoutReason: string,
 ): Promise<PurchaseOutcome> {
   // One buyer per SKU at a time in this process tries the lock: the others wait in line
-  // without touching Redis, and the wait (line, then lock) stays within LOCK_WAIT_MS.
-  const deadlineAt = deadlineIn(deps.config.LOCK_WAIT_MS);
+  // without touching Redis, and the wait (line, then lock) stays within the purchase's deadline.
+  const deadlineAt = deadlineIn(deps.config.PURCHASE_WAIT_MS);
   const turn = await takeTurn(deps.db, line, request, deadlineAt);
   if (turn.kind === 'answered') return turn.outcome;
   if (turn.kind === 'refused') {
