@@ -4,7 +4,7 @@
 // takes the full path: check marker, read stock, name the units, DECRBY, SET
 // marker, add to the ledger (a ledger of its own, which no reconciler reads).
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { luaScripts } from '../../services/strategies/common/redis-scripts.js';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import type { RedisCeiling } from '../compare/report-types.js';
@@ -17,7 +17,12 @@ export interface RedisCeilingOptions {
   requests: number;
 }
 
-const luaPath = new URL('../../services/strategies/lua/deduct-stock-4.lua', import.meta.url);
+// The deduct script as the service loads it (found by its command name, wherever its strategy keeps it).
+function deductScript(): string {
+  const script = luaScripts().find((candidate) => candidate.command === 'deductStock');
+  if (script === undefined) throw new Error('no deduct-stock-<keys>.lua under services/strategies/');
+  return script.lua;
+}
 // Keys of their own (hash tag as the strategy's), never a real SKU's; markers expire after a minute.
 const stockKey = 'fsi:{ceiling}:stock';
 const markerKey = 'fsi:{ceiling}:deduction:__rand_int__';
@@ -42,7 +47,7 @@ export async function measureRedisCeiling(options: RedisCeilingOptions): Promise
   const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    const sha = String(await redis.script('LOAD', readFileSync(luaPath, 'utf8')));
+    const sha = String(await redis.script('LOAD', deductScript()));
     // Far more stock than any run can take: every call decrements.
     await redis.set(stockKey, 1_000_000_000);
     const args = [

@@ -1,7 +1,7 @@
 // The deterministic lock-holder pause. API "holder" runs with
 // FAULT_HOLD_POINT=lock-held: its first lock holder stops the whole process
 // (SIGSTOP) between drawing its fencing token and its fenced write
-// (services/strategies/locks/locked-purchase.ts). The load goes to it until
+// (services/strategies/common/locks/locked-purchase.ts). The load goes to it until
 // /proc says it is stopped (state T), then to API "other", whose buyers take
 // the lock once the lease has run out and write with newer tokens. After the
 // lease (LOCK_TTL_MS) and a sale on "other", the holder gets SIGCONT: its

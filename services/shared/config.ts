@@ -143,7 +143,7 @@ export const ConfigSchema = Type.Object({
   // 'lock-held': the first lock holder of the process to draw its fencing token
   // stops the process (SIGSTOP) right before its fenced write, so `npm run
   // faults` can pause a holder past its lease at exactly that point and prove
-  // PostgreSQL refuses its late write (locks/locked-purchase.ts). Never set it
+  // PostgreSQL refuses its late write (strategies/common/locks/locked-purchase.ts). Never set it
   // outside a fault run: the API would stop itself on its first locked sale.
   FAULT_HOLD_POINT: Type.Union([Type.Literal('off'), Type.Literal('lock-held')], { default: 'off' }),
 });

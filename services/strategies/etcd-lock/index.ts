@@ -21,8 +21,8 @@ export const etcdLockFacts: StrategyFacts = {
  * system (Raft), so a lock it grants survives the loss of any one member of
  * three, and a holder's key carries a revision that rises with every write
  * to the cluster, a fencing token that needs no counter of its own.
- * The recipe is in locks/etcd-lock.ts; what happens under the lock (the
- * fenced write in PostgreSQL) is redis-lock's (locks/locked-purchase.ts),
+ * The recipe is in etcd-mutex.ts; what happens under the lock (the
+ * fenced write in PostgreSQL) is the lock strategies' (common/locks/locked-purchase.ts),
  * with its own fence column.
  */
 export function createEtcdLock(deps: BaseDeps & Pick<StrategyDeps, 'etcd'>): Strategy {
