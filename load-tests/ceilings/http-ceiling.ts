@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HttpCeiling, Percentiles } from '../compare/report-types.js';
 import { runK6 } from '../compare/k6.js';
-import { answers200, spawnTs, waitFor } from '../compare/processes.js';
+import { answers200, spawnTs, waitFor } from '../../harness/processes.js';
 
 export interface HttpCeilingOptions {
   k6Bin: string;

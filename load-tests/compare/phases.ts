@@ -2,6 +2,7 @@
 // and the open-model spike (load-tests/k6/flash-sale.ts). Each writes its
 // digest, log and (spike) dashboard into the results folder; a phase whose
 // k6 run produced no digest is reported as missing, never as zero.
+import { listStrategies as listHarnessStrategies } from '../../harness/client.js';
 import type { StrategyFacts } from '../../services/strategies/facts.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -154,9 +155,9 @@ export type StrategyInfo = Pick<StrategyFacts, 'name' | 'async' | 'safe' | 'deci
 
 /** The strategies the API serves, in its order: the default set of a run. */
 export async function listStrategies(apiUrl: string): Promise<StrategyInfo[]> {
-  const res = await fetch(`${apiUrl}/v1/strategies`, { signal: AbortSignal.timeout(10_000) });
-  if (res.status !== 200) throw new Error(`GET /v1/strategies answered ${res.status}`);
-  return ((await res.json()) as StrategyFacts[]).map(({ name, async, safe, decidesIn, holds }) => ({ name, async, safe, decidesIn, holds }));
+  // 10 s: a cold API compiles its first answer; this runs once per compare.
+  const listed = await listHarnessStrategies({ url: apiUrl, timeoutMs: 10_000 });
+  return listed.map(({ name, async, safe, decidesIn, holds }) => ({ name, async, safe, decidesIn, holds }));
 }
 
 export function pickStrategies(known: StrategyInfo[], wanted: string[] | undefined): StrategyInfo[] {

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { type Config, kafkaBrokers } from '../../services/shared/config.js';
 import { createKafka } from '../../services/shared/kafka.js';
 import { workerIsConsuming } from '../../services/worker/consumers.js';
-import { type Child, answers200, spawnTs, waitFor } from './processes.js';
+import { type Child, answers200, spawnTs, waitFor } from '../../harness/processes.js';
 
 export interface RunningServices {
   apiUrl: string;

@@ -1,5 +1,6 @@
 import type { Audit as SkuAudit } from '../../services/api/skus/sku-service.js';
 import { type StrategyFacts, isStrategyNeed, strategyLocks } from '../../services/strategies/facts.js';
+import { type ApiTarget, audit, createSku, getJson } from '../../harness/client.js';
 // The API calls a fault run makes besides purchases: strategies, SKU
 // creation, the audit (Bearer ADMIN_TOKEN), order status and one counter of /metrics.
 /** A strategy's facts, as GET /v1/strategies serves them: which checks hold it, which scenarios apply. */
@@ -14,12 +15,6 @@ export type Audit = Pick<
 // 5 s: these are single reads or writes; a slower answer means the store is still out.
 const callTimeoutMs = 5_000;
 
-async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(callTimeoutMs) });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
-}
-
 function isAudit(value: unknown): value is Audit {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
@@ -32,8 +27,13 @@ export class AdminClient {
     private readonly token: string,
   ) {}
 
+  /** The API's current address (it may be restarted on another), with this client's token and bound. */
+  private target(): ApiTarget {
+    return { url: this.api(), token: this.token, timeoutMs: callTimeoutMs };
+  }
+
   async strategies(): Promise<StrategyInfo[]> {
-    const { status, body } = await getJson(`${this.api()}/v1/strategies`);
+    const { status, body } = await getJson(this.target(), '/v1/strategies');
     if (status !== 200 || !Array.isArray(body)) throw new Error(`GET /v1/strategies answered ${status}`);
     return body.flatMap((item: unknown) => {
       if (typeof item !== 'object' || item === null) return [];
@@ -46,20 +46,14 @@ export class AdminClient {
   }
 
   async createSku(sku: string, stock: number): Promise<void> {
-    const response = await fetch(`${this.api()}/v1/admin/skus`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
-      body: JSON.stringify({ sku, stock }),
-      signal: AbortSignal.timeout(callTimeoutMs),
-    });
-    const text = await response.text();
-    if (response.status !== 201) throw new Error(`creating SKU ${sku} answered ${response.status}: ${text.slice(0, 200)}`);
+    const { status, body } = await createSku(this.target(), sku, stock);
+    if (status !== 201) throw new Error(`creating SKU ${sku} answered ${status}: ${JSON.stringify(body).slice(0, 200)}`);
   }
 
   /** The audit, or undefined when it cannot be read right now (a store still out). */
   async audit(sku: string): Promise<Audit | undefined> {
     try {
-      const { status, body } = await getJson(`${this.api()}/v1/admin/skus/${encodeURIComponent(sku)}/audit`, { authorization: `Bearer ${this.token}` });
+      const { status, body } = await audit(this.target(), sku);
       return status === 200 && isAudit(body) ? body : undefined;
     } catch {
       return undefined;
@@ -69,7 +63,7 @@ export class AdminClient {
   /** An order's status at GET /v1/orders/:id ('missing' for 404, 'unreadable' for anything else). */
   async orderStatus(orderId: string): Promise<'pending' | 'confirmed' | 'rejected' | 'reserved' | 'missing' | 'unreadable'> {
     try {
-      const { status, body } = await getJson(`${this.api()}/v1/orders/${encodeURIComponent(orderId)}`);
+      const { status, body } = await getJson(this.target(), `/v1/orders/${encodeURIComponent(orderId)}`);
       if (status === 404) return 'missing';
       if (status !== 200 || typeof body !== 'object' || body === null || !('status' in body)) return 'unreadable';
       const value = body.status;

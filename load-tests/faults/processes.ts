@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Child, answers200, spawnTs } from '../compare/processes.js';
+import { type Child, answers200, spawnTs, waitFor } from '../../harness/processes.js';
 
 /** The process state letter of /proc/<pid>/stat ('R', 'S', 'T' stopped, 'Z'...), or undefined when gone. */
 export function processState(pid: number): string | undefined {
@@ -101,15 +101,7 @@ export class ServiceProcess {
   private async spawnAndWait(): Promise<void> {
     const child = spawnTs(this.spec.name, this.spec.entry, this.spec.env, this.spec.logFile);
     this.child = child;
-    const deadline = Date.now() + startTimeoutMs;
-    for (;;) {
-      if (await this.spec.ready()) return;
-      if (child.process.exitCode !== null || child.process.signalCode !== null) {
-        throw new Error(`${this.spec.name} exited before it was ready:\n${child.tail().slice(-2000)}`);
-      }
-      if (Date.now() > deadline) throw new Error(`${this.spec.name} was not ready after ${startTimeoutMs / 1000} s:\n${child.tail().slice(-2000)}`);
-      await sleep(200); // 200 ms: a start takes seconds; this keeps the probes cheap
-    }
+    await waitFor(child, this.spec.ready, startTimeoutMs);
   }
 
   /** kill -9: no grace, no cleanup, exactly what a crash is. Resolves once the process is gone. */
@@ -117,9 +109,8 @@ export class ServiceProcess {
     const child = this.child;
     if (child === undefined || this.pid === undefined) return;
     this.managed = true; // until start() brings it back
-    const closed = new Promise<void>((resolve) => child.process.once('close', () => resolve()));
     child.process.kill('SIGKILL');
-    await Promise.race([closed, sleep(5_000)]);
+    await Promise.race([child.exited, sleep(5_000)]);
   }
 
   /** SIGSTOP / SIGCONT of this process only. */

@@ -7,7 +7,7 @@ import { repoRoot } from '../../services/shared/env-files.js';
 import { kafkaFaultsListener } from '../../scripts/stack/kafka.js';
 import { loadState, type StackState } from '../../scripts/stack/state.js';
 import { toxiproxyUrl } from '../../scripts/stack/toxiproxy.js';
-import { atNormalPriority } from '../compare/processes.js';
+import { atNormalPriority } from '../../harness/processes.js';
 import { childPids, processState } from './processes.js';
 
 export type RedisName = 'redis-1' | 'redis-2' | 'redis-3';

@@ -2,11 +2,10 @@
 // the benchmarks in load-tests/); test files import them from here. What
 // follows them is for tests only: the worker as a real process, and reads of
 // the database the audit does not expose.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { repoRoot } from '../../services/shared/env-files.js';
+import { spawnTs, waitFor } from '../../harness/processes.js';
 import { adminToken, type AuditBody } from '../../harness/api.js';
 
 export { auditWhen } from '../../harness/api.js';
@@ -22,26 +21,17 @@ export interface WorkerProcess {
 // The first join after a SIGKILL waits for the dead member's 6 s session to expire.
 const workerReadyTimeoutMs = 30_000;
 
-/** The worker as a real process (tsx services/worker/main.ts), resolved once it logged "worker started". */
+/** The worker as a real process (services/worker/main.ts, through the shared launcher), resolved once it logged "worker started". */
 export async function spawnWorker(env: Record<string, string> = {}): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/worker/main.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, ADMIN_TOKEN: adminToken, LOG_LEVEL: 'info', WORKER_METRICS_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + workerReadyTimeoutMs;
-  while (!output.includes('"worker started"')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`worker did not start:\n${output.slice(-3000)}`);
-    }
-    await sleep(50);
+  const started = '"worker started"';
+  const child = spawnTs('worker', 'services/worker/main.ts', { ADMIN_TOKEN: adminToken, LOG_LEVEL: 'info', WORKER_METRICS_PORT: '0', ...env }, undefined, [started]);
+  try {
+    await waitFor(child, () => child.saw(started), workerReadyTimeoutMs);
+  } catch (error: unknown) {
+    child.process.kill('SIGKILL');
+    throw error;
   }
-  return { child, output: () => output, exited };
+  return { child: child.process, output: () => child.tail(), exited: child.exited };
 }
 
 export async function orderStatuses(db: Kysely<Database>, sku: string): Promise<Record<string, number>> {

@@ -1,19 +1,36 @@
-// Child processes of the compare run: the API, the worker and the no-op
-// server, each with its output in a log file of the results folder.
+// The one launcher of real processes, shared by the tests, npm run compare
+// and npm run faults: the API, the worker and the no-op server run as
+// `node --import tsx <entry>`, their output kept (the last 8 kB in memory,
+// all of it in a log file when one is given), ready when a probe says so,
+// stopped by their PID with a grace period and SIGKILL past it.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { createServer } from 'node:net';
 import { getPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { repoRoot } from '../../services/shared/env-files.js';
+import { repoRoot } from '../services/shared/env-files.js';
 
 export interface Child {
   name: string;
   process: ChildProcess;
+  /** Resolves with the exit code (null when killed by a signal) once its output is closed. */
+  exited: Promise<number | null>;
   /** The last output, for an error message. */
   tail(): string;
   /** Whether one of the markers given to spawnTs has appeared in the output, however long ago. */
   saw(marker: string): boolean;
+  /** SIGTERM, then SIGKILL after 15 s (the API's own grace period is 10 s). */
   stop(): Promise<void>;
+}
+
+/** A loopback port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
 }
 
 /**
@@ -26,29 +43,33 @@ export function atNormalPriority(command: string, args: string[]): [string, stri
   return own < 0 ? ['nice', ['-n', String(-own), command, ...args]] : [command, args];
 }
 
-/** `node --import tsx <entry>` (this same Node), its stdout and stderr appended to logFile. */
-export function spawnTs(name: string, entry: string, env: Record<string, string>, logFile: string, markers: string[] = []): Child {
+/** `node --import tsx <entry>` (this same Node), its stdout and stderr kept, and appended to logFile when given. */
+export function spawnTs(name: string, entry: string, env: Record<string, string>, logFile?: string, markers: string[] = []): Child {
   const child = spawn(...atNormalPriority(process.execPath, ['--import', 'tsx', entry]), {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const log = createWriteStream(logFile, { flags: 'a' });
-  log.on('error', () => undefined); // a full disk must not end the run with children left behind
+  let log: WriteStream | undefined;
+  if (logFile !== undefined) {
+    log = createWriteStream(logFile, { flags: 'a' });
+    log.on('error', () => undefined); // a full disk must not end the run with children left behind
+  }
   let recent = '';
   const seen = new Set<string>();
   const keep = (chunk: Buffer): void => {
-    if (!log.writableEnded) log.write(chunk);
+    if (log !== undefined && !log.writableEnded) log.write(chunk);
     recent = (recent + chunk.toString()).slice(-8000);
     for (const marker of markers) if (recent.includes(marker)) seen.add(marker);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   // 'close', not 'exit': output may still arrive after 'exit'.
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
     name,
     process: child,
+    exited,
     tail: () => recent,
     saw: (marker) => seen.has(marker),
     async stop() {
@@ -59,7 +80,7 @@ export function spawnTs(name: string, entry: string, env: Record<string, string>
         if (killed) child.kill('SIGKILL');
         await exited;
       }
-      log.end();
+      log?.end();
     },
   };
 }
