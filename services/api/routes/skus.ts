@@ -16,7 +16,7 @@ function skuView(row: Sku): Static<typeof SkuView> {
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/v1/admin/skus', {
-    preHandler: fastify.requireAdmin,
+    onRequest: fastify.requireAdmin,
     schema: {
       tags: ['admin'],
       summary: 'Create a SKU with its stock in PostgreSQL and Redis',
@@ -41,7 +41,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   });
 
   fastify.get('/v1/admin/skus/:sku/audit', {
-    preHandler: fastify.requireAdmin,
+    onRequest: fastify.requireAdmin,
     schema: {
       tags: ['admin'],
       summary: 'Oversold units and store consistency, computed from the orders table',
@@ -56,7 +56,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   });
 
   fastify.get('/v1/admin/skus/:sku/reconciliation', {
-    preHandler: fastify.requireAdmin,
+    onRequest: fastify.requireAdmin,
     schema: {
       tags: ['admin'],
       summary: 'What the reconciler found and changed for a SKU (deductions given back, counters rebuilt, orders refused)',

@@ -5,7 +5,11 @@ import { ProblemError } from '../../../shared/errors.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler for admin routes: Authorization: Bearer <ADMIN_TOKEN>. */
+    /**
+     * onRequest hook of admin routes: Authorization: Bearer <ADMIN_TOKEN>.
+     * onRequest, the first hook: a caller without the token learns nothing
+     * from the route (no body read, no validation errors naming its fields).
+     */
     requireAdmin: (request: FastifyRequest) => Promise<void>;
   }
 }
