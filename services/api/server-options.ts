@@ -1,5 +1,7 @@
-import { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
+import type { Server } from 'node:http';
+import { type FastifyHttpOptions, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Config } from '../shared/config.js';
+import { clientErrorHandler } from './client-errors.js';
 import { problemBody, problemContentType } from './problem.js';
 
 // Longer than any identifier in a path (SKU codes and order ids are at most 64), so a longer one is invalid anyway.
@@ -40,7 +42,7 @@ class RequestLogsAtDebug extends LogController {
 }
 
 /** Fastify's own options, shared by server.ts and the tests so both run the same server. */
-export function serverOptions(config: Config, options: { prettyLogs?: boolean } = {}): FastifyServerOptions {
+export function serverOptions(config: Config, options: { prettyLogs?: boolean } = {}): FastifyHttpOptions<Server> {
   return {
     logger: {
       level: config.LOG_LEVEL,
@@ -50,6 +52,17 @@ export function serverOptions(config: Config, options: { prettyLogs?: boolean } 
     logController: new RequestLogsAtDebug(),
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: {
+      // Node enforces both timeouts by sweeping connections this often (30 s by
+      // default): a request that stalls is answered within its timeout plus 1 s,
+      // not up to 30 s later. The sweep walks the open connections: cheap.
+      connectionsCheckingInterval: 1000,
+      // Node refuses a headers timeout above the request timeout, and with the
+      // default (60 s) above it the request timeout was never enforced.
+      headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS),
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+    },
+    clientErrorHandler: clientErrorHandler({ requestTimeoutMs: config.REQUEST_TIMEOUT_MS }),
     connectionTimeout: config.CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     // Behind no proxy by default; request ids come from us, not from clients.

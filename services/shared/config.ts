@@ -29,8 +29,15 @@ export const ConfigSchema = Type.Object({
   MAX_QUANTITY: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   // Purchase bodies are ~100 bytes; 16 KiB leaves room without inviting abuse.
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16384 }),
-  // Time to receive a whole request (headers and body) from a client.
+  // Time to receive a whole request (headers and body) from a client; one that
+  // has not arrived whole by then is answered 400 request_incomplete and closed.
+  // A purchase is ~300 bytes: 10 s is slow mobile, and bounds what a client that
+  // sends its body byte by byte (slowloris) can hold.
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000 }),
+  // Time to receive a request's headers, at most REQUEST_TIMEOUT_MS: a client
+  // that opened a connection and sends nothing useful holds a socket 5 s, not 60
+  // (Node's default), the part of a connection flood that costs the most fds.
+  HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
   // An idle socket is closed after this long; a load generator reconnects.
   CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30000 }),
   // Above k6's default keep-alive reuse so connections are not churned mid-run.
