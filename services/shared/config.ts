@@ -23,6 +23,9 @@ export const ConfigSchema = Type.Object({
   // Comma-separated client URLs of one etcd cluster (three members in the stack): etcd-lock's lock service.
   ETCD_ENDPOINTS: Type.String({ minLength: 1 }),
   ADMIN_TOKEN: Type.String({ minLength: 16 }),
+  // kafka-queue's order ids are a keyed hash of the Idempotency-Key with this
+  // secret (the same in every process); unset, one derived from ADMIN_TOKEN.
+  ORDER_ID_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   // The strategy of a purchase that names none; unset: the registry's default (defaultStrategyName).
   DEFAULT_STRATEGY: Type.Optional(Type.String({ minLength: 1 })),
   // A flash sale caps units per order; 10 keeps one buyer from emptying a small stock.

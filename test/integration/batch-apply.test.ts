@@ -7,7 +7,7 @@ import { createMetrics } from '../../services/shared/metrics.js';
 import { createRedis } from '../../services/shared/redis.js';
 import { queuedPurchasesKey } from '../../services/strategies/kafka-queue/keys.js';
 import { isMarkedSoldOut } from '../../services/shared/sold-out-flag.js';
-import { type QueuedPurchase, queuedOrderId } from '../../services/strategies/kafka-queue/queued-purchase.js';
+import { type QueuedPurchase, queuedOrderIds } from '../../services/strategies/kafka-queue/queued-purchase.js';
 import { defineScripts } from '../../services/strategies/common/redis-scripts.js';
 import type { WorkerDeps } from '../../services/strategies/strategy.js';
 import { createKafkaSender } from '../../services/shared/kafka-sender.js';
@@ -18,6 +18,8 @@ import { type RunningApi, adminToken, audit, createSku, startApi, testConfig, un
 // The worker's batched apply, called directly on the real stores: one SKU's
 // run of queued purchases in one transaction.
 const config = testConfig();
+// The order ids the API under test gives (same config, same secret).
+const queuedOrderId = queuedOrderIds(config);
 const log = pino({ level: 'silent' });
 const db = createDb({ connectionString: config.DATABASE_URL, poolMax: 4, acquireTimeoutMs: 5000, statementTimeoutMs: 5000, applicationName: 'batch-apply-test' });
 const redis = createRedis(redisUrls(config)[0] ?? '', { commandTimeoutMs: 2000, name: 'batch-apply-test' });

@@ -3,9 +3,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queuedMarkerKey, queuedPurchasesKey, queuedUnsentKey } from '../../services/strategies/kafka-queue/keys.js';
-import { queuedOrderId } from '../../services/strategies/kafka-queue/queued-purchase.js';
+import { queuedOrderIds } from '../../services/strategies/kafka-queue/queued-purchase.js';
 import type { RunningWorker } from '../../services/worker/worker.js';
 import { type Answer, type RunningApi, createSku, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+
+// The order ids the API under test gives (same config, same secret).
+const queuedOrderId = queuedOrderIds(testConfig());
 import { freePort } from '../helpers/processes.js';
 import { auditWhen, settledQueue, startInProcessWorker } from '../helpers/worker.js';
 

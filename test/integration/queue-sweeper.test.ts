@@ -12,7 +12,7 @@ import { createRedis } from '../../services/shared/redis.js';
 import { queuedUnsentKey } from '../../services/strategies/kafka-queue/keys.js';
 import { createCounterRebuild } from '../../services/strategies/common/counter-rebuild.js';
 import { createKafkaQueue } from '../../services/strategies/kafka-queue/index.js';
-import { queuedOrderId } from '../../services/strategies/kafka-queue/queued-purchase.js';
+import { queuedOrderIds } from '../../services/strategies/kafka-queue/queued-purchase.js';
 import { defineScripts } from '../../services/strategies/common/redis-scripts.js';
 import type { RunningWorker } from '../../services/worker/worker.js';
 import { audit, auditWhen, createSku, purchase, type RunningApi, etcdClient, startApi, testConfig, uniqueSku } from '../helpers/api.js';
@@ -25,6 +25,8 @@ const sweepAfterMs = 1000;
 const settleWithinMs = sweepAfterMs + 4000;
 
 const config = testConfig({ QUEUE_SWEEP_AFTER_MS: String(sweepAfterMs) });
+// The order ids the API under test gives (same config, same secret).
+const queuedOrderId = queuedOrderIds(config);
 const redis = createRedis(redisUrls(config)[0] ?? '', { commandTimeoutMs: 2000, name: 'queue-sweeper-test' });
 defineScripts(redis);
 

@@ -5,7 +5,7 @@ import { KafkaSendRefusedError } from '../../shared/kafka-sender.js';
 import { soldOutFlagKey, stockKey } from '../../shared/redis-keys.js';
 import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey } from './keys.js';
 import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
-import { parseQueuedPurchase, type QueuedPurchase, queuedMessage, queuedOrderId } from './queued-purchase.js';
+import { parseQueuedPurchase, type QueuedPurchase, queuedMessage, queuedOrderIds } from './queued-purchase.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
 
 const name = 'kafka-queue';
@@ -62,10 +62,11 @@ interface Recorded {
  *   the record stays, listed as unsent, and the worker's sweeper sends it
  *   once it is QUEUE_SWEEP_AFTER_MS old; a same-key retry gets its order (202).
  * A crash between the record and the send leaves the same unsent record.
- * Every path names one order per key (queuedOrderId) and the worker applies
+ * Every path names one order per key (queuedOrderIds) and the worker applies
  * a key once, so a late or repeated delivery changes nothing.
  */
 export function createKafkaQueue(deps: BaseDeps & Pick<StrategyDeps, 'kafka'>, counters: CounterRebuild): Strategy {
+  const orderIdOf = queuedOrderIds(deps.config);
   const keys = (purchase: { sku: string; idempotencyKey: string; orderId: string }) => ({
     marker: queuedMarkerKey(purchase.sku, purchase.idempotencyKey),
     queued: queuedPurchasesKey(purchase.sku),
@@ -141,7 +142,7 @@ export function createKafkaQueue(deps: BaseDeps & Pick<StrategyDeps, 'kafka'>, c
     pendingPurchases: (sku) => listQueuedPurchases(deps.redis, sku),
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       const purchase: QueuedPurchase = {
-        orderId: queuedOrderId(request.idempotencyKey),
+        orderId: orderIdOf(request.idempotencyKey),
         sku: request.sku,
         userId: request.userId,
         quantity: request.quantity,

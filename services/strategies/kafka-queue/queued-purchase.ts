@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import type { Config } from '../../shared/config.js';
 
 /**
  * A kafka-queue purchase as the front door records it in Redis and puts it on
@@ -15,15 +16,22 @@ export interface QueuedPurchase {
 }
 
 /**
- * The order id of a queued purchase, derived from its Idempotency-Key (a
- * version-8 UUID from SHA-256): every attempt with one key names the same
- * order, so a send that timed out but did reach Kafka and its retry end in
- * one order that the buyer's Location points at.
+ * How queued purchases get their order ids: from the Idempotency-Key, so every
+ * attempt with one key names the same order (a send that timed out but did
+ * reach Kafka and its retry end in one order that the buyer's Location points
+ * at), in any process and after a restart. Keyed (HMAC-SHA-256 with a server
+ * secret, as a version-8 UUID): with a plain hash, anyone who learned a key
+ * could compute the order id and read the order. The secret is ORDER_ID_SECRET,
+ * or one derived from ADMIN_TOKEN when that is unset, so every process of one
+ * deployment agrees without another setting to distribute.
  */
-export function queuedOrderId(idempotencyKey: string): string {
-  const hex = createHash('sha256').update(idempotencyKey).digest('hex');
-  const variant = ((Number.parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+export function queuedOrderIds(config: Pick<Config, 'ORDER_ID_SECRET' | 'ADMIN_TOKEN'>): (idempotencyKey: string) => string {
+  const secret = config.ORDER_ID_SECRET ?? createHmac('sha256', config.ADMIN_TOKEN).update('kafka-queue order ids').digest();
+  return (idempotencyKey) => {
+    const hex = createHmac('sha256', secret).update(idempotencyKey).digest('hex');
+    const variant = ((Number.parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  };
 }
 
 function asQueuedPurchase(parsed: unknown): QueuedPurchase | undefined {
