@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { parseStrictJson } from '../../lib/strict-json.js';
 import type { Config } from '../shared/config.js';
 import type { StrategyDefinition } from '../strategies/registry.js';
 import openapi from './plugins/external/openapi.js';
@@ -25,6 +26,19 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   // JSON only: Fastify also parses text/plain by default, which would turn a
   // wrong Content-Type into a confusing validation error instead of a 415.
   fastify.removeContentTypeParser('text/plain');
+  // Strict JSON (lib/strict-json.ts): a key twice in one object is a 400, not
+  // "the last one wins" (`"quantity":1,"quantity":5` sold 5). Its cost, measured
+  // on a 66-byte purchase body: 0.62 µs against JSON.parse's 0.24 µs, where a
+  // whole purchase costs the API a few hundred µs of CPU: kept for every body.
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseStrictJson(String(body)));
+    } catch (error: unknown) {
+      const message = error instanceof Error ? error.message : String(error);
+      done(Object.assign(new Error(`The body is not acceptable JSON: ${message}`), { statusCode: 400 }), undefined);
+    }
+  });
   await fastify.register(configPlugin, { config: options.config });
   await fastify.register(problems);
   await fastify.register(openapi);

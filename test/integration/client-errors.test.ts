@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningApi, startApi } from '../helpers/api.js';
+import { randomUUID } from 'node:crypto';
+import { type RunningApi, audit, createSku, startApi, uniqueSku } from '../helpers/api.js';
 
 // What Node's HTTP parser refuses before Fastify sees a request is answered
 // like everything else: problem+json with a code from the catalogue. Sent
@@ -78,5 +79,21 @@ describe('errors before a request exists are problem+json', () => {
     expect(answer).toMatchObject({ status: 400, contentType: expect.stringMatching(/^application\/problem\+json/), body: { code: 'request_incomplete' } });
     // Bounded by the timeout and the 1 s sweep that enforces it, with room for a slow machine.
     expect(answer.ms).toBeLessThan(requestTimeoutMs + 5_000);
+  });
+});
+
+describe('strict JSON bodies', () => {
+  it('a key twice in one object is a 400 naming it, and nothing is sold', async () => {
+    const sku = uniqueSku('dup-key');
+    expect((await createSku(api, sku, 10)).status).toBe(201);
+    const response = await fetch(`${api.url}/v1/purchases`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), 'x-strategy': 'pg-atomic' },
+      body: `{"sku":"${sku}","userId":"u-dup","quantity":1,"quantity":5}`,
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await response.json()).toMatchObject({ code: 'validation_failed', detail: expect.stringContaining('"quantity" appears twice') });
+    expect((await audit(api, sku)).body).toMatchObject({ confirmedUnits: 0, pgStock: 10 });
   });
 });
