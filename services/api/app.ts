@@ -7,6 +7,7 @@ import adminAuth from './plugins/app/admin-auth.js';
 import configPlugin from './plugins/app/config.js';
 import infrastructure from './plugins/app/infrastructure.js';
 import problems from './plugins/app/problems.js';
+import rateLimits from './plugins/app/rate-limits.js';
 import strategies from './plugins/app/strategies.js';
 import health from './routes/health.js';
 import metrics from './routes/metrics.js';
@@ -45,6 +46,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(infrastructure);
   await fastify.register(strategies, { definitions: options.strategies });
   await fastify.register(adminAuth);
+  await fastify.register(rateLimits);
 
   await fastify.register(health);
   await fastify.register(strategyRoutes);

@@ -28,6 +28,14 @@ export const ConfigSchema = Type.Object({
   ORDER_ID_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   // The strategy of a purchase that names none; unset: the registry's default (defaultStrategyName).
   DEFAULT_STRATEGY: Type.Optional(Type.String({ minLength: 1 })),
+  // The bot guard beside a SKU's maxPerUser (which caps what a buyer holds):
+  // purchases per buyer (userId) and per client address in each window, kept
+  // in the main Redis so every API process counts together. 0 turns a limit
+  // off, the default, so compare and the load tests measure the strategies
+  // unthrottled; a sale would set e.g. 5 per buyer and 50 per address per second.
+  RATE_LIMIT_PER_BUYER: Type.Integer({ minimum: 0, default: 0 }),
+  RATE_LIMIT_PER_ADDRESS: Type.Integer({ minimum: 0, default: 0 }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 100, default: 1000 }),
   // A flash sale caps units per order; 10 keeps one buyer from emptying a small stock.
   MAX_QUANTITY: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   // Purchase bodies are ~100 bytes; 16 KiB leaves room without inviting abuse.

@@ -29,6 +29,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   };
 
   fastify.post('/v1/purchases', {
+    // Off by default; when set, per address then per buyer (rate-limits.ts).
+    preHandler: fastify.purchaseLimits,
     schema: {
       tags: ['purchases'],
       summary: 'Buy units of a SKU with the strategy named in X-Strategy or ?strategy=',
