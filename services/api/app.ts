@@ -7,6 +7,7 @@ import adminAuth from './plugins/app/admin-auth.js';
 import configPlugin from './plugins/app/config.js';
 import infrastructure from './plugins/app/infrastructure.js';
 import problems from './plugins/app/problems.js';
+import connections from './plugins/app/connections.js';
 import rateLimits from './plugins/app/rate-limits.js';
 import strategies from './plugins/app/strategies.js';
 import health from './routes/health.js';
@@ -42,6 +43,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   });
   await fastify.register(configPlugin, { config: options.config });
   await fastify.register(problems);
+  await fastify.register(connections);
   await fastify.register(openapi);
   await fastify.register(infrastructure);
   await fastify.register(strategies, { definitions: options.strategies });

@@ -58,6 +58,16 @@ export const ConfigSchema = Type.Object({
   // when a flash sale opened ~2,000 connections at once: the dropped SYNs were
   // resent after 1 s, 3 s, 7 s, so buyers waited seconds before the API saw them.
   LISTEN_BACKLOG: Type.Integer({ minimum: 1, default: 4096 }),
+  // Open client connections an API process keeps. 0: its open-file limit less
+  // 1,000 (the pools, logs and files the process itself needs): at the limit
+  // itself every new connection, /health/live included, was reset for 23 s.
+  // Past the cap the oldest idle connection is closed for the new one, so a
+  // flood of idle sockets cannot lock out buyers (connection-guard.ts).
+  MAX_CONNECTIONS: Type.Integer({ minimum: 0, default: 0 }),
+  // Connections accepted past MAX_CONNECTIONS when none is idle to close, for
+  // /health/* only (anything else answers 503 and closes): an orchestrator can
+  // still ask a saturated process whether it lives.
+  HEALTH_CONNECTION_MARGIN: Type.Integer({ minimum: 1, default: 32 }),
   // 20 per process: two API processes stay well under PostgreSQL's 200 connections.
   PG_POOL_MAX: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
   // The longest a caller with no purchase deadline (an admin route, the worker's
