@@ -6,6 +6,7 @@ import type { RunContext } from './context.js';
 import { flushMainRedis, killApi, pausePids, killStackService, killWorkerRepeatedly, pausePostgres, pauseStackService, rollBackCounter, toxicSequence } from './injectors.js';
 import { holderRouting, pauseLockHolder } from './lock-holder.js';
 import type { Toxic } from './toxiproxy.js';
+import { connectionFlood, floodCap } from './connection-flood.js';
 
 export type Store = 'postgres' | 'redis' | 'kafka';
 
@@ -145,6 +146,16 @@ export const scenarios: readonly Scenario[] = [
   { name: 'slow-postgres', what: 'toxiproxy to PostgreSQL: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: all, quick: [plainPostgres], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'postgres', fault: (ctx) => toxicSequence(ctx, proxyName('postgres'), slowNetwork()) },
   { name: 'slow-redis', what: 'toxiproxy to the main Redis: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: all, quick: [decidesInRedis], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'redis', fault: (ctx) => toxicSequence(ctx, proxyName('redis'), slowNetwork()) },
   { name: 'slow-kafka', what: 'toxiproxy to Kafka: latency 250 ms 3 s, timeout 3 s, reset_peer 1.5 s', appliesTo: usesKafka, quick: [queued], bounded: true, triggerAt: 40, ratePerSecond: slowNetworkRate, proxied: 'kafka', fault: (ctx) => toxicSequence(ctx, proxyName('kafka'), slowNetwork()) },
+  {
+    name: 'connection-flood',
+    what: `${floodCap * 2} idle TCP connections held past the API's cap (MAX_CONNECTIONS=${floodCap}), re-opened as closed, for 4 s`,
+    appliesTo: all,
+    quick: [plainPostgres],
+    bounded: true,
+    triggerAt: 20,
+    apis: [{ MAX_CONNECTIONS: String(floodCap) }],
+    fault: connectionFlood,
+  },
   { name: 'overload', what: 'open loop at 10× the measured selling capacity for 3 s, capped at the API\'s measured refusal rate (and 2,000/s)', appliesTo: all, quick: [plainPostgres], bounded: true, triggerAt: 0, load: 'overload', fault: () => Promise.resolve() },
 ];
 
