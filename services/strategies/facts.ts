@@ -35,6 +35,22 @@ export interface StrategyFacts {
 export const strategyLocks = ['none', 'redis', 'redis-quorum', 'etcd'] as const;
 export type StrategyLock = (typeof strategyLocks)[number];
 
+/**
+ * The facts most strategies share: it answers at once, is safe, decides in
+ * PostgreSQL's row with no lock taken before it, holds nothing, and needs
+ * nothing else running. A strategy spreads these and writes only what sets
+ * it apart.
+ */
+export const plainFacts = {
+  async: false,
+  safe: true,
+  decidesIn: 'postgres',
+  needs: [],
+  keepsStockIn: 'postgres',
+  locksIn: 'none',
+  holds: false,
+} as const satisfies Omit<StrategyFacts, 'name' | 'description'>;
+
 /** Everything a strategy may need besides PostgreSQL and the main Redis: the API's schema and the fault runner read this list. */
 export const strategyNeeds = ['worker', 'kafka', 'etcd'] as const;
 export type StrategyNeed = (typeof strategyNeeds)[number];

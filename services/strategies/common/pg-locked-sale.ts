@@ -9,7 +9,7 @@ import { SkuGate } from './sku-gate.js';
 import { StockSightings } from './stock-sightings.js';
 import { takeTurn } from './sku-turn.js';
 import { mirrorToRedis } from './stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, StrategyDeps , BaseDeps } from '../strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, BaseDeps } from '../strategy.js';
 
 /** What a locking strategy does inside its transaction, once the waits are bounded. */
 export interface PgLock {

@@ -1,19 +1,16 @@
 import { heldLock, lockStrategy } from '../common/locks/locked-purchase.js';
 import { EtcdSession, acquireEtcdLock } from './etcd-mutex.js';
 import type { Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
+import { plainFacts } from '../facts.js';
 
 const name = 'etcd-lock';
 
 export const etcdLockFacts: StrategyFacts = {
   name,
   description: "Per-SKU lock on a three-member etcd cluster (lease, the key's create revision as the place in line and the fencing token checked by PostgreSQL); read, check, write under the lock.",
-  async: false,
-  safe: true,
-  decidesIn: 'postgres',
+  ...plainFacts,
   needs: ['etcd'],
-  keepsStockIn: 'postgres',
   locksIn: 'etcd',
-  holds: false,
 };
 
 /**

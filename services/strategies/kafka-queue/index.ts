@@ -7,19 +7,17 @@ import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, q
 import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
 import { parseQueuedPurchase, type QueuedPurchase, queuedMessage, queuedOrderIds } from './queued-purchase.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
+import { plainFacts } from '../facts.js';
 
 const name = 'kafka-queue';
 
 export const kafkaQueueFacts: StrategyFacts = {
   name,
   description: 'Purchase recorded in Redis and queued to Kafka by SKU (no PostgreSQL at the front door); the worker applies the queue in batches at a capped rate (202, then poll the order).',
+  ...plainFacts,
   async: true,
-  safe: true,
-  decidesIn: 'postgres',
   needs: ['worker', 'kafka'],
   keepsStockIn: 'redis',
-  locksIn: 'none',
-  holds: false,
 };
 
 // The marker must outlive every retry of one Idempotency-Key; 24 h is the

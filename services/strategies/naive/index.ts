@@ -3,7 +3,8 @@ import { overwriteStock, readStock } from '../../../db/queries/skus.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import { orderRow } from '../common/orders.js';
 import { mirrorToRedis } from '../common/stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyFacts, BaseDeps } from '../strategy.js';
+import { plainFacts } from '../facts.js';
 
 const name = 'naive';
 
@@ -11,13 +12,8 @@ const name = 'naive';
 export const naiveFacts: StrategyFacts = {
   name,
   description: 'Unsafe baseline: read stock, then write read − quantity. Oversells under concurrency.',
-  async: false,
+  ...plainFacts,
   safe: false,
-  decidesIn: 'postgres',
-  needs: [],
-  keepsStockIn: 'postgres',
-  locksIn: 'none',
-  holds: false,
 };
 
 /**

@@ -2,19 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { deductAndOrder } from '../common/conditional-sale.js';
 import { type OrderEvent, orderConfirmedType } from './order-event.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
+import { plainFacts } from '../facts.js';
 
 const name = 'outbox';
 
 export const outboxFacts: StrategyFacts = {
   name,
   description: 'Conditional UPDATE, the order and an order.confirmed outbox event in one PostgreSQL statement; the worker relays events to Kafka.',
-  async: false,
-  safe: true,
-  decidesIn: 'postgres',
+  ...plainFacts,
   needs: ['worker', 'kafka'],
-  keepsStockIn: 'postgres',
-  locksIn: 'none',
-  holds: false,
 };
 
 

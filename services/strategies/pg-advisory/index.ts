@@ -1,19 +1,14 @@
 import { lockSkuKey, readStock, writeIfVersion } from '../../../db/queries/skus.js';
 import { pgLockedSale } from '../common/pg-locked-sale.js';
-import type { Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
+import type { Strategy, StrategyFacts, BaseDeps } from '../strategy.js';
+import { plainFacts } from '../facts.js';
 
 const name = 'pg-advisory';
 
 export const pgAdvisoryFacts: StrategyFacts = {
   name,
   description: "pg_advisory_xact_lock on the SKU's key, then read, check, version-checked UPDATE and the order in one transaction, with a bounded lock_timeout.",
-  async: false,
-  safe: true,
-  decidesIn: 'postgres',
-  needs: [],
-  keepsStockIn: 'postgres',
-  locksIn: 'none',
-  holds: false,
+  ...plainFacts,
 };
 
 /**

@@ -1,18 +1,13 @@
 import { deductAndOrder } from '../common/conditional-sale.js';
-import type { Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
+import type { Strategy, StrategyFacts, BaseDeps } from '../strategy.js';
+import { plainFacts } from '../facts.js';
 
 const name = 'pg-atomic';
 
 export const pgAtomicFacts: StrategyFacts = {
   name,
   description: 'Conditional UPDATE … WHERE stock >= quantity and the order insert in one PostgreSQL transaction.',
-  async: false,
-  safe: true,
-  decidesIn: 'postgres',
-  needs: [],
-  keepsStockIn: 'postgres',
-  locksIn: 'none',
-  holds: false,
+  ...plainFacts,
 };
 
 /**

@@ -5,20 +5,15 @@ import { allocate, type Verdict } from '../common/allocate.js';
 import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
 import { orderRow } from '../common/orders.js';
 import { mirrorToRedis } from '../common/stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyFacts, BaseDeps } from '../strategy.js';
+import { plainFacts } from '../facts.js';
 
 const name = 'pg-batched';
 
 export const pgBatchedFacts: StrategyFacts = {
   name,
   description: 'Group commit per SKU: purchases within PG_BATCH_WINDOW_MS (at most PG_BATCH_MAX_SIZE) decided together: one read, then one statement with one conditional UPDATE by the sum and one multi-row INSERT.',
-  async: false,
-  safe: true,
-  decidesIn: 'postgres',
-  needs: [],
-  keepsStockIn: 'postgres',
-  locksIn: 'none',
-  holds: false,
+  ...plainFacts,
 };
 
 // A batch is decided on a stock read without a lock, then written by one

@@ -8,20 +8,15 @@ import { SkuGate } from '../common/sku-gate.js';
 import { StockSightings } from '../common/stock-sightings.js';
 import { type StockRead, takeTurn } from '../common/sku-turn.js';
 import { mirrorToRedis } from '../common/stock-mirror.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyFacts, BaseDeps } from '../strategy.js';
+import { plainFacts } from '../facts.js';
 
 const name = 'pg-optimistic';
 
 export const pgOptimisticFacts: StrategyFacts = {
   name,
   description: 'Read stock and version, then UPDATE … WHERE version = read; retry with jittered exponential backoff on conflict.',
-  async: false,
-  safe: true,
-  decidesIn: 'postgres',
-  needs: [],
-  keepsStockIn: 'postgres',
-  locksIn: 'none',
-  holds: false,
+  ...plainFacts,
 };
 
 // Backoff between attempts: full jitter over an exponential ceiling. 2 ms is

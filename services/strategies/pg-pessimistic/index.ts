@@ -1,19 +1,14 @@
 import { lockStock, overwriteStock } from '../../../db/queries/skus.js';
 import { pgLockedSale } from '../common/pg-locked-sale.js';
-import type { Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
+import type { Strategy, StrategyFacts, BaseDeps } from '../strategy.js';
+import { plainFacts } from '../facts.js';
 
 const name = 'pg-pessimistic';
 
 export const pgPessimisticFacts: StrategyFacts = {
   name,
   description: 'SELECT … FOR UPDATE, check, UPDATE and insert the order in one transaction, with a bounded lock_timeout.',
-  async: false,
-  safe: true,
-  decidesIn: 'postgres',
-  needs: [],
-  keepsStockIn: 'postgres',
-  locksIn: 'none',
-  holds: false,
+  ...plainFacts,
 };
 
 /**

@@ -1,20 +1,16 @@
 import { defineScripts } from '../common/redis-scripts.js';
 import { heldLock, lockStrategy } from '../common/locks/locked-purchase.js';
 import { acquireFencedLock } from '../common/locks/single-node-lock.js';
-import type { Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
+import type { Strategy, StrategyFacts, BaseDeps } from '../strategy.js';
+import { plainFacts } from '../facts.js';
 
 const name = 'redis-lock';
 
 export const redisLockFacts: StrategyFacts = {
   name,
   description: 'Per-SKU Redis lock (SET NX PX, watchdog-renewed lease) with fencing tokens checked by PostgreSQL; read, check, write under the lock.',
-  async: false,
-  safe: true,
-  decidesIn: 'postgres',
-  needs: [],
-  keepsStockIn: 'postgres',
+  ...plainFacts,
   locksIn: 'redis',
-  holds: false,
 };
 
 /**

@@ -5,7 +5,7 @@ import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
 import { redisNowMs } from '../../shared/redis.js';
 import { type Deduction, parseDeduction, unitCount, unitsLiteral } from './deductions.js';
 import { recordChange } from '../common/reconciliation-log.js';
-import type { StrategyDeps , BaseDeps } from '../strategy.js';
+import type { BaseDeps } from '../strategy.js';
 
 // Ledger entries looked at per round; a full batch goes again at once.
 const batchSize = 1000;

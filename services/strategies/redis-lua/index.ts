@@ -8,20 +8,17 @@ import { startStockCatchUp } from './stock-catch-up.js';
 import type { CounterRebuild } from '../common/counter-rebuild.js';
 import { type Deduction, parseDeduction, unitCount, unitsLiteral } from './deductions.js';
 import { recordChange } from '../common/reconciliation-log.js';
-import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
+import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyFacts, BaseDeps } from '../strategy.js';
+import { plainFacts } from '../facts.js';
 
 const name = 'redis-lua';
 
 export const redisLuaFacts: StrategyFacts = {
   name,
   description: 'Atomic Redis Lua check-and-decrement naming the units taken (idempotent per key), then the order in PostgreSQL, which refuses a unit sold twice; compensated and reconciled on failure.',
-  async: false,
-  safe: true,
+  ...plainFacts,
   decidesIn: 'redis',
-  needs: [],
   keepsStockIn: 'redis',
-  locksIn: 'none',
-  holds: false,
 };
 
 // The marker must outlive every retry of one Idempotency-Key; 24 h is the

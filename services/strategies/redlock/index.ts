@@ -4,19 +4,15 @@ import { defineScripts } from '../common/redis-scripts.js';
 import { lockStrategy } from '../common/locks/locked-purchase.js';
 import { acquireRedlock } from './quorum-lock.js';
 import type { Strategy, StrategyDeps, StrategyFacts, BaseDeps } from '../strategy.js';
+import { plainFacts } from '../facts.js';
 
 const name = 'redlock';
 
 export const redlockFacts: StrategyFacts = {
   name,
   description: 'Redlock over every Redis server (majority, bounded per-node waits, watchdog), fencing tokens from a PostgreSQL sequence.',
-  async: false,
-  safe: true,
-  decidesIn: 'postgres',
-  needs: [],
-  keepsStockIn: 'postgres',
+  ...plainFacts,
   locksIn: 'redis-quorum',
-  holds: false,
 };
 
 /**
