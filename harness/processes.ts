@@ -43,9 +43,21 @@ export function atNormalPriority(command: string, args: string[]): [string, stri
   return own < 0 ? ['nice', ['-n', String(-own), command, ...args]] : [command, args];
 }
 
-/** `node --import tsx <entry>` (this same Node), its stdout and stderr kept, and appended to logFile when given. */
+/**
+ * `node --import tsx <entry>` (this same Node) with its open-file soft limit
+ * raised to the hard one: each client connection is a file, and the API's
+ * connection cap is derived from the soft limit (often 1,024 in a login shell,
+ * when the hard limit allows far more). `sh` raises it and execs Node in
+ * place, so the PID is Node's. A hard limit only root can raise is the
+ * operator's (systemd LimitNOFILE, ulimit -Hn).
+ */
+export function tsNodeCommand(entry: string): [string, string[]] {
+  return ['sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'sh', process.execPath, '--import', 'tsx', entry]];
+}
+
+/** `node --import tsx <entry>` (tsNodeCommand), its stdout and stderr kept, and appended to logFile when given. */
 export function spawnTs(name: string, entry: string, env: Record<string, string>, logFile?: string, markers: string[] = []): Child {
-  const child = spawn(...atNormalPriority(process.execPath, ['--import', 'tsx', entry]), {
+  const child = spawn(...atNormalPriority(...tsNodeCommand(entry)), {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

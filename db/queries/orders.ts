@@ -226,9 +226,14 @@ export async function closedOrderIds(db: Db, ids: string[]): Promise<Set<string>
 
 /** Which of these Idempotency-Keys already have an order (a redelivered or re-sent purchase). */
 export async function keysWithOrders(db: Db, keys: string[]): Promise<Set<string>> {
-  if (keys.length === 0) return new Set();
-  const rows = await db.selectFrom('orders').select('idempotency_key').where('idempotency_key', 'in', keys).execute();
-  return new Set(rows.map((row) => row.idempotency_key));
+  return new Set((await orderIdsByKey(db, keys)).keys());
+}
+
+/** The order id each of these keys has, for those that have an order. */
+export async function orderIdsByKey(db: Db, keys: string[]): Promise<Map<string, string>> {
+  if (keys.length === 0) return new Map();
+  const rows = await db.selectFrom('orders').select(['idempotency_key', 'id']).where('idempotency_key', 'in', keys).execute();
+  return new Map(rows.map((row) => [row.idempotency_key, row.id]));
 }
 
 /**

@@ -4,7 +4,14 @@ import type { Database, NewOrder, OutboxTable } from '../schema.js';
 type Db = Kysely<Database>;
 
 /** What one sale statement did: sold, or why not. */
-export type SaleResult = 'sold' | 'short' | 'unknown_sku' | 'key_ordered';
+/**
+ * `short_after_wait`: the snapshot had the stock, the newest row did not, so
+ * another transaction took it while this statement waited for the row lock;
+ * an order of this same key committed then is not in the snapshot, and the
+ * caller must look again before it refuses (two API processes, one key).
+ * `short` is decided in the snapshot itself, key probe included.
+ */
+export type SaleResult = 'sold' | 'short' | 'short_after_wait' | 'unknown_sku' | 'key_ordered';
 
 /** What sellIfAvailable did, and a hold's end when it wrote one. */
 export interface Sale {
@@ -85,6 +92,8 @@ export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertabl
         .then(sql.lit('sold'))
         .when(eb.exists(eb.selectFrom('orders').select('orders.id').where('orders.idempotency_key', '=', order.idempotency_key)))
         .then(sql.lit('key_ordered'))
+        .when(eb.exists(eb.selectFrom('skus').select('skus.sku').where('skus.sku', '=', order.sku).where('skus.stock', '>=', order.quantity)))
+        .then(sql.lit('short_after_wait'))
         .when(eb.exists(eb.selectFrom('skus').select('skus.sku').where('skus.sku', '=', order.sku)))
         .then(sql.lit('short'))
         .else(sql.lit('unknown_sku'))

@@ -9,8 +9,16 @@ import { loadEnv } from './env-files.js';
 export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  // API processes `npm start` runs on PORT. Past 1, each listens with
+  // SO_REUSEPORT and the kernel spreads connections over them (node:cluster
+  // where the platform has no reusePort); at 1 a second process on the port
+  // fails with EADDRINUSE instead of silently taking half the traffic.
+  API_PROCESSES: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+  // Workers `npm start` runs, in one Kafka consumer group.
+  WORKER_PROCESSES: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   // The worker's own /metrics (Prometheus), on HOST: its queue, relay and
-  // repair counters live in its process. 0 picks a free port (logged).
+  // repair counters live in its process. 0 picks a free port (logged); with
+  // WORKER_PROCESSES past 1, worker i listens on this port + i.
   WORKER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3001 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
@@ -49,9 +57,17 @@ export const ConfigSchema = Type.Object({
   // that opened a connection and sends nothing useful holds a socket 5 s, not 60
   // (Node's default), the part of a connection flood that costs the most fds.
   HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
-  // An idle socket is closed after this long; a load generator reconnects.
+  // A socket that carries nothing (no request in progress, before its first
+  // or while a request is read) is closed after this long; once a response is
+  // sent, KEEP_ALIVE_TIMEOUT_MS applies instead. Headers must arrive within
+  // HEADERS_TIMEOUT_MS anyway, so this bounds only the rarer stalls.
   CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30000 }),
-  // Above k6's default keep-alive reuse so connections are not churned mid-run.
+  // How long an idle kept-alive connection stays open between requests. Above
+  // the 60 s idle timeout of a typical load balancer in front (AWS ALB's
+  // default): a server that closes first races the balancer's next request on
+  // that socket, which then fails (502) instead of being answered. Idle sockets cost no more than
+  // a file each: past MAX_CONNECTIONS the oldest idle one is closed for a new
+  // client, so a keep-alive flood cannot hold buyers out for these 72 s.
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 72000 }),
   // Connections the kernel may hold for the API before it accepts them (listen
   // backlog; Linux caps it at net.core.somaxconn). Node's default, 511, overflowed
@@ -133,6 +149,8 @@ export const ConfigSchema = Type.Object({
   // whatever the spike at the front door. Applied in batches (a tenth of a
   // second's worth per transaction and SKU), 5,000/s is ~10 transactions a
   // second per SKU for PostgreSQL: a steady load it takes far below its ceiling.
+  // Per worker process: a SKU's partition has one owner, so this is also the
+  // most a hot SKU gets; N workers apply up to N× this across SKUs.
   QUEUE_APPLY_MAX_PER_SECOND: Type.Integer({ minimum: 1, default: 5000 }),
   // kafka-queue: the longest a caller waits for Kafka's acknowledgement of a
   // send, connecting included. A healthy local broker acknowledges in a few

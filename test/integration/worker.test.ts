@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Partitioners } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/schema.js';
 import type { RunningWorker } from '../../services/worker/worker.js';
-import { type Answer, type RunningApi, countBy, createSku, get, patient, purchase, startApi, uniqueSku } from '../helpers/api.js';
+import { type Answer, type RunningApi, countBy, createSku, get, patient, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { auditWhen, openDb, orderStatuses, ordersWithSeveralInboxEvents, settledOutbox, settledQueue, spawnWorker, startInProcessWorker } from '../helpers/worker.js';
 
 // The flash sale in miniature: six buyers per unit, all at once.
@@ -162,4 +163,66 @@ describe('a worker killed mid-burst and started again', () => {
       await worker.exited;
     }
   });
+});
+
+/** The partition kafkajs's default partitioner gives a SKU's messages (keyed by SKU), as the front door sends them. */
+function partitionOf(sku: string, partitions: number): number {
+  const pick = Partitioners.DefaultPartitioner();
+  return pick({ topic: testConfig().PURCHASE_TOPIC, partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, partitionErrorCode: 0, leader: 0, replicas: [0], isr: [0] })), message: { key: sku, value: '' } });
+}
+
+/** The purchase applier's partitions in a worker's latest "consumer joined its group" line; undefined before it joined. */
+function applierPartitions(output: string): number[] | undefined {
+  const topic = testConfig().PURCHASE_TOPIC;
+  const joins = output
+    .split('\n')
+    .filter((line) => line.includes('"consumer joined its group"') && line.includes('"flash-sale-purchase-applier"'))
+    .map((line) => JSON.parse(line) as { assignment?: Record<string, number[]> });
+  return joins.at(-1)?.assignment?.[topic];
+}
+
+describe('two workers in one group, the one applying a SKU killed mid-drain', () => {
+  it('the other takes its partitions over: nothing lost, nothing applied twice', async () => {
+    const units = 40;
+    const sku = uniqueSku('two-workers');
+    expect((await createSku(api, sku, units)).status).toBe(201);
+    const partitions = testConfig().TOPIC_PARTITIONS;
+    const env = { QUEUE_APPLY_MAX_PER_SECOND: '50', WORKER_PROCESSES: '2' };
+    const workers = [await spawnWorker(env), await spawnWorker(env)];
+    try {
+      // Both in the group, each with its share: the first rebalances when the second joins.
+      await auditWhen(api, sku, () => {
+        const shares = workers.map((w) => applierPartitions(w.output()) ?? []);
+        return shares.every((share) => share.length > 0) && new Set(shares.flat()).size === partitions && shares.flat().length === partitions;
+      });
+      const owner = workers.find((w) => applierPartitions(w.output())?.includes(partitionOf(sku, partitions)) === true);
+      const survivor = workers.find((w) => w !== owner);
+      if (owner === undefined || survivor === undefined) throw new Error('no worker owns the SKU partition');
+
+      const queued = burst(sku, 'kafka-queue', 120);
+      // Killed while purchases wait in its partition (50/s: 120 need ~2.4 s).
+      await auditWhen(api, sku, (body) => Number(body.pendingUnits) >= 20);
+      owner.child.kill('SIGKILL');
+      await owner.exited;
+      const answers = await queued;
+      expect(answers.every((answer) => answer.status === 202 || answer.status === 409)).toBe(true);
+      expect((await auditWhen(api, sku, () => true)).pendingUnits).toBeGreaterThan(0);
+
+      // The survivor gets the dead member's partitions once its session (6 s) lapses, and drains them.
+      const settled = await auditWhen(api, sku, settledQueue, 60_000);
+      expect(settled).toMatchObject({ confirmedUnits: units, confirmedOrders: units, pendingUnits: 0, oversoldUnits: 0, pgStock: 0 });
+      expect(applierPartitions(survivor.output())).toHaveLength(partitions);
+      // Each accepted purchase ended once: confirmed or rejected, one order per key.
+      const accepted = answers.filter((a) => a.status === 202).length;
+      expect(await orderStatuses(db, sku)).toEqual({ confirmed: units, rejected: accepted - units });
+    } catch (error: unknown) {
+      for (const w of workers) console.error(w.output().slice(-3000));
+      throw error;
+    } finally {
+      for (const w of workers) {
+        w.child.kill('SIGTERM');
+        await w.exited;
+      }
+    }
+  }, 120_000);
 });

@@ -1,6 +1,7 @@
 import type { Insertable } from 'kysely';
 import { type Sale, sellIfAvailable } from '../../../db/queries/sales.js';
 import { isUniqueViolation } from '../../../db/errors.js';
+import { keysWithOrders } from '../../../db/queries/orders.js';
 import type { OutboxTable } from '../../../db/schema.js';
 import { orderRow } from './orders.js';
 import { mirrorToRedis } from './stock-mirror.js';
@@ -24,6 +25,8 @@ export async function deductAndOrder(deps: Pick<StrategyDeps, 'db' | 'redis' | '
   if (result === 'key_ordered') return { kind: 'duplicate' };
   if (result === 'unknown_sku') return { kind: 'unknown_sku' };
   if (result === 'short') return { kind: 'sold_out' };
+  // The stock went while this statement waited for the row lock: was it this key's own sale, from another process?
+  if (result === 'short_after_wait') return (await keysWithOrders(deps.db, [request.idempotencyKey])).size > 0 ? { kind: 'duplicate' } : { kind: 'sold_out' };
   mirrorToRedis(deps, strategy, request.sku, -request.quantity);
   if (expiresAt !== null) return { kind: 'reserved', orderId: request.orderId, expiresAt };
   return { kind: 'confirmed', orderId: request.orderId };

@@ -170,7 +170,9 @@ export function createKafkaQueue(deps: BaseDeps & Pick<StrategyDeps, 'kafka'>, c
       const sent = await messages.submit(request.sku, { orderId: purchase.orderId, json, answerBy });
       if (sent === 'acknowledged') return { kind: 'pending', orderId: purchase.orderId };
       if (sent === 'not_sent') {
-        await deps.redis.unqueuePurchase(k.marker, k.queued, k.order, k.unsent, purchase.orderId, json);
+        const undone = await deps.redis.unqueuePurchase(k.marker, k.queued, k.order, k.unsent, purchase.orderId, json, String(value));
+        // Kept: the sweeper is sending it, or another request with this key was answered 202 with it. It stays queued.
+        if (undone === 2) return { kind: 'pending', orderId: purchase.orderId };
         return unavailable('not_sent', notQueued('Kafka is unavailable'));
       }
       return unavailable(

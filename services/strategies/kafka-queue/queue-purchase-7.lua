@@ -21,14 +21,24 @@
     ARGV[4] the SKU code (member of KEYS[7])
 
   Output:
-    {1, ''}        recorded: send it
-    {2, purchase}  this key was queued before, as that purchase (JSON)
+    {1, score}     recorded: send it; score is its entry in KEYS[6], which the
+                   front door hands back to unqueue-purchase-4
+    {2, purchase}  this key was queued before, as that purchase (JSON). If it
+                   is still unsent, its entry's score moves 1 ms earlier: this
+                   caller (maybe another API process, its buyer answered 202
+                   with that order) now relies on the record, so the first
+                   front door may no longer take it back (unqueue-purchase-4).
     {0, ''}        sold out (the worker saw the stock reach 0)
     {-1, ''}       no stock counter: no such SKU, or Redis lost it (the caller asks PostgreSQL)
 ]]
 -- The key first: a retry of a purchase queued before the sell-out gets its order back, not a 409.
 local earlier = redis.call('GET', KEYS[3])
 if earlier then
+  -- The same key gives the same order id (ARGV[1]), so this is the earlier purchase's entry.
+  local unsent = redis.call('ZSCORE', KEYS[6], ARGV[1])
+  if unsent then
+    redis.call('ZADD', KEYS[6], 'XX', tonumber(unsent) - 1, ARGV[1])
+  end
   return {2, earlier}
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -44,4 +54,4 @@ redis.call('SET', KEYS[5], ARGV[2], 'PX', ARGV[3])
 local now = redis.call('TIME')
 redis.call('ZADD', KEYS[6], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), ARGV[1])
 redis.call('SADD', KEYS[7], ARGV[4])
-return {1, ''}
+return {1, redis.call('ZSCORE', KEYS[6], ARGV[1])}

@@ -95,6 +95,9 @@ export function createRedisLua(deps: BaseDeps, counters: CounterRebuild): Strate
     try {
       const written = await orders.write(order);
       if (written === 'inserted') return { kind: 'confirmed', orderId: deduction.orderId };
+      // This deduction's own order, written by an earlier attempt or by another API process that met
+      // the same deduction: answered as a replay, and its units stay with it (nothing to give back).
+      if (written === 'written_elsewhere') return { kind: 'duplicate' };
       if (written === 'units_taken') {
         forgetRefused(request, deduction);
         return { kind: 'units_taken' };

@@ -1,19 +1,21 @@
 import type { Kysely } from 'kysely';
-import { closedOrderIds, insertUnitOrders, keysWithOrders, type UnitOrder } from '../../../db/queries/orders.js';
+import { closedOrderIds, insertUnitOrders, orderIdsByKey, type UnitOrder } from '../../../db/queries/orders.js';
 import { findSku } from '../../../db/queries/skus.js';
 import type { Database } from '../../../db/schema.js';
 import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
 import { isPerUserLimit } from '../../../db/errors.js';
 
 /**
- * What PostgreSQL did with one order: written; skipped because its key has an
- * order already; refused because another order holds one of its units (or a
+ * What PostgreSQL did with one order: written; skipped because this very
+ * order (same id) is there already, written by an earlier attempt or another
+ * API process that met the same deduction; skipped because its key has
+ * another order; refused because another order holds one of its units (or a
  * unit lies beyond the stock); refused because the SKU does not exist;
  * refused because its order id was closed while its units are given back
  * (a retry of a key whose first attempt was abandoned, see closeUnwrittenOrder);
  * refused because its buyer would pass the SKU's per-user limit.
  */
-export type OrderWrite = 'inserted' | 'duplicate' | 'units_taken' | 'unknown_sku' | 'given_back' | 'per_user_limit';
+export type OrderWrite = 'inserted' | 'written_elsewhere' | 'duplicate' | 'units_taken' | 'unknown_sku' | 'given_back' | 'per_user_limit';
 
 export interface OrderWriter {
   /** Resolves with what happened to the order; rejects with its batch's error. */
@@ -22,13 +24,17 @@ export interface OrderWriter {
 
 /** Why the orders a batch skipped were skipped: one read for the keys, then, for the rest, one for the SKU and one for closed ids. Only runs when something was skipped. */
 async function classifySkipped(db: Kysely<Database>, sku: string, skipped: readonly UnitOrder[]): Promise<Map<string, OrderWrite>> {
-  const ordered = await keysWithOrders(db, skipped.map((order) => order.idempotencyKey));
+  const ordered = await orderIdsByKey(db, skipped.map((order) => order.idempotencyKey));
   const refused = skipped.filter((order) => !ordered.has(order.idempotencyKey));
   const known = refused.length === 0 || (await findSku(db, sku)) !== undefined;
   // A retry finishing an earlier attempt's deduction can meet its own id closed: those units are being given back, not sold.
   const closed = await closedOrderIds(db, refused.map((order) => order.id));
   const why = (order: UnitOrder): OrderWrite => {
-    if (ordered.has(order.idempotencyKey)) return 'duplicate';
+    const existing = ordered.get(order.idempotencyKey);
+    // This very order, written by an earlier attempt or by another API process that met
+    // the same deduction (the same key at two processes at once): the units are its, not extra.
+    if (existing === order.id) return 'written_elsewhere';
+    if (existing !== undefined) return 'duplicate';
     if (closed.has(order.id)) return 'given_back';
     return known ? 'units_taken' : 'unknown_sku';
   };
