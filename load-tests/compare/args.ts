@@ -31,6 +31,12 @@ export interface CompareOptions {
   ceiling: { httpMs: number; redisRequests: number; pgMs: number };
   /** Every SKU the phases create gets this per-user limit (each purchase is a new buyer, so it is counted, never reached): what enforcing it costs. */
   maxPerUser: number | undefined;
+  /**
+   * API process counts (one port, SO_REUSEPORT): everything runs at the first;
+   * the capacity phases again at each other. Undefined: the API as it runs or
+   * as API_PROCESSES says.
+   */
+  processes: number[] | undefined;
 }
 
 export const usage = `Usage: npm run compare -- [options]
@@ -58,6 +64,8 @@ Options:
   --max-per-user N       create every SKU with this per-user limit (each purchase is a
                          new buyer: the limit is counted, never reached), to measure
                          what enforcing it costs against a run without
+  --processes 1,2        start the API as that many processes (one port): everything at
+                         the first count, the capacity phases again at each other one
   --quick                every strategy and phase at reduced size, under 4 minutes (CI)
   --check-html           open report.html in headless Chromium and check it (CI)
   --help                 this text`;
@@ -95,6 +103,7 @@ export function parseOptions(argv: string[]): CompareOptions | 'help' {
       duration: { type: 'string' },
       'kept-up-p95': { type: 'string' },
       'max-per-user': { type: 'string' },
+      processes: { type: 'string' },
       quick: { type: 'boolean', default: false },
       'check-html': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -136,6 +145,8 @@ export function parseOptions(argv: string[]): CompareOptions | 'help' {
     settleTimeoutMs: quick ? 30_000 : 60_000,
     ceiling: quick ? { httpMs: 3000, redisRequests: 50_000, pgMs: 3000 } : { httpMs: 10_000, redisRequests: 200_000, pgMs: 10_000 },
     maxPerUser: values['max-per-user'] === undefined ? undefined : positiveInt('max-per-user', values['max-per-user']),
+    // In the order given, duplicates dropped: the first is the count everything runs at.
+    processes: values.processes === undefined ? undefined : [...new Set(values.processes.split(',').map((part) => positiveInt('processes', part.trim())))],
   };
 }
 

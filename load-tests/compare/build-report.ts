@@ -4,9 +4,12 @@
 // safe strategy of the same phase.
 import { combine, median, rangesOf } from './aggregate.js';
 import type { CapacityDigest, SpikeDigest } from './phases.js';
+import type { PhaseCost } from './cost.js';
+import { project } from './projection.js';
 import type {
   Ceilings,
   ClosedLoopResult,
+  CostFigures,
   CurvePoint,
   Ratios,
   SellingCapacity,
@@ -29,7 +32,13 @@ export interface StrategyRuns {
   /** Curve runs by VU count. */
   curve: Map<number, CapacityDigest[]>;
   spike: Array<{ digest: SpikeDigest; exitCode: number; dashboard: string | null }>;
+  /** The lock its purchases take (StrategyFacts.locksIn): the projection's serial part. */
+  locksIn: string;
+  /** Each run's cost per answer of the two capacity phases (cost.ts). */
+  cost: { selling: MeasuredCost[]; refusing: MeasuredCost[] };
 }
+
+export type MeasuredCost = PhaseCost & { salesPerAnswer: number; hotRowUpdatesPerAnswer: number | null };
 
 function ratio(value: number | null | undefined, ceiling: number | null | undefined): number | null {
   return value === null || value === undefined || ceiling === null || ceiling === undefined || ceiling <= 0 ? null : value / ceiling;
@@ -136,6 +145,11 @@ export function confirmedRate(selling: Pick<SellingCapacity, 'perSecond' | 'drai
   return async ? selling.drainPerSecond : selling.perSecond;
 }
 
+/** The median of each cost figure over the runs; null when no run measured it. */
+function costOf(runs: MeasuredCost[]): CostFigures | null {
+  return runs.length === 0 ? null : combine(runs);
+}
+
 /** Ratios need every strategy (the fastest safe one) and the ceilings, so they come last. */
 function withRatios(results: StrategyResult[], ceilings: Ceilings): StrategyResult[] {
   const storeCeiling = (store: StoreName): number | undefined => (store === 'redis' ? ceilings.redis?.opsPerSecond : ceilings.postgres?.tps);
@@ -201,10 +215,23 @@ export function strategyResults(all: StrategyRuns[], curveVus: number[], ceiling
       capacity: { selling: selling(runs.selling), refusing: closedLoop(runs.refusing) },
       curve,
       spike: spikeOf(runs.spike, runs.async, keptUpP95Ms),
+      cost: { selling: costOf(runs.cost.selling), refusing: costOf(runs.cost.refusing) },
+      projection: [],
       runs: Math.min(...counts),
     };
   });
-  return withRatios(results, ceilings);
+  return withRatios(results, ceilings).map((r, i) => ({
+    ...r,
+    projection: project({
+      async: r.async,
+      decidesIn: r.store,
+      locksIn: all[i]?.locksIn ?? 'none',
+      selling: r.cost.selling,
+      curveBest: r.curve.length === 0 ? null : Math.max(...r.curve.map((point) => point.perSecond)),
+      drainPerSecond: r.capacity.selling?.drainPerSecond ?? null,
+      postgresRowTps: ceilings.postgres?.tps ?? null,
+    }),
+  }));
 }
 
 /**

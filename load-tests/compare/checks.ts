@@ -39,6 +39,8 @@ function everyStrategyMeasured({ requested, results, curveVus, failures, repeat 
     const points = new Set(r?.curve.map((point) => point.vus) ?? []);
     const holes = curveVus.filter((vus) => !points.has(vus));
     if (holes.length > 0) missing.push(`curve at ${holes.join(', ')} VUs`);
+    if (r?.cost.selling == null || r.cost.refusing == null) missing.push('cost per answer');
+    if (r !== undefined && r.projection.length === 0) missing.push('projection');
     const spike = r?.spike;
     if (r !== undefined && r.runs < repeat) missing.push(`a phase in ${repeat - r.runs} of ${repeat} rounds`);
     if (spike == null || spike.purchases === 0 || spike.latencyMs.p95 === null || spike.oversoldUnits === null || spike.undersoldUnits === null || spike.confirmedUnits === null) {
@@ -46,7 +48,7 @@ function everyStrategyMeasured({ requested, results, curveVus, failures, repeat 
     }
     return missing.length === 0 ? [] : [`${name}: ${missing.join(', ')}${failures.has(name) ? ` (${failures.get(name)})` : ''}`];
   });
-  return check('every strategy measured', problems, `${requested.length} of ${requested.length}: capacity, curve and spike figures`);
+  return check('every strategy measured', problems, `${requested.length} of ${requested.length}: capacity, curve, spike, cost and projection figures`);
 }
 
 function safeCapacityPresent({ results }: CheckInput): Check {

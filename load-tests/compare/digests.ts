@@ -94,7 +94,8 @@ export interface SpikeDigest extends SpikeAudit {
   outcomes: OutcomeCounts;
   latencyMs: Record<'all' | 'confirmed' | 'pending' | 'soldOut' | 'contended' | 'error', LatencySummary>;
   droppedIterations: number;
-  serverTurnedAway: number | null;
+  /** Buyers turned away for a reason other than sold out (503s, errors), as k6 counted them. */
+  turnedAway: number;
   timeToSoldOutMs: number | null;
   settleMs: number | null;
   drainAfterMs: number | null;

@@ -5,11 +5,11 @@ import type { Check, Report } from './report-types.js';
 
 /**
  * The charts report.html must show, by `data-chart` name: the fixed ones
- * (html/charts.ts, html/curve-chart.ts) and one spike time series per
+ * (html/charts.ts, html/curve-chart.ts, html/cost-chart.ts) and one spike time series per
  * strategy (html/series-chart.ts), named after the strategy as it is.
  */
 export function expectedCharts(report: Report): string[] {
-  return ['capacity', 'curve', 'curve-p95', 'spike-latency', 'oversold', 'sellout', ...report.strategies.map((s) => `series-${s.strategy}`)];
+  return ['capacity', 'curve', 'curve-p95', 'spike-latency', 'oversold', 'sellout', 'cost', ...report.strategies.map((s) => `series-${s.strategy}`)];
 }
 
 /** Opens report.html in headless Chromium: every strategy and chart, no console error, no request off the file. */

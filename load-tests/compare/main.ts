@@ -25,6 +25,7 @@ import { renderMarkdown } from './render-markdown.js';
 import { type Measurements, type RoundContext, capacityRound, ceilingRound, emptyMeasurements, spikeRound } from './rounds.js';
 import { bringUpServices } from './services.js';
 import { warmUp } from './warmup.js';
+import { measureProcessCounts } from './processes.js';
 
 const resultsRoot = join(repoRoot, 'load-tests', 'results');
 // The default: request lines are at debug now (server-options.ts), so info measures what a user runs.
@@ -154,6 +155,7 @@ async function buildReport(ctx: RoundContext, startedAt: Date, k6Bin: string, re
     ceilings,
     strategies: results,
     reservations,
+    processes: null,
     checks: [
       ...runChecks({ requested: settings.strategies, results, runs: m.runs, ceilings, curveVus: options.curve.vus, repeat: options.repeat, failures: m.failures }),
       ...reservationCheck({ reservations }, strategies.some((s) => s.holds)),
@@ -189,9 +191,14 @@ async function main(): Promise<number> {
   // Clients first: nothing can throw between starting the API and worker and the try that stops them.
   const db = createDb({ connectionString: config.DATABASE_URL, poolMax: 2, acquireTimeoutMs: 5000, statementTimeoutMs: 60_000, applicationName: 'flash-sale-compare' });
   const redis = createRedis(redisUrls(config)[0] ?? '', { commandTimeoutMs: 5000, name: 'flash-sale-compare' });
-  const services = await bringUpServices(config, dir, serverLogLevel).catch(async (error: unknown) => {
+  // Every Redis of the stack, for the phases' command counts (the main one is `redis`).
+  const otherRedis = redisUrls(config).slice(1).map((url) => createRedis(url, { commandTimeoutMs: 5000, name: 'flash-sale-compare' }));
+  const disconnectRedis = (): void => {
+    for (const client of [redis, ...otherRedis]) client.disconnect();
+  };
+  const services = await bringUpServices(config, dir, serverLogLevel, options.processes?.[0]).catch(async (error: unknown) => {
     await db.destroy();
-    redis.disconnect();
+    disconnectRedis();
     throw error;
   });
   say(`compare: ${services.description}`);
@@ -215,17 +222,20 @@ async function main(): Promise<number> {
       redisUrl: redisUrls(config)[0] ?? '',
       pgPoolMax: config.PG_POOL_MAX,
       pauseWorker: services.pauseWorker,
+      costProbe: { db, redis: [redis, ...otherRedis], mainRedisPort: Number(new URL(redisUrls(config)[0] ?? 'redis://x:6379').port) },
       say,
     };
     announce(options, strategies.length);
     say('compare: warming up every strategy (30 purchases each on a throwaway SKU, not measured)');
     await warmUp(services.apiUrl, config.ADMIN_TOKEN, strategies.map((s) => s.name));
     const report = await buildReport(ctx, startedAt, k6Bin, redis, await measure(ctx));
+    report.processes = await measureProcessCounts(ctx, services, options.processes, report.strategies);
+    report.finishedAt = new Date().toISOString();
     return await finish(dir, report, options.checkHtml);
   } finally {
     await services.stop();
     await db.destroy();
-    redis.disconnect();
+    disconnectRedis();
   }
 }
 

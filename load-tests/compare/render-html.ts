@@ -2,6 +2,7 @@
 // drawn here in TypeScript, no script, no font, no image, no network. It opens
 // from a CI artifact or an email attachment exactly as it was rendered.
 import { capacityFigures, spikeFigures } from './html/charts.js';
+import { costFigure } from './html/cost-chart.js';
 import { curveFigures } from './html/curve-chart.js';
 import { Html, html } from './html/escape.js';
 import { figureHtml } from './html/figure.js';
@@ -11,6 +12,7 @@ import { ceilingsTable, checksList, strategiesTable } from './html/tables.js';
 import { elapsed, utcMinute } from './report-format.js';
 import { runFacts } from './report-facts.js';
 import { capacityTable, curveTable, spikeTable } from './report-table.js';
+import { costTable, processesTable, projectionTable } from './report-cost.js';
 import type { Report } from './report-types.js';
 import { reservationRows } from './reservations.js';
 
@@ -55,6 +57,12 @@ function reservationsSection(report: Report): Html | null {
   return section('reservations', title, html`<div class="table-wrap"><table class="reservations"><tbody>${rows}</tbody></table></div>`);
 }
 
+/** --processes, when it ran. */
+function processesHtml(report: Report): Html | null {
+  const measured = processesTable(report);
+  return measured === null ? null : section('processes', 'API processes: capacity at each process count, same run', strategiesTable(report, measured, 'processes'));
+}
+
 export function renderHtml(report: Report): string {
   const page = html`<!doctype html>
 <html lang="en">
@@ -84,6 +92,9 @@ ${section(
   spikeFigures(report).map(figureHtml),
 )}
 ${reservationsSection(report)}
+${section('cost', 'Cost per answer: what each part spent', strategiesTable(report, costTable(report), 'cost'), figureHtml(costFigure(report)))}
+${section('projection', 'Projection: one hot SKU on more cores (computed, not measured)', strategiesTable(report, projectionTable(report), 'projection'))}
+${processesHtml(report)}
 <footer>Rendered by <code>npm run compare</code> from report.json. Self-contained: no script, font or network request.</footer>
 </main>
 </body>

@@ -3,6 +3,7 @@
 import { utcMinute } from './report-format.js';
 import { ceilingRows, runFacts } from './report-facts.js';
 import { capacityTable, cellText, curveTable, spikeTable, type Table } from './report-table.js';
+import { costTable, processesTable, projectionTable } from './report-cost.js';
 import type { Report } from './report-types.js';
 import { reservationRows } from './reservations.js';
 
@@ -69,6 +70,12 @@ function shortRuns(report: Report): string[] {
   return ['', `Fewer runs than asked (${report.settings.repeat}): ${short.map((r) => `${cell(r.strategy)} ${r.runs}`).join(', ')}.`];
 }
 
+/** --processes, when it ran. */
+function processesSection(report: Report): string[] {
+  const measured = processesTable(report);
+  return measured === null ? [] : ['', '**API processes** (capacity at each process count, one port, same run):', '', ...strategiesTable(report, measured)];
+}
+
 export function renderMarkdown(report: Report): string {
   const facts = runFacts(report);
   const passed = report.checks.filter((check) => check.ok).length;
@@ -96,6 +103,15 @@ export function renderMarkdown(report: Report): string {
     '',
     ...strategiesTable(report, spikeTable(report)),
     ...reservationsSection(report),
+    '',
+    '**Cost per answer** (selling; CPU ms by part, then the stores\' work):',
+    '',
+    ...strategiesTable(report, costTable(report)),
+    '',
+    '**Projection** (computed from the cost, not measured: sales/s on one hot SKU, and what binds it):',
+    '',
+    ...strategiesTable(report, projectionTable(report)),
+    ...processesSection(report),
     '',
     `**Checks** (${passed}/${report.checks.length} passed):`,
     '',

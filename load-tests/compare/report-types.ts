@@ -143,6 +143,35 @@ export interface SpikeResult extends SpikeAudit {
   range: Ranges;
 }
 
+/**
+ * What one answer of a capacity phase cost each part of the system (cost.ts):
+ * medians over the runs, for the whole k6 run of the phase (its setup and
+ * settling included, a few requests beside thousands).
+ */
+export interface CostFigures {
+  answers: number;
+  /** CPU ms per answer of each part's processes: every API and worker process, every PostgreSQL backend, every Redis, Kafka, etcd, and k6 (the buyers). */
+  cpuMsPerAnswer: Record<'api' | 'worker' | 'postgres' | 'redis' | 'kafka' | 'etcd' | 'k6', number>;
+  /** The main Redis's share of cpuMsPerAnswer.redis: the shard a hot SKU's keys live on. */
+  mainRedisCpuMsPerAnswer: number;
+  /** INFO commandstats calls, every Redis. */
+  redisCommandsPerAnswer: number;
+  /** PostgreSQL write transactions per answer (transaction ids assigned; each commits or aborts once). */
+  pgCommitsPerAnswer: number;
+  walBytesPerAnswer: number;
+  /** Updates of the SKU's row per answer (skus.version): each holds the hot row's lock to its commit. */
+  hotRowUpdatesPerAnswer: number | null;
+  /** Sales (201, or 202 for an asynchronous strategy) per answer: the rest were 503s (or 409s when refusing). The projection divides by it to cost a sale. */
+  salesPerAnswer: number;
+}
+
+/** A projection, not a measurement: load-tests/README.md gives the formula (projection.ts). */
+export interface ProjectionPoint {
+  cores: number;
+  perSecond: number;
+  boundBy: 'cpu' | 'redis-shard' | 'postgres-row-lock' | 'partition-consumer' | 'lock-critical-section';
+}
+
 export interface StrategyResult {
   strategy: string;
   /** true when the strategy answers 202 and a worker confirms later (kafka-queue). */
@@ -155,6 +184,10 @@ export interface StrategyResult {
   /** Selling capacity at each of settings.curve.vus, in that order; missing points were not measured. */
   curve: CurvePoint[];
   spike: SpikeResult | null;
+  /** Cost per answer of the selling and refusing phases; null where the phase has no figures. */
+  cost: { selling: CostFigures | null; refusing: CostFigures | null };
+  /** Sales/s on one hot SKU at 2, 8 and 32 cores: a projection from `cost` and the curve (empty when selling was not measured). */
+  projection: ProjectionPoint[];
   /** How many runs contributed (settings.repeat unless one failed). */
   runs: number;
 }
@@ -252,6 +285,16 @@ export interface Check {
   detail: string;
 }
 
+/**
+ * --processes: selling and refusing capacity (answers/s) and the API's CPU
+ * per selling answer at each API process count, in `counts` order (the first
+ * from the main measurement, the others from the capacity phases repeated).
+ */
+export interface ProcessesResult {
+  counts: number[];
+  strategies: Array<{ strategy: string; selling: Array<number | null>; refusing: Array<number | null>; apiCpuMsPerAnswer: Array<number | null> }>;
+}
+
 export interface Report {
   schemaVersion: 2;
   /** ISO time the run started. */
@@ -269,6 +312,8 @@ export interface Report {
    * strategies. `digest` null with `failure` when its k6 run gave none.
    */
   reservations: { digest: ReservationDigest | null; failure: string | null } | null;
+  /** Capacity at each API process count of --processes; null without it. */
+  processes: ProcessesResult | null;
   /** The checks CI relies on: no safe strategy oversold, naive's lost updates caught, the report is complete, the spike separated them. */
   checks: Check[];
 }

@@ -13,6 +13,8 @@ import { spikeWindow } from './args.js';
 import type { StrategyRuns } from './build-report.js';
 import { type CapacityDigest, type StrategyInfo, type Target, runCapacity, runSpike } from './phases.js';
 import type { HttpCeiling, PostgresCeiling, RedisCeiling } from './report-types.js';
+import { type CostProbe, costBetween, sampleCost } from './cost.js';
+import { hotRowUpdates } from './hot-row.js';
 
 export interface Measurements {
   runs: StrategyRuns[];
@@ -34,6 +36,8 @@ export interface RoundContext {
   pgPoolMax: number;
   /** Stops the worker and returns what resumes it; undefined when it cannot (see RunningServices). */
   pauseWorker: () => (() => void) | undefined;
+  /** Where each phase's cost is read (cost.ts). */
+  costProbe: CostProbe;
   say: (line: string) => void;
 }
 
@@ -42,7 +46,7 @@ const pauseMs = 250;
 
 export function emptyMeasurements(strategies: StrategyInfo[]): Measurements {
   return {
-    runs: strategies.map((s) => ({ strategy: s.name, async: s.async, safe: s.safe, decidesIn: s.decidesIn, selling: [], refusing: [], curve: new Map(), spike: [] })),
+    runs: strategies.map((s) => ({ strategy: s.name, async: s.async, safe: s.safe, decidesIn: s.decidesIn, locksIn: s.locksIn, selling: [], refusing: [], curve: new Map(), spike: [], cost: { selling: [], refusing: [] } })),
     ceilings: { http: [], redis: [], postgres: [] },
     failures: new Map(),
     asyncWorker: 'paused',
@@ -76,6 +80,9 @@ export async function capacityRound(ctx: RoundContext, m: Measurements, round: n
       // worker draining the backlog. Beside each other on these two cores, each takes the other's CPU.
       const resume = strategy.async && phase.key === 'selling' ? ctx.pauseWorker() : undefined;
       if (strategy.async && phase.key === 'selling' && resume === undefined) m.asyncWorker = 'running';
+      // The capacity phases' cost: the whole k6 run (its setup and settling too, a few requests beside thousands).
+      const costed = phase.key === 'selling' || phase.key === 'refusing' ? phase.key : undefined;
+      const before = costed === undefined ? undefined : await sampleCost(ctx.costProbe).catch(() => undefined);
       const run = await runCapacity(ctx.target, {
         name: `${strategy.name}.r${round}.${phase.key}`,
         label: `[${tag}] ${phase.key.padEnd(9)} ${String(phase.vus).padStart(3)} VUs`,
@@ -86,6 +93,12 @@ export async function capacityRound(ctx: RoundContext, m: Measurements, round: n
         onScenarioEnd: resume,
       }).finally(resume);
       if (run.digest !== undefined) phase.into(run.digest);
+      if (costed !== undefined && before !== undefined && run.digest !== undefined) {
+        const after = await sampleCost(ctx.costProbe).catch(() => undefined);
+        const cost = after === undefined ? null : costBetween(before, after, run.digest.answered);
+        const sales = run.digest.outcomes.confirmed + run.digest.outcomes.pending;
+        if (cost !== null) runs.cost[costed].push({ ...cost, salesPerAnswer: sales / cost.answers, hotRowUpdatesPerAnswer: await hotRowUpdates(ctx.db, run.digest.sku, run.digest.answered) });
+      }
       note(m, strategy.name, run.failure === undefined ? undefined : `${phase.key}: ${run.failure}`);
       await sleep(pauseMs);
     }

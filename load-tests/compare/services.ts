@@ -17,7 +17,28 @@ export interface RunningServices {
    * when the worker was reused, not started here: another's process is not ours to stop.
    */
   pauseWorker(): (() => void) | undefined;
+  /** Replaces the API processes this run started with `count` of them on the same port (--processes). */
+  restartApi(count: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * `count` API processes on the port, as `API_PROCESSES=count npm start` runs
+ * them (SO_REUSEPORT past 1), each ready once it logged that it listens: with
+ * one port, a health probe cannot tell which of them answered.
+ */
+async function startApis(count: number, logsDir: string, logLevel: string): Promise<Child[]> {
+  const listening = 'Server listening at';
+  const apis = Array.from({ length: count }, (_, i) =>
+    spawnTs(count === 1 ? 'api' : `api-${i + 1}`, 'services/api/server.ts', { LOG_LEVEL: logLevel, API_PROCESSES: String(count) }, join(logsDir, count === 1 ? 'api.log' : `api-${count}p-${i + 1}.log`), [listening]),
+  );
+  try {
+    await Promise.all(apis.map((api) => waitFor(api, () => api.saw(listening), startTimeoutMs)));
+  } catch (error: unknown) {
+    await Promise.all(apis.map((api) => api.stop()));
+    throw error;
+  }
+  return apis;
 }
 
 function workerIsRunning(config: Config): Promise<boolean> {
@@ -27,22 +48,24 @@ function workerIsRunning(config: Config): Promise<boolean> {
 // A worker's first join after another member died waits for that member's 6 s session to expire.
 const startTimeoutMs = 60_000;
 
-export async function bringUpServices(config: Config, logsDir: string, logLevel: string): Promise<RunningServices> {
+export async function bringUpServices(config: Config, logsDir: string, logLevel: string, apiProcesses?: number): Promise<RunningServices> {
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
+  let apis: Child[] = [];
   const started: Child[] = [];
   const parts: string[] = [];
   let worker: Child | undefined;
   const stop = async (): Promise<void> => {
-    await Promise.all(started.map((child) => child.stop()));
+    await Promise.all([...apis, ...started].map((child) => child.stop()));
   };
   try {
     if (await answers200(`${apiUrl}/health/ready`)) {
+      if (apiProcesses !== undefined) throw new Error(`an API already answers at ${apiUrl}; --processes starts its own API processes: stop it first`);
       parts.push(`API already running at ${apiUrl} (reused)`);
     } else {
-      const api = spawnTs('api', 'services/api/server.ts', { LOG_LEVEL: logLevel }, join(logsDir, 'api.log'));
-      started.push(api);
-      await waitFor(api, () => answers200(`${apiUrl}/health/ready`), startTimeoutMs);
-      parts.push(`API started at ${apiUrl} (LOG_LEVEL=${logLevel}, log api.log)`);
+      const count = apiProcesses ?? config.API_PROCESSES;
+      apis = await startApis(count, logsDir, logLevel);
+      await waitFor(apis[0] as Child, () => answers200(`${apiUrl}/health/ready`), startTimeoutMs);
+      parts.push(`API started at ${apiUrl} as ${count} process${count === 1 ? '' : 'es'} (LOG_LEVEL=${logLevel}, log api*.log)`);
     }
     if (await workerIsRunning(config)) {
       parts.push('worker already running (reused)');
@@ -67,5 +90,11 @@ export async function bringUpServices(config: Config, logsDir: string, logLevel:
       resumed = true;
     };
   };
-  return { apiUrl, description: parts.join('; '), pauseWorker, stop };
+  const restartApi = async (count: number): Promise<void> => {
+    if (apis.length === 0) throw new Error('the API was reused, not started here: its processes are not ours to replace');
+    await Promise.all(apis.map((api) => api.stop()));
+    apis = await startApis(count, logsDir, logLevel);
+    await waitFor(apis[0] as Child, () => answers200(`${apiUrl}/health/ready`), startTimeoutMs);
+  };
+  return { apiUrl, description: parts.join('; '), pauseWorker, restartApi, stop };
 }

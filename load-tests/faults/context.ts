@@ -11,7 +11,10 @@ import type { Toxiproxy } from './toxiproxy.js';
 export interface Services {
   /** The APIs of the scenario; the first takes the load unless the scenario routes otherwise. */
   apis: ServiceProcess[];
+  /** The first of `workers`, when the scenario runs any. */
   worker: ServiceProcess | undefined;
+  /** Every worker of the scenario, in one consumer group (one unless the scenario asks for more). */
+  workers: ServiceProcess[];
   urlOf(api: ServiceProcess): string;
 }
 

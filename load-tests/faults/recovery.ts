@@ -50,8 +50,8 @@ export async function recover(ctx: RunContext, db: Kysely<Database>, settleTimeo
     polled.set(record.key, status);
   });
 
-  // Each accepted key once more, through the first API: the same order must come back (a replay).
-  const first = ctx.services.apis[0];
+  // Each accepted key once more, through the first API still running (one may have been killed for good): the same order must come back (a replay).
+  const first = ctx.services.apis.find((api) => api.pid !== undefined);
   if (first !== undefined) await inBatches(accepted, 20, (record) => ctx.ledger.replay(record, ctx.services.urlOf(first)));
 
   const rows = await db.selectFrom('orders').select(['id', 'idempotency_key', 'status']).where('sku', '=', ctx.sku).execute();

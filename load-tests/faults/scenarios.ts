@@ -7,6 +7,7 @@ import { flushMainRedis, killApi, pausePids, killStackService, killWorkerRepeate
 import { holderRouting, pauseLockHolder } from './lock-holder.js';
 import type { Toxic } from './toxiproxy.js';
 import { connectionFlood, floodCap } from './connection-flood.js';
+import { aliveRoundRobin, killOneApi, killOneWorker } from './one-of-n.js';
 
 export type Store = 'postgres' | 'redis' | 'kafka';
 
@@ -30,6 +31,8 @@ export interface Scenario {
   triggerAt: number;
   /** Env of each API to start (default: one API). */
   apis?: Array<Record<string, string>>;
+  /** Workers to start, in one consumer group, when the strategy needs one (default 1). */
+  workers?: number;
   /** Start the services afresh for every strategy (the hold point fires once per process). */
   freshServicesPerRun?: boolean;
   /** The API (and worker) reach this store through its toxiproxy proxy. */
@@ -93,6 +96,29 @@ export const scenarios: readonly Scenario[] = [
     bounded: false,
     triggerAt: 40,
     fault: (ctx) => killWorkerRepeatedly(ctx, 3, 2_000),
+  },
+  {
+    name: 'api-kill-one',
+    what: 'kill -9 of one of three API processes mid-burst, not restarted; buyers round robin over the live ones',
+    appliesTo: all,
+    quick: [plainPostgres],
+    bounded: false,
+    triggerAt: 60,
+    apis: [{}, {}, {}],
+    freshServicesPerRun: true,
+    pickApi: aliveRoundRobin,
+    fault: killOneApi,
+  },
+  {
+    name: 'worker-kill-one',
+    what: "kill -9 of one of two workers mid-drain (the SKU's partition owner when queued), not restarted",
+    appliesTo: needsWorker,
+    quick: [queued],
+    bounded: false,
+    triggerAt: 40,
+    workers: 2,
+    freshServicesPerRun: true,
+    fault: killOneWorker,
   },
   { name: 'kafka-pause', what: 'Kafka broker SIGSTOP 5 s', appliesTo: usesKafka, quick: [queued], bounded: true, triggerAt: 60, fault: (ctx) => pauseStackService(ctx, 'kafka', shortPauseMs) },
   { name: 'kafka-kill', what: 'Kafka broker kill -9, restarted by the stack script', appliesTo: usesKafka, quick: [], bounded: true, triggerAt: 60, fault: (ctx) => killStackService(ctx, 'kafka') },

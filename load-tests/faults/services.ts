@@ -91,22 +91,25 @@ export async function startServices(options: {
       started.push(api);
       await api.start();
     }
-    let worker: ServiceProcess | undefined;
-    if (options.needWorker) {
-      // The worker's own brokers, not the proxy: readiness must not depend on the fault.
-      const brokers = (base.KAFKA_BROKERS ?? '').split(',').filter((b) => b !== '');
-      worker = new ServiceProcess({
-        name: `worker-${scenario.name}${options.tag}`,
+    const workers: ServiceProcess[] = [];
+    const count = options.needWorker ? (scenario.workers ?? 1) : 0;
+    // The worker's own brokers, not the proxy: readiness must not depend on the fault.
+    const brokers = (base.KAFKA_BROKERS ?? '').split(',').filter((b) => b !== '');
+    for (let i = 1; i <= count; i++) {
+      const suffix = count === 1 ? '' : `-${i}`;
+      const worker = new ServiceProcess({
+        name: `worker${suffix}-${scenario.name}${options.tag}`,
         entry: 'services/worker/main.ts',
         // A free port for its /metrics: never in the way of a worker the user runs.
-        env: { LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0', ...proxied },
-        logFile: `${options.logsDir}/worker-${scenario.name}${options.tag}.log`,
+        env: { LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0', WORKER_PROCESSES: String(count), ...proxied },
+        logFile: `${options.logsDir}/worker${suffix}-${scenario.name}${options.tag}.log`,
         ready: () => workerConsumes(brokers),
       });
       started.push(worker);
       await worker.start();
+      workers.push(worker);
     }
-    return { apis, worker, urlOf: (api) => urls.get(api) ?? '', stop };
+    return { apis, worker: workers[0], workers, urlOf: (api) => urls.get(api) ?? '', stop };
   } catch (error: unknown) {
     await stop();
     throw error;

@@ -10,7 +10,7 @@ import type { ServiceProcess } from './processes.js';
 const watchEveryMs = 500;
 
 export function superviseServices(ctx: RunContext): () => void {
-  const services: ServiceProcess[] = [...ctx.services.apis, ...(ctx.services.worker === undefined ? [] : [ctx.services.worker])];
+  const services: ServiceProcess[] = [...ctx.services.apis, ...ctx.services.workers];
   const crashes: string[] = [];
   let watching = true;
   const loop = async (): Promise<void> => {

@@ -86,28 +86,6 @@ export function classify(res: RefinedResponse<ResponseType | undefined>): Outcom
   }
 }
 
-/**
- * purchase_requests_total{strategy} by outcome, from the API's Prometheus
- * endpoint; null when it cannot be read (then undersold is unknown, not 0).
- */
-export function serverOutcomes(apiUrl: string, strategy: string): Record<string, number> | null {
-  const res = http.get(`${apiUrl}/metrics`, { tags: { name: 'metrics' }, timeout: '10s' });
-  const counts: Record<string, number> = {};
-  if (res.status !== 200 || typeof res.body !== 'string') {
-    console.warn(`GET /metrics failed (${describe(res)}): undersold_units will be missing`);
-    return null;
-  }
-  for (const line of res.body.split('\n')) {
-    if (!line.startsWith('purchase_requests_total{')) continue;
-    const labels = line.slice(line.indexOf('{') + 1, line.lastIndexOf('}'));
-    const lineStrategy = /strategy="([^"]*)"/.exec(labels)?.[1];
-    const outcome = /outcome="([^"]*)"/.exec(labels)?.[1];
-    if (lineStrategy !== strategy || outcome === undefined) continue;
-    counts[outcome] = (counts[outcome] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return counts;
-}
-
 /** GET /v1/admin/skus/:sku/audit, typed by the API's own response schema (a type-only import: nothing of it runs in k6). */
 export type Audit = Static<typeof SkuAudit>;
 

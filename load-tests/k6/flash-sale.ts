@@ -5,7 +5,7 @@
 // into metrics thresholds can check. The compare runner's spike phase.
 // See load-tests/README.md for how to run it and what each metric means.
 import exec from 'k6/execution';
-import { OUTCOMES, checkApi, createSku, newRunId, purchase, serverOutcomes, settle } from './api.ts';
+import { OUTCOMES, checkApi, createSku, newRunId, purchase, settle } from './api.ts';
 import { auditGauges, outcomeCounters, recordAnswer, timeToSoldOut } from './metrics.ts';
 import {
   SUMMARY_TREND_STATS,
@@ -71,8 +71,6 @@ interface SetupData {
   async: boolean;
   /** From the API's facts: false for the unsafe baseline, whose oversell is reported and not a failed threshold. */
   safe: boolean;
-  /** purchase_requests_total of this strategy by outcome, before the run; null when unreadable. */
-  serverOutcomesBefore: Record<string, number> | null;
   /** Epoch ms at the end of setup(): the scenario starts right after. */
   setupEndedAt: number;
 }
@@ -97,7 +95,7 @@ export function setup(): SetupData {
     `flash sale: strategy=${STRATEGY} sku=${sku} stock=${STOCK} rate=${RATE}/s window=${PLAN.windowMs}ms ` +
       `purchases≈${PLAN.plannedPurchases} VUs=${PLAN.preAllocatedVUs}..${PLAN.maxVUs}`,
   );
-  return { sku, runId, strategy: STRATEGY, async: info.async, safe: info.safe, serverOutcomesBefore: serverOutcomes(API_URL, STRATEGY), setupEndedAt: Date.now() };
+  return { sku, runId, strategy: STRATEGY, async: info.async, safe: info.safe, setupEndedAt: Date.now() };
 }
 
 /** Per VU: whether it has already reported its first sold_out. */
@@ -115,25 +113,6 @@ export default function (data: SetupData): void {
   }
 }
 
-/** Outcomes that are NOT a buyer turned away for a reason other than sold out. */
-const NOT_TURNED_AWAY = new Set(['confirmed', 'pending', 'sold_out', 'replayed']);
-
-/**
- * Buyers turned away for a reason other than sold out, as the API counted
- * them (purchase_requests_total of this strategy, delta over the run); null
- * when either reading failed. The counter is process-wide: run one scenario
- * at a time against the API.
- */
-function turnedAwayDuringRun(before: Record<string, number> | null): number | null {
-  const after = serverOutcomes(API_URL, STRATEGY);
-  if (before === null || after === null) return null;
-  let turnedAway = 0;
-  for (const [outcome, count] of Object.entries(after)) {
-    if (!NOT_TURNED_AWAY.has(outcome)) turnedAway += count - (before[outcome] ?? 0);
-  }
-  return turnedAway;
-}
-
 export function teardown(data: SetupData): void {
   // Thresholds need a sample even when an outcome never happened.
   for (const outcome of OUTCOMES) outcomeCounters[outcome].add(0);
@@ -149,29 +128,22 @@ export function teardown(data: SetupData): void {
     if (lastAt !== null) auditGauges.drainAfterWindow.add(Date.parse(lastAt) - (data.setupEndedAt + PLAN.windowMs));
   }
 
-  const turnedAway = turnedAwayDuringRun(data.serverOutcomesBefore);
-
-  // undersold_units: stock left unsold while buyers were refused for reasons
-  // other than sold out (503 contended/unavailable, errors). Defined as
-  // initialStock − taken units (after settling) when at least one buyer got
-  // such a refusal, else 0: with only 201/202/409 answers, unsold stock means
-  // demand ran out, not that the strategy turned buyers away.
+  // undersold_units (summary.ts): this unsold stock, when k6 saw any buyer
+  // turned away for a reason other than sold out (503, errors), else 0. Counted
+  // from k6's own answers, not the API's /metrics: with N API processes on one
+  // port that endpoint is one process's count.
   // A reserve hold is that strategy's sale decision (its units are off the
   // stock until paid or released), so held units count as taken here.
   const taken = audit.confirmedUnits + audit.reservedUnits;
   const unsold = Math.max(0, audit.initialStock - taken);
-  const undersold = turnedAway === null ? null : turnedAway > 0 ? unsold : 0;
 
   auditGauges.oversoldUnits.add(audit.oversoldUnits);
   auditGauges.safeOversoldUnits.add(data.safe ? audit.oversoldUnits : 0);
-  // Left without a sample when unknown: the summary then reports null and the compare checks fail.
-  if (undersold !== null) auditGauges.undersoldUnits.add(undersold);
   auditGauges.unsoldUnits.add(unsold);
   auditGauges.confirmedUnits.add(taken);
   // Left without a sample when unknown (Redis unreadable): the summary reports null and the checks fail.
   if (audit.pendingUnits !== null) auditGauges.pendingUnitsLeft.add(audit.pendingUnits);
   auditGauges.auditConsistent.add(audit.consistent ? 1 : 0);
-  if (turnedAway !== null) auditGauges.serverTurnedAway.add(turnedAway);
   const delay = audit.confirmationDelayMs;
   auditGauges.confirmationDelayCount.add(delay.count);
   if (delay.count > 0) {
@@ -183,7 +155,7 @@ export function teardown(data: SetupData): void {
 
   console.info(
     `audit ${data.sku}: confirmed=${audit.confirmedUnits}/${audit.initialStock} held=${audit.reservedUnits} oversold=${audit.oversoldUnits} ` +
-      `undersold=${undersold} pending=${audit.pendingUnits} consistent=${audit.consistent} serverTurnedAway=${turnedAway}`,
+      `unsold=${unsold} pending=${audit.pendingUnits} consistent=${audit.consistent}`,
   );
 }
 

@@ -52,12 +52,10 @@ export const auditGauges = {
   // unsafe baseline): the threshold is on this one, since options are fixed
   // before setup() can ask the API what the strategy is.
   safeOversoldUnits: new Gauge('safe_oversold_units'),
-  undersoldUnits: new Gauge('undersold_units'),
   unsoldUnits: new Gauge('unsold_units'),
   confirmedUnits: new Gauge('confirmed_units'),
   pendingUnitsLeft: new Gauge('pending_units_left'),
   auditConsistent: new Gauge('audit_consistent'),
-  serverTurnedAway: new Gauge('server_turned_away'),
   settleTime: new Gauge('settle_time', true),
   drainAfterWindow: new Gauge('drain_after_window', true),
   // Asynchronous strategies: request to confirmation per order, from the audit (PostgreSQL timestamps).

@@ -98,16 +98,24 @@ function latencies(data: SummaryData) {
   };
 }
 
-/** What teardown() read from the audit once the SKU settled. */
+/**
+ * What teardown() read from the audit once the SKU settled. Undersold: the
+ * unsold stock when any buyer was turned away for a reason other than sold
+ * out (503s, errors: k6's own count of them), else 0, since with only
+ * 201/202/409 answers unsold stock means demand ran out.
+ */
 function auditFigures(data: SummaryData) {
+  const unsold = value(data, 'unsold_units', 'value');
+  const { counts } = outcomeCounts(data);
+  const turnedAway = counts.contended + counts.error;
   return {
     confirmedUnits: value(data, 'confirmed_units', 'value'),
     oversoldUnits: value(data, 'oversold_units', 'value'),
-    undersoldUnits: value(data, 'undersold_units', 'value'),
-    unsoldUnits: value(data, 'unsold_units', 'value'),
+    undersoldUnits: unsold === null ? null : turnedAway > 0 ? unsold : 0,
+    unsoldUnits: unsold,
     pendingUnitsLeft: value(data, 'pending_units_left', 'value'),
     auditConsistent: value(data, 'audit_consistent', 'value') === 1,
-    serverTurnedAway: value(data, 'server_turned_away', 'value'),
+    turnedAway,
   };
 }
 

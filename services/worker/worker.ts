@@ -40,7 +40,8 @@ export async function startWorker(config: Config, log: Log, definitions: readonl
   const redis = createRedis(mainUrl, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'flash-sale-worker' });
   redis.on('error', (error: Error) => log.debug({ err: error }, 'redis connection error'));
   defineScripts(redis);
-  const kafka = createKafka(kafkaBrokers(config), 'flash-sale-worker', log);
+  // The pid in the client id: with N workers, a group's member list says which process holds which partitions.
+  const kafka = createKafka(kafkaBrokers(config), `flash-sale-worker-${process.pid}`, log);
   const sender = createKafkaSender(kafka, config);
   const workerMetrics = createMetrics();
   const deps: WorkerDeps = { db, redis, kafka: sender, config, log, metrics: workerMetrics };

@@ -5,7 +5,8 @@
 // never sells out in the spike, kafka-queue answers 202 and confirms later.
 // The spike series are simulated bucket by bucket (sample-spike.ts) so their
 // totals, the outcome counts and the sell-out moment agree.
-import type { Ceilings, ClosedLoopResult, CurvePoint, OutcomeCounts, Ratios, Report, SellingCapacity, SpikeVerdict, StoreName, StrategyResult } from '../../load-tests/compare/report-types.js';
+import { project } from '../../load-tests/compare/projection.js';
+import type { Ceilings, ClosedLoopResult, CostFigures, CurvePoint, OutcomeCounts, Ratios, Report, SellingCapacity, SpikeVerdict, StoreName, StrategyResult } from '../../load-tests/compare/report-types.js';
 import { capacityVus, ceilings, curveVus, demandFactor, keptUpP95Ms, phaseMs, rate, repeat, round, spread, stock, windowMs } from './sample-figures.js';
 import { spikeResult, type SpikeShape } from './sample-spike.js';
 
@@ -67,6 +68,7 @@ function result(shape: Shape, seed: number, measured: Ceilings, fastest: { selli
     drainAfterMs,
     range: { ...loop.range, ...spread(seed, { drainPerSecond: drain, drainAfterMs }) },
   };
+  const sellingCost = costFigures(shape, 'selling');
   const curve: CurvePoint[] = shape.curve.map(([perSecond, p95, contended], index) => {
     const figures = { perSecond, p50Ms: round(p95 * 0.45), p95Ms: p95, contended };
     const storeCeiling = shape.store === 'redis' ? measured.redis?.opsPerSecond : measured.postgres?.tps;
@@ -80,7 +82,38 @@ function result(shape: Shape, seed: number, measured: Ceilings, fastest: { selli
     capacity: { selling, refusing: closedLoop(shape.refusing[0], shape.refusing[1], 0, ratios(shape.refusing[0], fastest.refusing), seed + 1, 'soldOut') },
     curve,
     spike: spikeResult(shape, seed, measured),
+    cost: { selling: sellingCost, refusing: costFigures(shape, 'refusing') },
+    projection: project({
+      async,
+      decidesIn: shape.store,
+      locksIn: shape.strategy.includes('lock') ? 'redis' : 'none',
+      selling: sellingCost,
+      curveBest: Math.max(...shape.curve.map(([perSecond]) => perSecond)),
+      drainPerSecond: drain,
+      postgresRowTps: measured.postgres?.tps ?? null,
+    }),
     runs: repeat,
+  };
+}
+
+/**
+ * Plausible cost figures: two cores' worth of CPU (less k6's share) spread
+ * over the phase's answers, the API taking most, the deciding store the next.
+ */
+function costFigures(shape: Shape, phase: 'selling' | 'refusing'): CostFigures {
+  const perSecond = phase === 'selling' ? shape.selling[0] : shape.refusing[0];
+  const total = 1400 / perSecond;
+  const share = shape.store === 'redis' ? { api: 0.62, postgres: 0.1, redis: 0.28 } : { api: 0.5, postgres: 0.42, redis: 0.08 };
+  const worker = shape.async === true ? total * 0.3 : 0;
+  return {
+    answers: (perSecond * phaseMs) / 1000,
+    cpuMsPerAnswer: { api: total * share.api, worker, postgres: total * share.postgres, redis: total * share.redis, kafka: shape.async === true ? total * 0.1 : 0, etcd: 0, k6: 600 / perSecond },
+    mainRedisCpuMsPerAnswer: total * share.redis,
+    redisCommandsPerAnswer: shape.store === 'redis' ? 3 : 1,
+    pgCommitsPerAnswer: phase === 'refusing' ? 0 : shape.store === 'redis' ? 0.08 : 1,
+    walBytesPerAnswer: phase === 'refusing' ? 0 : shape.store === 'redis' ? 160 : 420,
+    hotRowUpdatesPerAnswer: phase === 'refusing' ? 0 : shape.store === 'redis' ? 0.01 : 1,
+    salesPerAnswer: phase === 'refusing' ? 0 : 1,
   };
 }
 
@@ -138,6 +171,16 @@ export function sampleReport(options: SampleOptions = {}): Report {
     },
     ceilings: measured,
     strategies,
+    // --processes 1,2 on 2 cores with k6 on one of them: a second process buys little.
+    processes: {
+      counts: [1, 2],
+      strategies: strategies.map((r) => {
+        const sells = r.capacity.selling?.perSecond ?? null;
+        const refuses = r.capacity.refusing?.perSecond ?? null;
+        const api = r.cost.selling?.cpuMsPerAnswer.api ?? null;
+        return { strategy: r.strategy, selling: [sells, sells === null ? null : Math.round(sells * 1.04)], refusing: [refuses, refuses === null ? null : Math.round(refuses * 0.97)], apiCpuMsPerAnswer: [api, api === null ? null : api * 1.1] };
+      }),
+    },
     // Figures of the kind a run prints (load-tests/k6/reservations.ts), kept consistent with each other.
     reservations: {
       digest: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { combine, median, rangesOf } from '../../load-tests/compare/aggregate.js';
 import { parseDuration, parseOptions, spikeWindow } from '../../load-tests/compare/args.js';
-import { type StrategyRuns, deriveSpikeRate, strategyResults, verdictOf } from '../../load-tests/compare/build-report.js';
+import { type MeasuredCost, type StrategyRuns, deriveSpikeRate, strategyResults, verdictOf } from '../../load-tests/compare/build-report.js';
 import { runChecks } from '../../load-tests/compare/checks.js';
 import type { CapacityDigest, LatencySummary, SpikeDigest } from '../../load-tests/compare/digests.js';
 import { droppedPerBucket, planSeries, readSeries } from '../../load-tests/k6/series-plan.js';
@@ -115,6 +115,21 @@ describe('the spike', () => {
 const pct = (p50: number, p95: number): LatencySummary => ({ count: 100, avg: p50, p50, p90: p95, p95, p99: p95, max: p95 });
 const none: LatencySummary = { count: 0, avg: null, p50: null, p90: null, p95: null, p99: null, max: null };
 
+/** A phase's cost as cost.ts measures it: 1.6 CPU-seconds per second spread over the answers, half of it the API's. */
+function phaseCost(perSecond: number): MeasuredCost {
+  const ms = 1600 / perSecond;
+  return {
+    answers: perSecond * 10,
+    cpuMsPerAnswer: { api: ms / 2, worker: 0, postgres: ms * 0.4, redis: ms * 0.1, kafka: 0, etcd: 0, k6: 0.5 },
+    mainRedisCpuMsPerAnswer: ms * 0.1,
+    redisCommandsPerAnswer: 1,
+    pgCommitsPerAnswer: 1,
+    walBytesPerAnswer: 400,
+    hotRowUpdatesPerAnswer: 1,
+    salesPerAnswer: 1,
+  };
+}
+
 function capacity(strategy: string, mode: 'selling' | 'refusing', vus: number, perSecond: number, extra: Partial<CapacityDigest> = {}): CapacityDigest {
   const count = Math.round(perSecond * 2);
   return {
@@ -162,7 +177,7 @@ function spike(strategy: string, extra: Partial<SpikeDigest> = {}): SpikeDigest 
     unsoldUnits: 0,
     pendingUnitsLeft: 0,
     auditConsistent: !naive,
-    serverTurnedAway: 0,
+    turnedAway: 0,
     timeToSoldOutMs: 300,
     settleMs: 0,
     drainAfterMs: null,
@@ -191,6 +206,8 @@ function measuredRuns(tweak: (runs: StrategyRuns) => void = () => undefined): St
       refusing: [capacity(name, 'refusing', 64, 800)],
       curve: new Map(curveVus.map((vus) => [vus, [capacity(name, 'selling', vus, (selling[name] ?? 1) / (vus === 1 ? 4 : 1))]])),
       spike: [{ digest: spike(name, name === 'redlock' ? { droppedIterations: 300, latencyMs: { ...spike(name).latencyMs, all: pct(800, 2400) } } : {}), exitCode: 0, dashboard: null }],
+      locksIn: name === 'redlock' ? 'redis-quorum' : 'none',
+      cost: { selling: [phaseCost(selling[name] ?? 1)], refusing: [phaseCost(800)] },
     };
     tweak(runs);
     return runs;
@@ -274,6 +291,18 @@ describe('compare checks', () => {
     expect(failedChecks(measuredRuns((r) => r.strategy === 'redlock' && r.curve.delete(8)))).toEqual(['every strategy measured']);
     expect(failedChecks(measuredRuns((r) => r.strategy === 'pg-atomic' && (r.refusing = [])))).toEqual(['every strategy measured', "every safe strategy's capacity measured"]);
     expect(failedChecks(measuredRuns(), { ...ceilings, redis: null })).toEqual(['every ceiling measured']);
+    // No cost, no projection: the report must not claim what it did not measure.
+    expect(failedChecks(measuredRuns((r) => r.strategy === 'pg-atomic' && (r.cost.selling = [])))).toEqual(['every strategy measured']);
+  });
+
+  it('give every strategy its cost and a projection at 2, 8 and 32 cores, bound by its own serial part', () => {
+    const results = strategyResults(measuredRuns(), curveVus, ceilings, 1000);
+    for (const r of results) {
+      expect(r.cost.selling?.cpuMsPerAnswer.api, r.strategy).toBeGreaterThan(0);
+      expect(r.projection.map((p) => p.cores), r.strategy).toEqual([2, 8, 32]);
+    }
+    expect(results.find((r) => r.strategy === 'redlock')?.projection.at(-1)?.boundBy).toBe('lock-critical-section');
+    expect(results.find((r) => r.strategy === 'pg-atomic')?.projection.at(-1)?.boundBy).toBe('postgres-row-lock');
   });
 
   it('fail when units were left pending or an unexpected answer came in any phase', () => {

@@ -4,10 +4,12 @@ import { strategyFacts } from '../../services/strategies/registry.js';
 
 // The quick fault subset picks strategies by their facts. With today's
 // registry it must pick what CI ran when it listed them by name (and
-// connection-flood, added since, the plainest one).
+// connection-flood and the one-of-N kills, added since: the plainest one, the queue).
 const pickedBefore: Record<string, string[]> = {
   'api-kill': ['pg-atomic', 'kafka-queue'],
+  'api-kill-one': ['pg-atomic'],
   'worker-kill': ['kafka-queue'],
+  'worker-kill-one': ['kafka-queue'],
   'kafka-pause': ['kafka-queue'],
   'redis-pause': ['redis-lua'],
   'redis-flush': ['redis-lua'],

@@ -101,6 +101,12 @@ svg.chart .marker text { font-size: 11px; font-weight: 600; paint-order: stroke;
 .bar-selling { fill: var(--selling); background: var(--selling); }
 .bar-refusing { fill: var(--refusing); background: var(--refusing); }
 .bar-drain { fill: var(--drain); background: var(--drain); }
+.cost-api { fill: #0f766e; background: #0f766e; }
+.cost-worker { fill: #6d28d9; background: #6d28d9; }
+.cost-postgres { fill: #1d4ed8; background: #1d4ed8; }
+.cost-redis { fill: #c2410c; background: #c2410c; }
+.cost-kafka { fill: #4b5563; background: #4b5563; }
+.cost-etcd { fill: #a16207; background: #a16207; }
 .ghost { fill: none; stroke: var(--offered); stroke-width: 1.2; stroke-dasharray: 4 3; border: 1.2px dashed var(--offered); background: transparent; }
 .marker-ceiling { --c: var(--ceiling); } .marker-offered { --c: var(--offered); } .marker-window { --c: var(--window); }
 .marker-redis { --c: var(--redis); } .marker-postgres { --c: var(--postgres); } .marker-limit { --c: var(--limit); }

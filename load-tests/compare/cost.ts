@@ -1,0 +1,144 @@
+// What one answer costs each part of the system, measured around a capacity
+// phase: CPU time of every process (deltas of /proc/<pid>/stat), Redis
+// commands (INFO commandstats), PostgreSQL write transactions and WAL bytes.
+// CPU time per answer moves far less than throughput when something else
+// loads the machine, and it is what the projection (projection.ts) scales.
+import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { type Kysely, sql } from 'kysely';
+import type { Redis } from 'ioredis';
+import type { Database } from '../../db/schema.js';
+
+export const components = ['api', 'worker', 'postgres', 'redis', 'kafka', 'etcd', 'k6'] as const;
+export type Component = (typeof components)[number];
+
+/** A snapshot of the counters; two of them give a phase's cost (costBetween). */
+export interface CostSample {
+  /** CPU ms used so far by each component's processes (live ones, plus what the parents reaped). */
+  cpuMs: Record<Component, number>;
+  /** CPU ms of the main Redis alone: the shard a hot SKU's keys live on. */
+  mainRedisCpuMs: number;
+  /** Commands executed so far, summed over every Redis (INFO commandstats). */
+  redisCommands: number;
+  /** PostgreSQL's next transaction id: the write transactions (each commits or aborts once) since. */
+  nextXid: bigint;
+  /** pg_current_wal_lsn() as a byte position. */
+  walBytes: bigint;
+}
+
+/** Per answer of one phase. */
+export interface PhaseCost {
+  answers: number;
+  cpuMsPerAnswer: Record<Component, number>;
+  /** cpuMsPerAnswer.redis, the main Redis's share only (the hot SKU's shard). */
+  mainRedisCpuMsPerAnswer: number;
+  redisCommandsPerAnswer: number;
+  /** Write transactions per answer (transaction ids assigned: a read-only transaction takes none and commits nothing to disk). */
+  pgCommitsPerAnswer: number;
+  walBytesPerAnswer: number;
+}
+
+export interface CostProbe {
+  db: Kysely<Database>;
+  /** Every Redis of the stack, the main one first. */
+  redis: Redis[];
+  /** The main Redis's port, to tell its process from the others. */
+  mainRedisPort: number;
+}
+
+let ticksPerSecond: number | undefined;
+function clockTicks(): number {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  return ticksPerSecond;
+}
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  comm: string;
+  cmdline: string;
+  /** utime + stime, in clock ticks. */
+  own: number;
+  /** cutime + cstime: children it has reaped. */
+  reaped: number;
+}
+
+function readProc(pid: number): Proc | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    // Fields from 3 (state) on; utime is field 14, so index 11 here.
+    const f = stat.slice(close + 2).split(' ');
+    const n = (i: number): number => Number(f[i] ?? 0);
+    return { pid, ppid: n(1), comm, cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '), own: n(11) + n(12), reaped: n(13) + n(14) };
+  } catch {
+    return undefined; // gone meanwhile
+  }
+}
+
+function componentOf(p: Proc): Component | undefined {
+  if (p.cmdline.includes('services/api/server.ts') || p.cmdline.includes('services/api/cluster.ts')) return 'api';
+  if (p.cmdline.includes('services/worker/main.ts')) return 'worker';
+  if (p.comm === 'postgres') return 'postgres';
+  if (p.comm.startsWith('redis-server')) return 'redis';
+  if (p.comm === 'java' && p.cmdline.includes('kafka')) return 'kafka';
+  if (p.comm === 'etcd') return 'etcd';
+  if (p.comm === 'k6') return 'k6';
+  return undefined;
+}
+
+function cpuByComponent(mainRedisPort: number): { cpuMs: Record<Component, number>; mainRedisCpuMs: number } {
+  const msPerTick = 1000 / clockTicks();
+  const cpuMs = Object.fromEntries(components.map((c) => [c, 0])) as Record<Component, number>;
+  let mainRedisCpuMs = 0;
+  const procs = readdirSync('/proc').flatMap((entry) => (/^\d+$/.test(entry) ? [readProc(Number(entry))].filter((p): p is Proc => p !== undefined) : []));
+  const postgresPids = new Set(procs.filter((p) => p.comm === 'postgres').map((p) => p.pid));
+  for (const p of procs) {
+    const component = componentOf(p);
+    if (component === undefined) continue;
+    cpuMs[component] += p.own * msPerTick;
+    // The postmaster reaps every backend: a connection closed during the phase keeps its CPU there.
+    if (component === 'postgres' && !postgresPids.has(p.ppid)) cpuMs.postgres += p.reaped * msPerTick;
+    if (component === 'redis' && p.cmdline.includes(`:${mainRedisPort}`)) mainRedisCpuMs += p.own * msPerTick;
+  }
+  // k6 runs as this process's child and is reaped here when its phase ends.
+  const self = readProc(process.pid);
+  cpuMs.k6 += (self?.reaped ?? 0) * msPerTick;
+  return { cpuMs, mainRedisCpuMs };
+}
+
+async function commandsExecuted(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  let calls = 0;
+  for (const match of info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) calls += Number(match[1]);
+  return calls;
+}
+
+/** An LSN `X/Y` (two 32-bit hex halves) as a byte position. */
+export function lsnBytes(lsn: string): bigint {
+  const [high, low] = lsn.split('/');
+  return (BigInt(`0x${high ?? '0'}`) << 32n) + BigInt(`0x${low ?? '0'}`);
+}
+
+export async function sampleCost(probe: CostProbe): Promise<CostSample> {
+  const row = await sql<{ xid: string; lsn: string }>`select pg_snapshot_xmax(pg_current_snapshot())::text as xid, pg_current_wal_lsn()::text as lsn`.execute(probe.db);
+  const commands = await Promise.all(probe.redis.map(commandsExecuted));
+  const { cpuMs, mainRedisCpuMs } = cpuByComponent(probe.mainRedisPort);
+  const first = row.rows[0];
+  return { cpuMs, mainRedisCpuMs, redisCommands: commands.reduce((a, b) => a + b, 0), nextXid: BigInt(first?.xid ?? '0'), walBytes: lsnBytes(first?.lsn ?? '0/0') };
+}
+
+/** The cost per answer between two samples; null when nothing was answered. CPU below zero (a process restarted) counts as zero. */
+export function costBetween(before: CostSample, after: CostSample, answers: number): PhaseCost | null {
+  if (answers <= 0) return null;
+  const per = (value: number): number => Math.max(0, value) / answers;
+  return {
+    answers,
+    cpuMsPerAnswer: Object.fromEntries(components.map((c) => [c, per(after.cpuMs[c] - before.cpuMs[c])])) as Record<Component, number>,
+    mainRedisCpuMsPerAnswer: per(after.mainRedisCpuMs - before.mainRedisCpuMs),
+    redisCommandsPerAnswer: per(after.redisCommands - before.redisCommands),
+    pgCommitsPerAnswer: per(Number(after.nextXid - before.nextXid)),
+    walBytesPerAnswer: per(Number(after.walBytes - before.walBytes)),
+  };
+}
