@@ -35,23 +35,52 @@ function readDigest(path: string): K6CeilingDigest {
   return JSON.parse(readFileSync(path, 'utf8')) as K6CeilingDigest;
 }
 
-export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<Omit<HttpCeiling, 'range'>> {
-  const logFile = join(options.dir, 'noop-server.log');
-  const stem = `ceiling-http.r${options.round}`;
+export interface NoopServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The no-op server on a free port, ready to answer (its log in `dir`). */
+export async function startNoopServer(dir: string, logLevel: string): Promise<NoopServer> {
   // PORT 0: the kernel picks a free port; the server prints the address it got.
-  const server = spawnTs('no-op server', 'load-tests/ceilings/noop-server.ts', { PORT: '0', LOG_LEVEL: options.logLevel }, logFile);
+  const server = spawnTs('no-op server', 'load-tests/ceilings/noop-server.ts', { PORT: '0', LOG_LEVEL: logLevel }, join(dir, 'noop-server.log'));
+  let url = '';
+  await waitFor(
+    server,
+    () => {
+      const match = /"listening":"([^"]+)"/.exec(server.tail());
+      url = match?.[1] ?? '';
+      return url !== '' && answers200(`${url}/health/ready`);
+    },
+    30_000,
+  );
+  return { url, stop: () => server.stop() };
+}
+
+/**
+ * The closed-loop HTTP ceiling alone, short, against a running no-op server:
+ * measured next to a strategy's capacity phases so their ratio is taken
+ * against what the machine did at that moment, not at the run's end.
+ */
+export async function nearbyHttpCeiling(options: { k6Bin: string; dir: string; url: string; vus: number; durationMs: number; stem: string; label: string }): Promise<number> {
+  const path = join(options.dir, `${options.stem}.json`);
+  const code = await runK6(options.k6Bin, {
+    label: options.label,
+    script: 'load-tests/k6/http-ceiling.ts',
+    env: { TARGET_URL: options.url, MODE: 'max', VUS: String(options.vus), DURATION: `${options.durationMs}ms` },
+    summaryPath: path,
+    logFile: join(options.dir, `${options.stem}.k6.log`),
+    timeoutMs: options.durationMs + 60_000,
+  });
+  if (code !== 0) throw new Error(`k6 against the no-op route failed (exit ${code}); see ${options.stem}.k6.log`);
+  return readDigest(path).throughput;
+}
+
+export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<Omit<HttpCeiling, 'range'>> {
+  const stem = `ceiling-http.r${options.round}`;
+  const server = await startNoopServer(options.dir, options.logLevel);
   try {
-    let url = '';
-    await waitFor(
-      server,
-      () => {
-        const match = /"listening":"([^"]+)"/.exec(server.tail());
-        url = match?.[1] ?? '';
-        return url !== '' && answers200(`${url}/health/ready`);
-      },
-      30_000,
-    );
-    const common = { TARGET_URL: url };
+    const common = { TARGET_URL: server.url };
     const maxPath = join(options.dir, `${stem}.max.json`);
     const maxCode = await runK6(options.k6Bin, {
       label: `[r${options.round}] ceiling http (closed loop, ${options.vus} VUs)`,

@@ -27,8 +27,8 @@ export interface CompareOptions {
   checkHtml: boolean;
   /** How long a phase waits for the worker to settle queued orders and outbox events. */
   settleTimeoutMs: number;
-  /** HTTP closed-loop length, redis-benchmark requests, pgbench length. */
-  ceiling: { httpMs: number; redisRequests: number; pgMs: number };
+  /** HTTP closed-loop length, redis-benchmark requests, pgbench length; nearbyHttpMs: the short HTTP ceiling before each strategy's capacity phases. */
+  ceiling: { httpMs: number; redisRequests: number; pgMs: number; nearbyHttpMs: number };
   /** Every SKU the phases create gets this per-user limit (each purchase is a new buyer, so it is counted, never reached): what enforcing it costs. */
   maxPerUser: number | undefined;
   /**
@@ -143,7 +143,7 @@ export function parseOptions(argv: string[]): CompareOptions | 'help' {
     quick,
     checkHtml: values['check-html'],
     settleTimeoutMs: quick ? 30_000 : 60_000,
-    ceiling: quick ? { httpMs: 3000, redisRequests: 50_000, pgMs: 3000 } : { httpMs: 10_000, redisRequests: 200_000, pgMs: 10_000 },
+    ceiling: quick ? { httpMs: 3000, redisRequests: 50_000, pgMs: 3000, nearbyHttpMs: 1000 } : { httpMs: 10_000, redisRequests: 200_000, pgMs: 10_000, nearbyHttpMs: 2000 },
     maxPerUser: values['max-per-user'] === undefined ? undefined : positiveInt('max-per-user', values['max-per-user']),
     // In the order given, duplicates dropped: the first is the count everything runs at.
     processes: values.processes === undefined ? undefined : [...new Set(values.processes.split(',').map((part) => positiveInt('processes', part.trim())))],

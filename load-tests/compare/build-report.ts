@@ -36,6 +36,8 @@ export interface StrategyRuns {
   locksIn: string;
   /** Each run's cost per answer of the two capacity phases (cost.ts). */
   cost: { selling: MeasuredCost[]; refusing: MeasuredCost[] };
+  /** Each round's short closed-loop HTTP ceiling, measured just before this strategy's capacity phases. */
+  httpNearby: number[];
 }
 
 export type MeasuredCost = PhaseCost & { salesPerAnswer: number; hotRowUpdatesPerAnswer: number | null };
@@ -174,7 +176,7 @@ function withRatios(results: StrategyResult[], ceilings: Ceilings): StrategyResu
             ? null
             : {
                 ...sell,
-                ratios: { toHttpCeiling: ratio(sell.perSecond, ceilings.http?.throughput), toStoreCeiling: ratio(sold, storeCeiling(r.store)), toFastestSafe: ratio(sold, fastestSelling) },
+                ratios: { toHttpCeiling: ratio(sell.perSecond, r.httpCeilingNearby ?? ceilings.http?.throughput), toStoreCeiling: ratio(sold, storeCeiling(r.store)), toFastestSafe: ratio(sold, fastestSelling) },
                 drainToStoreCeiling: ratio(sell.drainPerSecond, ceilings.postgres?.tps),
               },
         refusing:
@@ -182,7 +184,7 @@ function withRatios(results: StrategyResult[], ceilings: Ceilings): StrategyResu
             ? null
             : {
                 ...refuse,
-                ratios: { toHttpCeiling: ratio(refuse.perSecond, ceilings.http?.throughput), toStoreCeiling: ratio(refuse.perSecond, storeCeiling(r.store)), toFastestSafe: ratio(refuse.perSecond, fastestRefusing) },
+                ratios: { toHttpCeiling: ratio(refuse.perSecond, r.httpCeilingNearby ?? ceilings.http?.throughput), toStoreCeiling: ratio(refuse.perSecond, storeCeiling(r.store)), toFastestSafe: ratio(refuse.perSecond, fastestRefusing) },
               },
       },
       spike:
@@ -216,6 +218,7 @@ export function strategyResults(all: StrategyRuns[], curveVus: number[], ceiling
       curve,
       spike: spikeOf(runs.spike, runs.async, keptUpP95Ms),
       cost: { selling: costOf(runs.cost.selling), refusing: costOf(runs.cost.refusing) },
+      httpCeilingNearby: runs.httpNearby.length === 0 ? null : median(runs.httpNearby),
       projection: [],
       runs: Math.min(...counts),
     };

@@ -130,7 +130,7 @@ export function capacityTable(report: Report): Table {
       },
     ],
     legend:
-      `× HTTP: ratio to the no-op HTTP ceiling (closed loop, same VUs). × store: ratio to the single-key ceiling of the store the strategy deducts in. ` +
+      `× HTTP: ratio to the no-op HTTP ceiling (closed loop, same VUs) measured for a second or two just before the strategy's phases (the run's own when that failed). × store: ratio to the single-key ceiling of the store the strategy deducts in. ` +
       `× fastest: ratio to the fastest safe strategy in the same phase (1.00× for it). An asynchronous strategy's selling/s counts the 202s its front door ` +
       `accepted${asyncWorkerClause(report)}; its × store and × fastest use what its worker confirmed (the drain), since a 202 is not yet a sale. ${dashLegend}.${rangeSentence(report)}${unsafeSentence(report)}`,
   };

@@ -25,7 +25,7 @@ export type Range = [number, number];
 export type Ranges = Record<string, Range>;
 
 export interface Ratios {
-  /** perSecond ÷ the closed-loop HTTP no-op ceiling (same VUs). */
+  /** perSecond ÷ the closed-loop HTTP no-op ceiling (same VUs): the one measured just before this strategy's phases (StrategyResult.httpCeilingNearby), else the run's. */
   toHttpCeiling: number | null;
   /** perSecond ÷ the single-key ceiling of the store the strategy deducts in. */
   toStoreCeiling: number | null;
@@ -184,6 +184,8 @@ export interface StrategyResult {
   /** Selling capacity at each of settings.curve.vus, in that order; missing points were not measured. */
   curve: CurvePoint[];
   spike: SpikeResult | null;
+  /** Requests/s of the HTTP no-op route, closed loop at the capacity VUs, measured for a second or two just before this strategy's capacity phases (median over rounds): what its capacity ratios are taken against. */
+  httpCeilingNearby: number | null;
   /** Cost per answer of the selling and refusing phases; null where the phase has no figures. */
   cost: { selling: CostFigures | null; refusing: CostFigures | null };
   /** Sales/s on one hot SKU at 2, 8 and 32 cores: a projection from `cost` and the curve (empty when selling was not measured). */

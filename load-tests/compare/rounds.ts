@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { measureHttpCeiling } from '../ceilings/http-ceiling.js';
+import { measureHttpCeiling, nearbyHttpCeiling, type NoopServer } from '../ceilings/http-ceiling.js';
 import { measurePostgresCeiling } from '../ceilings/postgres-ceiling.js';
 import { measureRedisCeiling } from '../ceilings/redis-ceiling.js';
 import type { CompareOptions } from './args.js';
@@ -38,6 +38,8 @@ export interface RoundContext {
   pauseWorker: () => (() => void) | undefined;
   /** Where each phase's cost is read (cost.ts). */
   costProbe: CostProbe;
+  /** The no-op server of the short HTTP ceiling measured before each strategy's capacity phases. */
+  noop: NoopServer;
   say: (line: string) => void;
 }
 
@@ -46,7 +48,7 @@ const pauseMs = 250;
 
 export function emptyMeasurements(strategies: StrategyInfo[]): Measurements {
   return {
-    runs: strategies.map((s) => ({ strategy: s.name, async: s.async, safe: s.safe, decidesIn: s.decidesIn, locksIn: s.locksIn, selling: [], refusing: [], curve: new Map(), spike: [], cost: { selling: [], refusing: [] } })),
+    runs: strategies.map((s) => ({ strategy: s.name, async: s.async, safe: s.safe, decidesIn: s.decidesIn, locksIn: s.locksIn, selling: [], refusing: [], curve: new Map(), spike: [], cost: { selling: [], refusing: [] }, httpNearby: [] })),
     ceilings: { http: [], redis: [], postgres: [] },
     failures: new Map(),
     asyncWorker: 'paused',
@@ -63,6 +65,15 @@ export async function capacityRound(ctx: RoundContext, m: Measurements, round: n
   for (const [index, strategy] of ctx.strategies.entries()) {
     const runs = m.runs[index] as StrategyRuns;
     const tag = `r${round} ${index + 1}/${ctx.strategies.length} ${strategy.name}`;
+    // The machine's HTTP ceiling right now: the capacity ratios are taken against it, not against one
+    // measured at the run's end (a noisy moment there skewed every ratio of a run).
+    try {
+      runs.httpNearby.push(
+        await nearbyHttpCeiling({ k6Bin: ctx.target.k6Bin, dir: ctx.target.dir, url: ctx.noop.url, vus: options.capacity.vus, durationMs: options.ceiling.nearbyHttpMs, stem: `${strategy.name}.r${round}.http-nearby`, label: `[${tag}] http ceiling nearby` }),
+      );
+    } catch (error: unknown) {
+      note(m, strategy.name, `http ceiling nearby: ${error instanceof Error ? error.message : String(error)}`);
+    }
     const phases: Array<{ key: string; mode: 'selling' | 'refusing'; vus: number; durationMs: number; into: (d: CapacityDigest) => void }> = [
       { key: 'selling', mode: 'selling', ...options.capacity, into: (d) => runs.selling.push(d) },
       { key: 'refusing', mode: 'refusing', ...options.capacity, into: (d) => runs.refusing.push(d) },

@@ -83,6 +83,7 @@ function result(shape: Shape, seed: number, measured: Ceilings, fastest: { selli
     curve,
     spike: spikeResult(shape, seed, measured),
     cost: { selling: sellingCost, refusing: costFigures(shape, 'refusing') },
+    httpCeilingNearby: measured.http === null ? null : Math.round(measured.http.throughput * (0.9 + (seed % 5) * 0.05)),
     projection: project({
       async,
       decidesIn: shape.store,

@@ -208,6 +208,7 @@ function measuredRuns(tweak: (runs: StrategyRuns) => void = () => undefined): St
       spike: [{ digest: spike(name, name === 'redlock' ? { droppedIterations: 300, latencyMs: { ...spike(name).latencyMs, all: pct(800, 2400) } } : {}), exitCode: 0, dashboard: null }],
       locksIn: name === 'redlock' ? 'redis-quorum' : 'none',
       cost: { selling: [phaseCost(selling[name] ?? 1)], refusing: [phaseCost(800)] },
+      httpNearby: [],
     };
     tweak(runs);
     return runs;
@@ -260,6 +261,18 @@ describe('strategy results', () => {
     expect(atomic?.spike?.series).toMatchObject({ confirmed: [50, 50], timeToSellOutMs: 300, drainAfterMs: null });
     expect(results.find((r) => r.strategy === 'naive')?.safe).toBe(false);
     expect(strategyResults(measuredRuns(), curveVus, { http: null, redis: null, postgres: null }, 1000)[1]?.capacity.selling?.ratios.toHttpCeiling).toBeNull();
+  });
+
+  it("take the HTTP ratios against the ceiling measured next to the strategy's phases when there is one", () => {
+    // Two rounds: 4,000 and 6,000 req/s just before pg-atomic's phases, against 8,000 at the run's end.
+    const runs = measuredRuns((r) => r.strategy === 'pg-atomic' && (r.httpNearby = [4000, 6000]));
+    const results = strategyResults(runs, curveVus, ceilings, 1000);
+    const atomic = results.find((r) => r.strategy === 'pg-atomic');
+    expect(atomic?.httpCeilingNearby).toBe(5000);
+    expect(atomic?.capacity.selling?.ratios.toHttpCeiling).toBe(400 / 5000);
+    expect(atomic?.capacity.refusing?.ratios.toHttpCeiling).toBe(800 / 5000);
+    // One without its own falls back to the run's.
+    expect(results.find((r) => r.strategy === 'redlock')?.capacity.selling?.ratios.toHttpCeiling).toBe(250 / 8000);
   });
 });
 
