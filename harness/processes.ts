@@ -123,3 +123,25 @@ export async function answers200(url: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * `count` API processes on one port, as `API_PROCESSES=count npm start` runs
+ * them (SO_REUSEPORT past 1), each ready once it logged that it listens: with
+ * one port, a health probe cannot tell which of them answered. `env` must
+ * give PORT; LOG_LEVEL is at least info here, for that line. Output goes to
+ * `logFile(i)` when given.
+ */
+export async function startApiProcesses(count: number, env: Record<string, string>, timeoutMs: number, logFile?: (index: number) => string): Promise<Child[]> {
+  const listening = 'Server listening at';
+  const level = env.LOG_LEVEL === undefined || ['warn', 'error', 'fatal', 'silent'].includes(env.LOG_LEVEL) ? 'info' : env.LOG_LEVEL;
+  const apis = Array.from({ length: count }, (_, i) =>
+    spawnTs(count === 1 ? 'api' : `api-${i + 1}`, 'services/api/server.ts', { ...env, LOG_LEVEL: level, API_PROCESSES: String(count) }, logFile?.(i), [listening]),
+  );
+  try {
+    await Promise.all(apis.map((api) => waitFor(api, () => api.saw(listening), timeoutMs)));
+  } catch (error: unknown) {
+    await Promise.all(apis.map((api) => api.stop()));
+    throw error;
+  }
+  return apis;
+}

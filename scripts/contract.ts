@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import app from '../services/api/app.js';
 import { serverOptions } from '../services/api/server-options.js';
-import { loadConfig } from '../services/shared/config.js';
+import { type Config, loadConfig } from '../services/shared/config.js';
+import { freePort, startApiProcesses } from '../harness/processes.js';
 import { repoRoot } from '../services/shared/env-files.js';
 
 const schemathesisVersion = '4.32.5';
@@ -33,20 +34,36 @@ function ensureSchemathesis(): void {
 
 async function main(): Promise<number> {
   ensureSchemathesis();
-  // In this process, on a free port, quiet: schemathesis' own output is the report.
   process.env.LOG_LEVEL ??= 'warn';
   const config = loadConfig();
-  const server = Fastify(serverOptions(config));
-  await server.register(app, { config });
-  const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  const api = await startApi(config);
+  const url = api.url;
   try {
     const args = ['--config-file', join(repoRoot, 'scripts', 'schemathesis.toml'), 'run', `${url}/docs/json`, '--checks', 'all', '--max-examples', String(maxExamples), '--header', `Authorization: Bearer ${config.ADMIN_TOKEN}`, '--no-color'];
     console.log(`contract: st ${args.map((arg) => (arg.startsWith('Authorization') ? "'Authorization: Bearer …'" : arg)).join(' ')}`);
     const child = spawn(st, args, { stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false' } });
     return await new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
   } finally {
-    await server.close();
+    await api.stop();
   }
+}
+
+/**
+ * The API under test. API_PROCESSES=1: in this process, on a free port, quiet
+ * (schemathesis' own output is the report). More: that many real processes
+ * on one free port, as `npm start` runs them, their logs in .stack/contract-api-<i>.log.
+ */
+async function startApi(config: Config): Promise<{ url: string; stop: () => Promise<void> }> {
+  if (config.API_PROCESSES === 1) {
+    const server = Fastify(serverOptions(config));
+    await server.register(app, { config });
+    const url = await server.listen({ host: '127.0.0.1', port: 0 });
+    return { url, stop: () => server.close() };
+  }
+  const port = await freePort();
+  console.log(`contract: ${config.API_PROCESSES} API processes on port ${port} (SO_REUSEPORT)`);
+  const apis = await startApiProcesses(config.API_PROCESSES, { PORT: String(port), HOST: '127.0.0.1' }, 60_000, (i) => join(repoRoot, '.stack', `contract-api-${i + 1}.log`));
+  return { url: `http://127.0.0.1:${port}`, stop: async () => void (await Promise.all(apis.map((child) => child.stop()))) };
 }
 
 main().then(

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { type Config, kafkaBrokers } from '../../services/shared/config.js';
 import { createKafka } from '../../services/shared/kafka.js';
 import { workerIsConsuming } from '../../services/worker/consumers.js';
-import { type Child, answers200, spawnTs, waitFor } from '../../harness/processes.js';
+import { type Child, answers200, spawnTs, startApiProcesses, waitFor } from '../../harness/processes.js';
 
 export interface RunningServices {
   apiUrl: string;
@@ -22,23 +22,9 @@ export interface RunningServices {
   stop(): Promise<void>;
 }
 
-/**
- * `count` API processes on the port, as `API_PROCESSES=count npm start` runs
- * them (SO_REUSEPORT past 1), each ready once it logged that it listens: with
- * one port, a health probe cannot tell which of them answered.
- */
-async function startApis(count: number, logsDir: string, logLevel: string): Promise<Child[]> {
-  const listening = 'Server listening at';
-  const apis = Array.from({ length: count }, (_, i) =>
-    spawnTs(count === 1 ? 'api' : `api-${i + 1}`, 'services/api/server.ts', { LOG_LEVEL: logLevel, API_PROCESSES: String(count) }, join(logsDir, count === 1 ? 'api.log' : `api-${count}p-${i + 1}.log`), [listening]),
-  );
-  try {
-    await Promise.all(apis.map((api) => waitFor(api, () => api.saw(listening), startTimeoutMs)));
-  } catch (error: unknown) {
-    await Promise.all(apis.map((api) => api.stop()));
-    throw error;
-  }
-  return apis;
+/** `count` API processes on the port (harness/processes.ts), each logging to its own file here. */
+function startApis(count: number, logsDir: string, logLevel: string): Promise<Child[]> {
+  return startApiProcesses(count, { LOG_LEVEL: logLevel }, startTimeoutMs, (i) => join(logsDir, count === 1 ? 'api.log' : `api-${count}p-${i + 1}.log`));
 }
 
 function workerIsRunning(config: Config): Promise<boolean> {
