@@ -12,7 +12,8 @@ export const REDIS_NAMES = ['redis-1', 'redis-2', 'redis-3'] as const;
 
 const dirOf = (index: number): string => join(redisDir, String(index + 1));
 /** Redis retitles itself "redis-server 127.0.0.1:<port>": that is how we recognise ours. */
-const needles = (port: number): string[] => ['redis-server', `127.0.0.1:${port}`];
+export const redisNeedles = (port: number): string[] => ['redis-server', `127.0.0.1:${port}`];
+const needles = redisNeedles;
 
 export const redisUrl = (port: number): string => `redis://127.0.0.1:${port}`;
 
@@ -27,9 +28,10 @@ export function isRedisRunning(state: StackState, name: string): boolean {
   return port !== undefined && isOurs(state.pids[name], needles(port));
 }
 
-function config(dir: string, port: number): string {
+/** redis.conf of a stack server; `extra` lines (a cluster node's settings) go before the persistence ones. */
+export function redisConfig(dir: string, port: number, extra: string[] = []): string {
   return [
-    '# Written by scripts/stack/redis.ts on each start; edits are overwritten.',
+    '# Written by scripts/stack on each start; edits are overwritten.',
     'bind 127.0.0.1',
     `port ${port}`,
     'protected-mode yes',
@@ -37,6 +39,7 @@ function config(dir: string, port: number): string {
     `dir ${dir}`,
     `pidfile ${join(dir, 'redis.pid')}`,
     `logfile ${join(dir, 'redis.log')}`,
+    ...extra,
     '# Stock lives in Redis: a restart must not lose it. everysec loses at most ~1 s on a crash,',
     '# and nothing on a clean stop (SIGTERM flushes the AOF).',
     'appendonly yes',
@@ -81,7 +84,7 @@ async function ensureOne(state: StackState, index: number, bin: string): Promise
   }
   mkdirSync(dir, { recursive: true });
   const confPath = join(dir, 'redis.conf');
-  writeIfChanged(confPath, config(dir, port));
+  writeIfChanged(confPath, redisConfig(dir, port));
   // stdout catches what Redis prints before it opens its logfile (e.g. a config error).
   const stdoutLog = join(dir, 'stdout.log');
   const pid = spawnDetached(bin, [confPath], { logFile: stdoutLog, cwd: dir });

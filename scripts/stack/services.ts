@@ -1,3 +1,4 @@
+import { CLUSTER_DEFAULT_PORTS, CLUSTER_NAMES, clusterEnabled, isClusterNodeRunning } from './redis-cluster.js';
 import { StackError } from './errors.js';
 import { kafkaDescribe } from './kafka-health.js';
 import { isKafkaRunning } from './kafka.js';
@@ -93,11 +94,16 @@ export async function assignPorts(state: StackState, env: Env, ext: Externals): 
       wanted.push([etcdPeerName(name), peers[index] ?? 0]);
     });
   }
+  if (clusterEnabled(env)) {
+    const ports = parsePortList('STACK_REDIS_CLUSTER_PORTS', env.STACK_REDIS_CLUSTER_PORTS, CLUSTER_DEFAULT_PORTS);
+    CLUSTER_NAMES.forEach((name, index) => wanted.push([name, ports[index] ?? 0]));
+  }
   // toxiproxy's HTTP API (8474 is its own default, shifted into the stack's range).
   wanted.push(['toxiproxy', parsePort('STACK_TOXIPROXY_PORT', env.STACK_TOXIPROXY_PORT, 58474)]);
   const running = new Set<string>();
   if (runningPostgresPid(state) !== undefined) running.add('postgres');
   for (const name of REDIS_NAMES) if (isRedisRunning(state, name)) running.add(name);
+  for (const name of CLUSTER_NAMES) if (isClusterNodeRunning(state, name)) running.add(name);
   if (isKafkaRunning(state)) {
     running.add('kafka').add('kafka-controller');
     // Its listeners are fixed while it runs; a broker started before they existed gets them on its next start.

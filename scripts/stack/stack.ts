@@ -8,6 +8,7 @@ import { ensureKafka, isKafkaRunning, kafkaAddress, kafkaDataDir, stopKafka } fr
 import { ensurePostgres, pgDir, postgresUrl, runningPostgresPid, stopPostgres } from './postgres.js';
 import { ensureServerPackages, findJava, requireTool } from './prerequisites.js';
 import { REDIS_NAMES, ensureRedis, isRedisRunning, redisDir, redisUrl, stopRedis } from './redis.js';
+import { CLUSTER_NAMES, clusterEnabled, clusterUrls, ensureRedisCluster, isClusterNodeRunning, stopClusterNode } from './redis-cluster.js';
 import { ETCD_NAMES, ensureEtcd, etcdDir, etcdEndpoints, etcdPeerName, isEtcdRunning, stopEtcd } from './etcd.js';
 import { assignPorts, checkExternalEtcd, checkExternalKafka, checkExternalPostgres, checkExternalRedis, externals } from './services.js';
 import { checkToxiproxyPrerequisites, ensureToxiproxy, isToxiproxyRunning, stopToxiproxy, toxiproxyBin, toxiproxyUrl } from './toxiproxy.js';
@@ -50,6 +51,7 @@ export async function up(options: UpOptions = { k6: true }): Promise<void> {
     ext.redis === undefined ? ensureRedis(state) : checkExternalRedis(ext.redis),
     ext.kafka === undefined ? ensureKafka(state).then((line) => [line]) : checkExternalKafka(ext.kafka),
     ext.etcd === undefined ? ensureEtcd(state, etcdPeers) : checkExternalEtcd(ext.etcd),
+    clusterEnabled(env) ? ensureRedisCluster(state) : Promise.resolve([]),
   ]);
   saveState(state);
   const errors: string[] = [];
@@ -75,6 +77,7 @@ export async function up(options: UpOptions = { k6: true }): Promise<void> {
     REDIS_URLS: (ext.redis ?? redisUrls(state)).join(','),
     KAFKA_BROKERS: (ext.kafka ?? [kafkaAddress(state)]).join(','),
     ETCD_ENDPOINTS: (ext.etcd ?? etcdEndpoints(state)).join(','),
+    ...(clusterEnabled(env) ? { REDIS_CLUSTER_URLS: clusterUrls(state).join(',') } : {}),
     ...(k6Path === undefined ? {} : { K6_BIN: k6Path }),
   });
 }
@@ -90,6 +93,8 @@ export async function down(): Promise<void> {
     ...REDIS_NAMES.map((name) => stopRedis(state, name).then((stopped) => describe(name, stopped, ext.redis !== undefined))),
     stopKafka(state).then((stopped) => describe('kafka', stopped, ext.kafka !== undefined)),
     ...ETCD_NAMES.map((name) => stopEtcd(state, name).then((stopped) => describe(name, stopped, ext.etcd !== undefined))),
+    // Whatever the setting now: a cluster started earlier is stopped too.
+    ...CLUSTER_NAMES.filter((name) => state.pids[name] !== undefined).map((name) => stopClusterNode(state, name).then((stopped) => describe(name, stopped, false))),
     stopToxiproxy(state).then((stopped) => describe('toxiproxy', stopped, false)),
   ]).finally(() => saveState(state));
   for (const line of lines) console.log(line);
@@ -112,6 +117,7 @@ export function status(): void {
   else show({ name: 'kafka', address: kafkaAddress(state) }, managed(isKafkaRunning(state)));
   if (ext.etcd !== undefined) ext.etcd.forEach((url, index) => show({ name: `etcd-${index + 1}`, address: url }, 'external'));
   else ETCD_NAMES.forEach((name, index) => show({ name, address: etcdEndpoints(state)[index] ?? '' }, managed(isEtcdRunning(state, name))));
+  if (clusterEnabled(env)) CLUSTER_NAMES.forEach((name, index) => show({ name, address: clusterUrls(state)[index] ?? '' }, managed(isClusterNodeRunning(state, name))));
   const toxiproxy = isToxiproxyRunning(state) ? 'running' : existsSync(toxiproxyBin) ? 'stopped' : 'missing';
   show({ name: 'toxiproxy', address: toxiproxyUrl(state) }, toxiproxy);
   let k6: ReturnType<typeof findK6>;
