@@ -33,7 +33,7 @@ function entries(): Entry[] {
     name: config.WORKER_PROCESSES > 1 ? `worker-${i + 1}` : 'worker',
     entry: 'services/worker/main.ts',
     // Each worker's /metrics on its own port (0 stays 0: a free one each).
-    env: config.WORKER_METRICS_PORT === 0 ? {} : { WORKER_METRICS_PORT: String(config.WORKER_METRICS_PORT + i) } as Record<string, string>,
+    env: config.WORKER_METRICS_PORT === 0 ? {} : { WORKER_METRICS_PORT: String(config.WORKER_METRICS_PORT + i) },
     exits: [],
   }));
   return [...apis, ...workers];

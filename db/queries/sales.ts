@@ -3,10 +3,10 @@ import type { Database, NewOrder, OutboxTable } from '../schema.js';
 
 type Db = Kysely<Database>;
 
-/** What one sale statement did: sold, or why not. */
 /**
- * `short_after_wait`: the snapshot had the stock, the newest row did not, so
- * another transaction took it while this statement waited for the row lock;
+ * What one sale statement did: sold, or why not. `short_after_wait`: the
+ * snapshot had the stock, the newest row did not, so another transaction
+ * took it while this statement waited for the row lock;
  * an order of this same key committed then is not in the snapshot, and the
  * caller must look again before it refuses (two API processes, one key).
  * `short` is decided in the snapshot itself, key probe included.

@@ -8,7 +8,8 @@ import { processState, signal } from './processes.js';
 import type { RedisName } from './stack-control.js';
 import type { Toxic } from './toxiproxy.js';
 
-const mark = (ctx: RunContext, edge: 'start' | 'end'): void => {
+/** Marks the fault window's edge on the run's ledger clock. */
+export const mark = (ctx: RunContext, edge: 'start' | 'end'): void => {
   ctx.window[edge] = ctx.ledger.now();
 };
 

@@ -11,11 +11,8 @@ import { createKafka } from '../../services/shared/kafka.js';
 import { purchaseApplierGroup } from '../../services/worker/consumers.js';
 import type { PickApi } from './burst.js';
 import type { RunContext } from './context.js';
+import { mark } from './injectors.js';
 import type { ServiceProcess } from './processes.js';
-
-const mark = (ctx: RunContext, edge: 'start' | 'end'): void => {
-  ctx.window[edge] = ctx.ledger.now();
-};
 
 /** Round robin over the API processes still alive; a retry goes to the next one. */
 export function aliveRoundRobin(ctx: RunContext): PickApi {

@@ -22,14 +22,13 @@ export const CLUSTER_DEFAULT_PORTS = [47001, 47002, 47003, 47004, 47005, 47006];
 export const clusterEnabled = (env: Record<string, string | undefined>): boolean => env.STACK_REDIS_CLUSTER === '1';
 
 const dirOf = (name: string): string => join(redisDir, name.replace('redis-', ''));
-const needles = redisNeedles;
 const portOf = (state: StackState, name: string): number => state.ports[name]?.chosen ?? 0;
 
 export const clusterUrls = (state: StackState): string[] => CLUSTER_NAMES.map((name) => redisUrl(portOf(state, name)));
 
 export function isClusterNodeRunning(state: StackState, name: string): boolean {
   const port = state.ports[name]?.chosen;
-  return port !== undefined && isOurs(state.pids[name], needles(port));
+  return port !== undefined && isOurs(state.pids[name], redisNeedles(port));
 }
 
 const clusterSettings = [
@@ -106,5 +105,5 @@ export async function stopClusterNode(state: StackState, name: string): Promise<
   const pid = state.pids[name];
   delete state.pids[name];
   if (port === undefined) return false;
-  return stopProcess(pid, needles(port), 20_000);
+  return stopProcess(pid, redisNeedles(port), 20_000);
 }

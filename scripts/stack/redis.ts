@@ -13,7 +13,6 @@ export const REDIS_NAMES = ['redis-1', 'redis-2', 'redis-3'] as const;
 const dirOf = (index: number): string => join(redisDir, String(index + 1));
 /** Redis retitles itself "redis-server 127.0.0.1:<port>": that is how we recognise ours. */
 export const redisNeedles = (port: number): string[] => ['redis-server', `127.0.0.1:${port}`];
-const needles = redisNeedles;
 
 export const redisUrl = (port: number): string => `redis://127.0.0.1:${port}`;
 
@@ -25,7 +24,7 @@ function portOf(state: StackState, name: string): number {
 
 export function isRedisRunning(state: StackState, name: string): boolean {
   const port = state.ports[name]?.chosen;
-  return port !== undefined && isOurs(state.pids[name], needles(port));
+  return port !== undefined && isOurs(state.pids[name], redisNeedles(port));
 }
 
 /** redis.conf of a stack server; `extra` lines (a cluster node's settings) go before the persistence ones. */
@@ -79,7 +78,7 @@ async function ensureOne(state: StackState, index: number, bin: string): Promise
   const readyTimeoutMs = 30_000;
   if (isRedisRunning(state, name)) {
     const pid = state.pids[name];
-    await waitFor(name, readyTimeoutMs, () => pingRedis(url), () => (isOurs(pid, needles(port)) ? undefined : `stopped; see ${logFile}`));
+    await waitFor(name, readyTimeoutMs, () => pingRedis(url), () => (isOurs(pid, redisNeedles(port)) ? undefined : `stopped; see ${logFile}`));
     return { name, address: url, how: 'already running' };
   }
   mkdirSync(dir, { recursive: true });
@@ -110,5 +109,5 @@ export async function stopRedis(state: StackState, name: string): Promise<boolea
   delete state.pids[name];
   if (port === undefined) return false;
   // 20 s: a final save of a benchmark-sized dataset takes well under a second.
-  return stopProcess(pid, needles(port), 20_000);
+  return stopProcess(pid, redisNeedles(port), 20_000);
 }

@@ -65,9 +65,10 @@ export const ConfigSchema = Type.Object({
   // How long an idle kept-alive connection stays open between requests. Above
   // the 60 s idle timeout of a typical load balancer in front (AWS ALB's
   // default): a server that closes first races the balancer's next request on
-  // that socket, which then fails (502) instead of being answered. Idle sockets cost no more than
-  // a file each: past MAX_CONNECTIONS the oldest idle one is closed for a new
-  // client, so a keep-alive flood cannot hold buyers out for these 72 s.
+  // that socket, which then fails (502) instead of being answered. Idle
+  // sockets cost no more than a file each: past MAX_CONNECTIONS the oldest
+  // idle one is closed for a new client, so a keep-alive flood cannot hold
+  // buyers out for these 72 s.
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 72000 }),
   // Connections the kernel may hold for the API before it accepts them (listen
   // backlog; Linux caps it at net.core.somaxconn). Node's default, 511, overflowed
