@@ -31,7 +31,29 @@ function strategiesFor(scenario: Scenario, listed: StrategyInfo[], options: Faul
   return applicable.filter((s) => picked.has(s));
 }
 
-async function runScenario(scenario: Scenario, strategies: StrategyInfo[], shared: Shared, logsDir: string): Promise<RunResult[]> {
+/** An API outside the faults for SKU creation, audits and order polls: direct connections, no hold point; `env` as the scenario's APIs have it. */
+async function startAdminApi(name: string, env: Record<string, string>, logsDir: string, cleanups: Cleanups): Promise<{ admin: AdminClient; stop: () => Promise<void> }> {
+  const [port] = await freePorts(1, adminApiPort);
+  const api = new ServiceProcess(apiSpec(name, port ?? adminApiPort, env, logsDir));
+  const stop = cleanups.add(`stop ${name}`, () => api.stop());
+  await api.start();
+  return { admin: new AdminClient(() => `http://127.0.0.1:${port ?? adminApiPort}`, loadConfig().ADMIN_TOKEN), stop };
+}
+
+async function runScenario(scenario: Scenario, strategies: StrategyInfo[], sharedByAll: Shared, logsDir: string): Promise<RunResult[]> {
+  const results: RunResult[] = [];
+  // A scenario with env of its own (the main Redis on the cluster) audits through an API that sees what its APIs see.
+  const ownAdmin = scenario.env === undefined ? undefined : await startAdminApi(`api-admin-${scenario.name}`, scenario.env, logsDir, sharedByAll.cleanups);
+  const shared: Shared = ownAdmin === undefined ? sharedByAll : { ...sharedByAll, admin: ownAdmin.admin };
+  try {
+    results.push(...(await runGroups(scenario, strategies, shared, logsDir)));
+  } finally {
+    await ownAdmin?.stop();
+  }
+  return results;
+}
+
+async function runGroups(scenario: Scenario, strategies: StrategyInfo[], shared: Shared, logsDir: string): Promise<RunResult[]> {
   const results: RunResult[] = [];
   const needWorker = strategies.some(needsWorker);
   const groups = scenario.freshServicesPerRun === true ? strategies.map((s) => [s]) : [strategies];
@@ -87,12 +109,6 @@ async function main(): Promise<number> {
   for (const store of ['postgres', 'redis', 'kafka'] as const) await toxiproxy.deleteProxy(proxyName(store));
   // pool of 2, 60 s statements: the runner reads the orders once per run, after recovery.
   const db = createDb({ connectionString: config.DATABASE_URL, poolMax: 2, acquireTimeoutMs: 10_000, statementTimeoutMs: 60_000, applicationName: 'flash-sale-faults' });
-  // One API outside the faults for SKU creation, audits and order polls: direct connections, no hold point.
-  const [adminPort] = await freePorts(1, adminApiPort);
-  const adminApi = new ServiceProcess(apiSpec('api-admin', adminPort ?? adminApiPort, {}, logsDir));
-  const stopAdmin = cleanups.add('stop the admin API', () => adminApi.stop());
-  const admin = new AdminClient(() => `http://127.0.0.1:${adminPort}`, config.ADMIN_TOKEN);
-  const shared: Shared = { options, stack, toxiproxy, cleanups, admin, db, say };
 
   let interrupted = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -103,8 +119,11 @@ async function main(): Promise<number> {
     });
   }
   const results: RunResult[] = [];
+  let stopAdmin: (() => Promise<void>) | undefined;
   try {
-    await adminApi.start();
+    const { admin, stop } = await startAdminApi('api-admin', {}, logsDir, cleanups);
+    stopAdmin = stop;
+    const shared: Shared = { options, stack, toxiproxy, cleanups, admin, db, say };
     const listed = await admin.strategies();
     const unknown = options.strategies?.filter((name) => !listed.some((s) => s.name === name)) ?? [];
     if (unknown.length > 0) throw new Error(`unknown strateg(ies) ${unknown.join(', ')}; the API lists ${listed.map((s) => s.name).join(', ')}`);
@@ -117,7 +136,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await cleanups.runAll(say);
-    await stopAdmin();
+    await stopAdmin?.();
     await db.destroy();
   }
   const finishedAt = new Date();

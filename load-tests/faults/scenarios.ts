@@ -8,6 +8,7 @@ import { holderRouting, pauseLockHolder } from './lock-holder.js';
 import type { Toxic } from './toxiproxy.js';
 import { connectionFlood, floodCap } from './connection-flood.js';
 import { aliveRoundRobin, killOneApi, killOneWorker } from './one-of-n.js';
+import { failOverSkuMaster } from './redis-failover.js';
 
 export type Store = 'postgres' | 'redis' | 'kafka';
 
@@ -29,6 +30,8 @@ export interface Scenario {
   bounded: boolean;
   /** Final answers before the fault is injected (0: at once, the fault itself waits for its moment). */
   triggerAt: number;
+  /** Env of every API and worker this scenario starts (e.g. REDIS_MAIN=cluster). */
+  env?: Record<string, string>;
   /** Env of each API to start (default: one API). */
   apis?: Array<Record<string, string>>;
   /** Workers to start, in one consumer group, when the strategy needs one (default 1). */
@@ -124,6 +127,16 @@ export const scenarios: readonly Scenario[] = [
   { name: 'kafka-kill', what: 'Kafka broker kill -9, restarted by the stack script', appliesTo: usesKafka, quick: [], bounded: true, triggerAt: 60, fault: (ctx) => killStackService(ctx, 'kafka') },
   { name: 'redis-pause', what: 'main Redis SIGSTOP 5 s', appliesTo: all, quick: [decidesInRedis], bounded: true, triggerAt: 60, fault: (ctx) => pauseStackService(ctx, 'redis-1', shortPauseMs) },
   { name: 'redis-kill', what: 'main Redis kill -9, restarted with its data (AOF)', appliesTo: all, quick: [], bounded: true, triggerAt: 60, fault: (ctx) => killStackService(ctx, 'redis-1') },
+  {
+    name: 'redis-failover',
+    what: "main Redis on the Redis Cluster: the SKU's master kill -9 after its replica fell 1 s behind; the replica is promoted (writes lost), the old master rejoins",
+    appliesTo: all,
+    quick: [decidesInRedis],
+    bounded: true,
+    triggerAt: 60,
+    env: { REDIS_MAIN: 'cluster' },
+    fault: failOverSkuMaster,
+  },
   { name: 'redis-flush', what: 'main Redis loses its data (FLUSHALL)', appliesTo: all, quick: [decidesInRedis], bounded: false, triggerAt: 60, fault: flushMainRedis },
   { name: 'redlock-one-down', what: 'one of three Redlock nodes (redis-3) SIGSTOP 5 s', appliesTo: locksIn('redis-quorum'), quick: [quorumLock], bounded: true, triggerAt: 40, fault: (ctx) => pauseStackService(ctx, 'redis-3', shortPauseMs) },
   {

@@ -83,7 +83,7 @@ export async function startServices(options: {
     const urls = new Map<ServiceProcess, string>();
     const apis = apiEnvs.map((env, index) => {
       const port = ports[index] ?? 0;
-      const api = new ServiceProcess(apiSpec(`api-${index + 1}-${scenario.name}${options.tag}`, port, { ...proxied, ...env }, options.logsDir));
+      const api = new ServiceProcess(apiSpec(`api-${index + 1}-${scenario.name}${options.tag}`, port, { ...proxied, ...scenario.env, ...env }, options.logsDir));
       urls.set(api, `http://127.0.0.1:${port}`);
       return api;
     });
@@ -101,7 +101,7 @@ export async function startServices(options: {
         name: `worker${suffix}-${scenario.name}${options.tag}`,
         entry: 'services/worker/main.ts',
         // A free port for its /metrics: never in the way of a worker the user runs.
-        env: { LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0', WORKER_PROCESSES: String(count), ...proxied },
+        env: { LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0', WORKER_PROCESSES: String(count), ...proxied, ...scenario.env },
         logFile: `${options.logsDir}/worker${suffix}-${scenario.name}${options.tag}.log`,
         ready: () => workerConsumes(brokers),
       });

@@ -1,10 +1,9 @@
-// An optional Redis Cluster beside the three standalone servers (which stay
-// the Redlock quorum): STACK_REDIS_CLUSTER=1 makes `stack:up` start six
-// Debian redis-server nodes with cluster-enabled yes and, the first time,
-// join them with `redis-cli --cluster create --cluster-replicas 1`: three
+// A Redis Cluster beside the three standalone servers (which stay the
+// Redlock quorum): `stack:up` starts six Debian redis-server nodes with
+// cluster-enabled yes (STACK_REDIS_CLUSTER=0: none) and, the first time,
+// joins them with `redis-cli --cluster create --cluster-replicas 1`: three
 // masters with a replica each. Its seed addresses go to .stack/stack.env as
-// REDIS_CLUSTER_URLS. The service does not use it yet (issue 23: the key
-// scheme and the Cluster client come next).
+// REDIS_CLUSTER_URLS; REDIS_MAIN=cluster puts the service's main Redis on it.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +18,7 @@ export const CLUSTER_NAMES = ['redis-c1', 'redis-c2', 'redis-c3', 'redis-c4', 'r
 /** Each node also listens on its port + 10000 (the cluster bus): 47001-47006 keeps both below 65535 and clear of 56379-56381. */
 export const CLUSTER_DEFAULT_PORTS = [47001, 47002, 47003, 47004, 47005, 47006];
 
-export const clusterEnabled = (env: Record<string, string | undefined>): boolean => env.STACK_REDIS_CLUSTER === '1';
+export const clusterEnabled = (env: Record<string, string | undefined>): boolean => env.STACK_REDIS_CLUSTER !== '0';
 
 const dirOf = (name: string): string => join(redisDir, name.replace('redis-', ''));
 const portOf = (state: StackState, name: string): number => state.ports[name]?.chosen ?? 0;
@@ -41,17 +40,19 @@ const clusterSettings = [
   'cluster-require-full-coverage no',
 ];
 
-/** CLUSTER <sub> of one node as text (one attempt, fails fast). */
-async function clusterCommand(port: number, sub: 'INFO' | 'NODES'): Promise<string> {
+/** One command to one node, as text (one attempt, fails fast). */
+async function nodeCommand(port: number, command: string, ...args: string[]): Promise<string> {
   const client = new Redis(redisUrl(port), { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    return String(await client.call('CLUSTER', sub));
+    return String(await client.call(command, ...args));
   } finally {
     client.disconnect();
   }
 }
+
+const clusterCommand = (port: number, sub: 'INFO' | 'NODES'): Promise<string> => nodeCommand(port, 'CLUSTER', sub);
 
 async function clusterInfo(port: number): Promise<Map<string, string>> {
   const text = await clusterCommand(port, 'INFO');
@@ -96,6 +97,12 @@ export async function ensureRedisCluster(state: StackState): Promise<ServiceLine
     const roles = (await clusterCommand(ports[0] ?? 0, 'NODES')).split('\n').map((line) => line.split(' ')[2] ?? '');
     const replicas = roles.filter((flags) => flags.includes('slave')).length;
     if (replicas !== 3) throw new Error(`${replicas} of 3 replicas attached`);
+    // And in sync: a replica still loading its first copy cannot be promoted (it counts
+    // as disconnected too long), so a master lost now would take its slots down for good.
+    for (const port of ports) {
+      const replication = await nodeCommand(port, 'INFO', 'replication');
+      if (replication.includes('role:slave') && !replication.includes('master_link_status:up')) throw new Error(`127.0.0.1:${port}: replica not in sync yet`);
+    }
   });
   return [{ name: 'redis-cluster', address: `${ports.length} nodes, 3 masters + 3 replicas, ${ports.map((port) => `:${port}`).join(' ')}`, how: fresh ? 'started' : wasRunning ? 'already running' : 'started' }];
 }

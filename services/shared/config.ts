@@ -27,6 +27,11 @@ export const ConfigSchema = Type.Object({
   DATABASE_URL: Type.String({ minLength: 1 }),
   // Main Redis first; all of them (three in the stack) form the Redlock quorum.
   REDIS_URLS: Type.String({ minLength: 1 }),
+  // Where the main Redis (counters, markers, flags, locks, queue records) is:
+  // 'server', the first of REDIS_URLS; or 'cluster', the Redis Cluster whose
+  // seeds REDIS_CLUSTER_URLS lists (stack:up writes them). Redlock keeps REDIS_URLS either way.
+  REDIS_MAIN: Type.Union([Type.Literal('server'), Type.Literal('cluster')], { default: 'server' }),
+  REDIS_CLUSTER_URLS: Type.Optional(Type.String()),
   KAFKA_BROKERS: Type.String({ minLength: 1 }),
   // Comma-separated client URLs of one etcd cluster (three members in the stack): etcd-lock's lock service.
   ETCD_ENDPOINTS: Type.String({ minLength: 1 }),
@@ -233,6 +238,14 @@ export function loadConfig(): Config {
 
 export function redisUrls(config: Config): string[] {
   return config.REDIS_URLS.split(',').map((url) => url.trim()).filter((url) => url.length > 0);
+}
+
+/** Seeds of the Redis Cluster the main Redis runs on; empty when it is one server (REDIS_MAIN=server). */
+export function redisClusterUrls(config: Config): string[] {
+  if (config.REDIS_MAIN !== 'cluster') return [];
+  const seeds = (config.REDIS_CLUSTER_URLS ?? '').split(',').map((url) => url.trim()).filter((url) => url.length > 0);
+  if (seeds.length === 0) throw new ConfigError('REDIS_MAIN=cluster needs REDIS_CLUSTER_URLS (npm run stack:up writes the local cluster\'s)');
+  return seeds;
 }
 
 export function etcdEndpoints(config: Config): string[] {

@@ -11,6 +11,17 @@ const redisMessages = [
   'Command timed out', // commandTimeout
   'Reached the max retries per request limit', // MaxRetriesPerRequestError
   "Stream isn't writeable",
+  // A Redis Cluster mid-failover or mid-reshard: a slot with no master yet,
+  // a slot moving, a node still loading its data, or the client out of hops.
+  'CLUSTERDOWN',
+  'TRYAGAIN',
+  'LOADING',
+  'MASTERDOWN',
+  'Too many Cluster redirections',
+  'None of startup nodes is available',
+  'Cluster is disconnected',
+  "Cluster isn't ready",
+  'Node is disconnected',
 ];
 
 /**

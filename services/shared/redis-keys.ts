@@ -1,14 +1,56 @@
-// The Redis keys several strategies share; a strategy's own keys are in its
-// folder's keys.ts, built with skuKey. The SKU sits in braces (a hash tag) so
-// every key of one SKU lands on the same Redis Cluster slot and a Lua script
-// may touch them together; the few keys that are not per SKU say where they
-// would sit on a cluster.
+import { clusterSlots, keySlot } from './redis-slots.js';
+
+// Every key in the main Redis, placed for a Redis Cluster. A Lua script may
+// only touch keys of one slot, and the background loops (the deduction
+// reconciler, the mirror repair, the queue sweeper) must find every SKU with
+// work without a key that spans SKUs. So keys carry a hash tag naming one of
+// `keyShards` shards, not the SKU: a SKU's keys all sit in its shard's slot,
+// and beside them the shard's index keys (which of its SKUs have work), which
+// the same scripts update. A loop reads keyShards index keys, not one per SKU.
+//
+// Shard i's tag is a short string whose slot lies in [i, i+1) x 1,024, so the
+// 16 shards spread evenly over the slot ranges redis-cli --cluster create hands
+// to 3 (or 2, 4, 8, 16) masters. A SKU's shard is the shard of the slot its
+// own name would take, so SKUs spread over shards as they would over slots.
+// Past 16 masters, one hot SKU still sits on one master either way; only many
+// SKUs would spread less (raise keyShards: every process must agree on it).
 export const keyPrefix = 'fsi';
 const prefix = keyPrefix;
+export const keyShards = 16;
+const slotsPerShard = clusterSlots / keyShards;
 
-/** A key of one SKU: `fsi:{<sku>}:<part>`. */
+/** The first tag `s<n>` found for each shard (a few dozen CRC16s, once per process). */
+function shardTags(): readonly string[] {
+  const tags: string[] = [];
+  let found = 0;
+  for (let n = 0; found < keyShards; n += 1) {
+    const tag = `s${n}`;
+    const shard = Math.floor(keySlot(tag) / slotsPerShard);
+    if (tags[shard] === undefined) {
+      tags[shard] = tag;
+      found += 1;
+    }
+  }
+  return tags;
+}
+const tags = shardTags();
+
+/** Every shard, for the loops that visit them all. */
+export const allShards: readonly number[] = tags.map((_, shard) => shard);
+
+/** The shard of a SKU (or of an order id, for keys found by order id alone). */
+export function shardOf(name: string): number {
+  return Math.floor(keySlot(name) / slotsPerShard);
+}
+
+/** A key of one shard: `fsi:{<tag>}:<part>`. */
+export function shardKey(shard: number, part: string): string {
+  return `${prefix}:{${tags[shard] ?? ''}}:${part}`;
+}
+
+/** A key of one SKU: `fsi:{<shard tag>}:<sku>:<part>` (SKU codes hold no braces: schemas/purchase.ts). */
 export function skuKey(sku: string, part: string): string {
-  return `${prefix}:{${sku}}:${part}`;
+  return shardKey(shardOf(sku), `${sku}:${part}`);
 }
 
 export function stockKey(sku: string): string {
@@ -37,40 +79,15 @@ export function fenceKey(sku: string): string {
   return skuKey(sku, 'fence');
 }
 
-/** redlock: the SKU's lock key on every node of the quorum. */
-/** Which order took stock for an Idempotency-Key, so a retry never takes it twice. */
 /** redis-lua: units given back (their order was never written), taken again first. */
 export function returnedUnitsKey(sku: string): string {
   return skuKey(sku, 'returned-units');
 }
 
 /**
- * redis-lua: every deduction not yet known to have its order, by time taken
- * (members are ledgerMember()). One key for all SKUs, so the reconciler reads
- * one range; on a Redis Cluster it would need one per slot, like the queue's
- * order-id keys below.
+ * A shard's SKUs whose counter a PostgreSQL decision was copied to, by the
+ * time of the last copy: the mirror repair checks each once its copies stop.
  */
-/** A ledger member: the SKU and the Idempotency-Key (neither holds a space). */
-/**
- * SKUs whose counter a PostgreSQL decision was copied to, by the time of the
- * last copy: the mirror repair checks each once its copies stop. One key for
- * all SKUs, like the deduction ledger above.
- */
-export const copiedSkusKey = `${prefix}:copied-skus`;
-
-/** kafka-queue: the purchase queued under an Idempotency-Key, so a retry names the same order. */
-/** kafka-queue: the SKU's purchases sent to Kafka and not yet applied (order id -> purchase). */
-/**
- * kafka-queue: a queued purchase by order id, for GET /v1/orders/:id before the
- * worker has written the order. Keyed by order id alone (the route knows no
- * SKU), so on a Redis Cluster it would sit on another slot than the SKU's keys.
- */
-/**
- * kafka-queue: the SKU's purchases recorded but not yet acknowledged by Kafka
- * to the front door (sorted set: order id, score = ms, Redis' clock). The
- * queue sweeper sends the ones older than QUEUE_SWEEP_AFTER_MS.
- */
-/**
- * kafka-queue: the SKUs whose unsent set the sweeper visits. One key for all
- * SKUs, so on a Redis Cluster it sits on its own slot, like queuedOrderKey.
- */
+export function copiedSkusKey(shard: number): string {
+  return shardKey(shard, 'copied-skus');
+}

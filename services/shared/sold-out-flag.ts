@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { MainRedis } from './redis.js';
 import { soldOutFlagKey } from './redis-keys.js';
 
 // Stock grows back only when a hold (reserve) ends unpaid or is cancelled, and
@@ -14,11 +14,11 @@ const soldOutFlagTtlSeconds = 24 * 60 * 60;
  * the flag itself, so in every order of events a SKU with stock ends
  * without the flag. Costs one read per sell-out, none per purchase.
  */
-export async function markSoldOut(redis: Redis, sku: string, stockNow: () => Promise<number | undefined>): Promise<void> {
+export async function markSoldOut(redis: MainRedis, sku: string, stockNow: () => Promise<number | undefined>): Promise<void> {
   await redis.set(soldOutFlagKey(sku), '1', 'EX', soldOutFlagTtlSeconds);
   if (((await stockNow()) ?? 0) > 0) await redis.del(soldOutFlagKey(sku));
 }
 
-export async function isMarkedSoldOut(redis: Redis, sku: string): Promise<boolean> {
+export async function isMarkedSoldOut(redis: MainRedis, sku: string): Promise<boolean> {
   return (await redis.exists(soldOutFlagKey(sku))) === 1;
 }

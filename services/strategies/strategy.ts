@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
+import type { MainRedis } from '../shared/redis.js';
 import type { Etcd3 } from 'etcd3';
 import type { Log } from '../shared/log.js';
 import type { Kafka } from 'kafkajs';
@@ -120,9 +121,9 @@ export interface WorkerParts extends WorkerDeps {
 /** What strategies may use. They never see Fastify. */
 export interface StrategyDeps {
   db: Kysely<Database>;
-  /** The main Redis, where the stock counter lives. */
-  redis: Redis;
-  /** Every Redis server, main first: the Redlock quorum. */
+  /** The main Redis, where the stock counter lives: one server or a Redis Cluster. */
+  redis: MainRedis;
+  /** Every server of REDIS_URLS: the Redlock quorum (independent servers, never the cluster). */
   redisNodes: Redis[];
   /** Sends to Kafka (acks from all in-sync replicas); connects on first use. */
   kafka: KafkaSender;

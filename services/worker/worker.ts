@@ -1,10 +1,10 @@
 import { createDb } from '../../db/client.js';
-import { type Config, kafkaBrokers, redisUrls } from '../shared/config.js';
+import { type Config, kafkaBrokers } from '../shared/config.js';
 import { createKafka, ensureTopics } from '../shared/kafka.js';
 import { createKafkaSender } from '../shared/kafka-sender.js';
 import type { Log } from '../shared/log.js';
 import { createMetrics } from '../shared/metrics.js';
-import { createRedis } from '../shared/redis.js';
+import { clusterReady, createMainRedis } from '../shared/redis.js';
 import { defineScripts } from '../strategies/common/redis-scripts.js';
 import type { WorkerDeps } from '../strategies/strategy.js';
 import { type MetricsServer, startMetricsServer } from './metrics-server.js';
@@ -34,12 +34,11 @@ export async function startWorker(config: Config, log: Log, definitions: readonl
     statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
     applicationName: 'flash-sale-worker',
   });
-  // Only the main Redis: the stock counter and the sold-out flag live there.
-  const [mainUrl] = redisUrls(config);
-  if (mainUrl === undefined) throw new Error('REDIS_URLS lists no server');
-  const redis = createRedis(mainUrl, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'flash-sale-worker' });
+  // Only the main Redis (one server or the cluster): the stock counter and the sold-out flag live there.
+  const redis = createMainRedis(config, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'flash-sale-worker' });
   redis.on('error', (error: Error) => log.debug({ err: error }, 'redis connection error'));
   defineScripts(redis);
+  if (!(await clusterReady(redis, config.REDIS_COMMAND_TIMEOUT_MS * 10))) log.warn('Redis Cluster not reachable yet; the loops retry until it is');
   // The pid in the client id: with N workers, a group's member list says which process holds which partitions.
   const kafka = createKafka(kafkaBrokers(config), `flash-sale-worker-${process.pid}`, log);
   const sender = createKafkaSender(kafka, config);

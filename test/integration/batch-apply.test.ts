@@ -2,18 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client.js';
-import { kafkaBrokers, redisUrls } from '../../services/shared/config.js';
+import { kafkaBrokers } from '../../services/shared/config.js';
 import { createMetrics } from '../../services/shared/metrics.js';
-import { createRedis } from '../../services/shared/redis.js';
 import { queuedPurchasesKey } from '../../services/strategies/kafka-queue/keys.js';
 import { isMarkedSoldOut } from '../../services/shared/sold-out-flag.js';
 import { type QueuedPurchase, queuedOrderIds } from '../../services/strategies/kafka-queue/queued-purchase.js';
-import { defineScripts } from '../../services/strategies/common/redis-scripts.js';
 import type { WorkerDeps } from '../../services/strategies/strategy.js';
 import { createKafkaSender } from '../../services/shared/kafka-sender.js';
 import { createKafka } from '../../services/shared/kafka.js';
 import { applyQueuedPurchases } from '../../services/strategies/kafka-queue/applier.js';
 import { type RunningApi, adminToken, audit, createSku, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { mainRedis } from '../helpers/redis.js';
 
 // The worker's batched apply, called directly on the real stores: one SKU's
 // run of queued purchases in one transaction.
@@ -22,8 +21,7 @@ const config = testConfig();
 const queuedOrderId = queuedOrderIds(config);
 const log = pino({ level: 'silent' });
 const db = createDb({ connectionString: config.DATABASE_URL, poolMax: 4, acquireTimeoutMs: 5000, statementTimeoutMs: 5000, applicationName: 'batch-apply-test' });
-const redis = createRedis(redisUrls(config)[0] ?? '', { commandTimeoutMs: 2000, name: 'batch-apply-test' });
-defineScripts(redis);
+const redis = mainRedis('batch-apply-test');
 const kafka = createKafkaSender(createKafka(kafkaBrokers(config), 'batch-apply-test', log), config);
 // What the worker's applier uses: no etcd, no Redlock quorum.
 const deps: WorkerDeps = { db, redis, kafka, config, log, metrics: createMetrics() };

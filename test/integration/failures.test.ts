@@ -5,12 +5,14 @@ import { stockKey } from '../../services/shared/redis-keys.js';
 import { deductionKey } from '../../services/strategies/redis-lua/keys.js';
 import { type RunningApi, audit, createSku, get, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { freePort } from '../helpers/processes.js';
+import { mainRedis } from '../helpers/redis.js';
+import type { MainRedis } from '../../services/shared/redis.js';
 
 let healthy: RunningApi;
-let redis: Redis;
+let redis: MainRedis;
 beforeAll(async () => {
   healthy = await startApi();
-  redis = new Redis(testConfig().REDIS_URLS.split(',')[0] ?? '');
+  redis = mainRedis('failures-test');
 });
 afterAll(async () => {
   await healthy.close();
@@ -18,11 +20,13 @@ afterAll(async () => {
 });
 
 describe('with the main Redis down', () => {
+  const onCluster = testConfig().REDIS_MAIN === 'cluster';
   let broken: RunningApi;
   beforeAll(async () => {
     const [, ...others] = testConfig().REDIS_URLS.split(',');
-    // A port nothing listens on: the main Redis is down.
-    broken = await startApi({ REDIS_URLS: [`redis://127.0.0.1:${await freePort()}`, ...others].join(',') });
+    // A port nothing listens on: the main Redis is down (the first server, or the cluster in npm run test:cluster).
+    const dead = `redis://127.0.0.1:${await freePort()}`;
+    broken = await startApi(onCluster ? { REDIS_CLUSTER_URLS: dead } : { REDIS_URLS: [dead, ...others].join(',') });
   });
   afterAll(async () => {
     await broken.close();
@@ -31,7 +35,7 @@ describe('with the main Redis down', () => {
   it('is not ready and names what is down', async () => {
     const ready = await get(broken, '/health/ready');
     expect(ready.status).toBe(503);
-    expect(ready.body).toMatchObject({ code: 'dependency_unavailable', down: ['redis-1'] });
+    expect(ready.body).toMatchObject({ code: 'dependency_unavailable', down: [onCluster ? 'redis-cluster' : 'redis-1'] });
   });
 
   it('answers redis-lua purchases 503 with Retry-After, quickly, and writes no order', async () => {

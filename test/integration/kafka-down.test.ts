@@ -11,6 +11,8 @@ import { type Answer, type RunningApi, createSku, purchase, startApi, testConfig
 const queuedOrderId = queuedOrderIds(testConfig());
 import { freePort } from '../helpers/processes.js';
 import { auditWhen, settledQueue, startInProcessWorker } from '../helpers/worker.js';
+import { mainRedis } from '../helpers/redis.js';
+import type { MainRedis } from '../../services/shared/redis.js';
 
 // The bound this file proves: with Kafka down, every kafka-queue purchase is
 // answered 503 + Retry-After within KAFKA_SEND_TIMEOUT_MS (1 s) plus a Redis
@@ -54,11 +56,11 @@ async function timedPurchase(api: RunningApi, sku: string): Promise<Timed> {
 }
 
 let healthy: RunningApi;
-let redis: Redis;
+let redis: MainRedis;
 let worker: RunningWorker;
 beforeAll(async () => {
   healthy = await startApi();
-  redis = new Redis(testConfig().REDIS_URLS.split(',')[0] ?? '');
+  redis = mainRedis('kafka-down-test');
   worker = await startInProcessWorker();
 });
 afterAll(async () => {

@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client.js';
 import type { Database } from '../../db/schema.js';
-import { redisUrls } from '../../services/shared/config.js';
 import { createMetrics } from '../../services/shared/metrics.js';
-import { createRedis } from '../../services/shared/redis.js';
 import { orderRow } from '../../services/strategies/common/orders.js';
 import { createPgBatched } from '../../services/strategies/pg-batched/index.js';
-import { defineScripts } from '../../services/strategies/common/redis-scripts.js';
 import type { PurchaseRequest, Strategy } from '../../services/strategies/strategy.js';
 import { type Answer, type RunningApi, countBy, createSku, get, purchase, settledAudit, startApi, testConfig, uniqueSku } from '../helpers/api.js';
+import { mainRedis } from '../helpers/redis.js';
+import type { MainRedis } from '../../services/shared/redis.js';
 
 const strategy = 'pg-batched';
 
@@ -147,12 +145,11 @@ describe('pg-batched called directly: one batch whose order is known', () => {
   // window (within the config's bound) makes sure none of them misses it.
   const config = testConfig({ PG_BATCH_WINDOW_MS: '20' });
   const log = pino({ level: 'silent' });
-  let redis: Redis;
+  let redis: MainRedis;
   let batched: Strategy;
   const metrics = createMetrics();
   beforeAll(() => {
-    redis = createRedis(redisUrls(config)[0] ?? '', { commandTimeoutMs: 2000, name: 'pg-batched-test' });
-    defineScripts(redis);
+    redis = mainRedis('pg-batched-test');
     // Only what pg-batched uses: no Kafka, no etcd, no Redlock quorum.
     batched = createPgBatched({ db, redis, config, log, metrics });
   });

@@ -1,35 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { redisUrls } from '../../services/shared/config.js';
-import { createRedis } from '../../services/shared/redis.js';
-import { soldOutFlagKey, stockKey } from '../../services/shared/redis-keys.js';
-import { defineScripts } from '../../services/strategies/common/redis-scripts.js';
-import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey } from '../../services/strategies/kafka-queue/keys.js';
+import { shardOf, soldOutFlagKey, stockKey } from '../../services/shared/redis-keys.js';
+import { queuedMarkerKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey } from '../../services/strategies/kafka-queue/keys.js';
 import { testConfig, uniqueSku } from '../helpers/api.js';
+import { mainRedis } from '../helpers/redis.js';
 
 // kafka-queue's front-door scripts on the real Redis: a purchase whose send
 // Kafka refused may be taken back only while nobody else relies on its record.
 // Another API process answered 202 with it (a duplicate of its key), or the
 // queue sweeper claimed it to send it: then it stays, and is sent.
-const redis = createRedis(redisUrls(testConfig())[0] ?? '', { commandTimeoutMs: 2000, name: 'queue-scripts-test' });
-defineScripts(redis);
+const redis = mainRedis('queue-scripts-test');
 afterAll(async () => {
   await redis.quit();
 });
 
 function keysOf(sku: string, key: string, orderId: string) {
-  return { marker: queuedMarkerKey(sku, key), queued: queuedPurchasesKey(sku), order: queuedOrderKey(orderId), unsent: queuedUnsentKey(sku) };
+  return { marker: queuedMarkerKey(sku, key), queued: queuedPurchasesKey(sku), unsent: queuedUnsentKey(sku), sweep: queueSweepSkusKey(shardOf(sku)) };
 }
 
 async function record(sku: string, key: string, orderId: string, json: string): Promise<[number, string]> {
   const k = keysOf(sku, key, orderId);
-  const [kind, value] = (await redis.queuePurchase(soldOutFlagKey(sku), stockKey(sku), k.marker, k.queued, k.order, k.unsent, queueSweepSkusKey(), orderId, json, 60_000, sku)) as [number, string];
+  const [kind, value] = (await redis.queuePurchase(soldOutFlagKey(sku), stockKey(sku), k.marker, k.queued, k.unsent, k.sweep, orderId, json, 60_000, sku)) as [number, string];
   return [kind, String(value)];
 }
 
 function unqueue(sku: string, key: string, orderId: string, json: string, score: string): Promise<number> {
   const k = keysOf(sku, key, orderId);
-  return redis.unqueuePurchase(k.marker, k.queued, k.order, k.unsent, orderId, json, score);
+  return redis.unqueuePurchase(k.marker, k.queued, k.unsent, orderId, json, score);
 }
 
 async function fresh(): Promise<{ sku: string; key: string; orderId: string; json: string }> {
@@ -68,7 +65,7 @@ describe('taking back a purchase Kafka refused', () => {
     let claimed: string[] = [];
     while (claimed.length === 0) {
       const [seconds, micros] = await redis.time();
-      if (Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) > recordedAt) claimed = await redis.claimUnsent(queuedUnsentKey(p.sku), queuedPurchasesKey(p.sku), queueSweepSkusKey(), p.sku, 0, 10);
+      if (Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) > recordedAt) claimed = await redis.claimUnsent(queuedUnsentKey(p.sku), queuedPurchasesKey(p.sku), queueSweepSkusKey(shardOf(p.sku)), p.sku, 0, 10);
     }
     expect(claimed).toEqual([p.json]);
     expect(await unqueue(p.sku, p.key, p.orderId, p.json, score)).toBe(2);

@@ -5,18 +5,16 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOrder } from '../../db/queries/orders.js';
 import type { Database } from '../../db/schema.js';
-import { redisUrls } from '../../services/shared/config.js';
 import { KafkaSendUnconfirmedError, type KafkaSender } from '../../services/shared/kafka-sender.js';
 import { createMetrics } from '../../services/shared/metrics.js';
-import { createRedis } from '../../services/shared/redis.js';
 import { queuedUnsentKey } from '../../services/strategies/kafka-queue/keys.js';
 import { createCounterRebuild } from '../../services/strategies/common/counter-rebuild.js';
 import { createKafkaQueue } from '../../services/strategies/kafka-queue/index.js';
 import { queuedOrderIds } from '../../services/strategies/kafka-queue/queued-purchase.js';
-import { defineScripts } from '../../services/strategies/common/redis-scripts.js';
 import type { RunningWorker } from '../../services/worker/worker.js';
 import { audit, auditWhen, createSku, purchase, type RunningApi, etcdClient, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { openDb, startInProcessWorker } from '../helpers/worker.js';
+import { mainRedis } from '../helpers/redis.js';
 
 // A short bound so the test is quick; the default is 5 s. A crashed front
 // door's purchase must be applied within the bound, plus one sweep interval
@@ -27,8 +25,7 @@ const settleWithinMs = sweepAfterMs + 4000;
 const config = testConfig({ QUEUE_SWEEP_AFTER_MS: String(sweepAfterMs) });
 // The order ids the API under test gives (same config, same secret).
 const queuedOrderId = queuedOrderIds(config);
-const redis = createRedis(redisUrls(config)[0] ?? '', { commandTimeoutMs: 2000, name: 'queue-sweeper-test' });
-defineScripts(redis);
+const redis = mainRedis('queue-sweeper-test');
 
 /**
  * The front door of an API process killed (kill -9) between the Redis record

@@ -11,15 +11,17 @@ import { freePort } from '../helpers/processes.js';
 import { until } from '../helpers/wait.js';
 import { openDb } from '../helpers/worker.js';
 import { type StallableProxy, apiBehindPostgresProxy } from '../helpers/tcp-faults.js';
+import { mainRedis } from '../helpers/redis.js';
+import type { MainRedis } from '../../services/shared/redis.js';
 
 // Short enough for a test; in production the grace outlives any request (see config.ts).
 const graceMs = 400;
 
 let api: RunningApi;
-let redis: Redis;
+let redis: MainRedis;
 beforeAll(async () => {
   api = await startApi({ REDIS_DEDUCTION_GRACE_MS: String(graceMs) });
-  redis = new Redis(testConfig().REDIS_URLS.split(',')[0] ?? '');
+  redis = mainRedis('redis-lua-faults-test');
 });
 afterAll(async () => {
   await api.close();

@@ -1,15 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { redisUrls } from '../../services/shared/config.js';
-import { createRedis } from '../../services/shared/redis.js';
 import { releasedCopiedKey, returnedUnitsKey, soldOutFlagKey, stockKey } from '../../services/shared/redis-keys.js';
-import { defineScripts } from '../../services/strategies/common/redis-scripts.js';
 import { testConfig, uniqueSku } from '../helpers/api.js';
+import { mainRedis } from '../helpers/redis.js';
 
 // The scripts that copy released units (holds ended) to a Redis counter, on the
 // real Redis: every copier may copy the same total, in any order, and the units
 // land once; a counter rebuilt from an older read keeps the units copied since.
-const redis = createRedis(redisUrls(testConfig())[0] ?? '', { commandTimeoutMs: 2000, name: 'release-copies-test' });
-defineScripts(redis);
+const redis = mainRedis('release-copies-test');
 afterAll(async () => {
   await redis.quit();
 });

@@ -7,10 +7,10 @@ import { type Answer, type AuditBody, type RunningApi, auditWhen, testConfig, co
 import { openDb, orderStatuses, startApiWithWorker } from '../helpers/worker.js';
 import { until } from '../helpers/wait.js';
 import type { Redis } from 'ioredis';
-import { createRedis } from '../../services/shared/redis.js';
-import { redisUrls } from '../../services/shared/config.js';
 import { soldOutFlagKey } from '../../services/shared/redis-keys.js';
 import { markSoldOut } from '../../services/shared/sold-out-flag.js';
+import { mainRedis } from '../helpers/redis.js';
+import type { MainRedis } from '../../services/shared/redis.js';
 
 // Short holds, swept every 20 ms: a test sees holds lapse in seconds.
 const sweepEvery = { ...patient, HOLD_SWEEP_MS: '20' };
@@ -18,12 +18,12 @@ const sweepEvery = { ...patient, HOLD_SWEEP_MS: '20' };
 let api: RunningApi;
 let stop: () => Promise<void>;
 let db: Kysely<Database>;
-let redis: Redis;
+let redis: MainRedis;
 
 beforeAll(async () => {
   ({ api, stop } = await startApiWithWorker(sweepEvery));
   db = openDb();
-  redis = createRedis(redisUrls(testConfig())[0] ?? '', { commandTimeoutMs: 2000, name: 'reservations-test' });
+  redis = mainRedis('reservations-test');
 });
 
 afterAll(async () => {

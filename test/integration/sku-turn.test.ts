@@ -3,16 +3,15 @@ import { createSku } from '../../services/api/skus/sku-service.js';
 import { SkuGate } from '../../services/strategies/common/sku-gate.js';
 import { takeTurn } from '../../services/strategies/common/sku-turn.js';
 import { StockSightings } from '../../services/strategies/common/stock-sightings.js';
-import { redisUrls } from '../../services/shared/config.js';
-import { createRedis } from '../../services/shared/redis.js';
 import { testConfig, uniqueSku } from '../helpers/api.js';
 import { openDb } from '../helpers/worker.js';
+import { mainRedis } from '../helpers/redis.js';
 
 // The front the lock and PostgreSQL strategies share (sku-turn.ts), against a
 // real PostgreSQL: when a sighting stands in for a read, and when a buyer in
 // line answers sold out because another here saw the stock run out.
 const db = openDb();
-const redis = createRedis(redisUrls(testConfig())[0] ?? '', { commandTimeoutMs: 2_000, name: 'sku-turn-test' });
+const redis = mainRedis('sku-turn-test');
 afterAll(async () => {
   await db.destroy();
   redis.disconnect();

@@ -6,6 +6,7 @@ import { stockKey } from '../../services/shared/redis-keys.js';
 import { type RunningApi, adminToken, audit, auditWhen, createSku, get, purchase, startApi, testConfig, timedPurchases, uniqueSku } from '../helpers/api.js';
 import { until } from '../helpers/wait.js';
 import { type StallableProxy, apiBehindPostgresProxy, blackHole, postgresProxy, stallableProxy } from '../helpers/tcp-faults.js';
+import { mainRedis } from '../helpers/redis.js';
 
 let healthy: RunningApi;
 beforeAll(async () => {
@@ -145,7 +146,7 @@ describe('a main Redis that lost the copies of PostgreSQL decisions', () => {
 
 describe('a copy lost with its process (kill -9 between the commit and the copy)', () => {
   it('is found once the SKU goes quiet, and the counter set from the orders', async () => {
-    const redis = new Redis(testConfig().REDIS_URLS.split(',')[0] ?? '');
+    const redis = mainRedis('stalls-test');
     try {
       const sku = uniqueSku('lost-copy');
       await createSku(healthy, sku, 10);

@@ -4,7 +4,8 @@ import { strategyFacts } from '../../services/strategies/registry.js';
 
 // The quick fault subset picks strategies by their facts. With today's
 // registry it must pick what CI ran when it listed them by name (and
-// connection-flood and the one-of-N kills, added since: the plainest one, the queue).
+// connection-flood and the one-of-N kills, added since: the plainest one, the queue;
+// redis-failover: the one deciding in Redis).
 const pickedBefore: Record<string, string[]> = {
   'api-kill': ['pg-atomic', 'kafka-queue'],
   'api-kill-one': ['pg-atomic'],
@@ -12,6 +13,7 @@ const pickedBefore: Record<string, string[]> = {
   'worker-kill-one': ['kafka-queue'],
   'kafka-pause': ['kafka-queue'],
   'redis-pause': ['redis-lua'],
+  'redis-failover': ['redis-lua'],
   'redis-flush': ['redis-lua'],
   'redlock-one-down': ['redlock'],
   'redis-rollback': ['redis-lua'],

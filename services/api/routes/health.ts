@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { problemBody, problemContentType } from '../problem.js';
 import { createReadinessCheck } from '../health-checks.js';
+import { isCluster } from '../../shared/redis.js';
 import { Ready } from '../schemas/health.js';
 import { problemResponses } from '../schemas/problem.js';
 import { retryReadinessAfterSeconds } from '../retry-after.js';
@@ -10,6 +11,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const readiness = createReadinessCheck({
     db: fastify.db,
     redisNodes: fastify.redisNodes,
+    cluster: isCluster(fastify.redis) ? fastify.redis : undefined,
     etcd: fastify.etcd,
     kafka: fastify.kafka,
     timeoutMs: fastify.config.HEALTH_CHECK_TIMEOUT_MS,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Redis } from 'ioredis';
+import type { MainRedis } from '../../shared/redis.js';
 import type { Static } from 'typebox';
 import type { SkuAudit } from '../schemas/sku.js';
 import type { Database } from '../../../db/schema.js';
@@ -17,7 +17,7 @@ import type { PendingPurchase, Strategy } from '../../strategies/strategy.js';
  * transaction, so a Redis failure leaves no half-created SKU behind.
  * Returns the SKU as stored (its defaults filled in), or 'exists'.
  */
-export async function createSku(db: Kysely<Database>, redis: Redis, sku: string, stock: number, settings: SkuSettings): Promise<Sku | 'exists'> {
+export async function createSku(db: Kysely<Database>, redis: MainRedis, sku: string, stock: number, settings: SkuSettings): Promise<Sku | 'exists'> {
   return db.transaction().execute(async (trx) => {
     const created = await insertSku(trx, sku, stock, settings);
     if (created === undefined) return 'exists';
@@ -31,7 +31,7 @@ export async function createSku(db: Kysely<Database>, redis: Redis, sku: string,
 /** The audit as GET /v1/admin/skus/:sku/audit serves it: its type is the response schema's, declared once. */
 export type Audit = Static<typeof SkuAudit>;
 
-async function readRedisStock(redis: Redis, sku: string): Promise<number | null> {
+async function readRedisStock(redis: MainRedis, sku: string): Promise<number | null> {
   try {
     const value = await redis.get(stockKey(sku));
     return value === null ? null : Number(value);
@@ -48,7 +48,7 @@ async function listPending(strategies: readonly Strategy[], sku: string): Promis
 }
 
 /** Oversold and consistency, computed from the orders table (the truth) and compared with each store. */
-export async function auditSku(db: Kysely<Database>, redis: Redis, strategies: readonly Strategy[], sku: string): Promise<Audit | undefined> {
+export async function auditSku(db: Kysely<Database>, redis: MainRedis, strategies: readonly Strategy[], sku: string): Promise<Audit | undefined> {
   // One snapshot for every PostgreSQL figure: the queue worker settles orders
   // while an audit runs, and a stock read from before a commit next to orders
   // read after it would look inconsistent.

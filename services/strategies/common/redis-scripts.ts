@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { MainRedis } from '../../shared/redis.js';
 
 // Every Lua script is a file <command>-<numKeys>.lua, in the folder of the
 // strategy it belongs to (the scripts several share are in common/lua/): the
@@ -52,7 +53,7 @@ declare module 'ioredis' {
 let scripts: LuaScript[] | undefined;
 
 /** Registers every script on a connection; idempotent. */
-export function defineScripts(redis: Redis): void {
+export function defineScripts(redis: MainRedis): void {
   scripts ??= luaScripts();
   for (const script of scripts) {
     if (script.command in redis) continue;

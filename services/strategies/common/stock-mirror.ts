@@ -1,18 +1,17 @@
-import type { Redis } from 'ioredis';
 import { findSku } from '../../../db/queries/skus.js';
-import { copiedSkusKey, stockKey } from '../../shared/redis-keys.js';
+import { allShards, copiedSkusKey, shardOf, stockKey } from '../../shared/redis-keys.js';
 import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
-import { redisNowMs } from '../../shared/redis.js';
+import { type MainRedis, redisNowMs } from '../../shared/redis.js';
 import { setCounter, unitsLeft } from './counter-rebuild.js';
 import { recordChange } from './reconciliation-log.js';
 import type { StrategyDeps } from '../strategy.js';
 
 // Per Redis connection (one per process and store): SKUs whose counter missed
 // a copy, with when it last failed, and copies still under way per SKU.
-const missed = new WeakMap<Redis, Map<string, number>>();
-const underWay = new WeakMap<Redis, Map<string, number>>();
+const missed = new WeakMap<MainRedis, Map<string, number>>();
+const underWay = new WeakMap<MainRedis, Map<string, number>>();
 
-function tableOf(tables: WeakMap<Redis, Map<string, number>>, redis: Redis): Map<string, number> {
+function tableOf(tables: WeakMap<MainRedis, Map<string, number>>, redis: MainRedis): Map<string, number> {
   let table = tables.get(redis);
   if (table === undefined) {
     table = new Map();
@@ -22,7 +21,7 @@ function tableOf(tables: WeakMap<Redis, Map<string, number>>, redis: Redis): Map
 }
 
 /** Remembers that a SKU's Redis counter missed a copy (Redis down or the counter gone), for startMirrorRepair. */
-export function counterMissedCopy(redis: Redis, sku: string): void {
+export function counterMissedCopy(redis: MainRedis, sku: string): void {
   tableOf(missed, redis).set(sku, Date.now());
 }
 
@@ -41,7 +40,7 @@ export function mirrorToRedis(deps: Pick<StrategyDeps, 'redis' | 'metrics' | 'lo
   const copies = tableOf(underWay, deps.redis);
   copies.set(sku, (copies.get(sku) ?? 0) + 1);
   deps.redis
-    .adjustStock(stockKey(sku), copiedSkusKey, delta, sku)
+    .adjustStock(stockKey(sku), copiedSkusKey(shardOf(sku)), delta, sku)
     .then(
       (stock) => {
         if (stock === null) counterMissedCopy(deps.redis, sku);
@@ -76,13 +75,22 @@ async function resync(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log
   }
 }
 
-/** The SKUs nothing was copied to for settleMs, taken off the list in the same step (a later copy lists a SKU again). */
-async function quietSkus(redis: Redis): Promise<string[]> {
+/**
+ * The SKUs nothing was copied to for settleMs, taken off their shard's list in
+ * the same step (a later copy lists a SKU again). One read per shard; only a
+ * shard with a SKU due pays for the transaction.
+ */
+async function quietSkus(redis: MainRedis): Promise<string[]> {
   const cutoff = (await redisNowMs(redis)) - settleMs;
-  // One transaction: a copy stamped after the cutoff keeps its SKU listed.
-  const replies = await redis.multi().zrangebyscore(copiedSkusKey, '-inf', cutoff).zremrangebyscore(copiedSkusKey, '-inf', cutoff).exec();
-  const listed = replies?.[0]?.[1];
-  return Array.isArray(listed) ? listed.filter((sku): sku is string => typeof sku === 'string') : [];
+  const due = await Promise.all(allShards.map((shard) => redis.zrangebyscore(copiedSkusKey(shard), '-inf', cutoff, 'LIMIT', 0, 1)));
+  const skus: string[] = [];
+  for (const shard of allShards.filter((_, index) => (due[index]?.length ?? 0) > 0)) {
+    // One transaction on the shard's slot: a copy stamped after the cutoff keeps its SKU listed.
+    const replies = await redis.multi().zrangebyscore(copiedSkusKey(shard), '-inf', cutoff).zremrangebyscore(copiedSkusKey(shard), '-inf', cutoff).exec();
+    const listed = replies?.[0]?.[1];
+    if (Array.isArray(listed)) skus.push(...listed.filter((sku): sku is string => typeof sku === 'string'));
+  }
+  return skus;
 }
 
 /**

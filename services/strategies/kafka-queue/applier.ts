@@ -3,9 +3,10 @@ import { findOrder, insertOrders, keysWithOrders } from '../../../db/queries/ord
 import { adjustStock, findSku, lockStock } from '../../../db/queries/skus.js';
 import { isPerUserLimit } from '../../../db/errors.js';
 import type { NewOrder } from '../../../db/schema.js';
-import { copiedSkusKey, stockKey } from '../../shared/redis-keys.js';
+import { copiedSkusKey, shardOf, stockKey } from '../../shared/redis-keys.js';
 import { queuedOrderKey, queuedPurchasesKey, queuedUnsentKey } from './keys.js';
 import { counterMissedCopy } from '../common/stock-mirror.js';
+import { deleteKeys } from '../../shared/redis.js';
 import { markSoldOut } from '../../shared/sold-out-flag.js';
 import { kafkaQueueFacts } from './index.js';
 import { parseQueuedMessage, type QueuedPurchase } from './queued-purchase.js';
@@ -38,7 +39,7 @@ function orderOf(purchase: QueuedPurchase, status: 'confirmed' | 'rejected', rea
 /** Like mirrorToRedis, but says whether Redis took the change, so it can be undone. */
 async function adjustRedisStock(deps: WorkerDeps, sku: string, delta: number): Promise<boolean> {
   try {
-    const copied = (await deps.redis.adjustStock(stockKey(sku), copiedSkusKey, delta, sku)) !== null;
+    const copied = (await deps.redis.adjustStock(stockKey(sku), copiedSkusKey(shardOf(sku)), delta, sku)) !== null;
     if (!copied) counterMissedCopy(deps.redis, sku);
     return copied;
   } catch (error: unknown) {
@@ -53,12 +54,12 @@ async function adjustRedisStock(deps: WorkerDeps, sku: string, delta: number): P
 export async function forgetQueued(deps: WorkerDeps, sku: string, purchases: QueuedPurchase[]): Promise<void> {
   if (purchases.length === 0) return;
   try {
-    await deps.redis
-      .multi()
-      .hdel(queuedPurchasesKey(sku), ...purchases.map((purchase) => purchase.orderId))
-      .del(...purchases.map((purchase) => queuedOrderKey(purchase.orderId)))
-      .zrem(queuedUnsentKey(sku), ...purchases.map((purchase) => purchase.orderId))
-      .exec();
+    const orderIds = purchases.map((purchase) => purchase.orderId);
+    // The SKU's two lists in one transaction; the keys by order id sit on other slots of a cluster.
+    await Promise.all([
+      deps.redis.multi().hdel(queuedPurchasesKey(sku), ...orderIds).zrem(queuedUnsentKey(sku), ...orderIds).exec(),
+      deleteKeys(deps.redis, orderIds.map((orderId) => queuedOrderKey(orderId))),
+    ]);
   } catch (error: unknown) {
     // Harmless if left: the audit and GET /v1/orders look in PostgreSQL first.
     deps.log.warn({ err: error, sku }, 'applied purchases still listed as queued in Redis');

@@ -2,7 +2,7 @@ import { findQueuedPurchase, listQueuedPurchases } from './pending.js';
 import type { CounterRebuild } from '../common/counter-rebuild.js';
 import { msLeft } from '../../../lib/deadline.js';
 import { KafkaSendRefusedError } from '../../shared/kafka-sender.js';
-import { soldOutFlagKey, stockKey } from '../../shared/redis-keys.js';
+import { shardOf, soldOutFlagKey, stockKey } from '../../shared/redis-keys.js';
 import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey } from './keys.js';
 import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
 import { parseQueuedPurchase, type QueuedPurchase, queuedMessage, queuedOrderIds } from './queued-purchase.js';
@@ -70,7 +70,16 @@ export function createKafkaQueue(deps: BaseDeps & Pick<StrategyDeps, 'kafka'>, c
     queued: queuedPurchasesKey(purchase.sku),
     order: queuedOrderKey(purchase.orderId),
     unsent: queuedUnsentKey(purchase.sku),
+    sweep: queueSweepSkusKey(shardOf(purchase.sku)),
   });
+
+  /**
+   * The key GET /v1/orders/:id finds a queued purchase by: on a cluster it is
+   * on another slot than the queue script's keys, so it is written here, and
+   * awaited before any answer that names the order. A crash before it leaves
+   * no buyer with the id; a same-key retry writes it again.
+   */
+  const rememberOrder = (orderId: string, json: string): Promise<unknown> => deps.redis.set(queuedOrderKey(orderId), json, 'PX', markerTtlMs);
 
   /** After Kafka's acknowledgement: ONE command per message, and not in the buyer's wait. A failure only costs a re-send by the sweeper. */
   function acknowledged(sku: string, purchases: readonly Recorded[]): void {
@@ -151,7 +160,7 @@ export function createKafkaQueue(deps: BaseDeps & Pick<StrategyDeps, 'kafka'>, c
       const k = keys(purchase);
       // No use recording what cannot be sent now: a clean refusal, at once.
       if (!deps.kafka.accepting()) return refusedBeforeRecording(request);
-      const [kind, value] = await deps.redis.queuePurchase(soldOutFlagKey(request.sku), stockKey(request.sku), k.marker, k.queued, k.order, k.unsent, queueSweepSkusKey(), purchase.orderId, json, markerTtlMs, request.sku);
+      const [kind, value] = await deps.redis.queuePurchase(soldOutFlagKey(request.sku), stockKey(request.sku), k.marker, k.queued, k.unsent, k.sweep, purchase.orderId, json, markerTtlMs, request.sku);
       if (kind === 0) return { kind: 'sold_out' };
       if (kind === -1) {
         // No counter: an unknown SKU, or one whose counter Redis lost (rebuilt from PostgreSQL meanwhile; 503 until then).
@@ -161,18 +170,21 @@ export function createKafkaQueue(deps: BaseDeps & Pick<StrategyDeps, 'kafka'>, c
       if (kind === 2) {
         const earlier = parseQueuedPurchase(String(value));
         if (earlier === undefined) throw new Error(`unreadable queued purchase under ${k.marker}`);
-        await resendIfUnsent(earlier, request, String(value));
+        await Promise.all([resendIfUnsent(earlier, request, String(value)), rememberOrder(earlier.orderId, String(value))]);
         return { kind: 'duplicate', earlier: { ...earlier, strategy: name } };
       }
 
       const left = msLeft();
       const answerBy = left === undefined ? undefined : Date.now() + left;
-      const sent = await messages.submit(request.sku, { orderId: purchase.orderId, json, answerBy });
+      // Written while the message is out, so the answer waits for the slower of the two, not both.
+      const [sent] = await Promise.all([messages.submit(request.sku, { orderId: purchase.orderId, json, answerBy }), rememberOrder(purchase.orderId, json)]);
       if (sent === 'acknowledged') return { kind: 'pending', orderId: purchase.orderId };
       if (sent === 'not_sent') {
-        const undone = await deps.redis.unqueuePurchase(k.marker, k.queued, k.order, k.unsent, purchase.orderId, json, String(value));
+        const undone = await deps.redis.unqueuePurchase(k.marker, k.queued, k.unsent, purchase.orderId, json, String(value));
         // Kept: the sweeper is sending it, or another request with this key was answered 202 with it. It stays queued.
         if (undone === 2) return { kind: 'pending', orderId: purchase.orderId };
+        // Only if it is still this request's: a same-key retry may have queued it afresh since (release-lock-1 is that compare-and-delete).
+        if (undone === 1) await deps.redis.releaseLock(k.order, json);
         return unavailable('not_sent', notQueued('Kafka is unavailable'));
       }
       return unavailable(

@@ -1,5 +1,6 @@
 import { keysWithOrders } from '../../../db/queries/orders.js';
 import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
+import { allShards, shardOf } from '../../shared/redis-keys.js';
 import { queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey } from './keys.js';
 import { maxPurchasesPerMessage } from './index.js';
 import { parseQueuedPurchase, type QueuedPurchase, queuedMessage } from './queued-purchase.js';
@@ -24,7 +25,7 @@ interface Claimed {
  * applies a key once, so a purchase whose first send did land changes nothing.
  */
 async function sweepSku(deps: WorkerDeps, sku: string): Promise<number> {
-  const jsons = await deps.redis.claimUnsent(queuedUnsentKey(sku), queuedPurchasesKey(sku), queueSweepSkusKey(), sku, deps.config.QUEUE_SWEEP_AFTER_MS, maxPurchasesPerMessage);
+  const jsons = await deps.redis.claimUnsent(queuedUnsentKey(sku), queuedPurchasesKey(sku), queueSweepSkusKey(shardOf(sku)), sku, deps.config.QUEUE_SWEEP_AFTER_MS, maxPurchasesPerMessage);
   const claimed: Claimed[] = [];
   for (const json of jsons) {
     const purchase = parseQueuedPurchase(json);
@@ -44,17 +45,19 @@ async function sweepSku(deps: WorkerDeps, sku: string): Promise<number> {
   return jsons.length;
 }
 
-/** Every SKU with unsent purchases, once; a SKU whose set emptied was dropped from the set by its claim. */
+/** Every SKU with unsent purchases, once, shard by shard; a SKU whose set emptied was dropped from the set by its claim. */
 async function sweepRound(deps: WorkerDeps): Promise<number> {
   // With the breaker open a claim would only push ages forward without sending: wait for the probe.
   if (!deps.kafka.accepting()) return 0;
   let swept = 0;
-  let cursor = '0';
-  do {
-    const [next, skus] = await deps.redis.sscan(queueSweepSkusKey(), cursor, 'COUNT', skusPerScan);
-    cursor = next;
-    for (const sku of skus) swept += await sweepSku(deps, sku);
-  } while (cursor !== '0');
+  for (const shard of allShards) {
+    let cursor = '0';
+    do {
+      const [next, skus] = await deps.redis.sscan(queueSweepSkusKey(shard), cursor, 'COUNT', skusPerScan);
+      cursor = next;
+      for (const sku of skus) swept += await sweepSku(deps, sku);
+    } while (cursor !== '0');
+  }
   return swept;
 }
 

@@ -1,5 +1,5 @@
 import { closeUnwrittenOrder, existingOrderIds } from '../../../db/queries/orders.js';
-import { returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
+import { allShards, returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
 import { deductionKey, deductionLedgerKey, ledgerMember, parseLedgerMember } from './keys.js';
 import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
 import { redisNowMs } from '../../shared/redis.js';
@@ -38,11 +38,13 @@ interface Entry {
  * a counter above the truth until someone tried to buy them.
  */
 export function startDeductionReconciler(deps: BaseDeps, graceMs: number): PollLoop {
-  async function round(): Promise<number> {
-    const members = await deps.redis.zrangebyscore(deductionLedgerKey, '-inf', (await redisNowMs(deps.redis)) - graceMs, 'LIMIT', 0, batchSize);
+  /** One shard's ledger: every SKU in it shares its slot, so one MGET reads their markers. */
+  async function shardRound(shard: number, cutoff: number): Promise<number> {
+    const ledger = deductionLedgerKey(shard);
+    const members = await deps.redis.zrangebyscore(ledger, '-inf', cutoff, 'LIMIT', 0, batchSize);
     if (members.length === 0) return 0;
     const named = members.map((member) => ({ member, ...parseLedgerMember(member) }));
-    const markers = await deps.redis.mget(named.map((entry) => (entry.sku === undefined ? deductionLedgerKey : deductionKey(entry.sku, entry.idempotencyKey ?? ''))));
+    const markers = await deps.redis.mget(named.map((entry) => (entry.sku === undefined ? ledger : deductionKey(entry.sku, entry.idempotencyKey ?? ''))));
     const settled: string[] = [];
     const open: Entry[] = [];
     named.forEach((entry, index) => {
@@ -55,20 +57,27 @@ export function startDeductionReconciler(deps: BaseDeps, graceMs: number): PollL
     const ordered = await existingOrderIds(deps.db, open.map((entry) => entry.deduction.orderId));
     const stranded = open.filter((entry) => !ordered.has(entry.deduction.orderId));
     settled.push(...open.filter((entry) => ordered.has(entry.deduction.orderId)).map((entry) => entry.member));
-    if (settled.length > 0) await deps.redis.zrem(deductionLedgerKey, ...settled);
+    if (settled.length > 0) await deps.redis.zrem(ledger, ...settled);
     for (const entry of stranded) {
       const { sku, idempotencyKey, deduction } = entry;
       const late = await closeUnwrittenOrder(deps.db, { id: deduction.orderId, sku, userId: '', quantity: unitCount(deduction), strategy: 'redis-lua' });
       if (late === 'written') {
-        await deps.redis.zrem(deductionLedgerKey, entry.member);
+        await deps.redis.zrem(ledger, entry.member);
         continue;
       }
-      const units = await deps.redis.restoreStock(stockKey(sku), deductionKey(sku, idempotencyKey), returnedUnitsKey(sku), deductionLedgerKey, deduction.orderId, ledgerMember(sku, idempotencyKey), '1');
+      const units = await deps.redis.restoreStock(stockKey(sku), deductionKey(sku, idempotencyKey), returnedUnitsKey(sku), ledger, deduction.orderId, ledgerMember(sku, idempotencyKey), '1');
       if (units > 0) {
         await recordChange(deps, { sku, action: 'deduction_given_back', units: unitCount(deduction), orderId: deduction.orderId, detail: `no order after ${graceMs} ms; units ${unitsLiteral(deduction)}` });
       }
     }
     return members.length;
+  }
+  async function round(): Promise<number> {
+    const cutoff = (await redisNowMs(deps.redis)) - graceMs;
+    let looked = 0;
+    // A full batch from any shard makes the loop go again at once (batchSize below).
+    for (const shard of allShards) looked = Math.max(looked, await shardRound(shard, cutoff));
+    return looked;
   }
   return startPollLoop(round, { idleMs: 1000, failureMs: 1000, batchSize, log: deps.log, what: 'deduction reconciler' });
 }

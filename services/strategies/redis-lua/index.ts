@@ -1,6 +1,6 @@
 import { closeUnwrittenOrder, type UnitOrder } from '../../../db/queries/orders.js';
 import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
-import { returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
+import { returnedUnitsKey, shardOf, stockKey } from '../../shared/redis-keys.js';
 import { deductionKey, deductionLedgerKey, ledgerMember } from './keys.js';
 import { createOrderWriter } from './order-writer.js';
 import { startDeductionReconciler } from './deduction-reconciler.js';
@@ -52,18 +52,24 @@ export function createRedisLua(deps: BaseDeps, counters: CounterRebuild): Strate
     marker: deductionKey(request.sku, request.idempotencyKey),
     returned: returnedUnitsKey(request.sku),
     member: ledgerMember(request.sku, request.idempotencyKey),
+    ledger: deductionLedgerKey(shardOf(request.sku)),
   });
   // Same bound as pg-batched's batches: the size of one multi-row INSERT.
-  // Written orders leave the ledger in one command per batch, not awaited:
-  // if it is lost, the reconciler finds the orders and settles them itself.
+  // Written orders leave the ledger in one command per batch and shard, not
+  // awaited: if it is lost, the reconciler finds the orders and settles them itself.
   const orders = createOrderWriter(deps.db, deps.config.PG_BATCH_MAX_SIZE, (written) => {
-    deps.redis.zrem(deductionLedgerKey, ...written.map((order) => ledgerMember(order.sku, order.idempotencyKey))).catch(() => undefined);
+    const byShard = new Map<number, string[]>();
+    for (const order of written) {
+      const shard = shardOf(order.sku);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), ledgerMember(order.sku, order.idempotencyKey)]);
+    }
+    for (const [shard, members] of byShard) deps.redis.zrem(deductionLedgerKey(shard), ...members).catch(() => undefined);
   });
 
   async function giveBack(request: PurchaseRequest, orderId: string): Promise<void> {
     const k = keysOf(request);
     try {
-      const units = await deps.redis.restoreStock(k.stock, k.marker, k.returned, deductionLedgerKey, orderId, k.member, '1');
+      const units = await deps.redis.restoreStock(k.stock, k.marker, k.returned, k.ledger, orderId, k.member, '1');
       deps.metrics.compensations.inc({ strategy: name, result: units > 0 ? 'restored' : 'not_owner' });
     } catch (error: unknown) {
       // The units stay taken in Redis without an order until the reconciler gives them back.
@@ -75,13 +81,13 @@ export function createRedisLua(deps: BaseDeps, counters: CounterRebuild): Strate
   /** PostgreSQL says the units are sold: drop the deduction (the counter is already past them), keep the units taken. */
   function forgetRefused(request: PurchaseRequest, deduction: Deduction): void {
     const k = keysOf(request);
-    deps.redis.restoreStock(k.stock, k.marker, k.returned, deductionLedgerKey, deduction.orderId, k.member, '0').catch(() => undefined);
+    deps.redis.restoreStock(k.stock, k.marker, k.returned, k.ledger, deduction.orderId, k.member, '0').catch(() => undefined);
     void recordChange(deps, { sku: request.sku, action: 'units_refused', units: unitCount(deduction), orderId: deduction.orderId, detail: unitsLiteral(deduction) });
   }
 
   async function tryOnce(request: PurchaseRequest): Promise<Attempt> {
     const k = keysOf(request);
-    const [kind, value] = await deps.redis.deductStock(k.stock, k.marker, k.returned, deductionLedgerKey, request.quantity, request.orderId, deductionTtlMs, k.member);
+    const [kind, value] = await deps.redis.deductStock(k.stock, k.marker, k.returned, k.ledger, request.quantity, request.orderId, deductionTtlMs, k.member);
     if (kind === -1) {
       const missing = await counters.counterMissing(request.sku);
       return missing === 'unknown_sku' ? { kind: 'unknown_sku' } : { kind: 'unavailable', dependency: 'redis', reason: 'stock counter lost; rebuilding it from PostgreSQL' };

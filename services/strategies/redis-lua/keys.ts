@@ -1,13 +1,20 @@
-import { keyPrefix, skuKey } from '../../shared/redis-keys.js';
+import { shardKey, skuKey } from '../../shared/redis-keys.js';
 
-// This strategy's own Redis keys (the shared ones, and why the SKU is a hash tag: shared/redis-keys.ts).
+// This strategy's own Redis keys (the shared ones, and how keys are placed on a cluster: shared/redis-keys.ts).
 
 export function deductionKey(sku: string, idempotencyKey: string): string {
   return skuKey(sku, `deduction:${idempotencyKey}`);
 }
 
-export const deductionLedgerKey = `${keyPrefix}:deductions`;
+/**
+ * Every deduction of the shard's SKUs not yet known to have its order, by
+ * time taken (members are ledgerMember()): the reconciler reads one range per shard.
+ */
+export function deductionLedgerKey(shard: number): string {
+  return shardKey(shard, 'deductions');
+}
 
+/** A ledger member: the SKU and the Idempotency-Key (neither holds a space). */
 export function ledgerMember(sku: string, idempotencyKey: string): string {
   return `${sku} ${idempotencyKey}`;
 }

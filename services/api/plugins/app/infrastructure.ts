@@ -6,17 +6,17 @@ import { createDb } from '../../../../db/client.js';
 import type { Database } from '../../../../db/schema.js';
 import { createKafka } from '../../../shared/kafka.js';
 import { createKafkaSender, type KafkaSender } from '../../../shared/kafka-sender.js';
-import { createRedis } from '../../../shared/redis.js';
+import { clusterReady, createCluster, createRedis, type MainRedis } from '../../../shared/redis.js';
 import { createEtcd } from '../../../shared/etcd.js';
 import type { Etcd3 } from 'etcd3';
-import { etcdEndpoints, kafkaBrokers, redisUrls } from '../../../shared/config.js';
+import { etcdEndpoints, kafkaBrokers, redisClusterUrls, redisUrls } from '../../../shared/config.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<Database>;
-    /** The main Redis: stock counters and deduction markers. */
-    redis: Redis;
-    /** Every Redis server, main first: the Redlock quorum. */
+    /** The main Redis: stock counters and deduction markers. The first of REDIS_URLS, or the Redis Cluster of REDIS_CLUSTER_URLS. */
+    redis: MainRedis;
+    /** Every server of REDIS_URLS: the Redlock quorum (independent servers, never the cluster). */
     redisNodes: Redis[];
     kafka: Kafka;
     kafkaSender: KafkaSender;
@@ -42,11 +42,18 @@ export default fp(
       // Without a listener ioredis prints every reconnect failure; one warning per incident is enough.
       node.on('error', (error: Error) => fastify.log.debug({ err: error, redis: index + 1 }, 'redis connection error'));
     }
-    const [main] = redisNodes;
-    if (main === undefined) throw new Error('REDIS_URLS lists no server');
+    const [first] = redisNodes;
+    if (first === undefined) throw new Error('REDIS_URLS lists no server');
+    const clusterSeeds = redisClusterUrls(config);
+    const cluster = clusterSeeds.length > 0 ? createCluster(clusterSeeds, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, name: 'flash-sale-api' }) : undefined;
+    cluster?.on('error', (error: Error) => fastify.log.debug({ err: error, redis: 'cluster' }, 'redis cluster error'));
+    const main: MainRedis = cluster ?? first;
+    if (cluster !== undefined && !(await clusterReady(cluster, config.REDIS_COMMAND_TIMEOUT_MS * 10))) {
+      fastify.log.warn({ seeds: clusterSeeds }, 'Redis Cluster not reachable yet; its commands fail (503) until it is');
+    }
 
     fastify.decorate('db', db);
-    fastify.decorate('redis', main);
+    fastify.decorate<MainRedis>('redis', main);
     fastify.decorate('redisNodes', redisNodes);
     const kafka = createKafka(kafkaBrokers(config), 'flash-sale-api', fastify.log);
     const kafkaSender = createKafkaSender(kafka, config);
@@ -57,7 +64,7 @@ export default fp(
 
     fastify.addHook('onClose', async () => {
       etcd.close();
-      await Promise.allSettled([db.destroy(), kafkaSender.close(), ...redisNodes.map((node) => node.quit())]);
+      await Promise.allSettled([db.destroy(), kafkaSender.close(), ...redisNodes.map((node) => node.quit()), cluster?.quit()]);
     });
   },
   { name: 'infrastructure', dependencies: ['config'] },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { MainRedis } from '../../../shared/redis.js';
 import type { Log } from '../../../shared/log.js';
 import { retryUntil, singleNodeBackoff } from './backoff.js';
 import { Lease, driftMs, renewEveryMs } from './lease.js';
@@ -20,7 +20,7 @@ export interface FencedLease {
 }
 
 /** One try: the lock and its fencing token, or undefined when someone else holds it. */
-export async function tryAcquireFencedLock(redis: Redis, sku: string, leaseMs: number, log?: Log): Promise<FencedLease | undefined> {
+export async function tryAcquireFencedLock(redis: MainRedis, sku: string, leaseMs: number, log?: Log): Promise<FencedLease | undefined> {
   const owner = randomUUID();
   const started = Date.now();
   const fence = await redis.acquireFencedLock(lockKey(sku), fenceKey(sku), owner, leaseMs);
@@ -45,6 +45,6 @@ export async function tryAcquireFencedLock(redis: Redis, sku: string, leaseMs: n
  * Redis errors are thrown: with its only Redis down this lock cannot be had
  * at all, so waiting is pointless (the API answers 503 at once).
  */
-export function acquireFencedLock(redis: Redis, sku: string, timing: LockTiming, log?: Log): Promise<FencedLease | undefined> {
+export function acquireFencedLock(redis: MainRedis, sku: string, timing: LockTiming, log?: Log): Promise<FencedLease | undefined> {
   return retryUntil(Date.now() + timing.waitMs, singleNodeBackoff, () => tryAcquireFencedLock(redis, sku, timing.leaseMs, log), timing.stop);
 }

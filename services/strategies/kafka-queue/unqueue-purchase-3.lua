@@ -1,5 +1,5 @@
 --[[
-  Undoes queue-purchase-7 for a purchase that certainly never reached Kafka
+  Undoes queue-purchase-6 for a purchase that certainly never reached Kafka
   (refused by the sender before it left), so a retry with the same
   Idempotency-Key queues it afresh and the sweeper does not send it. Only
   the purchase that wrote the marker may remove it, and only while nobody
@@ -12,24 +12,23 @@
   Input:
     KEYS[1] queued marker of the Idempotency-Key
     KEYS[2] the SKU's queued purchases
-    KEYS[3] queued purchase by order id
-    KEYS[4] the SKU's unsent purchases
+    KEYS[3] the SKU's unsent purchases
     ARGV[1] order id
     ARGV[2] the purchase (JSON) that must own the marker
-    ARGV[3] the score queue-purchase-7 recorded it with
+    ARGV[3] the score queue-purchase-6 recorded it with
 
   Output:
-    1  removed
+    1  removed (the front door deletes its key by order id, on another slot)
     0  marker missing or another purchase's; nothing changed
     2  kept: claimed by the sweeper or relied on by a duplicate
 ]]
 if redis.call('GET', KEYS[1]) ~= ARGV[2] then
   return 0
 end
-if redis.call('ZSCORE', KEYS[4], ARGV[1]) ~= ARGV[3] then
+if redis.call('ZSCORE', KEYS[3], ARGV[1]) ~= ARGV[3] then
   return 2
 end
-redis.call('DEL', KEYS[1], KEYS[3])
+redis.call('DEL', KEYS[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
 return 1

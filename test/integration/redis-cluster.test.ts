@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterReady, createCluster } from '../../services/shared/redis.js';
+import { redisClusterUrls } from '../../services/shared/config.js';
+import { allShards, copiedSkusKey, fenceKey, keyShards, lockKey, releasedCopiedKey, returnedUnitsKey, shardKey, shardOf, soldOutFlagKey, stockKey } from '../../services/shared/redis-keys.js';
+import { keySlot } from '../../services/shared/redis-slots.js';
+import { defineScripts, luaScripts } from '../../services/strategies/common/redis-scripts.js';
+import { deductionKey, deductionLedgerKey, ledgerMember } from '../../services/strategies/redis-lua/keys.js';
+import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey } from '../../services/strategies/kafka-queue/keys.js';
+import { redlockKey } from '../../services/strategies/redlock/keys.js';
+import { testConfig, uniqueSku } from '../helpers/api.js';
+
+// The stack's Redis Cluster (3 masters, 3 replicas), whatever REDIS_MAIN says:
+// the keys are placed as the cluster places them, and every Lua script runs
+// on it without CROSSSLOT. The strategies themselves run on it in
+// `npm run test:cluster` (README, Tests).
+const cluster: Cluster = createCluster(redisClusterUrls(testConfig({ REDIS_MAIN: 'cluster' })), { commandTimeoutMs: 2000, name: 'redis-cluster-test' });
+defineScripts(cluster);
+beforeAll(async () => {
+  // The client refuses commands until it has the slot map (no offline queue: redis.ts).
+  expect(await clusterReady(cluster, 10_000)).toBe(true);
+});
+afterAll(async () => {
+  await cluster.quit();
+});
+
+/** The master serving a slot, as host:port. */
+async function masterOf(slot: number): Promise<string> {
+  const ranges = await cluster.cluster('SLOTS');
+  const master = ranges.find(([from, to]) => slot >= from && slot <= to)?.[2];
+  if (master === undefined) throw new Error(`slot ${slot} is served by no master`);
+  return `${master[0]}:${master[1]}`;
+}
+
+describe('keys on a Redis Cluster', () => {
+  it('are placed by the same rule as the server: keySlot agrees with CLUSTER KEYSLOT', async () => {
+    const sku = uniqueSku('slots');
+    const keys = [stockKey(sku), deductionKey(sku, randomUUID()), queuedOrderKey(randomUUID()), 'fsi:rate-limit:address:127.0.0.1', 'plain', '{}empty-tag', 'a{b}c{d}', 'ünïcode-é'];
+    for (const key of keys) expect(keySlot(key), key).toBe(Number(await cluster.cluster('KEYSLOT', key)));
+  });
+
+  it('put every key of a SKU, and its shard index keys, in one slot', () => {
+    const sku = uniqueSku('one-slot');
+    const shard = shardOf(sku);
+    const keys = [
+      stockKey(sku), releasedCopiedKey(sku), soldOutFlagKey(sku), lockKey(sku), fenceKey(sku), returnedUnitsKey(sku), redlockKey(sku),
+      deductionKey(sku, 'k'), queuedMarkerKey(sku, 'k'), queuedPurchasesKey(sku), queuedUnsentKey(sku),
+      copiedSkusKey(shard), deductionLedgerKey(shard), queueSweepSkusKey(shard),
+    ];
+    expect(new Set(keys.map((key) => keySlot(key))).size).toBe(1);
+  });
+
+  it(`spread ${keyShards} shards evenly over the slot space, so over every master`, async () => {
+    const slots = allShards.map((shard) => keySlot(shardKey(shard, 'x')));
+    slots.forEach((slot, shard) => expect(Math.floor(slot / (16_384 / keyShards))).toBe(shard));
+    const masters = new Set(await Promise.all(slots.map((slot) => masterOf(slot))));
+    expect(masters.size).toBe(cluster.nodes('master').length);
+  });
+});
+
+describe('every Lua script on a Redis Cluster', () => {
+  const sku = uniqueSku('cluster-scripts');
+  const shard = shardOf(sku);
+  const key = randomUUID();
+  const orderId = randomUUID();
+  const purchase = JSON.stringify({ orderId, sku });
+  // One call per script, keys built as the strategies build them, in an order that makes each do its work.
+  const calls: Record<string, () => Promise<unknown>> = {
+    rebuildCounter: () => cluster.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), 10, '1', 0),
+    adjustStock: () => cluster.adjustStock(stockKey(sku), copiedSkusKey(shard), -1, sku),
+    copyReleases: () => cluster.copyReleases(stockKey(sku), releasedCopiedKey(sku), soldOutFlagKey(sku), 1),
+    deductStock: () => cluster.deductStock(stockKey(sku), deductionKey(sku, key), returnedUnitsKey(sku), deductionLedgerKey(shard), 2, orderId, 60_000, ledgerMember(sku, key)),
+    restoreStock: () => cluster.restoreStock(stockKey(sku), deductionKey(sku, key), returnedUnitsKey(sku), deductionLedgerKey(shard), orderId, ledgerMember(sku, key), '1'),
+    acquireFencedLock: () => cluster.acquireFencedLock(lockKey(sku), fenceKey(sku), 'owner', 10_000),
+    extendLock: () => cluster.extendLock(lockKey(sku), 'owner', 10_000),
+    releaseLock: () => cluster.releaseLock(lockKey(sku), 'owner'),
+    queuePurchase: () => cluster.queuePurchase(soldOutFlagKey(sku), stockKey(sku), queuedMarkerKey(sku, key), queuedPurchasesKey(sku), queuedUnsentKey(sku), queueSweepSkusKey(shard), orderId, purchase, 60_000, sku),
+    claimUnsent: () => cluster.claimUnsent(queuedUnsentKey(sku), queuedPurchasesKey(sku), queueSweepSkusKey(shard), sku, 0, 10),
+    unqueuePurchase: () => cluster.unqueuePurchase(queuedMarkerKey(sku, key), queuedPurchasesKey(sku), queuedUnsentKey(sku), orderId, purchase, '0'),
+  };
+
+  it('has a call here for each script in services/', () => {
+    expect(Object.keys(calls).sort()).toEqual(luaScripts().map((script) => script.command).sort());
+  });
+
+  it('runs each one without CROSSSLOT, doing its work', async () => {
+    const replies: Record<string, unknown> = {};
+    for (const [command, call] of Object.entries(calls)) replies[command] = await call();
+    expect(replies).toEqual({
+      rebuildCounter: [1, ''],
+      adjustStock: 9,
+      copyReleases: 1,
+      deductStock: [1, `${orderId} 9-10`],
+      restoreStock: 2,
+      acquireFencedLock: 1,
+      extendLock: 1,
+      releaseLock: 1,
+      queuePurchase: [1, expect.any(String)],
+      claimUnsent: [purchase],
+      // The sweeper's claim moved its score: it stays queued (unqueue-purchase-3).
+      unqueuePurchase: 2,
+    });
+    // 10, -1 copied, +1 released, -2 taken, +2 given back.
+    expect(await cluster.get(stockKey(sku))).toBe('10');
+    expect(await cluster.zrange(returnedUnitsKey(sku), 0, -1)).toEqual(['9', '10']);
+  });
+});
