@@ -16,8 +16,8 @@ export type Component = (typeof components)[number];
 export interface CostSample {
   /** CPU ms used so far by each component's processes (live ones, plus what the parents reaped). */
   cpuMs: Record<Component, number>;
-  /** CPU ms of the main Redis alone: the shard a hot SKU's keys live on. */
-  mainRedisCpuMs: number;
+  /** CPU ms of each process of the main Redis, by port: one server, or each master of the cluster. */
+  mainRedisCpuMs: Record<number, number>;
   /** Commands executed so far, summed over every Redis (INFO commandstats). */
   redisCommands: number;
   /** PostgreSQL's next transaction id: the write transactions (each commits or aborts once) since. */
@@ -30,7 +30,7 @@ export interface CostSample {
 export interface PhaseCost {
   answers: number;
   cpuMsPerAnswer: Record<Component, number>;
-  /** cpuMsPerAnswer.redis, the main Redis's share only (the hot SKU's shard). */
+  /** cpuMsPerAnswer.redis, the main Redis's share only: on a cluster, its busiest master (the hot SKU's shard). */
   mainRedisCpuMsPerAnswer: number;
   redisCommandsPerAnswer: number;
   /** Write transactions per answer (transaction ids assigned: a read-only transaction takes none and commits nothing to disk). */
@@ -40,10 +40,10 @@ export interface PhaseCost {
 
 export interface CostProbe {
   db: Kysely<Database>;
-  /** Every Redis of the stack, the main one first. */
+  /** Every Redis whose commands count: the stack's servers and, with the main Redis on the cluster, its masters. */
   redis: Redis[];
-  /** The main Redis's port, to tell its process from the others. */
-  mainRedisPort: number;
+  /** The main Redis's ports (one server, or the cluster's masters), to tell their processes from the others. */
+  mainRedisPorts: number[];
 }
 
 let ticksPerSecond: number | undefined;
@@ -88,10 +88,10 @@ function componentOf(p: Proc): Component | undefined {
   return undefined;
 }
 
-function cpuByComponent(mainRedisPort: number): { cpuMs: Record<Component, number>; mainRedisCpuMs: number } {
+function cpuByComponent(mainRedisPorts: readonly number[]): { cpuMs: Record<Component, number>; mainRedisCpuMs: Record<number, number> } {
   const msPerTick = 1000 / clockTicks();
   const cpuMs = Object.fromEntries(components.map((c) => [c, 0])) as Record<Component, number>;
-  let mainRedisCpuMs = 0;
+  const mainRedisCpuMs: Record<number, number> = Object.fromEntries(mainRedisPorts.map((port) => [port, 0]));
   const procs = readdirSync('/proc').flatMap((entry) => (/^\d+$/.test(entry) ? [readProc(Number(entry))].filter((p): p is Proc => p !== undefined) : []));
   const postgresPids = new Set(procs.filter((p) => p.comm === 'postgres').map((p) => p.pid));
   for (const p of procs) {
@@ -100,7 +100,8 @@ function cpuByComponent(mainRedisPort: number): { cpuMs: Record<Component, numbe
     cpuMs[component] += p.own * msPerTick;
     // The postmaster reaps every backend: a connection closed during the phase keeps its CPU there.
     if (component === 'postgres' && !postgresPids.has(p.ppid)) cpuMs.postgres += p.reaped * msPerTick;
-    if (component === 'redis' && p.cmdline.includes(`:${mainRedisPort}`)) mainRedisCpuMs += p.own * msPerTick;
+    const port = component === 'redis' ? mainRedisPorts.find((candidate) => p.cmdline.includes(`:${candidate}`)) : undefined;
+    if (port !== undefined) mainRedisCpuMs[port] = (mainRedisCpuMs[port] ?? 0) + p.own * msPerTick;
   }
   // k6 runs as this process's child and is reaped here when its phase ends.
   const self = readProc(process.pid);
@@ -124,7 +125,7 @@ export function lsnBytes(lsn: string): bigint {
 export async function sampleCost(probe: CostProbe): Promise<CostSample> {
   const row = await sql<{ xid: string; lsn: string }>`select pg_snapshot_xmax(pg_current_snapshot())::text as xid, pg_current_wal_lsn()::text as lsn`.execute(probe.db);
   const commands = await Promise.all(probe.redis.map(commandsExecuted));
-  const { cpuMs, mainRedisCpuMs } = cpuByComponent(probe.mainRedisPort);
+  const { cpuMs, mainRedisCpuMs } = cpuByComponent(probe.mainRedisPorts);
   const first = row.rows[0];
   return { cpuMs, mainRedisCpuMs, redisCommands: commands.reduce((a, b) => a + b, 0), nextXid: BigInt(first?.xid ?? '0'), walBytes: lsnBytes(first?.lsn ?? '0/0') };
 }
@@ -136,7 +137,8 @@ export function costBetween(before: CostSample, after: CostSample, answers: numb
   return {
     answers,
     cpuMsPerAnswer: Object.fromEntries(components.map((c) => [c, per(after.cpuMs[c] - before.cpuMs[c])])) as Record<Component, number>,
-    mainRedisCpuMsPerAnswer: per(after.mainRedisCpuMs - before.mainRedisCpuMs),
+    // The busiest process of the main Redis: on a cluster, the master holding the hot SKU's shard.
+    mainRedisCpuMsPerAnswer: per(Math.max(0, ...Object.entries(after.mainRedisCpuMs).map(([port, ms]) => ms - (before.mainRedisCpuMs[Number(port)] ?? 0)))),
     redisCommandsPerAnswer: per(after.redisCommands - before.redisCommands),
     pgCommitsPerAnswer: per(Number(after.nextXid - before.nextXid)),
     walBytesPerAnswer: per(Number(after.walBytes - before.walBytes)),

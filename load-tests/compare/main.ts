@@ -5,7 +5,7 @@
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createDb } from '../../db/client.js';
-import { loadConfig, redisUrls } from '../../services/shared/config.js';
+import { type Config, loadConfig, redisClusterUrls, redisUrls } from '../../services/shared/config.js';
 import { loadEnv, repoRoot } from '../../services/shared/env-files.js';
 import type { Redis } from 'ioredis';
 import { createRedis } from '../../services/shared/redis.js';
@@ -137,6 +137,18 @@ async function measureReservations(ctx: RoundContext): Promise<Report['reservati
 }
 
 /** The report of what was measured: settings, the machine, ceilings, results and checks. */
+/**
+ * With the main Redis on the cluster (REDIS_MAIN=cluster), a connection to
+ * each of its masters, as they are now: replicas are left out, since they
+ * replay the masters' commands and would count each one twice.
+ */
+async function clusterMasters(config: Config): Promise<Array<{ port: number; client: Redis }>> {
+  const nodes = redisClusterUrls(config).map((url) => ({ port: Number(new URL(url).port), client: createRedis(url, { commandTimeoutMs: 5000, name: 'flash-sale-compare' }) }));
+  const roles = await Promise.all(nodes.map(async (node) => (await node.client.info('replication')).includes('role:master')));
+  for (const [index, node] of nodes.entries()) if (roles[index] !== true) node.client.disconnect();
+  return nodes.filter((_, index) => roles[index] === true);
+}
+
 async function buildReport(ctx: RoundContext, startedAt: Date, k6Bin: string, redis: Redis, measured: Awaited<ReturnType<typeof measure>>): Promise<Report> {
   const { options, strategies, db } = ctx;
   const { m, spike, reservations } = measured;
@@ -192,10 +204,12 @@ async function main(): Promise<number> {
   // Clients first: nothing can throw between starting the API and worker and the try that stops them.
   const db = createDb({ connectionString: config.DATABASE_URL, poolMax: 2, acquireTimeoutMs: 5000, statementTimeoutMs: 60_000, applicationName: 'flash-sale-compare' });
   const redis = createRedis(redisUrls(config)[0] ?? '', { commandTimeoutMs: 5000, name: 'flash-sale-compare' });
-  // Every Redis of the stack, for the phases' command counts (the main one is `redis`).
+  // Every Redis of the stack, for the phases' command counts (the first server is `redis`), and
+  // with REDIS_MAIN=cluster the cluster's masters, where the main Redis's commands then go.
   const otherRedis = redisUrls(config).slice(1).map((url) => createRedis(url, { commandTimeoutMs: 5000, name: 'flash-sale-compare' }));
+  const masters = await clusterMasters(config);
   const disconnectRedis = (): void => {
-    for (const client of [redis, ...otherRedis]) client.disconnect();
+    for (const client of [redis, ...otherRedis, ...masters.map((master) => master.client)]) client.disconnect();
   };
   const services = await bringUpServices(config, dir, serverLogLevel, options.processes?.[0]).catch(async (error: unknown) => {
     await db.destroy();
@@ -228,7 +242,10 @@ async function main(): Promise<number> {
       redisUrl: redisUrls(config)[0] ?? '',
       pgPoolMax: config.PG_POOL_MAX,
       pauseWorker: services.pauseWorker,
-      costProbe: { db, redis: [redis, ...otherRedis], mainRedisPort: Number(new URL(redisUrls(config)[0] ?? 'redis://x:6379').port) },
+      costProbe:
+        masters.length === 0
+          ? { db, redis: [redis, ...otherRedis], mainRedisPorts: [Number(new URL(redisUrls(config)[0] ?? 'redis://x:6379').port)] }
+          : { db, redis: [redis, ...otherRedis, ...masters.map((master) => master.client)], mainRedisPorts: masters.map((master) => master.port) },
       noop,
       say,
     };

@@ -65,7 +65,7 @@ describe('projection', () => {
 describe('cost between two samples', () => {
   const sample = (cpu: number, redis: number, xid: bigint, wal: bigint): CostSample => ({
     cpuMs: { api: cpu, worker: 0, postgres: cpu / 2, redis: 0, kafka: 0, etcd: 0, k6: 0 },
-    mainRedisCpuMs: 0,
+    mainRedisCpuMs: { 6379: cpu / 10 },
     redisCommands: redis,
     nextXid: xid,
     walBytes: wal,
@@ -73,9 +73,15 @@ describe('cost between two samples', () => {
 
   it('divides every delta by the answers', () => {
     const c = costBetween(sample(100, 10, 500n, 1000n), sample(300, 210, 600n, 51_000n), 100);
-    expect(c).toMatchObject({ answers: 100, redisCommandsPerAnswer: 2, pgCommitsPerAnswer: 1, walBytesPerAnswer: 500 });
+    expect(c).toMatchObject({ answers: 100, redisCommandsPerAnswer: 2, pgCommitsPerAnswer: 1, walBytesPerAnswer: 500, mainRedisCpuMsPerAnswer: 0.2 });
     expect(c?.cpuMsPerAnswer.api).toBe(2);
     expect(c?.cpuMsPerAnswer.postgres).toBe(1);
+  });
+
+  it("takes the main Redis's share from its busiest process: on a cluster, the hot SKU's master", () => {
+    const at = (a: number, b: number): CostSample => ({ ...sample(0, 0, 0n, 0n), mainRedisCpuMs: { 47001: a, 47002: b } });
+    // 47001 used 300 ms more, 47002 500 ms: its delta, not its total, makes it the busiest.
+    expect(costBetween(at(1_000, 100), at(1_300, 600), 100)?.mainRedisCpuMsPerAnswer).toBe(5);
   });
 
   it('has no cost for a phase that answered nothing', () => {
