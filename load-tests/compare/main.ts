@@ -159,7 +159,8 @@ async function buildReport(ctx: RoundContext, startedAt: Date, k6Bin: string, re
     schemaVersion: 2,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    command: ['npm run compare', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    // The setting that moves the main Redis says so in the command, so a figure is never read as one server's.
+    command: [...(loadConfig().REDIS_MAIN === 'cluster' ? ['REDIS_MAIN=cluster'] : []), 'npm run compare', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
     machine: await describeMachine(k6Bin, db, redis).catch((error: unknown) => {
       say(`compare: could not describe the machine: ${error instanceof Error ? error.message : String(error)}`);
       return unknownMachine();
