@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { StackError } from './errors.js';
-import { isOurs, lastLogLine, spawnDetached, stopProcess, waitFor, whenExited } from './processes.js';
+import { isOurs, lastLogLine, spawnDetached, waitFor, whenExited } from './processes.js';
 import { findRedisServer } from './prerequisites.js';
 import { redisConfig, redisDir, redisNeedles, redisUrl } from './redis.js';
 import { saveState, writeIfChanged, type ServiceLine, type StackState } from './state.js';
@@ -105,12 +105,4 @@ export async function ensureRedisCluster(state: StackState): Promise<ServiceLine
     }
   });
   return [{ name: 'redis-cluster', address: `${ports.length} nodes, 3 masters + 3 replicas, ${ports.map((port) => `:${port}`).join(' ')}`, how: fresh ? 'started' : wasRunning ? 'already running' : 'started' }];
-}
-
-export async function stopClusterNode(state: StackState, name: string): Promise<boolean> {
-  const port = state.ports[name]?.chosen;
-  const pid = state.pids[name];
-  delete state.pids[name];
-  if (port === undefined) return false;
-  return stopProcess(pid, redisNeedles(port), 20_000);
 }

@@ -8,7 +8,7 @@ import { ensureKafka, isKafkaRunning, kafkaAddress, kafkaDataDir, stopKafka } fr
 import { ensurePostgres, pgDir, postgresUrl, runningPostgresPid, stopPostgres } from './postgres.js';
 import { ensureServerPackages, findJava, requireTool } from './prerequisites.js';
 import { REDIS_NAMES, ensureRedis, isRedisRunning, redisDir, redisUrl, stopRedis } from './redis.js';
-import { CLUSTER_NAMES, clusterEnabled, clusterUrls, ensureRedisCluster, isClusterNodeRunning, stopClusterNode } from './redis-cluster.js';
+import { CLUSTER_NAMES, clusterEnabled, clusterUrls, ensureRedisCluster, isClusterNodeRunning } from './redis-cluster.js';
 import { ETCD_NAMES, ensureEtcd, etcdDir, etcdEndpoints, etcdPeerName, isEtcdRunning, stopEtcd } from './etcd.js';
 import { assignPorts, checkExternalEtcd, checkExternalKafka, checkExternalPostgres, checkExternalRedis, externals } from './services.js';
 import { checkToxiproxyPrerequisites, ensureToxiproxy, isToxiproxyRunning, stopToxiproxy, toxiproxyBin, toxiproxyUrl } from './toxiproxy.js';
@@ -94,7 +94,7 @@ export async function down(): Promise<void> {
     stopKafka(state).then((stopped) => describe('kafka', stopped, ext.kafka !== undefined)),
     ...ETCD_NAMES.map((name) => stopEtcd(state, name).then((stopped) => describe(name, stopped, ext.etcd !== undefined))),
     // Whatever the setting now: a cluster started earlier is stopped too.
-    ...CLUSTER_NAMES.filter((name) => state.pids[name] !== undefined).map((name) => stopClusterNode(state, name).then((stopped) => describe(name, stopped, false))),
+    ...CLUSTER_NAMES.filter((name) => state.pids[name] !== undefined).map((name) => stopRedis(state, name).then((stopped) => describe(name, stopped, false))),
     stopToxiproxy(state).then((stopped) => describe('toxiproxy', stopped, false)),
   ]).finally(() => saveState(state));
   for (const line of lines) console.log(line);

@@ -93,7 +93,7 @@ export async function clusterReady(redis: MainRedis, ms: number): Promise<boolea
   });
 }
 
-/** The main Redis the configuration names: REDIS_CLUSTER_URLS when set, else the first of REDIS_URLS. */
+/** The main Redis the configuration names: the cluster of REDIS_CLUSTER_URLS with REDIS_MAIN=cluster, else the first of REDIS_URLS. */
 export function createMainRedis(config: Config, options: RedisOptions): MainRedis {
   const cluster = redisClusterUrls(config);
   if (cluster.length > 0) return createCluster(cluster, options);

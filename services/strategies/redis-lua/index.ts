@@ -61,7 +61,9 @@ export function createRedisLua(deps: BaseDeps, counters: CounterRebuild): Strate
     const byShard = new Map<number, string[]>();
     for (const order of written) {
       const shard = shardOf(order.sku);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), ledgerMember(order.sku, order.idempotencyKey)]);
+      const members = byShard.get(shard);
+      if (members === undefined) byShard.set(shard, [ledgerMember(order.sku, order.idempotencyKey)]);
+      else members.push(ledgerMember(order.sku, order.idempotencyKey));
     }
     for (const [shard, members] of byShard) deps.redis.zrem(deductionLedgerKey(shard), ...members).catch(() => undefined);
   });

@@ -14,7 +14,7 @@ import { etcdEndpoints, kafkaBrokers, redisClusterUrls, redisUrls } from '../../
 declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<Database>;
-    /** The main Redis: stock counters and deduction markers. The first of REDIS_URLS, or the Redis Cluster of REDIS_CLUSTER_URLS. */
+    /** The main Redis: stock counters and deduction markers. The first of REDIS_URLS, or with REDIS_MAIN=cluster the Redis Cluster of REDIS_CLUSTER_URLS. */
     redis: MainRedis;
     /** Every server of REDIS_URLS: the Redlock quorum (independent servers, never the cluster). */
     redisNodes: Redis[];
