@@ -38,14 +38,18 @@ export function parsePortList(name: string, raw: string | undefined, fallback: n
  * The port a service should use: the remembered one if it is still what was
  * asked for and is free, else the first free port from `wanted` upward.
  * `taken` holds ports already given to other services of this run.
+ * `sticky`: the service's data records its port (etcd peers, cluster nodes),
+ * so a remembered free port is kept even when another one is asked for now:
+ * moving it would cut the member off from the rest.
  */
 export async function choosePort(
   service: string,
   wanted: number,
   previous: PortChoice | undefined,
   taken: Set<number>,
+  sticky = false,
 ): Promise<PortChoice> {
-  if (previous !== undefined && previous.wanted === wanted && !taken.has(previous.chosen)) {
+  if (previous !== undefined && (previous.wanted === wanted || sticky) && !taken.has(previous.chosen)) {
     if (await isPortFree(previous.chosen)) return previous;
   }
   for (let port = wanted; port < wanted + SCAN_RANGE && port <= 65535; port += 1) {

@@ -15,8 +15,8 @@ import { redisConfig, redisDir, redisNeedles, redisUrl } from './redis.js';
 import { saveState, writeIfChanged, type ServiceLine, type StackState } from './state.js';
 
 export const CLUSTER_NAMES = ['redis-c1', 'redis-c2', 'redis-c3', 'redis-c4', 'redis-c5', 'redis-c6'] as const;
-/** Each node also listens on its port + 10000 (the cluster bus): 47001-47006 keeps both below 65535 and clear of 56379-56381. */
-export const CLUSTER_DEFAULT_PORTS = [47001, 47002, 47003, 47004, 47005, 47006];
+/** Each node also listens on its port + 10000 (the cluster bus): 17001-17006 keeps both below 65535 and clear of 26379-26381. */
+export const CLUSTER_DEFAULT_PORTS = [17001, 17002, 17003, 17004, 17005, 17006];
 
 export const clusterEnabled = (env: Record<string, string | undefined>): boolean => env.STACK_REDIS_CLUSTER !== '0';
 

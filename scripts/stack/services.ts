@@ -72,23 +72,31 @@ export async function checkExternalEtcd(endpoints: string[]): Promise<ServiceLin
  * Picks ports for the managed services that are not running. Running ones keep
  * theirs; the others reuse the remembered port when free, else the next free one.
  */
+/** etcd members and cluster nodes write their ports into their data (member list, nodes.conf). */
+const keepsItsPort = (name: string): boolean =>
+  (CLUSTER_NAMES as readonly string[]).includes(name) || ETCD_NAMES.some((member) => name === member || name === etcdPeerName(member));
+
 export async function assignPorts(state: StackState, env: Env, ext: Externals): Promise<void> {
+  // Every default lies below 32768, outside Linux's ephemeral range (32768-60999): a port
+  // in it can be held at any moment by an outgoing connection's local end (the cluster
+  // bus, a replica's link, a Go build through a local proxy), and a server that has to
+  // start again on it (toxiproxy in CI, a Redis restarted by a fault) then cannot bind.
   const wanted: Array<[string, number]> = [];
-  if (ext.postgres === undefined) wanted.push(['postgres', parsePort('STACK_PG_PORT', env.STACK_PG_PORT, 55432)]);
+  if (ext.postgres === undefined) wanted.push(['postgres', parsePort('STACK_PG_PORT', env.STACK_PG_PORT, 25432)]);
   if (ext.redis === undefined) {
-    const ports = parsePortList('STACK_REDIS_PORTS', env.STACK_REDIS_PORTS, [56379, 56380, 56381]);
+    const ports = parsePortList('STACK_REDIS_PORTS', env.STACK_REDIS_PORTS, [26379, 26380, 26381]);
     REDIS_NAMES.forEach((name, index) => wanted.push([name, ports[index] ?? 0]));
   }
   if (ext.kafka === undefined) {
-    wanted.push(['kafka', parsePort('STACK_KAFKA_PORT', env.STACK_KAFKA_PORT, 59092)]);
-    wanted.push(['kafka-controller', parsePort('STACK_KAFKA_CONTROLLER_PORT', env.STACK_KAFKA_CONTROLLER_PORT, 59093)]);
+    wanted.push(['kafka', parsePort('STACK_KAFKA_PORT', env.STACK_KAFKA_PORT, 29092)]);
+    wanted.push(['kafka-controller', parsePort('STACK_KAFKA_CONTROLLER_PORT', env.STACK_KAFKA_CONTROLLER_PORT, 29093)]);
     // The broker's second listener and the toxiproxy port it advertises (kafka.ts kafkaFaultsListener).
-    wanted.push(['kafka-faults', parsePort('STACK_KAFKA_FAULTS_PORT', env.STACK_KAFKA_FAULTS_PORT, 59094)]);
-    wanted.push(['toxiproxy-kafka', parsePort('STACK_TOXIPROXY_KAFKA_PORT', env.STACK_TOXIPROXY_KAFKA_PORT, 59095)]);
+    wanted.push(['kafka-faults', parsePort('STACK_KAFKA_FAULTS_PORT', env.STACK_KAFKA_FAULTS_PORT, 29094)]);
+    wanted.push(['toxiproxy-kafka', parsePort('STACK_TOXIPROXY_KAFKA_PORT', env.STACK_TOXIPROXY_KAFKA_PORT, 29095)]);
   }
   if (ext.etcd === undefined) {
-    const clients = parsePortList('STACK_ETCD_PORTS', env.STACK_ETCD_PORTS, [52379, 52380, 52381]);
-    const peers = parsePortList('STACK_ETCD_PEER_PORTS', env.STACK_ETCD_PEER_PORTS, [52389, 52390, 52391]);
+    const clients = parsePortList('STACK_ETCD_PORTS', env.STACK_ETCD_PORTS, [22379, 22380, 22381]);
+    const peers = parsePortList('STACK_ETCD_PEER_PORTS', env.STACK_ETCD_PEER_PORTS, [22389, 22390, 22391]);
     ETCD_NAMES.forEach((name, index) => {
       wanted.push([name, clients[index] ?? 0]);
       wanted.push([etcdPeerName(name), peers[index] ?? 0]);
@@ -99,7 +107,7 @@ export async function assignPorts(state: StackState, env: Env, ext: Externals): 
     CLUSTER_NAMES.forEach((name, index) => wanted.push([name, ports[index] ?? 0]));
   }
   // toxiproxy's HTTP API (8474 is its own default, shifted into the stack's range).
-  wanted.push(['toxiproxy', parsePort('STACK_TOXIPROXY_PORT', env.STACK_TOXIPROXY_PORT, 58474)]);
+  wanted.push(['toxiproxy', parsePort('STACK_TOXIPROXY_PORT', env.STACK_TOXIPROXY_PORT, 28474)]);
   const running = new Set<string>();
   if (runningPostgresPid(state) !== undefined) running.add('postgres');
   for (const name of REDIS_NAMES) if (isRedisRunning(state, name)) running.add(name);
@@ -118,7 +126,7 @@ export async function assignPorts(state: StackState, env: Env, ext: Externals): 
   }
   for (const [name, port] of wanted) {
     if (running.has(name)) continue;
-    const choice = await choosePort(name, port, state.ports[name], taken);
+    const choice = await choosePort(name, port, state.ports[name], taken, keepsItsPort(name));
     state.ports[name] = choice;
     taken.add(choice.chosen);
   }

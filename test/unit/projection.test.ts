@@ -79,8 +79,8 @@ describe('cost between two samples', () => {
   });
 
   it("takes the main Redis's share from its busiest process: on a cluster, the hot SKU's master", () => {
-    const at = (a: number, b: number): CostSample => ({ ...sample(0, 0, 0n, 0n), mainRedisCpuMs: { 47001: a, 47002: b } });
-    // 47001 used 300 ms more, 47002 500 ms: its delta, not its total, makes it the busiest.
+    const at = (a: number, b: number): CostSample => ({ ...sample(0, 0, 0n, 0n), mainRedisCpuMs: { 17001: a, 17002: b } });
+    // 17001 used 300 ms more, 17002 500 ms: its delta, not its total, makes it the busiest.
     expect(costBetween(at(1_000, 100), at(1_300, 600), 100)?.mainRedisCpuMsPerAnswer).toBe(5);
   });
 
