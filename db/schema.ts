@@ -21,6 +21,9 @@ export interface SkusTable {
   // (2026-12-04T00-00-released-copies): where they differ, a release is still to copy.
   released_units: Generated<number>;
   released_copied: Generated<number>;
+  // Units PostgreSQL-decided sales ever took (2026-12-05T00-00-decided-units); the Redis counter
+  // copies this total, not each sale's change (stock-mirror.ts).
+  decided_units: Generated<number>;
   created_at: Generated<Date>;
 }
 

@@ -8,6 +8,7 @@ import * as etcdFence from './2026-12-02T01-00-etcd-fence.js';
 import * as perUserLimit from './2026-12-02T02-00-per-user-limit.js';
 import * as reservations from './2026-12-02T03-00-reservations.js';
 import * as releasedCopies from './2026-12-04T00-00-released-copies.js';
+import * as decidedUnits from './2026-12-05T00-00-decided-units.js';
 
 /**
  * Every migration, by name. Names sort by date, which is the order Kysely's
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T02-00-per-user-limit': perUserLimit,
   '2026-12-02T03-00-reservations': reservations,
   '2026-12-04T00-00-released-copies': releasedCopies,
+  '2026-12-05T00-00-decided-units': decidedUnits,
 };

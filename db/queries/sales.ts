@@ -13,10 +13,11 @@ type Db = Kysely<Database>;
  */
 export type SaleResult = 'sold' | 'short' | 'short_after_wait' | 'unknown_sku' | 'key_ordered';
 
-/** What sellIfAvailable did, and a hold's end when it wrote one. */
+/** What sellIfAvailable did, a hold's end when it wrote one, and the SKU's decided_units after a sale. */
 export interface Sale {
   result: SaleResult;
   expiresAt: Date | null;
+  decided: number | null;
 }
 
 /**
@@ -40,10 +41,10 @@ export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertabl
     .with('taken', (q) =>
       q
         .updateTable('skus')
-        .set({ stock: sql<number>`stock - ${order.quantity}`, version: sql<number>`version + 1` })
+        .set({ stock: sql<number>`stock - ${order.quantity}`, version: sql<number>`version + 1`, decided_units: sql<number>`decided_units + ${order.quantity}` })
         .where('sku', '=', order.sku)
         .where('stock', '>=', order.quantity)
-        .returning(['sku', 'hold_seconds']),
+        .returning(['sku', 'hold_seconds', 'decided_units']),
     )
     .with('ordered', (q) =>
       q
@@ -101,9 +102,10 @@ export async function sellIfAvailable(db: Db, order: NewOrder, event?: Insertabl
         .$castTo<SaleResult>()
         .as('result'),
       eb.selectFrom('ordered').select('ordered.expires_at').as('expires_at'),
+      eb.selectFrom('taken').select('taken.decided_units').as('decided'),
     ])
     .executeTakeFirstOrThrow();
-  return { result: row.result, expiresAt: row.expires_at ?? null };
+  return { result: row.result, expiresAt: row.expires_at ?? null, decided: row.decided ?? null };
 }
 
 /** A SKU's stock and which of these Idempotency-Keys already have an order, in one read; undefined for an unknown SKU. */
@@ -125,22 +127,26 @@ export async function stockAndOrderedKeys(db: Db, sku: string, keys: readonly st
  * them, and every order of the batch, or nothing at all. The condition is
  * checked under the row lock as in sellIfAvailable, so a stock read earlier
  * without a lock can be stale but can never oversell: the statement then
- * matches no row (false) and the caller decides again. A key ordered
- * meanwhile by another process fails it with 23505.
+ * matches no row (undefined) and the caller decides again. A key ordered
+ * meanwhile by another process fails it with 23505. Returns the SKU's
+ * decided_units after the sale.
  */
-export async function sellBatchIfAvailable(db: Db, sku: string, units: number, orders: readonly NewOrder[]): Promise<boolean> {
+export async function sellBatchIfAvailable(db: Db, sku: string, units: number, orders: readonly NewOrder[]): Promise<number | undefined> {
   const column = <K extends keyof NewOrder>(key: K) => orders.map((order) => order[key]);
-  const result = await sql<{ id: string }>`
+  const result = await sql<{ decided: number }>`
     with taken as (
-      update skus set stock = stock - ${units}, version = version + 1
+      update skus set stock = stock - ${units}, version = version + 1, decided_units = decided_units + ${units}
       where sku = ${sku} and stock >= ${units}
-      returning sku
+      returning sku, decided_units
+    ), ordered as (
+      insert into orders (id, sku, user_id, quantity, strategy, status, idempotency_key)
+      select o.id, taken.sku, o.user_id, o.quantity, o.strategy, o.status, o.idempotency_key
+      from taken, unnest(${column('id')}::uuid[], ${column('user_id')}::text[], ${column('quantity')}::int[],
+                         ${column('strategy')}::text[], ${column('status')}::text[], ${column('idempotency_key')}::text[])
+           as o(id, user_id, quantity, strategy, status, idempotency_key)
+      returning id
     )
-    insert into orders (id, sku, user_id, quantity, strategy, status, idempotency_key)
-    select o.id, taken.sku, o.user_id, o.quantity, o.strategy, o.status, o.idempotency_key
-    from taken, unnest(${column('id')}::uuid[], ${column('user_id')}::text[], ${column('quantity')}::int[],
-                       ${column('strategy')}::text[], ${column('status')}::text[], ${column('idempotency_key')}::text[])
-         as o(id, user_id, quantity, strategy, status, idempotency_key)
-    returning id`.execute(db);
-  return result.rows.length > 0;
+    -- A data-modifying WITH runs to completion whether or not this SELECT reads it.
+    select decided_units as decided from taken`.execute(db);
+  return result.rows[0]?.decided;
 }

@@ -37,38 +37,65 @@ export async function readStock(db: Db, sku: string): Promise<{ stock: number; v
  * Writes a value computed from an earlier read, and bumps the version. Safe
  * only where that read cannot be stale: under a row lock taken in the same
  * transaction (pg-pessimistic, the lock strategies' fenced write). naive
- * calls it without one, which is the lost update it shows.
+ * calls it without one, which is the lost update it shows. `sold` units are
+ * added to decided_units; returns the new total (what the Redis counter copies).
  */
-export async function overwriteStock(db: Db, sku: string, stock: number): Promise<void> {
-  await db
+export async function overwriteStock(db: Db, sku: string, stock: number, sold: number): Promise<number> {
+  const row = await db
     .updateTable('skus')
-    .set({ stock, version: sql<number>`version + 1` })
+    .set({ stock, version: sql<number>`version + 1`, decided_units: sql<number>`decided_units + ${sold}` })
     .where('sku', '=', sku)
-    .execute();
+    .returning('decided_units')
+    .executeTakeFirstOrThrow();
+  return row.decided_units;
 }
 
-/** Applies a change decided by another store (Redis), keeping PostgreSQL in step. */
-export async function adjustStock(db: Db, sku: string, delta: number): Promise<boolean> {
-  const result = await db
+/**
+ * Takes `units` decided in this transaction under the row lock (the queue
+ * worker's batch), keeping decided_units in step; returns its new total.
+ */
+export async function takeStock(db: Db, sku: string, units: number): Promise<number> {
+  const row = await db
     .updateTable('skus')
-    .set({ stock: sql<number>`stock + ${delta}`, version: sql<number>`version + 1` })
+    .set({ stock: sql<number>`stock - ${units}`, version: sql<number>`version + 1`, decided_units: sql<number>`decided_units + ${units}` })
     .where('sku', '=', sku)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+    .returning('decided_units')
+    .executeTakeFirstOrThrow();
+  return row.decided_units;
 }
 
 /**
  * The optimistic write: applies only if nobody wrote the row since `version`
- * was read. False means a conflict: read again and retry.
+ * was read, adding `sold` to decided_units. Undefined means a conflict: read
+ * again and retry; otherwise the new decided_units total.
  */
-export async function writeIfVersion(db: Db, sku: string, version: number, stock: number): Promise<boolean> {
-  const result = await db
+export async function writeIfVersion(db: Db, sku: string, version: number, stock: number, sold: number): Promise<number | undefined> {
+  const row = await db
     .updateTable('skus')
-    .set({ stock, version: sql<number>`version + 1` })
+    .set({ stock, version: sql<number>`version + 1`, decided_units: sql<number>`decided_units + ${sold}` })
     .where('sku', '=', sku)
     .where('version', '=', version)
+    .returning('decided_units')
     .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return row?.decided_units;
+}
+
+/** decided_units under a share lock on the row: no sale can commit a new total on it until this transaction ends. */
+export async function lockDecidedUnits(db: Db, sku: string): Promise<number | undefined> {
+  const row = await db.selectFrom('skus').select('decided_units').where('sku', '=', sku).forShare().executeTakeFirst();
+  return row?.decided_units;
+}
+
+/** One page of SKUs some PostgreSQL-decided sale took from, after `afterSku` in key order, with their totals. */
+export async function decidedTotals(db: Db, afterSku: string, limit: number): Promise<Array<{ sku: string; decided_units: number }>> {
+  return db
+    .selectFrom('skus')
+    .select(['sku', 'decided_units'])
+    .where('sku', '>', afterSku)
+    .where('decided_units', '>', 0)
+    .orderBy('sku')
+    .limit(limit)
+    .execute();
 }
 
 /**

@@ -28,7 +28,7 @@ const hotStock = 1_000_000_000;
 const updateSql = `UPDATE skus SET stock = stock - 1, version = version + 1 WHERE sku = '${hotSku}' AND stock >= 1 RETURNING stock;\n`;
 
 export async function measurePostgresCeiling(options: PostgresCeilingOptions): Promise<Omit<PostgresCeiling, 'range'>> {
-  if (!(await insertSku(options.db, hotSku, hotStock))) await overwriteStock(options.db, hotSku, hotStock);
+  if (!(await insertSku(options.db, hotSku, hotStock))) await overwriteStock(options.db, hotSku, hotStock, 0);
   const scriptPath = join(options.dir, 'ceiling-postgres.sql');
   writeFileSync(scriptPath, updateSql);
   const url = new URL(options.databaseUrl);

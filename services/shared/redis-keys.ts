@@ -62,6 +62,11 @@ export function releasedCopiedKey(sku: string): string {
   return skuKey(sku, 'released-copied');
 }
 
+/** How many of the units PostgreSQL-decided sales took (skus.decided_units) the SKU's counter has (copy-decided-2.lua). */
+export function decidedCopiedKey(sku: string): string {
+  return skuKey(sku, 'decided-copied');
+}
+
 /** Set by the queue worker once PostgreSQL's stock of the SKU is 0 (sold-out-flag.ts). */
 export function soldOutFlagKey(sku: string): string {
   return skuKey(sku, 'sold-out');
@@ -82,12 +87,4 @@ export function fenceKey(sku: string): string {
 /** redis-lua: units given back (their order was never written), taken again first. */
 export function returnedUnitsKey(sku: string): string {
   return skuKey(sku, 'returned-units');
-}
-
-/**
- * A shard's SKUs whose counter a PostgreSQL decision was copied to, by the
- * time of the last copy: the mirror repair checks each once its copies stop.
- */
-export function copiedSkusKey(shard: number): string {
-  return shardKey(shard, 'copied-skus');
 }

@@ -3,7 +3,7 @@ import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterReady, createCluster } from '../../services/shared/redis.js';
 import { redisClusterUrls } from '../../services/shared/config.js';
-import { allShards, copiedSkusKey, fenceKey, keyShards, lockKey, releasedCopiedKey, returnedUnitsKey, shardKey, shardOf, soldOutFlagKey, stockKey } from '../../services/shared/redis-keys.js';
+import { allShards, decidedCopiedKey, fenceKey, keyShards, lockKey, releasedCopiedKey, returnedUnitsKey, shardKey, shardOf, soldOutFlagKey, stockKey } from '../../services/shared/redis-keys.js';
 import { keySlot } from '../../services/shared/redis-slots.js';
 import { defineScripts, luaScripts } from '../../services/strategies/common/redis-scripts.js';
 import { deductionKey, deductionLedgerKey, ledgerMember } from '../../services/strategies/redis-lua/keys.js';
@@ -46,7 +46,7 @@ describe('keys on a Redis Cluster', () => {
     const keys = [
       stockKey(sku), releasedCopiedKey(sku), soldOutFlagKey(sku), lockKey(sku), fenceKey(sku), returnedUnitsKey(sku), redlockKey(sku),
       deductionKey(sku, 'k'), queuedMarkerKey(sku, 'k'), queuedPurchasesKey(sku), queuedUnsentKey(sku),
-      copiedSkusKey(shard), deductionLedgerKey(shard), queueSweepSkusKey(shard),
+      decidedCopiedKey(sku), deductionLedgerKey(shard), queueSweepSkusKey(shard),
     ];
     expect(new Set(keys.map((key) => keySlot(key))).size).toBe(1);
   });
@@ -67,8 +67,9 @@ describe('every Lua script on a Redis Cluster', () => {
   const purchase = JSON.stringify({ orderId, sku });
   // One call per script, keys built as the strategies build them, in an order that makes each do its work.
   const calls: Record<string, () => Promise<unknown>> = {
-    rebuildCounter: () => cluster.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), 10, '1', 0),
-    adjustStock: () => cluster.adjustStock(stockKey(sku), copiedSkusKey(shard), -1, sku),
+    rebuildCounter: () => cluster.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), 10, '1', 0, 0),
+    copyDecided: () => cluster.copyDecided(stockKey(sku), decidedCopiedKey(sku), soldOutFlagKey(sku), 2, 'up'),
+    uncopyDecided: () => cluster.uncopyDecided(stockKey(sku), decidedCopiedKey(sku), 2, 1),
     copyReleases: () => cluster.copyReleases(stockKey(sku), releasedCopiedKey(sku), soldOutFlagKey(sku), 1),
     deductStock: () => cluster.deductStock(stockKey(sku), deductionKey(sku, key), returnedUnitsKey(sku), deductionLedgerKey(shard), 2, orderId, 60_000, ledgerMember(sku, key)),
     restoreStock: () => cluster.restoreStock(stockKey(sku), deductionKey(sku, key), returnedUnitsKey(sku), deductionLedgerKey(shard), orderId, ledgerMember(sku, key), '1'),
@@ -89,7 +90,8 @@ describe('every Lua script on a Redis Cluster', () => {
     for (const [command, call] of Object.entries(calls)) replies[command] = await call();
     expect(replies).toEqual({
       rebuildCounter: [1, ''],
-      adjustStock: 9,
+      copyDecided: 2,
+      uncopyDecided: 1,
       copyReleases: 1,
       deductStock: [1, `${orderId} 9-10`],
       restoreStock: 2,
@@ -101,7 +103,7 @@ describe('every Lua script on a Redis Cluster', () => {
       // The sweeper's claim moved its score: it stays queued (unqueue-purchase-3).
       unqueuePurchase: 2,
     });
-    // 10, -1 copied, +1 released, -2 taken, +2 given back.
+    // 10, -2 copied, +1 taken back, +1 released, -2 taken, +2 given back.
     expect(await cluster.get(stockKey(sku))).toBe('10');
     expect(await cluster.zrange(returnedUnitsKey(sku), 0, -1)).toEqual(['9', '10']);
   });

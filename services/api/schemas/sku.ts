@@ -67,7 +67,7 @@ export const SkuReconciliation = Type.Object({
   sku: Type.String(),
   givenBackDeductions: Type.Integer({ description: 'redis-lua deductions given back because their order never came (the API died, PostgreSQL did not answer, Redis ran the script after the client gave up)' }),
   givenBackUnits: Type.Integer({ description: 'Units those deductions held, back on sale' }),
-  counterRebuilds: Type.Integer({ description: 'Times the Redis stock counter was set from the orders: lost (counter_rebuilt), or missed copies of PostgreSQL decisions while Redis was down (counter_resynced)' }),
+  counterRebuilds: Type.Integer({ description: 'Times the Redis stock counter was repaired: lost and set from the orders (counter_rebuilt), or brought to the units PostgreSQL-decided sales took when copies of them were missed or a copy of a sale that never committed was there (counter_resynced)' }),
   refusedOrders: Type.Integer({ description: 'Orders PostgreSQL refused because another order holds their units: the Redis counter had lost writes' }),
   refusedUnits: Type.Integer(),
   latest: Type.Array(

@@ -8,7 +8,7 @@ import type { Sku } from '../../../db/schema.js';
 import { confirmationDelays, confirmationSpan, existingOrderIds, unitsSold } from '../../../db/queries/orders.js';
 import { countUnpublished } from '../../../db/queries/outbox.js';
 import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
-import { releasedCopiedKey, stockKey } from '../../shared/redis-keys.js';
+import { decidedCopiedKey, releasedCopiedKey, stockKey } from '../../shared/redis-keys.js';
 import type { PendingPurchase, Strategy } from '../../strategies/strategy.js';
 
 /**
@@ -23,7 +23,7 @@ export async function createSku(db: Kysely<Database>, redis: MainRedis, sku: str
     if (created === undefined) return 'exists';
     // Overwrite, not NX: PostgreSQL just said the SKU is new, so any Redis value is a leftover,
     // the count of released units it has included (a new SKU has released none).
-    await redis.multi().set(stockKey(sku), stock).del(releasedCopiedKey(sku)).exec();
+    await redis.multi().set(stockKey(sku), stock).del(releasedCopiedKey(sku), decidedCopiedKey(sku)).exec();
     return created;
   });
 }

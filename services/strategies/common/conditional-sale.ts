@@ -20,14 +20,14 @@ export async function deductAndOrder(deps: Pick<StrategyDeps, 'db' | 'redis' | '
     if (isUniqueViolation(error)) return { kind: 'duplicate' };
     throw error;
   }
-  const { result, expiresAt } = sale;
+  const { result, expiresAt, decided } = sale;
   // A refusal's reason comes from the same statement: no second round trip.
   if (result === 'key_ordered') return { kind: 'duplicate' };
   if (result === 'unknown_sku') return { kind: 'unknown_sku' };
   if (result === 'short') return { kind: 'sold_out' };
   // The stock went while this statement waited for the row lock: was it this key's own sale, from another process?
   if (result === 'short_after_wait') return (await keysWithOrders(deps.db, [request.idempotencyKey])).size > 0 ? { kind: 'duplicate' } : { kind: 'sold_out' };
-  mirrorToRedis(deps, strategy, request.sku, -request.quantity);
+  if (decided !== null) mirrorToRedis(deps, strategy, request.sku, decided);
   if (expiresAt !== null) return { kind: 'reserved', orderId: request.orderId, expiresAt };
   return { kind: 'confirmed', orderId: request.orderId };
 }

@@ -1,6 +1,6 @@
 import { unitsSold } from '../../../db/queries/orders.js';
 import { findSku } from '../../../db/queries/skus.js';
-import { releasedCopiedKey, returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
+import { decidedCopiedKey, releasedCopiedKey, returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
 import { recordChange } from './reconciliation-log.js';
 import type { StrategyDeps } from '../strategy.js';
 
@@ -30,34 +30,40 @@ export interface CounterRebuild {
  */
 /** What the orders say a SKU's counter should hold. */
 export async function unitsLeft(deps: Pick<StrategyDeps, 'db'>, sku: string, initialStock: number): Promise<UnitsLeft> {
-  // One statement: the released units are from the same snapshot as the units left.
-  const { confirmedUnits, reservedUnits, releasedUnits } = await unitsSold(deps.db, sku);
+  // One snapshot: the released and decided totals are those of the orders the units left come from.
+  const { confirmedUnits, reservedUnits, releasedUnits, decided } = await deps.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => ({ ...(await unitsSold(trx, sku)), decided: (await findSku(trx, sku))?.decided_units ?? 0 }));
   // Live holds (reserve) are out of the stock until they end.
   const held = reservedUnits === 0 ? '' : ` - held ${reservedUnits}`;
-  return { units: Math.max(0, initialStock - confirmedUnits - reservedUnits), released: releasedUnits, why: `initial ${initialStock} - confirmed ${confirmedUnits}${held}` };
+  return { units: Math.max(0, initialStock - confirmedUnits - reservedUnits), released: releasedUnits, decided, why: `initial ${initialStock} - confirmed ${confirmedUnits}${held}` };
 }
 
-/** What a counter rebuilt from the orders holds, the released units that read saw, and the sum in words. */
+/** What a counter rebuilt from the orders holds, the released and decided totals that read saw, and the sum in words. */
 export interface UnitsLeft {
   units: number;
   released: number;
+  decided: number;
   why: string;
 }
 
 /** Sets the SKU's counter from `left`: always when `overwrite`, else only if it is missing. */
 export async function setCounter(deps: Pick<StrategyDeps, 'redis'>, sku: string, left: UnitsLeft, overwrite: boolean): Promise<{ set: boolean; previous: string }> {
-  const [set, previous] = await deps.redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), left.units, overwrite ? '1' : '0', left.released);
+  const [set, previous] = await deps.redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), left.units, overwrite ? '1' : '0', left.released, left.decided);
   return { set: set === 1, previous: String(previous) };
+}
+
+/** Sets a missing counter from the orders (not one another process rebuilt first), and says so. */
+export async function rebuildMissingCounter(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>, sku: string, initialStock: number): Promise<void> {
+  const left = await unitsLeft(deps, sku, initialStock);
+  const { set } = await setCounter(deps, sku, left, false);
+  if (set) await recordChange(deps, { sku, action: 'counter_rebuilt', units: left.units, detail: left.why });
 }
 
 export function createCounterRebuild(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>): CounterRebuild {
   const running = new Map<string, Promise<void>>();
-
-  async function rebuild(sku: string, initialStock: number): Promise<void> {
-    const left = await unitsLeft(deps, sku, initialStock);
-    const { set } = await setCounter(deps, sku, left, false);
-    if (set) await recordChange(deps, { sku, action: 'counter_rebuilt', units: left.units, detail: left.why });
-  }
+  const rebuild = (sku: string, initialStock: number): Promise<void> => rebuildMissingCounter(deps, sku, initialStock);
 
   return {
     async counterMissing(sku) {

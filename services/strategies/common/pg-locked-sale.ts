@@ -23,8 +23,11 @@ export interface PgLock {
 
 export interface LockedStock {
   stock: number;
-  /** Writes the stock left; false when it must not (the caller answers 503, nothing written). */
-  write(stockLeft: number): Promise<boolean>;
+  /**
+   * Writes the stock left, `sold` units taken, and returns the SKU's decided_units
+   * after it; undefined when it must not (the caller answers 503, nothing written).
+   */
+  write(stockLeft: number, sold: number): Promise<number | undefined>;
 }
 
 // What a statement may run past the purchase's deadline: within the 200 ms PURCHASE_WAIT_MS leaves of 1 s.
@@ -50,6 +53,7 @@ export function pgLockedSale(deps: BaseDeps, lock: PgLock): (request: PurchaseRe
     if (turn.kind === 'refused') return { kind: 'contended', reason: turn.reason };
     let outcome: PurchaseOutcome;
     let stockLeft = 0;
+    let decided: number | undefined;
     try {
       outcome = await deps.db.transaction().execute(async (trx): Promise<PurchaseOutcome> => {
         // The lock wait ends with the purchase's deadline too (time spent for a connection
@@ -64,7 +68,8 @@ export function pgLockedSale(deps: BaseDeps, lock: PgLock): (request: PurchaseRe
           return { kind: 'sold_out' };
         }
         // Nothing was written when write() declines: committing the empty transaction is harmless.
-        if (!(await locked.write(locked.stock - request.quantity))) {
+        decided = await locked.write(locked.stock - request.quantity, request.quantity);
+        if (decided === undefined) {
           return { kind: 'contended', reason: `the stock changed under the ${lock.what} (a sale by a strategy that does not take it); retry` };
         }
         await insertOrder(trx, orderRow(request, lock.name));
@@ -81,7 +86,7 @@ export function pgLockedSale(deps: BaseDeps, lock: PgLock): (request: PurchaseRe
     } finally {
       turn.leave();
     }
-    if (outcome.kind === 'confirmed') mirrorToRedis(deps, lock.name, request.sku, -request.quantity);
+    if (outcome.kind === 'confirmed' && decided !== undefined) mirrorToRedis(deps, lock.name, request.sku, decided);
     return outcome;
   };
 }

@@ -40,8 +40,9 @@ export type ScriptReply = [number, string | number];
 // Their names must match the files (redis-scripts.test.ts checks).
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    rebuildCounter(stockKey: string, returnedKey: string, releasedCopiedKey: string, unitsLeft: number, overwrite: '1' | '0', releasedUnits: number): Result<ScriptReply, Context>;
-    adjustStock(stockKey: string, copiedKey: string, delta: number, sku: string): Result<number | null, Context>;
+    rebuildCounter(stockKey: string, returnedKey: string, releasedCopiedKey: string, decidedCopiedKey: string, unitsLeft: number, overwrite: '1' | '0', releasedUnits: number, decidedUnits: number): Result<ScriptReply, Context>;
+    copyDecided(stockKey: string, decidedCopiedKey: string, soldOutKey: string, decidedUnits: number, mode: 'up' | 'exact'): Result<number | null, Context>;
+    uncopyDecided(stockKey: string, decidedCopiedKey: string, total: number, units: number): Result<number, Context>;
     /** The fencing token, or null when the lock is held by someone else. */
     acquireFencedLock(lockKey: string, fenceKey: string, owner: string, leaseMs: number): Result<number | null, Context>;
     releaseLock(lockKey: string, owner: string): Result<number, Context>;

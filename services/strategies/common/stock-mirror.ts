@@ -1,130 +1,157 @@
-import { findSku } from '../../../db/queries/skus.js';
-import { allShards, copiedSkusKey, shardOf, stockKey } from '../../shared/redis-keys.js';
+import { boundWaits, decidedTotals, findSku, lockDecidedUnits } from '../../../db/queries/skus.js';
+import { decidedCopiedKey, shardOf, soldOutFlagKey, stockKey } from '../../shared/redis-keys.js';
 import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
-import { type MainRedis, redisNowMs } from '../../shared/redis.js';
-import { setCounter, unitsLeft } from './counter-rebuild.js';
+import type { MainRedis } from '../../shared/redis.js';
+import { rebuildMissingCounter } from './counter-rebuild.js';
 import { recordChange } from './reconciliation-log.js';
 import type { StrategyDeps } from '../strategy.js';
 
-// Per Redis connection (one per process and store): SKUs whose counter missed
-// a copy, with when it last failed, and copies still under way per SKU.
-const missed = new WeakMap<MainRedis, Map<string, number>>();
-const underWay = new WeakMap<MainRedis, Map<string, number>>();
+type MirrorDeps = Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>;
 
-function tableOf(tables: WeakMap<MainRedis, Map<string, number>>, redis: MainRedis): Map<string, number> {
-  let table = tables.get(redis);
-  if (table === undefined) {
-    table = new Map();
-    tables.set(redis, table);
-  }
-  return table;
-}
+// Per Redis connection (one per process and store): SKUs whose counter missed a copy.
+const missed = new WeakMap<MainRedis, Set<string>>();
 
-/** Remembers that a SKU's Redis counter missed a copy (Redis down or the counter gone), for startMirrorRepair. */
-export function counterMissedCopy(redis: MainRedis, sku: string): void {
-  tableOf(missed, redis).set(sku, Date.now());
-}
-
-/**
- * Copies a stock change that PostgreSQL decided to the Redis counter, after
- * the commit. Every strategy keeps both stores in step so strategies can be
- * mixed on one SKU and the audit can compare each store with the orders.
- * This is a second write, not a transaction: if it fails the order stands
- * (PostgreSQL is the truth), the failure is counted, and the repair loop
- * sets the counter from the orders once Redis answers again.
- *
- * Not awaited: the buyer's answer does not depend on it. Awaited, a paused
- * main Redis held every PostgreSQL-decided sale for the Redis command timeout.
- */
-export function mirrorToRedis(deps: Pick<StrategyDeps, 'redis' | 'metrics' | 'log'>, strategy: string, sku: string, delta: number): void {
-  const copies = tableOf(underWay, deps.redis);
-  copies.set(sku, (copies.get(sku) ?? 0) + 1);
-  deps.redis
-    .adjustStock(stockKey(sku), copiedSkusKey(shardOf(sku)), delta, sku)
-    .then(
-      (stock) => {
-        if (stock === null) counterMissedCopy(deps.redis, sku);
-      },
-      (error: unknown) => {
-        counterMissedCopy(deps.redis, sku);
-        deps.metrics.stockMirrorFailures.inc({ strategy, store: 'redis' });
-        deps.log.warn({ err: error, sku, delta, strategy }, 'stock change not copied to Redis');
-      },
-    )
-    .finally(() => {
-      const left = (copies.get(sku) ?? 1) - 1;
-      if (left > 0) copies.set(sku, left);
-      else copies.delete(sku);
-    });
-}
-
-// A copy that failed may still be applied late (a paused Redis runs what it
-// had received on resume), and a sale's copy follows its commit by a few
-// milliseconds: a SKU is looked at once nothing was copied to it for this long.
-const settleMs = 1000;
-
-/** Sets a SKU's counter to what the orders say is left when it holds something else, and says so. */
-async function resync(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>, sku: string, onlyIfDifferent: boolean): Promise<void> {
-  const row = await findSku(deps.db, sku);
-  if (row === undefined) return;
-  const left = await unitsLeft(deps, sku, row.initial_stock);
-  if (onlyIfDifferent && (await deps.redis.get(stockKey(sku))) === String(left.units)) return;
-  const { previous } = await setCounter(deps, sku, left, true);
-  if (previous !== String(left.units)) {
-    await recordChange(deps, { sku, action: 'counter_resynced', units: left.units, detail: `Redis held ${previous === '' ? 'nothing' : previous}; ${left.why}` });
-  }
-}
-
-/**
- * The SKUs nothing was copied to for settleMs, taken off their shard's list in
- * the same step (a later copy lists a SKU again). One read per shard; only a
- * shard with a SKU due pays for the transaction.
- */
-async function quietSkus(redis: MainRedis): Promise<string[]> {
-  const cutoff = (await redisNowMs(redis)) - settleMs;
-  const due = await Promise.all(allShards.map((shard) => redis.zrangebyscore(copiedSkusKey(shard), '-inf', cutoff, 'LIMIT', 0, 1)));
-  const skus: string[] = [];
-  for (const shard of allShards.filter((_, index) => (due[index]?.length ?? 0) > 0)) {
-    // One transaction on the shard's slot: a copy stamped after the cutoff keeps its SKU listed.
-    const replies = await redis.multi().zrangebyscore(copiedSkusKey(shard), '-inf', cutoff).zremrangebyscore(copiedSkusKey(shard), '-inf', cutoff).exec();
-    const listed = replies?.[0]?.[1];
-    if (Array.isArray(listed)) skus.push(...listed.filter((sku): sku is string => typeof sku === 'string'));
+function missedOf(redis: MainRedis): Set<string> {
+  let skus = missed.get(redis);
+  if (skus === undefined) {
+    skus = new Set();
+    missed.set(redis, skus);
   }
   return skus;
 }
 
+/** Remembers that a SKU's Redis counter missed a copy (Redis down or the counter gone), for startMirrorRepair. */
+export function counterMissedCopy(redis: MainRedis, sku: string): void {
+  missedOf(redis).add(sku);
+}
+
 /**
- * Keeps the Redis counters of PostgreSQL-decided SKUs in step with the
- * orders, in two ways (units given back by ended holds have their own,
- * exact repair: reserve/release-repair.ts):
- * - a SKU whose copy failed in this process (Redis down, or the counter gone)
- *   is set from the orders once Redis answers, 1 s after the last failure and
- *   with no copy of this process under way;
- * - every SKU copied to (any process) is checked once its copies stop for
- *   1 s, and set from the orders if it differs: a sale's copy lost with its
- *   process (kill -9 between the commit and the copy) leaves no other trace.
- * A sale's copy from another process can still cross a repair: the audit
- * shows it, and the next quiet check sets it right. Never applied to
- * redis-lua's counter, which decides: its sales copy nothing.
+ * Copies what PostgreSQL decided to the Redis counter, after the commit.
+ * Every strategy keeps both stores in step so strategies can be mixed on one
+ * SKU and the audit can compare each store with the orders. This is a second
+ * write, not a transaction: if it fails the order stands (PostgreSQL is the
+ * truth), the failure is counted, and the repair copies it later.
+ *
+ * What is sent is `decided`, the SKU's skus.decided_units as the sale's own
+ * UPDATE left it, not the sale's change: the counter takes only what it lacks
+ * (copy-decided-3.lua). Copies from several processes may cross, arrive late
+ * or twice, and a lost one is made good by the next sale's copy or by the
+ * repair reading the same column: nothing here waits for a quiet moment.
+ *
+ * Not awaited: the buyer's answer does not depend on it. Awaited, a paused
+ * main Redis held every PostgreSQL-decided sale for the Redis command timeout.
  */
-export function startMirrorRepair(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>): PollLoop {
-  async function round(): Promise<number> {
-    const table = tableOf(missed, deps.redis);
-    const copies = tableOf(underWay, deps.redis);
-    let looked = 0;
-    for (const [sku, failedAt] of [...table]) {
-      if (Date.now() - failedAt < settleMs || copies.has(sku)) continue;
-      await resync(deps, sku, false);
-      // Only now: a failure above (Redis still down) keeps the SKU for the next round.
-      if (table.get(sku) === failedAt) table.delete(sku);
-      looked += 1;
-    }
-    for (const sku of await quietSkus(deps.redis)) {
-      if (!copies.has(sku)) await resync(deps, sku, true);
-      looked += 1;
-    }
-    return looked;
+export function mirrorToRedis(deps: Pick<StrategyDeps, 'redis' | 'metrics' | 'log'>, strategy: string, sku: string, decided: number): void {
+  copyDecided(deps, strategy, sku, decided).catch(() => undefined);
+}
+
+/**
+ * mirrorToRedis, awaited: true when the counter took the total (or had it),
+ * false when it has no counter or Redis failed (the SKU is then noted for the repair).
+ */
+export async function copyDecided(deps: Pick<StrategyDeps, 'redis' | 'metrics' | 'log'>, strategy: string, sku: string, decided: number): Promise<boolean> {
+  try {
+    const taken = await deps.redis.copyDecided(stockKey(sku), decidedCopiedKey(sku), soldOutFlagKey(sku), decided, 'up');
+    if (taken === null) counterMissedCopy(deps.redis, sku);
+    return taken !== null;
+  } catch (error: unknown) {
+    counterMissedCopy(deps.redis, sku);
+    deps.metrics.stockMirrorFailures.inc({ strategy, store: 'redis' });
+    deps.log.warn({ err: error, sku, decided, strategy }, 'stock change not copied to Redis');
+    return false;
   }
-  // batchSize Infinity: a round takes every SKU that is due, then pauses.
-  return startPollLoop(round, { idleMs: 500, failureMs: 1000, batchSize: Number.POSITIVE_INFINITY, log: deps.log, what: 'stock mirror repair' });
+}
+
+/**
+ * Brings one SKU's counter to PostgreSQL's decided_units. Redis is read
+ * before PostgreSQL: every copy but the queue worker's follows its commit, so
+ * a count read first can be below the total read after (a sale in between:
+ * copying the committed total is right whenever it lands) but above it only
+ * by a copy of a sale not committed. That one is settled under a share lock
+ * on the row, where no sale can commit a new total: whatever the counter has
+ * above the total then is a sale that never committed, and goes back.
+ */
+async function repairSku(deps: MirrorDeps, sku: string): Promise<void> {
+  const had = Number((await deps.redis.get(decidedCopiedKey(sku))) ?? '0');
+  const row = await findSku(deps.db, sku);
+  if (row === undefined) return;
+  if (row.decided_units === had && (await deps.redis.exists(stockKey(sku))) === 1) return;
+  let taken: number | null;
+  if (row.decided_units >= had) {
+    taken = await deps.redis.copyDecided(stockKey(sku), decidedCopiedKey(sku), soldOutFlagKey(sku), row.decided_units, 'up');
+  } else {
+    taken = await deps.db.transaction().execute(async (trx) => {
+      // A sale holds the row from its UPDATE to its commit: a share lock waits for it, bounded.
+      await boundWaits(trx, { lockMs: 1_000, statementMs: 2_000 });
+      const locked = await lockDecidedUnits(trx, sku);
+      return locked === undefined ? 0 : deps.redis.copyDecided(stockKey(sku), decidedCopiedKey(sku), soldOutFlagKey(sku), locked, 'exact');
+    });
+  }
+  if (taken === null) {
+    // No counter at all (lost with Redis's data, or never set): the same rebuild a purchase would start.
+    await rebuildMissingCounter(deps, sku, row.initial_stock);
+  } else if (taken !== 0) {
+    const what = taken > 0 ? `took ${taken} decided units no copy had brought` : `gave back ${-taken} units copied for a sale that never committed`;
+    await recordChange(deps, { sku, action: 'counter_resynced', units: Math.abs(taken), detail: `Redis had ${had} of decided_units ${row.decided_units}: ${what}` });
+  }
+}
+
+/** SKUs per round of the sweep: one PostgreSQL page, and one MGET per shard. */
+const sweepPage = 500;
+
+/**
+ * One page of every SKU a PostgreSQL-decided sale took from, in key order
+ * (wrapping round): the SKUs whose counter's count differs from the total
+ * are repaired. This finds what no process noted: a copy lost with its
+ * process (kill -9 between the commit and the copy), or lost with a Redis
+ * master that failed over before its replica had it.
+ */
+function createSweep(deps: MirrorDeps): () => Promise<number> {
+  let after = '';
+  return async () => {
+    const page = await decidedTotals(deps.db, after, sweepPage);
+    after = page.length < sweepPage ? '' : (page.at(-1)?.sku ?? '');
+    const byShard = new Map<number, typeof page>();
+    for (const row of page) byShard.set(shardOf(row.sku), [...(byShard.get(shardOf(row.sku)) ?? []), row]);
+    // A shard's keys share one slot: one MGET each, on a cluster too.
+    for (const rows of byShard.values()) {
+      const counts = await deps.redis.mget(...rows.map((row) => decidedCopiedKey(row.sku)));
+      for (const [index, row] of rows.entries()) {
+        if (Number(counts[index] ?? '0') !== row.decided_units) await repairSku(deps, row.sku);
+      }
+    }
+    return page.length;
+  };
+}
+
+/**
+ * Keeps the Redis counters of PostgreSQL-decided SKUs in step with
+ * skus.decided_units (units given back by ended holds have their own copy:
+ * reserve/hold-release.ts), in two ways:
+ * - a SKU whose copy failed in this process (Redis down, or the counter
+ *   gone) is repaired on the next round, and stays noted until that works;
+ * - a sweep pages through every SKU with decided units, comparing totals.
+ * Both can run at any moment, beside sales on the same SKU: a total copied
+ * twice or late changes nothing. Never applied to redis-lua's own
+ * deductions, which the counter decides: its sales copy nothing.
+ */
+export function startMirrorRepair(deps: MirrorDeps): PollLoop {
+  const sweep = createSweep(deps);
+  async function round(): Promise<number> {
+    const noted = missedOf(deps.redis);
+    for (const sku of [...noted]) {
+      // Deleted first: a copy failing meanwhile notes it again. A failure here (Redis still down) ends the round.
+      noted.delete(sku);
+      try {
+        await repairSku(deps, sku);
+      } catch (error: unknown) {
+        noted.add(sku);
+        throw error;
+      }
+    }
+    return sweep();
+  }
+  // A round is the noted SKUs and one sweep page; the next page follows at once after a full
+  // one, and a pause (idleMs) after the last, before the sweep starts again from the first.
+  return startPollLoop(round, { idleMs: 500, failureMs: 1000, batchSize: sweepPage, log: deps.log, what: 'stock mirror repair' });
 }

@@ -1,11 +1,11 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { findOrder, insertOrders, keysWithOrders } from '../../../db/queries/orders.js';
-import { adjustStock, findSku, lockStock } from '../../../db/queries/skus.js';
+import { findSku, lockStock, takeStock } from '../../../db/queries/skus.js';
 import { isPerUserLimit } from '../../../db/errors.js';
 import type { NewOrder } from '../../../db/schema.js';
-import { copiedSkusKey, shardOf, stockKey } from '../../shared/redis-keys.js';
+import { decidedCopiedKey, stockKey } from '../../shared/redis-keys.js';
 import { queuedOrderKey, queuedPurchasesKey, queuedUnsentKey } from './keys.js';
-import { counterMissedCopy } from '../common/stock-mirror.js';
+import { copyDecided, counterMissedCopy } from '../common/stock-mirror.js';
 import { deleteKeys } from '../../shared/redis.js';
 import { markSoldOut } from '../../shared/sold-out-flag.js';
 import { kafkaQueueFacts } from './index.js';
@@ -36,17 +36,17 @@ function orderOf(purchase: QueuedPurchase, status: 'confirmed' | 'rejected', rea
   };
 }
 
-/** Like mirrorToRedis, but says whether Redis took the change, so it can be undone. */
-async function adjustRedisStock(deps: WorkerDeps, sku: string, delta: number): Promise<boolean> {
+/**
+ * Takes back the copy of a batch whose commit visibly failed (uncopy-decided-2.lua). If
+ * Redis cannot be told, the SKU is noted: the repair finds the counter's count above
+ * decided_units and settles it under the row's lock.
+ */
+async function uncopy(deps: WorkerDeps, sku: string, copied: { total: number; units: number }): Promise<void> {
   try {
-    const copied = (await deps.redis.adjustStock(stockKey(sku), copiedSkusKey(shardOf(sku)), delta, sku)) !== null;
-    if (!copied) counterMissedCopy(deps.redis, sku);
-    return copied;
+    await deps.redis.uncopyDecided(stockKey(sku), decidedCopiedKey(sku), copied.total, copied.units);
   } catch (error: unknown) {
     counterMissedCopy(deps.redis, sku);
-    deps.metrics.stockMirrorFailures.inc({ strategy, store: 'redis' });
-    deps.log.warn({ err: error, sku, delta, strategy }, 'stock change not copied to Redis');
-    return false;
+    deps.log.warn({ err: error, sku, ...copied }, 'copy of a batch that did not commit not taken back; the mirror repair will');
   }
 }
 
@@ -71,11 +71,13 @@ export async function forgetQueued(deps: WorkerDeps, sku: string, purchases: Que
  * lock, a look for keys that already have an order (so a redelivered batch
  * changes nothing the second time), one stock UPDATE by the sum of the
  * purchases that fit, and one multi-row INSERT of every order, confirmed or
- * rejected. Redis is mirrored just before the commit, under the row lock, as
- * before batching: a buyer polling an order confirmed by this commit must not
- * see Redis still holding the old count, and a failed commit leaves Redis
- * lower than the truth (never higher, which a Redis-deciding strategy on the
- * same SKU could oversell on), given back when the orders are visibly absent.
+ * rejected. Redis gets the SKU's new decided_units just before the commit,
+ * under the row lock, as before batching: a buyer polling an order confirmed
+ * by this commit must not see Redis still holding the old count, and a failed
+ * commit leaves Redis lower than the truth (never higher, which a
+ * Redis-deciding strategy on the same SKU could oversell on), given back when
+ * the orders are visibly absent, else by the mirror repair, which alone may
+ * lower the count under the row's lock (stock-mirror.ts).
  */
 export async function applyQueuedPurchases(deps: WorkerDeps, sku: string, purchases: QueuedPurchase[]): Promise<Applied> {
   try {
@@ -116,7 +118,7 @@ async function refuseOverLimit(deps: WorkerDeps, sku: string, purchases: QueuedP
 }
 
 async function applyTogether(deps: WorkerDeps, sku: string, purchases: QueuedPurchase[]): Promise<Applied> {
-  let takenInRedis = 0;
+  let copied: { total: number; units: number } | undefined;
   let applied: Applied;
   try {
     applied = await deps.db.transaction().execute(async (trx): Promise<Applied> => {
@@ -124,20 +126,21 @@ async function applyTogether(deps: WorkerDeps, sku: string, purchases: QueuedPur
       if (stock === undefined) return { kind: 'unknown_sku' };
       const plan = allocate(stock, purchases, await keysWithOrders(trx, purchases.map((purchase) => purchase.idempotencyKey)));
       if (plan.units > 0) {
-        await adjustStock(trx, sku, -plan.units);
-        if (await adjustRedisStock(deps, sku, -plan.units)) takenInRedis = plan.units;
+        const total = await takeStock(trx, sku, plan.units);
+        if (await copyDecided(deps, strategy, sku, total)) copied = { total, units: plan.units };
       }
       await insertOrders(trx, [...plan.confirmed.map((p) => orderOf(p, 'confirmed')), ...plan.rejected.map((p) => orderOf(p, 'rejected'))]);
       return { kind: 'applied', plan, stockLeft: stock - plan.units };
     });
   } catch (error: unknown) {
     const first = purchases[0];
-    if (takenInRedis > 0 && first !== undefined) {
-      // Give back only when the batch visibly did not commit; if PostgreSQL cannot say, Redis stays low (safe side).
+    if (copied !== undefined && first !== undefined) {
+      // Give back only when the batch visibly did not commit; if PostgreSQL cannot say, Redis stays low
+      // (the safe side) until the mirror repair, under the row lock, sees no commit came.
       // A refusal for the per-user limit is PostgreSQL's answer: the transaction rolled back. (Looking the
       // first order up would not tell: after a redelivery it may be a duplicate whose order exists.)
       const rolledBack = isPerUserLimit(error) || (await findOrder(deps.db, first.orderId).catch(() => null)) === undefined;
-      if (rolledBack) await adjustRedisStock(deps, sku, takenInRedis);
+      if (rolledBack) await uncopy(deps, sku, copied);
     }
     throw error;
   }

@@ -30,16 +30,18 @@ export function createNaive(deps: BaseDeps): Strategy {
       const current = await readStock(deps.db, request.sku);
       if (current === undefined) return { kind: 'unknown_sku' };
       if (current.stock < request.quantity) return { kind: 'sold_out' };
+      let decided: number;
       try {
-        await deps.db.transaction().execute(async (trx) => {
-          await overwriteStock(trx, request.sku, current.stock - request.quantity);
+        decided = await deps.db.transaction().execute(async (trx) => {
+          const total = await overwriteStock(trx, request.sku, current.stock - request.quantity, request.quantity);
           await insertOrder(trx, orderRow(request, name));
+          return total;
         });
       } catch (error: unknown) {
         if (isUniqueViolation(error)) return { kind: 'duplicate' };
         throw error;
       }
-      mirrorToRedis(deps, name, request.sku, -request.quantity);
+      mirrorToRedis(deps, name, request.sku, decided);
       return { kind: 'confirmed', orderId: request.orderId };
     },
   };

@@ -40,7 +40,7 @@ export function createPgAdvisory(deps: BaseDeps): Strategy {
       await lockSkuKey(trx, sku);
       const read = await readStock(trx, sku);
       if (read === undefined) return undefined;
-      return { stock: read.stock, write: (stockLeft) => writeIfVersion(trx, sku, read.version, stockLeft) };
+      return { stock: read.stock, write: (stockLeft, sold) => writeIfVersion(trx, sku, read.version, stockLeft, sold) };
     },
   });
   return { ...pgAdvisoryFacts, refusalChecksKey: false, purchase };

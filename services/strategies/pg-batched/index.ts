@@ -25,7 +25,8 @@ const maxAttempts = 3;
 
 interface Decision {
   outcomes: PurchaseOutcome[];
-  units: number;
+  /** The SKU's decided_units after the batch's sale; null when it sold nothing. */
+  decided: number | null;
 }
 
 const outcomeOf = (request: PurchaseRequest, verdict: Verdict | undefined): PurchaseOutcome =>
@@ -38,14 +39,14 @@ async function attempt(deps: BaseDeps, sku: string, requests: readonly PurchaseR
   if (read === undefined) {
     // Unknown SKU: a key may still have an order (of another SKU), which replays or 422s.
     const ordered = await keysWithOrders(deps.db, keys);
-    return { outcomes: requests.map((request) => (ordered.has(request.idempotencyKey) ? { kind: 'duplicate' } : { kind: 'unknown_sku' })), units: 0 };
+    return { outcomes: requests.map((request) => (ordered.has(request.idempotencyKey) ? { kind: 'duplicate' } : { kind: 'unknown_sku' })), decided: null };
   }
   // Greedy in arrival order, as pg-atomic would decide them one statement at a time (see allocate).
   const allocation = allocate(read.stock, requests, read.ordered);
   const outcomes = requests.map((request, index) => outcomeOf(request, allocation.verdicts[index]));
-  if (allocation.units === 0) return { outcomes, units: 0 };
-  const sold = await sellBatchIfAvailable(deps.db, sku, allocation.units, allocation.confirmed.map((request) => orderRow(request, name)));
-  return sold ? { outcomes, units: allocation.units } : undefined;
+  if (allocation.units === 0) return { outcomes, decided: null };
+  const decided = await sellBatchIfAvailable(deps.db, sku, allocation.units, allocation.confirmed.map((request) => orderRow(request, name)));
+  return decided === undefined ? undefined : { outcomes, decided };
 }
 
 /** One flush: the whole batch of one SKU in one write statement, then one Redis mirror for all of it. */
@@ -63,7 +64,7 @@ async function decideBatch(deps: BaseDeps, sku: string, requests: readonly Purch
       continue;
     }
     if (decision === undefined) continue;
-    if (decision.units > 0) mirrorToRedis(deps, name, sku, -decision.units);
+    if (decision.decided !== null) mirrorToRedis(deps, name, sku, decision.decided);
     return decision.outcomes;
   }
   const reason = `the stock of ${sku} or one of ${requests.length} batched keys changed under the batch ${maxAttempts} times`;

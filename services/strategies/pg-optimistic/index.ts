@@ -37,7 +37,8 @@ function backoffMs(attempt: number): number {
  * (OPTIMISTIC_MAX_ATTEMPTS) runs out.
  */
 export function createPgOptimistic(deps: BaseDeps): Strategy {
-  type Attempt = 'confirmed' | 'conflict' | PurchaseOutcome;
+  /** A sale (with the SKU's decided_units after it), a version conflict, or the answer. */
+  type Attempt = { sold: number } | 'conflict' | PurchaseOutcome;
 
   /** `firstRead`: the read made before waiting in line, if no one has had a turn since. */
   async function attempt(request: PurchaseRequest, firstRead?: StockRead): Promise<Attempt> {
@@ -49,12 +50,13 @@ export function createPgOptimistic(deps: BaseDeps): Strategy {
     }
     try {
       const result = await deps.db.transaction().execute(async (trx): Promise<Attempt> => {
-        if (!(await writeIfVersion(trx, request.sku, current.version, current.stock - request.quantity))) return 'conflict';
+        const decided = await writeIfVersion(trx, request.sku, current.version, current.stock - request.quantity, request.quantity);
+        if (decided === undefined) return 'conflict';
         await insertOrder(trx, orderRow(request, name));
-        return 'confirmed';
+        return { sold: decided };
       });
       // Committed: only now is the stock it left a fact others may act on.
-      if (result === 'confirmed') sightings.record(request.sku, current.stock - request.quantity);
+      if (result !== 'conflict' && 'sold' in result) sightings.record(request.sku, current.stock - request.quantity);
       return result;
     } catch (error: unknown) {
       if (isUniqueViolation(error)) return { kind: 'duplicate' };
@@ -76,8 +78,8 @@ export function createPgOptimistic(deps: BaseDeps): Strategy {
       }
       const result = await attempt(request, tries === 0 ? firstRead : undefined);
       if (result === 'conflict') continue;
-      if (result === 'confirmed') {
-        mirrorToRedis(deps, name, request.sku, -request.quantity);
+      if ('sold' in result) {
+        mirrorToRedis(deps, name, request.sku, result.sold);
         return { kind: 'confirmed', orderId: request.orderId };
       }
       return result;

@@ -29,10 +29,7 @@ export function createPgPessimistic(deps: BaseDeps): Strategy {
       if (stock === undefined) return undefined;
       return {
         stock,
-        write: async (stockLeft) => {
-          await overwriteStock(trx, sku, stockLeft);
-          return true;
-        },
+        write: (stockLeft, sold) => overwriteStock(trx, sku, stockLeft, sold),
       };
     },
   });

@@ -20,6 +20,8 @@ type CopyDeps = Pick<StrategyDeps, 'db' | 'redis'>;
  * The first design noted the SKU before the statement and checked it once
  * the SKU was quiet for 1 s: a statement held up longer than that (a row
  * lock, a slow disk) committed after the check and the counter stayed low.
+ * Sales decided in PostgreSQL are copied the same way (skus.decided_units,
+ * common/stock-mirror.ts).
  */
 export async function copyRelease(deps: CopyDeps, { sku, releasedTotal }: UncopiedRelease): Promise<void> {
   // null (no counter): the counter's rebuild reads the orders, this release included.

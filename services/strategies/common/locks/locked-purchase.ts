@@ -83,8 +83,19 @@ export async function fencedWrite(
   fence: Fence,
   sightings?: StockSightings,
 ): Promise<PurchaseOutcome> {
+  return (await fencedSale(deps, strategy, request, fence, sightings)).outcome;
+}
+
+/** fencedWrite, with the SKU's decided_units after a sale (null when nothing was sold). */
+async function fencedSale(
+  deps: Pick<BaseDeps, 'db' | 'metrics'> & { config?: Pick<Config, 'FAULT_HOLD_POINT'> },
+  strategy: string,
+  request: PurchaseRequest,
+  fence: Fence,
+  sightings?: StockSightings,
+): Promise<{ outcome: PurchaseOutcome; decided: number | null }> {
   try {
-    const { outcome, stockLeft } = await deps.db.transaction().execute(async (trx) => {
+    const { outcome, stockLeft, decided } = await deps.db.transaction().execute(async (trx) => {
       const token = await fence.token(trx);
       holdIfAsked(deps.config?.FAULT_HOLD_POINT);
       if (!(await acceptFenceToken(trx, request.sku, token, fence.column))) {
@@ -98,7 +109,7 @@ export async function fencedWrite(
         sightings?.record(request.sku, current.stock);
         throw new Refusal({ kind: 'sold_out' });
       }
-      await overwriteStock(trx, request.sku, current.stock - request.quantity);
+      const decidedNow = await overwriteStock(trx, request.sku, current.stock - request.quantity, request.quantity);
       await insertOrder(trx, orderRow(request, strategy));
       // Last look before COMMIT: the watchdog may have lost the lease meanwhile.
       if (fence.signal.aborted || !fence.isHeld()) {
@@ -106,22 +117,22 @@ export async function fencedWrite(
         throw new Refusal({ kind: 'contended', reason: 'lock lease lost before commit' });
       }
       const confirmed: PurchaseOutcome = { kind: 'confirmed', orderId: request.orderId };
-      return { outcome: confirmed, stockLeft: current.stock - request.quantity };
+      return { outcome: confirmed, stockLeft: current.stock - request.quantity, decided: decidedNow };
     });
     // Committed, and the lock is still ours (released by the caller): tell this process's waiters.
     sightings?.record(request.sku, stockLeft);
-    return outcome;
+    return { outcome, decided };
   } catch (error: unknown) {
-    if (error instanceof Refusal) return error.outcome;
-    if (isUniqueViolation(error)) return { kind: 'duplicate' };
+    if (error instanceof Refusal) return { outcome: error.outcome, decided: null };
+    if (isUniqueViolation(error)) return { outcome: { kind: 'duplicate' }, decided: null };
     throw error;
   }
 }
 
 /**
  * Everything a lock strategy does once it holds the lock: the fenced write,
- * then the lock back, then the Redis copy of the change (an INCRBY, which
- * commutes with every other, so it need not hold the lock).
+ * then the lock back, then the Redis copy of the SKU's decided total (a
+ * total, which any order of copies leaves right, so it need not hold the lock).
  */
 export async function purchaseUnderLock(
   deps: BaseDeps,
@@ -130,14 +141,14 @@ export async function purchaseUnderLock(
   lock: HeldLock,
   sightings: StockSightings,
 ): Promise<PurchaseOutcome> {
-  let outcome: PurchaseOutcome;
+  let sale: { outcome: PurchaseOutcome; decided: number | null };
   try {
-    outcome = await fencedWrite(deps, strategy, request, lock, sightings);
+    sale = await fencedSale(deps, strategy, request, lock, sightings);
   } finally {
     await lock.release();
   }
-  if (outcome.kind === 'confirmed') mirrorToRedis(deps, strategy, request.sku, -request.quantity);
-  return outcome;
+  if (sale.decided !== null) mirrorToRedis(deps, strategy, request.sku, sale.decided);
+  return sale.outcome;
 }
 
 /**

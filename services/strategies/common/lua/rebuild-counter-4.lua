@@ -6,18 +6,22 @@
   Units given back before are dropped with the old count: numbering starts
   again from the top of what is left.
 
-  Released units (see copy-releases-3.lua) copied here after PostgreSQL's
-  read are not in ARGV[1], and their copiers will not add them again: they
-  are added on top. Releases in the read but not yet copied are marked as
-  had, so their copies add nothing. The released count never goes down.
+  Two totals copied into the counter (copy-releases-3.lua: released units;
+  copy-decided-3.lua: units PostgreSQL-decided sales took) were read in the
+  same snapshot as ARGV[1]. What was copied here after that read is not in
+  ARGV[1], and its copier will not copy it again: it is applied on top.
+  What the read has but no copy brought yet is marked as had, so its copy
+  changes nothing. Neither count ever goes down here.
 
   Input:
     KEYS[1] stock counter of the SKU
     KEYS[2] units given back (sorted set)
     KEYS[3] released units the counter has
+    KEYS[4] decided units the counter has
     ARGV[1] units left, from PostgreSQL
     ARGV[2] '1' to overwrite an existing counter, '0' to set a missing one only
     ARGV[3] released units, in the same read as ARGV[1]
+    ARGV[4] decided units, in the same read as ARGV[1]
 
   Output:
     {1, previous}  counter set; previous value, or '' when there was none
@@ -27,9 +31,12 @@ local previous = redis.call('GET', KEYS[1])
 if previous and ARGV[2] ~= '1' then
   return {0, previous}
 end
-local had = tonumber(redis.call('GET', KEYS[3]) or '0')
+local hadReleased = tonumber(redis.call('GET', KEYS[3]) or '0')
 local released = tonumber(ARGV[3])
+local hadDecided = tonumber(redis.call('GET', KEYS[4]) or '0')
+local decided = tonumber(ARGV[4])
 redis.call('DEL', KEYS[2])
-redis.call('SET', KEYS[1], tonumber(ARGV[1]) + math.max(0, had - released))
-redis.call('SET', KEYS[3], math.max(had, released))
+redis.call('SET', KEYS[1], tonumber(ARGV[1]) + math.max(0, hadReleased - released) - math.max(0, hadDecided - decided))
+redis.call('SET', KEYS[3], math.max(hadReleased, released))
+redis.call('SET', KEYS[4], math.max(hadDecided, decided))
 return {1, previous or ''}
