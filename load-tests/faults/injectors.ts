@@ -2,7 +2,7 @@
 // for a bounded time, undoes itself in `finally`, and marks the fault
 // window (start: injected; end: fully undone) on the run's ledger clock.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stockKey } from '../../services/shared/redis-keys.js';
+import { decidedCopiedKey, releasedCopiedKey, stockKey } from '../../services/shared/redis-keys.js';
 import type { RunContext } from './context.js';
 import { processState, signal } from './processes.js';
 import type { RedisName } from './stack-control.js';
@@ -105,27 +105,37 @@ export async function flushMainRedis(ctx: RunContext): Promise<void> {
 }
 
 /**
- * A simulated asynchronous-failover loss: the SKU's counter is read now and
- * SET back to that value `laterMs` afterwards, so every deduction in between
- * is forgotten by Redis (as if a replica that missed them were promoted).
+ * A simulated asynchronous-failover loss: the SKU's counter, with the totals
+ * copied into it (decided and released units), is read now and SET back to
+ * those values `laterMs` afterwards, so every deduction and copy in between
+ * is forgotten by Redis, as by a replica that missed them and was promoted.
+ * The counter and its counts go back together because a replica holds a
+ * prefix of its master's writes, and one script writes both.
  */
 export async function rollBackCounter(ctx: RunContext, laterMs: number): Promise<void> {
   const redis = ctx.stack.redis('redis-1');
   try {
-    const key = stockKey(ctx.sku);
-    const before = await redis.get(key);
-    if (before === null) {
-      ctx.notes.push(`counter ${key} missing when read: nothing to roll back`);
+    const keys = [stockKey(ctx.sku), decidedCopiedKey(ctx.sku), releasedCopiedKey(ctx.sku)];
+    // One MGET: the three values of one moment (they share a slot).
+    const before = await redis.mget(...keys);
+    if (before[0] === null) {
+      ctx.notes.push(`counter ${keys[0]} missing when read: nothing to roll back`);
       return;
     }
     mark(ctx, 'start');
     await sleep(laterMs);
-    const lost = await redis.get(key);
-    await redis.set(key, before);
+    const lost = await redis.mget(...keys);
+    const restore = redis.multi();
+    keys.forEach((key, index) => {
+      const value = before[index];
+      if (value === null || value === undefined) restore.del(key);
+      else restore.set(key, value);
+    });
+    await restore.exec();
     mark(ctx, 'end');
-    ctx.facts.counterRolledBackFrom = Number(lost);
-    ctx.facts.counterRolledBackTo = Number(before);
-    ctx.say(`  fault: ${key} set back from ${lost ?? 'nil'} to ${before} (${laterMs} ms of deductions forgotten)`);
+    ctx.facts.counterRolledBackFrom = Number(lost[0]);
+    ctx.facts.counterRolledBackTo = Number(before[0]);
+    ctx.say(`  fault: ${keys[0]} set back from ${lost[0] ?? 'nil'} to ${before[0]}, its decided and released counts with it (${laterMs} ms of deductions and copies forgotten)`);
   } finally {
     redis.disconnect();
   }

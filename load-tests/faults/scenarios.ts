@@ -160,7 +160,7 @@ export const scenarios: readonly Scenario[] = [
   },
   {
     name: 'redis-rollback',
-    what: "the SKU's Redis counter set back to its value of 0.8 s earlier (async-failover loss)",
+    what: "the SKU's Redis counter and the counts copied into it set back to their values of 0.8 s earlier (async-failover loss)",
     appliesTo: countsInRedis,
     quick: [decidesInRedis],
     bounded: false,

@@ -67,7 +67,8 @@ describe(`three API processes and two workers, every key sent to all three at on
     const all = attempts.flatMap((a) => a.answers);
     await payHolds(apis[0] ?? { url: '' }, all);
     const audit = await settledAudit(apis[0] ?? { url: '' }, sku);
-    expect(audit).toMatchObject({ oversoldUnits: 0, pendingUnits: 0, consistent: true });
+    // The whole audit in the message: which store disagreed is the first thing to know if this fails.
+    expect(audit, JSON.stringify(audit)).toMatchObject({ oversoldUnits: 0, pendingUnits: 0, consistent: true });
 
     const orders = await ordersByKey(sku);
     const sold = [...orders.values()].filter((o) => o.status === 'confirmed');
