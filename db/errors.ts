@@ -70,6 +70,8 @@ export function postgresFailure(error: unknown): DependencyFailure | undefined {
   if (!(error instanceof Error)) return undefined;
   const code = sqlState(error);
   if (code === queryCanceled) return { kind: 'timeout', dependency: 'postgres' };
+  // Chosen as a deadlock's victim, or a serialization failure: the transaction was rolled back and a retry may pass.
+  if (code === '40P01' || code === '40001') return { kind: 'timeout', dependency: 'postgres', reason: 'transaction rolled back by a conflict with another (deadlock or serialization failure)' };
   if (typeof code === 'string' && (unavailableStates.has(code) || code.startsWith('08'))) return { kind: 'unavailable', dependency: 'postgres' };
   if (error instanceof PoolBusyError) return { kind: 'unavailable', dependency: 'postgres', reason: `busy: ${error.why}` };
   if (isPoolBusy(error)) return { kind: 'unavailable', dependency: 'postgres', reason: 'busy: no connection free in time' };

@@ -23,14 +23,33 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** A loopback port that was free a moment ago. */
+// Ports handed out by this process, never handed out twice: the caller binds them later.
+const handedOut = new Set<number>();
+// 30000-32767: below Linux's ephemeral range (32768-60999), where the kernel picks the local end
+// of every outgoing connection, so a port found free there could be taken before the server that
+// was to bind it starts (an etcd test member once never came up); above the stack's own defaults.
+const firstPort = 30_000;
+const portsInRange = 2_768;
+
+/** Whether 127.0.0.1:port can be bound now. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A loopback port that was free a moment ago, outside the ephemeral range, not given out before by this process. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  const start = Math.floor(Math.random() * portsInRange);
+  for (let step = 0; step < portsInRange; step += 1) {
+    const port = firstPort + ((start + step) % portsInRange);
+    if (handedOut.has(port) || !(await canBind(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port in ${firstPort}-${firstPort + portsInRange - 1}`);
 }
 
 /**

@@ -156,12 +156,17 @@ export interface UnitOrder {
  * when the SKU is unknown. One bad row must not fail the others, so nothing
  * raises; returns the keys inserted, and the caller asks why for the rest.
  */
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[]): Promise<Set<string>> {
   if (batch.length === 0) return new Set();
-  // By buyer: on a limited SKU each row's trigger locks its buyer's user_purchases row, and two
-  // API processes writing batches of one SKU at once (nothing else orders them) must take those
-  // locks in the same order, or PostgreSQL ends one with a deadlock.
-  const orders = [...batch].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  // By buyer, then by key: on a limited SKU each row's trigger locks its buyer's user_purchases
+  // row, and a key another process is inserting makes this insert wait for that transaction. Two
+  // API processes writing batches of one SKU at once (the same keys sent to both) must take those
+  // locks in the same order, or PostgreSQL ends one with a deadlock: sorted by buyer alone, two
+  // keys of one buyer went in each process's arrival order, and the two batches deadlocked.
+  const order = (a: UnitOrder, b: UnitOrder): number => compare(a.userId, b.userId) || compare(a.idempotencyKey, b.idempotencyKey);
+  const orders = [...batch].sort(order);
   const column = <T>(pick: (order: UnitOrder) => T): T[] => orders.map(pick);
   const { rows } = await sql<{ idempotency_key: string }>`
     insert into orders (id, sku, user_id, quantity, strategy, status, idempotency_key, stock_applied, units)

@@ -122,16 +122,16 @@ export function createRedisLua(deps: BaseDeps, counters: CounterRebuild): Strate
       return written === 'unknown_sku' ? { kind: 'unknown_sku' } : { kind: 'duplicate' };
     } catch (error: unknown) {
       const failure = classifyDependencyFailure(error);
-      if (failure === undefined) {
-        await giveBack(request, deduction.orderId);
-        throw error;
-      }
-      // The insert (its own commit) may have reached PostgreSQL, or may still: close its id before giving anything back.
+      // Whatever failed, this deduction's order may exist all the same: the insert (its own commit)
+      // may have reached PostgreSQL, or may still, or another process that met the same deduction
+      // (the same key) wrote it. Its id is closed before anything is given back; giving back
+      // first once returned the units of 30 standing orders when a batch lost a deadlock.
       const late = await closeUnwrittenOrder(deps.db, { id: deduction.orderId, sku: request.sku, userId: request.userId, quantity: request.quantity, strategy: name }).catch(() => null);
       if (late === 'written') return { kind: 'confirmed', orderId: deduction.orderId };
+      if (late === 'closed') await giveBack(request, deduction.orderId);
+      if (failure === undefined) throw error;
       if (late === null) return { kind: 'unavailable', dependency: 'postgres', reason: 'order outcome unknown; the units are given back if it was not written, and a retry with the same key finishes it' };
-      await giveBack(request, deduction.orderId);
-      if (failure.kind === 'timeout') return { kind: 'contended', reason: 'PostgreSQL statement timed out' };
+      if (failure.kind === 'timeout') return { kind: 'contended', reason: failure.reason ?? 'PostgreSQL statement timed out' };
       return { kind: 'unavailable', dependency: 'postgres', reason: 'order not written' };
     }
   }
