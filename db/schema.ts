@@ -24,6 +24,8 @@ export interface SkusTable {
   // Units PostgreSQL-decided sales ever took (2026-12-05T00-00-decided-units); the Redis counter
   // copies this total, not each sale's change (stock-mirror.ts).
   decided_units: Generated<number>;
+  // Units restocks ever added (2026-12-05T01-00-restocks), copied to Redis as a total.
+  restocked_units: Generated<number>;
   created_at: Generated<Date>;
 }
 
@@ -104,6 +106,15 @@ export interface Database {
   inbox: InboxTable;
   reconciliations: ReconciliationsTable;
   user_purchases: UserPurchasesTable;
+  restocks: RestocksTable;
+}
+
+// One restock, by the Idempotency-Key it came with.
+export interface RestocksTable {
+  idempotency_key: string;
+  sku: string;
+  units: number;
+  created_at: Generated<Date>;
 }
 
 export type Sku = Selectable<SkusTable>;

@@ -177,7 +177,7 @@ export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[]): Pro
       ${column((o) => o.units)}::int4multirange[]
     ) as i(id, sku, user_id, quantity, strategy, idempotency_key, units)
     join skus on skus.sku = i.sku
-    where upper(i.units) <= skus.initial_stock + 1
+    where upper(i.units) <= skus.initial_stock + skus.restocked_units + 1
     on conflict do nothing
     returning idempotency_key`.execute(db);
   return new Set(rows.map((row) => row.idempotency_key));

@@ -86,13 +86,13 @@ export async function lockDecidedUnits(db: Db, sku: string): Promise<number | un
   return row?.decided_units;
 }
 
-/** One page of SKUs some PostgreSQL-decided sale took from, after `afterSku` in key order, with their totals. */
-export async function decidedTotals(db: Db, afterSku: string, limit: number): Promise<Array<{ sku: string; decided_units: number }>> {
+/** One page of SKUs some PostgreSQL-decided sale took from or a restock added to, after `afterSku` in key order, with their totals. */
+export async function copiedTotals(db: Db, afterSku: string, limit: number): Promise<Array<{ sku: string; decided_units: number; restocked_units: number }>> {
   return db
     .selectFrom('skus')
-    .select(['sku', 'decided_units'])
+    .select(['sku', 'decided_units', 'restocked_units'])
     .where('sku', '>', afterSku)
-    .where('decided_units', '>', 0)
+    .where((eb) => eb.or([eb('decided_units', '>', 0), eb('restocked_units', '>', 0)]))
     .orderBy('sku')
     .limit(limit)
     .execute();

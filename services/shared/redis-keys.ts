@@ -57,7 +57,7 @@ export function stockKey(sku: string): string {
   return skuKey(sku, 'stock');
 }
 
-/** How many units released by ended holds the SKU's counter has (copy-releases-3.lua). */
+/** How many units released by ended holds the SKU's counter has (copy-added-4.lua). */
 export function releasedCopiedKey(sku: string): string {
   return skuKey(sku, 'released-copied');
 }
@@ -65,6 +65,11 @@ export function releasedCopiedKey(sku: string): string {
 /** How many of the units PostgreSQL-decided sales took (skus.decided_units) the SKU's counter has (copy-decided-2.lua). */
 export function decidedCopiedKey(sku: string): string {
   return skuKey(sku, 'decided-copied');
+}
+
+/** How many units restocks added (skus.restocked_units) the SKU's counter has (copy-added-4.lua). */
+export function restockedCopiedKey(sku: string): string {
+  return skuKey(sku, 'restocked-copied');
 }
 
 /** Set by the queue worker once PostgreSQL's stock of the SKU is 0 (sold-out-flag.ts). */

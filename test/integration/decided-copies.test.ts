@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client.js';
 import { insertOrder } from '../../db/queries/orders.js';
-import { decidedCopiedKey, releasedCopiedKey, returnedUnitsKey, soldOutFlagKey, stockKey } from '../../services/shared/redis-keys.js';
+import { decidedCopiedKey, releasedCopiedKey, restockedCopiedKey, returnedUnitsKey, soldOutFlagKey, stockKey } from '../../services/shared/redis-keys.js';
 import { type RunningApi, adminToken, audit, auditWhen, createSku, get, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
 import { mainRedis } from '../helpers/redis.js';
 import { until } from '../helpers/wait.js';
@@ -71,10 +71,10 @@ describe('copying decided totals to the counter', () => {
     await redis.set(stockKey(sku), 10);
     expect(await copy(sku, 5)).toBe(5);
     // The read saw 3 decided units and 7 left: the 2 decided after it were copied meanwhile.
-    await redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), 7, '1', 0, 3);
+    await redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 7, '1', 0, 3, 0);
     expect(await redis.get(stockKey(sku))).toBe('5');
     // A read that saw 8 decided units, 2 left: copies up to 8 take nothing more.
-    await redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), 2, '1', 0, 8);
+    await redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 2, '1', 0, 8, 0);
     expect(await copy(sku, 8)).toBe(0);
     expect(await redis.get(stockKey(sku))).toBe('2');
   });

@@ -3,7 +3,7 @@ import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterReady, createCluster } from '../../services/shared/redis.js';
 import { redisClusterUrls } from '../../services/shared/config.js';
-import { allShards, decidedCopiedKey, fenceKey, keyShards, lockKey, releasedCopiedKey, returnedUnitsKey, shardKey, shardOf, soldOutFlagKey, stockKey } from '../../services/shared/redis-keys.js';
+import { allShards, decidedCopiedKey, fenceKey, restockedCopiedKey, keyShards, lockKey, releasedCopiedKey, returnedUnitsKey, shardKey, shardOf, soldOutFlagKey, stockKey } from '../../services/shared/redis-keys.js';
 import { keySlot } from '../../services/shared/redis-slots.js';
 import { defineScripts, luaScripts } from '../../services/strategies/common/redis-scripts.js';
 import { deductionKey, deductionLedgerKey, ledgerMember } from '../../services/strategies/redis-lua/keys.js';
@@ -67,10 +67,14 @@ describe('every Lua script on a Redis Cluster', () => {
   const purchase = JSON.stringify({ orderId, sku });
   // One call per script, keys built as the strategies build them, in an order that makes each do its work.
   const calls: Record<string, () => Promise<unknown>> = {
-    rebuildCounter: () => cluster.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), 10, '1', 0, 0),
+    rebuildCounter: () => cluster.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 10, '1', 0, 0, 0),
     copyDecided: () => cluster.copyDecided(stockKey(sku), decidedCopiedKey(sku), soldOutFlagKey(sku), 2, 'up'),
     uncopyDecided: () => cluster.uncopyDecided(stockKey(sku), decidedCopiedKey(sku), 2, 1),
-    copyReleases: () => cluster.copyReleases(stockKey(sku), releasedCopiedKey(sku), soldOutFlagKey(sku), 1),
+    // A release (no names), then a restock (the name 11, above the initial 10).
+    copyAdded: async () => [
+      await cluster.copyAdded(stockKey(sku), releasedCopiedKey(sku), soldOutFlagKey(sku), returnedUnitsKey(sku), 1, ''),
+      await cluster.copyAdded(stockKey(sku), restockedCopiedKey(sku), soldOutFlagKey(sku), returnedUnitsKey(sku), 1, 10),
+    ],
     deductStock: () => cluster.deductStock(stockKey(sku), deductionKey(sku, key), returnedUnitsKey(sku), deductionLedgerKey(shard), 2, orderId, 60_000, ledgerMember(sku, key)),
     restoreStock: () => cluster.restoreStock(stockKey(sku), deductionKey(sku, key), returnedUnitsKey(sku), deductionLedgerKey(shard), orderId, ledgerMember(sku, key), '1'),
     acquireFencedLock: () => cluster.acquireFencedLock(lockKey(sku), fenceKey(sku), 'owner', 10_000),
@@ -92,8 +96,9 @@ describe('every Lua script on a Redis Cluster', () => {
       rebuildCounter: [1, ''],
       copyDecided: 2,
       uncopyDecided: 1,
-      copyReleases: 1,
-      deductStock: [1, `${orderId} 9-10`],
+      copyAdded: [1, 1],
+      // The restocked unit (11, above the initial 10) first, then the highest never taken.
+      deductStock: [1, `${orderId} 11-11,10-10`],
       restoreStock: 2,
       acquireFencedLock: 1,
       extendLock: 1,
@@ -103,8 +108,8 @@ describe('every Lua script on a Redis Cluster', () => {
       // The sweeper's claim moved its score: it stays queued (unqueue-purchase-3).
       unqueuePurchase: 2,
     });
-    // 10, -2 copied, +1 taken back, +1 released, -2 taken, +2 given back.
-    expect(await cluster.get(stockKey(sku))).toBe('10');
-    expect(await cluster.zrange(returnedUnitsKey(sku), 0, -1)).toEqual(['9', '10']);
+    // 10, -2 copied, +1 taken back, +1 released, +1 restocked, -2 taken, +2 given back.
+    expect(await cluster.get(stockKey(sku))).toBe('11');
+    expect(await cluster.zrange(returnedUnitsKey(sku), 0, -1)).toEqual(['10', '11']);
   });
 });

@@ -5,7 +5,7 @@ describe('Lua scripts', () => {
   it('take their command name and key count from <command>-<numKeys>.lua, and the count matches the keys they use', () => {
     const scripts = luaScripts();
     expect(scripts.map((s) => s.command).sort()).toEqual(
-      ['acquireFencedLock', 'claimUnsent', 'copyDecided', 'copyReleases', 'deductStock', 'extendLock', 'queuePurchase', 'rebuildCounter', 'releaseLock', 'restoreStock', 'uncopyDecided', 'unqueuePurchase'],
+      ['acquireFencedLock', 'claimUnsent', 'copyAdded', 'copyDecided', 'deductStock', 'extendLock', 'queuePurchase', 'rebuildCounter', 'releaseLock', 'restoreStock', 'uncopyDecided', 'unqueuePurchase'],
     );
     for (const script of scripts) {
       // Every KEYS[n] a script reads must be passed as a key, and every key passed must be read.

@@ -5,8 +5,8 @@ import type { Sku } from '../../../db/schema.js';
 import { ProblemError } from '../../shared/errors.js';
 import { problemResponses } from '../schemas/problem.js';
 import { reconciliationSummary } from '../../../db/queries/reconciliations.js';
-import { CreateSkuBody, SkuAudit, SkuParams, SkuReconciliation, SkuView } from '../schemas/sku.js';
-import { auditSku, createSku } from '../skus/sku-service.js';
+import { CreateSkuBody, RestockBody, RestockHeaders, RestockView, SkuAudit, SkuParams, SkuReconciliation, SkuView } from '../schemas/sku.js';
+import { auditSku, createSku, restock } from '../skus/sku-service.js';
 
 const adminSecurity = [{ adminToken: [] }];
 
@@ -30,6 +30,25 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const created = await createSku(fastify.db, fastify.redis, sku, stock, { maxPerUser, holdSeconds });
     if (created === 'exists') throw new ProblemError('sku_exists', `SKU ${sku} already exists.`);
     return reply.code(201).header('location', `/v1/skus/${sku}`).send(skuView(created));
+  });
+
+  fastify.post('/v1/admin/skus/:sku/restock', {
+    onRequest: fastify.requireAdmin,
+    schema: {
+      tags: ['admin'],
+      summary: 'Add units to a SKU during its sale: PostgreSQL, then the Redis counter; once per Idempotency-Key',
+      security: adminSecurity,
+      params: SkuParams,
+      headers: RestockHeaders,
+      body: RestockBody,
+      response: { 200: RestockView, ...problemResponses },
+    },
+  }, async (request) => {
+    const { sku } = request.params;
+    const done = await restock(fastify.db, fastify.redis, fastify.log, sku, request.body.units, request.headers['idempotency-key']);
+    if (done.kind === 'unknown_sku') throw new ProblemError('sku_not_found', `No SKU ${sku}.`);
+    if (done.kind === 'key_reused') throw new ProblemError('idempotency_key_reused', `This Idempotency-Key restocked ${done.units} units of ${done.sku}.`);
+    return { sku, units: done.units, restockedUnits: done.restockedUnits, available: done.stock, replayed: done.kind === 'replayed' };
   });
 
   fastify.get('/v1/skus/:sku', {

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { SkuCode } from './purchase.js';
+import { SkuCode, idempotencyKeyPattern } from './purchase.js';
 
 export const CreateSkuBody = Type.Object(
   // A billion units is far beyond any flash sale and well inside PostgreSQL's integer.
@@ -27,13 +27,14 @@ const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
 export const SkuAudit = Type.Object({
   sku: Type.String(),
   initialStock: Type.Integer(),
+  restockedUnits: Type.Integer({ description: 'Units restocks added (POST /v1/admin/skus/:sku/restock)' }),
   confirmedUnits: Type.Integer({ description: 'Units in confirmed orders: what was sold' }),
   pendingUnits: Type.Union([Type.Integer(), Type.Null()], { description: 'Units of kafka-queue purchases accepted (202) and not yet applied by the worker (listed in Redis until then); null when Redis is unreachable' }),
   confirmedOrders: Type.Integer(),
   reservedUnits: Type.Integer({ description: 'Units in live holds (strategy reserve): taken from the stock until confirmed, cancelled or expired' }),
   releasedUnits: Type.Integer({ description: 'Units of holds that ended unpaid (cancelled or expired), given back to the stock' }),
-  oversoldUnits: Type.Integer({ description: 'max(0, confirmedUnits + reservedUnits − initialStock): a hold on a unit that does not exist is an oversell waiting to be paid' }),
-  expectedStock: Type.Integer({ description: 'initialStock − confirmedUnits − reservedUnits: what every store should hold once settled' }),
+  oversoldUnits: Type.Integer({ description: 'max(0, confirmedUnits + reservedUnits − initialStock − restockedUnits): a hold on a unit that does not exist is an oversell waiting to be paid' }),
+  expectedStock: Type.Integer({ description: 'initialStock + restockedUnits − confirmedUnits − reservedUnits: what every store should hold once settled' }),
   pgStock: Type.Integer({ description: 'Stock counter in PostgreSQL (skus.stock)' }),
   unitsNotInPgStock: Type.Integer({ description: 'Confirmed units that pgStock does not include yet: redis-lua orders, subtracted from skus.stock in batches (within ~100 ms)' }),
   redisStock: Type.Union([Type.Integer(), Type.Null()], { description: 'Stock counter in the main Redis; null when missing or unreachable' }),
@@ -80,4 +81,19 @@ export const SkuReconciliation = Type.Object({
     }),
     { description: 'The newest changes first (at most 50)' },
   ),
+});
+
+// At most 100,000 units a restock: redis-lua names each new unit in Redis, in the one script call.
+export const RestockBody = Type.Object({ units: Type.Integer({ minimum: 1, maximum: 100_000 }) }, { additionalProperties: false });
+
+export const RestockHeaders = Type.Object({
+  'idempotency-key': Type.String({ pattern: idempotencyKeyPattern, description: 'Names this restock: a retry with the same key adds nothing more and gets the same answer' }),
+});
+
+export const RestockView = Type.Object({
+  sku: Type.String(),
+  units: Type.Integer({ description: 'Units this restock added' }),
+  restockedUnits: Type.Integer({ description: 'Units every restock of the SKU added, this one included' }),
+  available: Type.Integer({ description: 'Stock left according to PostgreSQL, just after this restock' }),
+  replayed: Type.Boolean({ description: 'True when the key had restocked already: nothing was added now' }),
 });

@@ -8,8 +8,10 @@ import type { Sku } from '../../../db/schema.js';
 import { confirmationDelays, confirmationSpan, existingOrderIds, unitsSold } from '../../../db/queries/orders.js';
 import { countUnpublished } from '../../../db/queries/outbox.js';
 import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
-import { decidedCopiedKey, releasedCopiedKey, stockKey } from '../../shared/redis-keys.js';
+import { decidedCopiedKey, releasedCopiedKey, restockedCopiedKey, stockKey } from '../../shared/redis-keys.js';
 import type { PendingPurchase, Strategy } from '../../strategies/strategy.js';
+import { type Restock, restockSku } from '../../../db/queries/restocks.js';
+import { copyRestocks, counterMissedCopy } from '../../strategies/common/stock-mirror.js';
 
 /**
  * Creates a SKU in every store the strategies use. The PostgreSQL insert
@@ -23,9 +25,31 @@ export async function createSku(db: Kysely<Database>, redis: MainRedis, sku: str
     if (created === undefined) return 'exists';
     // Overwrite, not NX: PostgreSQL just said the SKU is new, so any Redis value is a leftover,
     // the count of released units it has included (a new SKU has released none).
-    await redis.multi().set(stockKey(sku), stock).del(releasedCopiedKey(sku), decidedCopiedKey(sku)).exec();
+    await redis.multi().set(stockKey(sku), stock).del(releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku)).exec();
     return created;
   });
+}
+
+/**
+ * Adds units to a SKU once per Idempotency-Key: PostgreSQL first (the
+ * truth, where every PostgreSQL-deciding strategy sells them at once), then
+ * the Redis counter, as the SKU's restocked total (copy-added-4.lua), so
+ * redis-lua, kafka-queue's front door and the sold-out flag see them. A copy
+ * that fails is left to the mirror repair, which compares the same total; a
+ * replay copies again (it adds nothing if the counter has it).
+ */
+export async function restock(db: Kysely<Database>, redis: MainRedis, log: { warn(obj: object, msg: string): void }, sku: string, units: number, key: string): Promise<Restock> {
+  const done = await restockSku(db, sku, units, key);
+  if (done.kind !== 'restocked' && done.kind !== 'replayed') return done;
+  try {
+    const added = await copyRestocks(redis, sku, done.restockedUnits, done.initialStock);
+    // null: no counter; the next purchase of a Redis-counting strategy rebuilds it, restocks included.
+    if (added === null) counterMissedCopy(redis, sku);
+  } catch (error: unknown) {
+    counterMissedCopy(redis, sku);
+    log.warn({ err: error, sku, restockedUnits: done.restockedUnits }, 'restock not copied to Redis yet; the mirror repair copies it');
+  }
+  return done;
 }
 
 /** The audit as GET /v1/admin/skus/:sku/audit serves it: its type is the response schema's, declared once. */
@@ -74,12 +98,15 @@ export async function auditSku(db: Kysely<Database>, redis: MainRedis, strategie
   const pendingUnits = queued === null ? null : queued.filter((purchase) => !applied.has(purchase.orderId)).reduce((sum, purchase) => sum + purchase.quantity, 0);
   // Redis after the snapshot: the queue worker mirrors Redis before its commit, so an order settled here is in Redis too.
   const redisStock = await readRedisStock(redis, sku);
-  // A live hold has taken its units as surely as a sale: both count against the stock.
-  const expectedStock = row.initial_stock - units.confirmedUnits - units.reservedUnits;
-  const oversoldUnits = Math.max(0, units.confirmedUnits + units.reservedUnits - row.initial_stock);
+  // A live hold has taken its units as surely as a sale: both count against the stock, which is
+  // the initial stock plus every restock.
+  const forSale = row.initial_stock + row.restocked_units;
+  const expectedStock = forSale - units.confirmedUnits - units.reservedUnits;
+  const oversoldUnits = Math.max(0, units.confirmedUnits + units.reservedUnits - forSale);
   return {
     sku,
     initialStock: row.initial_stock,
+    restockedUnits: row.restocked_units,
     ...units,
     oversoldUnits,
     expectedStock,

@@ -1,6 +1,6 @@
 import { unitsSold } from '../../../db/queries/orders.js';
 import { findSku } from '../../../db/queries/skus.js';
-import { decidedCopiedKey, releasedCopiedKey, returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
+import { decidedCopiedKey, releasedCopiedKey, restockedCopiedKey, returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
 import { recordChange } from './reconciliation-log.js';
 import type { StrategyDeps } from '../strategy.js';
 
@@ -31,13 +31,16 @@ export interface CounterRebuild {
 /** What the orders say a SKU's counter should hold. */
 export async function unitsLeft(deps: Pick<StrategyDeps, 'db'>, sku: string, initialStock: number): Promise<UnitsLeft> {
   // One snapshot: the released and decided totals are those of the orders the units left come from.
-  const { confirmedUnits, reservedUnits, releasedUnits, decided } = await deps.db
+  const { confirmedUnits, reservedUnits, releasedUnits, row } = await deps.db
     .transaction()
     .setIsolationLevel('repeatable read')
-    .execute(async (trx) => ({ ...(await unitsSold(trx, sku)), decided: (await findSku(trx, sku))?.decided_units ?? 0 }));
+    .execute(async (trx) => ({ ...(await unitsSold(trx, sku)), row: await findSku(trx, sku) }));
+  const decided = row?.decided_units ?? 0;
+  const restocked = row?.restocked_units ?? 0;
   // Live holds (reserve) are out of the stock until they end.
   const held = reservedUnits === 0 ? '' : ` - held ${reservedUnits}`;
-  return { units: Math.max(0, initialStock - confirmedUnits - reservedUnits), released: releasedUnits, decided, why: `initial ${initialStock} - confirmed ${confirmedUnits}${held}` };
+  const added = restocked === 0 ? '' : ` + restocked ${restocked}`;
+  return { units: Math.max(0, initialStock + restocked - confirmedUnits - reservedUnits), released: releasedUnits, decided, restocked, why: `initial ${initialStock}${added} - confirmed ${confirmedUnits}${held}` };
 }
 
 /** What a counter rebuilt from the orders holds, the released and decided totals that read saw, and the sum in words. */
@@ -45,12 +48,24 @@ export interface UnitsLeft {
   units: number;
   released: number;
   decided: number;
+  restocked: number;
   why: string;
 }
 
 /** Sets the SKU's counter from `left`: always when `overwrite`, else only if it is missing. */
 export async function setCounter(deps: Pick<StrategyDeps, 'redis'>, sku: string, left: UnitsLeft, overwrite: boolean): Promise<{ set: boolean; previous: string }> {
-  const [set, previous] = await deps.redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), left.units, overwrite ? '1' : '0', left.released, left.decided);
+  const [set, previous] = await deps.redis.rebuildCounter(
+    stockKey(sku),
+    returnedUnitsKey(sku),
+    releasedCopiedKey(sku),
+    decidedCopiedKey(sku),
+    restockedCopiedKey(sku),
+    left.units,
+    overwrite ? '1' : '0',
+    left.released,
+    left.decided,
+    left.restocked,
+  );
   return { set: set === 1, previous: String(previous) };
 }
 

@@ -40,9 +40,22 @@ export type ScriptReply = [number, string | number];
 // Their names must match the files (redis-scripts.test.ts checks).
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    rebuildCounter(stockKey: string, returnedKey: string, releasedCopiedKey: string, decidedCopiedKey: string, unitsLeft: number, overwrite: '1' | '0', releasedUnits: number, decidedUnits: number): Result<ScriptReply, Context>;
+    rebuildCounter(
+      stockKey: string,
+      returnedKey: string,
+      releasedCopiedKey: string,
+      decidedCopiedKey: string,
+      restockedCopiedKey: string,
+      unitsLeft: number,
+      overwrite: '1' | '0',
+      releasedUnits: number,
+      decidedUnits: number,
+      restockedUnits: number,
+    ): Result<ScriptReply, Context>;
     copyDecided(stockKey: string, decidedCopiedKey: string, soldOutKey: string, decidedUnits: number, mode: 'up' | 'exact'): Result<number | null, Context>;
     uncopyDecided(stockKey: string, decidedCopiedKey: string, total: number, units: number): Result<number, Context>;
+    /** The units added, or null when the SKU has no counter. `namesAfter`: the initial stock for restocks, '' for releases. */
+    copyAdded(stockKey: string, countKey: string, soldOutKey: string, returnedKey: string, total: number, namesAfter: number | ''): Result<number | null, Context>;
     /** The fencing token, or null when the lock is held by someone else. */
     acquireFencedLock(lockKey: string, fenceKey: string, owner: string, leaseMs: number): Result<number | null, Context>;
     releaseLock(lockKey: string, owner: string): Result<number, Context>;

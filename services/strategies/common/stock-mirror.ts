@@ -1,5 +1,5 @@
-import { boundWaits, decidedTotals, findSku, lockDecidedUnits } from '../../../db/queries/skus.js';
-import { decidedCopiedKey, shardOf, soldOutFlagKey, stockKey } from '../../shared/redis-keys.js';
+import { boundWaits, copiedTotals, findSku, lockDecidedUnits } from '../../../db/queries/skus.js';
+import { decidedCopiedKey, restockedCopiedKey, returnedUnitsKey, shardOf, soldOutFlagKey, stockKey } from '../../shared/redis-keys.js';
 import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
 import type { MainRedis } from '../../shared/redis.js';
 import { rebuildMissingCounter } from './counter-rebuild.js';
@@ -63,7 +63,16 @@ export async function copyDecided(deps: Pick<StrategyDeps, 'redis' | 'metrics' |
 }
 
 /**
- * Brings one SKU's counter to PostgreSQL's decided_units. Redis is read
+ * Copies a SKU's restocked_units to its counter (copy-added-4.lua, naming the
+ * new units above the initial stock): the units added, or null when there is
+ * no counter (its rebuild counts them).
+ */
+export function copyRestocks(redis: MainRedis, sku: string, restocked: number, initialStock: number): Promise<number | null> {
+  return redis.copyAdded(stockKey(sku), restockedCopiedKey(sku), soldOutFlagKey(sku), returnedUnitsKey(sku), restocked, initialStock);
+}
+
+/**
+ * Brings one SKU's counter to PostgreSQL's decided_units and restocked_units. Redis is read
  * before PostgreSQL: every copy but the queue worker's follows its commit, so
  * a count read first can be below the total read after (a sale in between:
  * copying the committed total is right whenever it lands) but above it only
@@ -72,9 +81,16 @@ export async function copyDecided(deps: Pick<StrategyDeps, 'redis' | 'metrics' |
  * above the total then is a sale that never committed, and goes back.
  */
 async function repairSku(deps: MirrorDeps, sku: string): Promise<void> {
-  const had = Number((await deps.redis.get(decidedCopiedKey(sku))) ?? '0');
+  const [decidedCount, restockedCount] = await deps.redis.mget(decidedCopiedKey(sku), restockedCopiedKey(sku));
+  const had = Number(decidedCount ?? '0');
+  const hadRestocked = Number(restockedCount ?? '0');
   const row = await findSku(deps.db, sku);
   if (row === undefined) return;
+  // Restocks only add, and are copied after their commit: copying the total is right whenever it lands.
+  if (row.restocked_units > hadRestocked) {
+    const added = await copyRestocks(deps.redis, sku, row.restocked_units, row.initial_stock);
+    if (added !== null && added > 0) await recordChange(deps, { sku, action: 'counter_resynced', units: added, detail: `Redis had ${hadRestocked} of restocked_units ${row.restocked_units}: added ${added}` });
+  }
   if (row.decided_units === had && (await deps.redis.exists(stockKey(sku))) === 1) return;
   let taken: number | null;
   if (row.decided_units >= had) {
@@ -109,15 +125,17 @@ const sweepPage = 500;
 function createSweep(deps: MirrorDeps): () => Promise<number> {
   let after = '';
   return async () => {
-    const page = await decidedTotals(deps.db, after, sweepPage);
+    const page = await copiedTotals(deps.db, after, sweepPage);
     after = page.length < sweepPage ? '' : (page.at(-1)?.sku ?? '');
     const byShard = new Map<number, typeof page>();
     for (const row of page) byShard.set(shardOf(row.sku), [...(byShard.get(shardOf(row.sku)) ?? []), row]);
     // A shard's keys share one slot: one MGET each, on a cluster too.
     for (const rows of byShard.values()) {
-      const counts = await deps.redis.mget(...rows.map((row) => decidedCopiedKey(row.sku)));
+      const counts = await deps.redis.mget(...rows.flatMap((row) => [decidedCopiedKey(row.sku), restockedCopiedKey(row.sku)]));
       for (const [index, row] of rows.entries()) {
-        if (Number(counts[index] ?? '0') !== row.decided_units) await repairSku(deps, row.sku);
+        const decided = Number(counts[2 * index] ?? '0');
+        const restocked = Number(counts[2 * index + 1] ?? '0');
+        if (decided !== row.decided_units || restocked !== row.restocked_units) await repairSku(deps, row.sku);
       }
     }
     return page.length;

@@ -1,5 +1,5 @@
 import { markReleasesCopied, type UncopiedRelease } from '../../../db/queries/holds.js';
-import { releasedCopiedKey, soldOutFlagKey, stockKey } from '../../shared/redis-keys.js';
+import { releasedCopiedKey, returnedUnitsKey, soldOutFlagKey, stockKey } from '../../shared/redis-keys.js';
 import { reserveFacts } from './facts.js';
 import type { StrategyDeps } from '../strategy.js';
 
@@ -25,7 +25,7 @@ type CopyDeps = Pick<StrategyDeps, 'db' | 'redis'>;
  */
 export async function copyRelease(deps: CopyDeps, { sku, releasedTotal }: UncopiedRelease): Promise<void> {
   // null (no counter): the counter's rebuild reads the orders, this release included.
-  await deps.redis.copyReleases(stockKey(sku), releasedCopiedKey(sku), soldOutFlagKey(sku), releasedTotal);
+  await deps.redis.copyAdded(stockKey(sku), releasedCopiedKey(sku), soldOutFlagKey(sku), returnedUnitsKey(sku), releasedTotal, '');
   await markReleasesCopied(deps.db, sku, releasedTotal);
 }
 

@@ -6,22 +6,28 @@
   Units given back before are dropped with the old count: numbering starts
   again from the top of what is left.
 
-  Two totals copied into the counter (copy-releases-3.lua: released units;
-  copy-decided-3.lua: units PostgreSQL-decided sales took) were read in the
-  same snapshot as ARGV[1]. What was copied here after that read is not in
+  Three totals copied into the counter (copy-added-4.lua: released units, and
+  units restocks added; copy-decided-3.lua: units PostgreSQL-decided sales took) were read in the same snapshot as ARGV[1]. What was copied here after that read is not in
   ARGV[1], and its copier will not copy it again: it is applied on top.
   What the read has but no copy brought yet is marked as had, so its copy
-  changes nothing. Neither count ever goes down here.
+  changes nothing. No count ever goes down here.
+
+  A restocked SKU's units are no longer numbered 1..left after this (names
+  above the initial stock were given by its restocks): numbering restarts
+  from the top of what is left, and a name already sold is refused by
+  PostgreSQL, which costs a refusal, never a unit sold twice.
 
   Input:
     KEYS[1] stock counter of the SKU
     KEYS[2] units given back (sorted set)
     KEYS[3] released units the counter has
     KEYS[4] decided units the counter has
+    KEYS[5] restocked units the counter has
     ARGV[1] units left, from PostgreSQL
     ARGV[2] '1' to overwrite an existing counter, '0' to set a missing one only
     ARGV[3] released units, in the same read as ARGV[1]
     ARGV[4] decided units, in the same read as ARGV[1]
+    ARGV[5] restocked units, in the same read as ARGV[1]
 
   Output:
     {1, previous}  counter set; previous value, or '' when there was none
@@ -35,8 +41,11 @@ local hadReleased = tonumber(redis.call('GET', KEYS[3]) or '0')
 local released = tonumber(ARGV[3])
 local hadDecided = tonumber(redis.call('GET', KEYS[4]) or '0')
 local decided = tonumber(ARGV[4])
+local hadRestocked = tonumber(redis.call('GET', KEYS[5]) or '0')
+local restocked = tonumber(ARGV[5])
 redis.call('DEL', KEYS[2])
-redis.call('SET', KEYS[1], tonumber(ARGV[1]) + math.max(0, hadReleased - released) - math.max(0, hadDecided - decided))
+redis.call('SET', KEYS[1], tonumber(ARGV[1]) + math.max(0, hadReleased - released) - math.max(0, hadDecided - decided) + math.max(0, hadRestocked - restocked))
 redis.call('SET', KEYS[3], math.max(hadReleased, released))
 redis.call('SET', KEYS[4], math.max(hadDecided, decided))
+redis.call('SET', KEYS[5], math.max(hadRestocked, restocked))
 return {1, previous or ''}
