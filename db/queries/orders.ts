@@ -147,17 +147,17 @@ export interface UnitOrder {
   units: string;
 }
 
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * Appends confirmed orders that name their units, in one statement, with
  * skus.stock left for the catch-up (stock_applied = false). PostgreSQL
  * decides what is sold: a row is skipped when its Idempotency-Key has an
  * order already, when another order of the SKU holds any of its units (the
- * exclusion constraint), when a unit lies beyond the SKU's initial stock, or
+ * exclusion constraint), when a unit lies beyond the SKU's initial stock and restocks, or
  * when the SKU is unknown. One bad row must not fail the others, so nothing
  * raises; returns the keys inserted, and the caller asks why for the rest.
  */
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[]): Promise<Set<string>> {
   if (batch.length === 0) return new Set();
   // By buyer, then by key: on a limited SKU each row's trigger locks its buyer's user_purchases

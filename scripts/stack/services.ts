@@ -68,13 +68,14 @@ export async function checkExternalEtcd(endpoints: string[]): Promise<ServiceLin
   );
 }
 
+/** etcd members and cluster nodes write their ports into their data (member list, nodes.conf). */
+const keepsItsPort = (name: string): boolean =>
+  (CLUSTER_NAMES as readonly string[]).includes(name) || ETCD_NAMES.some((member) => name === member || name === etcdPeerName(member));
+
 /**
  * Picks ports for the managed services that are not running. Running ones keep
  * theirs; the others reuse the remembered port when free, else the next free one.
  */
-/** etcd members and cluster nodes write their ports into their data (member list, nodes.conf). */
-const keepsItsPort = (name: string): boolean =>
-  (CLUSTER_NAMES as readonly string[]).includes(name) || ETCD_NAMES.some((member) => name === member || name === etcdPeerName(member));
 
 export async function assignPorts(state: StackState, env: Env, ext: Externals): Promise<void> {
   // Every default lies below 32768, outside Linux's ephemeral range (32768-60999): a port

@@ -62,7 +62,7 @@ export function releasedCopiedKey(sku: string): string {
   return skuKey(sku, 'released-copied');
 }
 
-/** How many of the units PostgreSQL-decided sales took (skus.decided_units) the SKU's counter has (copy-decided-2.lua). */
+/** How many of the units PostgreSQL-decided sales took (skus.decided_units) the SKU's counter has (copy-decided-3.lua). */
 export function decidedCopiedKey(sku: string): string {
   return skuKey(sku, 'decided-copied');
 }

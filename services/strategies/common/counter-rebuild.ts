@@ -28,22 +28,22 @@ export interface CounterRebuild {
  * and PostgreSQL refuses them (orders_units_sold_once): too high a counter
  * costs refusals, never a unit sold twice.
  */
-/** What the orders say a SKU's counter should hold. */
-export async function unitsLeft(deps: Pick<StrategyDeps, 'db'>, sku: string, initialStock: number): Promise<UnitsLeft> {
-  // One snapshot: the released and decided totals are those of the orders the units left come from.
+/** What the orders say a SKU's counter should hold; undefined for an unknown SKU. */
+export async function unitsLeft(deps: Pick<StrategyDeps, 'db'>, sku: string): Promise<UnitsLeft | undefined> {
+  // One snapshot: the SKU's totals are those of the orders the units left come from.
   const { confirmedUnits, reservedUnits, releasedUnits, row } = await deps.db
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => ({ ...(await unitsSold(trx, sku)), row: await findSku(trx, sku) }));
-  const decided = row?.decided_units ?? 0;
-  const restocked = row?.restocked_units ?? 0;
+  if (row === undefined) return undefined;
+  const { initial_stock: initial, decided_units: decided, restocked_units: restocked } = row;
   // Live holds (reserve) are out of the stock until they end.
   const held = reservedUnits === 0 ? '' : ` - held ${reservedUnits}`;
   const added = restocked === 0 ? '' : ` + restocked ${restocked}`;
-  return { units: Math.max(0, initialStock + restocked - confirmedUnits - reservedUnits), released: releasedUnits, decided, restocked, why: `initial ${initialStock}${added} - confirmed ${confirmedUnits}${held}` };
+  return { units: Math.max(0, initial + restocked - confirmedUnits - reservedUnits), released: releasedUnits, decided, restocked, why: `initial ${initial}${added} - confirmed ${confirmedUnits}${held}` };
 }
 
-/** What a counter rebuilt from the orders holds, the released and decided totals that read saw, and the sum in words. */
+/** What a counter rebuilt from the orders holds, the totals that read saw, and the sum in words. */
 export interface UnitsLeft {
   units: number;
   released: number;
@@ -52,40 +52,36 @@ export interface UnitsLeft {
   why: string;
 }
 
-/** Sets the SKU's counter from `left`: always when `overwrite`, else only if it is missing. */
-export async function setCounter(deps: Pick<StrategyDeps, 'redis'>, sku: string, left: UnitsLeft, overwrite: boolean): Promise<{ set: boolean; previous: string }> {
-  const [set, previous] = await deps.redis.rebuildCounter(
+/** Sets the SKU's counter from `left` if it is still missing; true when it did. */
+async function setMissingCounter(deps: Pick<StrategyDeps, 'redis'>, sku: string, left: UnitsLeft): Promise<boolean> {
+  const set = await deps.redis.rebuildCounter(
     stockKey(sku),
     returnedUnitsKey(sku),
     releasedCopiedKey(sku),
     decidedCopiedKey(sku),
     restockedCopiedKey(sku),
     left.units,
-    overwrite ? '1' : '0',
     left.released,
     left.decided,
     left.restocked,
   );
-  return { set: set === 1, previous: String(previous) };
+  return set === 1;
 }
 
 /** Sets a missing counter from the orders (not one another process rebuilt first), and says so. */
-export async function rebuildMissingCounter(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>, sku: string, initialStock: number): Promise<void> {
-  const left = await unitsLeft(deps, sku, initialStock);
-  const { set } = await setCounter(deps, sku, left, false);
-  if (set) await recordChange(deps, { sku, action: 'counter_rebuilt', units: left.units, detail: left.why });
+export async function rebuildMissingCounter(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>, sku: string): Promise<void> {
+  const left = await unitsLeft(deps, sku);
+  if (left !== undefined && (await setMissingCounter(deps, sku, left))) await recordChange(deps, { sku, action: 'counter_rebuilt', units: left.units, detail: left.why });
 }
 
 export function createCounterRebuild(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>): CounterRebuild {
   const running = new Map<string, Promise<void>>();
-  const rebuild = (sku: string, initialStock: number): Promise<void> => rebuildMissingCounter(deps, sku, initialStock);
 
   return {
     async counterMissing(sku) {
-      const row = await findSku(deps.db, sku);
-      if (row === undefined) return 'unknown_sku';
+      if ((await findSku(deps.db, sku)) === undefined) return 'unknown_sku';
       if (!running.has(sku)) {
-        const started = rebuild(sku, row.initial_stock)
+        const started = rebuildMissingCounter(deps, sku)
           .catch((error: unknown) => deps.log.error({ err: error, sku }, 'stock counter not rebuilt; the next purchase tries again'))
           .finally(() => running.delete(sku));
         running.set(sku, started);

@@ -47,11 +47,10 @@ declare module 'ioredis' {
       decidedCopiedKey: string,
       restockedCopiedKey: string,
       unitsLeft: number,
-      overwrite: '1' | '0',
       releasedUnits: number,
       decidedUnits: number,
       restockedUnits: number,
-    ): Result<ScriptReply, Context>;
+    ): Result<number, Context>;
     copyDecided(stockKey: string, decidedCopiedKey: string, soldOutKey: string, decidedUnits: number, mode: 'up' | 'exact'): Result<number | null, Context>;
     uncopyDecided(stockKey: string, decidedCopiedKey: string, total: number, units: number): Result<number, Context>;
     /** The units added, or null when the SKU has no counter. `namesAfter`: the initial stock for restocks, '' for releases. */

@@ -105,7 +105,7 @@ async function repairSku(deps: MirrorDeps, sku: string): Promise<void> {
   }
   if (taken === null) {
     // No counter at all (lost with Redis's data, or never set): the same rebuild a purchase would start.
-    await rebuildMissingCounter(deps, sku, row.initial_stock);
+    await rebuildMissingCounter(deps, sku);
   } else if (taken !== 0) {
     const what = taken > 0 ? `took ${taken} decided units no copy had brought` : `gave back ${-taken} units copied for a sale that never committed`;
     await recordChange(deps, { sku, action: 'counter_resynced', units: Math.abs(taken), detail: `Redis had ${had} of decided_units ${row.decided_units}: ${what}` });
@@ -116,7 +116,7 @@ async function repairSku(deps: MirrorDeps, sku: string): Promise<void> {
 const sweepPage = 500;
 
 /**
- * One page of every SKU a PostgreSQL-decided sale took from, in key order
+ * One page of every SKU a PostgreSQL-decided sale took from or a restock added to, in key order
  * (wrapping round): the SKUs whose counter's count differs from the total
  * are repaired. This finds what no process noted: a copy lost with its
  * process (kill -9 between the commit and the copy), or lost with a Redis
@@ -128,7 +128,11 @@ function createSweep(deps: MirrorDeps): () => Promise<number> {
     const page = await copiedTotals(deps.db, after, sweepPage);
     after = page.length < sweepPage ? '' : (page.at(-1)?.sku ?? '');
     const byShard = new Map<number, typeof page>();
-    for (const row of page) byShard.set(shardOf(row.sku), [...(byShard.get(shardOf(row.sku)) ?? []), row]);
+    for (const row of page) {
+      const rows = byShard.get(shardOf(row.sku));
+      if (rows === undefined) byShard.set(shardOf(row.sku), [row]);
+      else rows.push(row);
+    }
     // A shard's keys share one slot: one MGET each, on a cluster too.
     for (const rows of byShard.values()) {
       const counts = await deps.redis.mget(...rows.flatMap((row) => [decidedCopiedKey(row.sku), restockedCopiedKey(row.sku)]));
@@ -143,12 +147,12 @@ function createSweep(deps: MirrorDeps): () => Promise<number> {
 }
 
 /**
- * Keeps the Redis counters of PostgreSQL-decided SKUs in step with
- * skus.decided_units (units given back by ended holds have their own copy:
+ * Keeps the Redis counters in step with skus.decided_units and
+ * skus.restocked_units (units given back by ended holds have their own copy:
  * reserve/hold-release.ts), in two ways:
  * - a SKU whose copy failed in this process (Redis down, or the counter
  *   gone) is repaired on the next round, and stays noted until that works;
- * - a sweep pages through every SKU with decided units, comparing totals.
+ * - a sweep pages through every SKU with decided or restocked units, comparing totals.
  * Both can run at any moment, beside sales on the same SKU: a total copied
  * twice or late changes nothing. Never applied to redis-lua's own
  * deductions, which the counter decides: its sales copy nothing.

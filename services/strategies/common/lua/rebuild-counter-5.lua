@@ -1,16 +1,15 @@
 --[[
-  Sets a SKU's stock counter to what PostgreSQL's orders say is left. Two
-  uses: a counter Redis lost is set only if it is still missing (another
-  process may have rebuilt it first); a counter that missed copies of
-  PostgreSQL's decisions (Redis was down when they were sent) is overwritten.
-  Units given back before are dropped with the old count: numbering starts
-  again from the top of what is left.
+  Sets a SKU's stock counter that Redis lost to what PostgreSQL's orders say
+  is left, only if it is still missing (another process may have rebuilt it
+  first). Units given back before are dropped with the old count: numbering
+  starts again from the top of what is left.
 
-  Three totals copied into the counter (copy-added-4.lua: released units, and
-  units restocks added; copy-decided-3.lua: units PostgreSQL-decided sales took) were read in the same snapshot as ARGV[1]. What was copied here after that read is not in
-  ARGV[1], and its copier will not copy it again: it is applied on top.
-  What the read has but no copy brought yet is marked as had, so its copy
-  changes nothing. No count ever goes down here.
+  Three totals copied into the counter (copy-added-4.lua: released units and
+  units restocks added; copy-decided-3.lua: units PostgreSQL-decided sales
+  took) were read in the same snapshot as ARGV[1]. What was copied here
+  after that read is not in ARGV[1], and its copier will not copy it again:
+  it is applied on top. What the read has but no copy brought yet is marked
+  as had, so its copy changes nothing. No count ever goes down here.
 
   A restocked SKU's units are no longer numbered 1..left after this (names
   above the initial stock were given by its restocks): numbering restarts
@@ -24,28 +23,25 @@
     KEYS[4] decided units the counter has
     KEYS[5] restocked units the counter has
     ARGV[1] units left, from PostgreSQL
-    ARGV[2] '1' to overwrite an existing counter, '0' to set a missing one only
-    ARGV[3] released units, in the same read as ARGV[1]
-    ARGV[4] decided units, in the same read as ARGV[1]
-    ARGV[5] restocked units, in the same read as ARGV[1]
+    ARGV[2] released units, in the same read as ARGV[1]
+    ARGV[3] decided units, in the same read as ARGV[1]
+    ARGV[4] restocked units, in the same read as ARGV[1]
 
   Output:
-    {1, previous}  counter set; previous value, or '' when there was none
-    {0, previous}  a counter exists and ARGV[2] is '0'; nothing changed
+    1 when the counter was set, 0 when one exists (nothing changed)
 ]]
-local previous = redis.call('GET', KEYS[1])
-if previous and ARGV[2] ~= '1' then
-  return {0, previous}
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
 end
 local hadReleased = tonumber(redis.call('GET', KEYS[3]) or '0')
-local released = tonumber(ARGV[3])
+local released = tonumber(ARGV[2])
 local hadDecided = tonumber(redis.call('GET', KEYS[4]) or '0')
-local decided = tonumber(ARGV[4])
+local decided = tonumber(ARGV[3])
 local hadRestocked = tonumber(redis.call('GET', KEYS[5]) or '0')
-local restocked = tonumber(ARGV[5])
+local restocked = tonumber(ARGV[4])
 redis.call('DEL', KEYS[2])
 redis.call('SET', KEYS[1], tonumber(ARGV[1]) + math.max(0, hadReleased - released) - math.max(0, hadDecided - decided) + math.max(0, hadRestocked - restocked))
 redis.call('SET', KEYS[3], math.max(hadReleased, released))
 redis.call('SET', KEYS[4], math.max(hadDecided, decided))
 redis.call('SET', KEYS[5], math.max(hadRestocked, restocked))
-return {1, previous or ''}
+return 1
