@@ -21,6 +21,12 @@ export async function findOrdersByIdempotencyKeys(db: Db, keys: readonly string[
   return db.selectFrom('orders').selectAll().where('idempotency_key', 'in', [...keys]).execute();
 }
 
+/** The Idempotency-Keys of the SKU's orders, any status: at most `limit` (the caller asks one more to learn there are more). */
+export async function orderKeysOfSku(db: Db, sku: string, limit: number): Promise<string[]> {
+  const rows = await db.selectFrom('orders').select('idempotency_key').where('sku', '=', sku).limit(limit).execute();
+  return rows.map((row) => row.idempotency_key);
+}
+
 export interface UnitsSold {
   confirmedUnits: number;
   confirmedOrders: number;

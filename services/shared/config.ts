@@ -190,6 +190,16 @@ export const ConfigSchema = Type.Object({
   // row lock is held and the size of one multi-row INSERT; 64 matches the load
   // generator's VUs, so a full closed loop fits in one batch.
   PG_BATCH_MAX_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 64 }),
+  // Sold out, known in memory (api/purchases/sold-out-memory.ts): after a store
+  // said a SKU is sold out, each API process refuses its next buyers from memory
+  // for at most this long, then asks again. Units back on sale end it at once in
+  // every process that hears the news; this bounds a missed one (the 1-2 s flag
+  // flash-sale systems use). 0 turns it off: every refusal asks the store.
+  SOLD_OUT_MEMORY_TTL_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 1000 }),
+  // The keys that may have bought a sold-out SKU are held in memory (a retry of a
+  // buyer must get its order, not a 409): past this many orders of one SKU it is
+  // not remembered (~100 bytes a key: 100,000 is ~10 MB per remembered SKU).
+  SOLD_OUT_MEMORY_MAX_KEYS: Type.Integer({ minimum: 0, default: 100000 }),
 
   // --- Fault injection (tests only) ---
   // 'lock-held': the first lock holder of the process to draw its fencing token

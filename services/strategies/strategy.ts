@@ -97,6 +97,14 @@ export interface Strategy extends StrategyFacts {
   startApiLoops?(): Stoppable[];
   /** An order it accepted and PostgreSQL does not hold yet, by id; undefined when it knows none. Throws when its store cannot say. */
   findPendingPurchase?(orderId: string): Promise<PendingPurchase | undefined>;
+  /**
+   * The Idempotency-Keys of its purchases of a SKU that may have an order
+   * PostgreSQL does not show yet (decided in Redis, its order on the way or
+   * queued). Read after a sell-out, before PostgreSQL's orders of the SKU, so
+   * that the two together name every key that bought (sold-out-memory.ts).
+   * Throws when its store cannot say.
+   */
+  keysWithoutOrders?(sku: string): Promise<string[]>;
   /** Its accepted purchases of a SKU that are not orders yet, for the audit; null when its store cannot say. */
   pendingPurchases?(sku: string): Promise<PendingPurchase[] | null>;
   /** Confirms or cancels one of its holds under its own Idempotency-Key (POST /v1/orders/:id/confirm and /cancel). */

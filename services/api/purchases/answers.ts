@@ -66,6 +66,16 @@ export function answerFor(outcome: Exclude<PurchaseOutcome, { kind: 'duplicate' 
   }
 }
 
+/**
+ * Sold out, answered from this process's memory of the store's answer
+ * (sold-out-memory.ts): `asOf` says when the store said so, at most
+ * SOLD_OUT_MEMORY_TTL_MS before. Same status and code as the store's own.
+ */
+export function soldOutFromMemory(facts: PurchaseFacts, asOf: number): HttpAnswer {
+  const detail = `Not enough stock of ${facts.sku} for ${facts.quantity} unit(s), as of ${new Date(asOf).toISOString()}.`;
+  return problemAnswer({ code: 'sold_out', detail, extensions: { asOf: new Date(asOf).toISOString() } });
+}
+
 export const keyReusedAnswer = problemAnswer({ code: 'idempotency_key_reused', detail: 'This Idempotency-Key was first used with another sku, userId or quantity.', extensions: {} });
 
 export const inFlightAnswer = problemAnswer({ code: 'idempotency_key_in_flight', detail: 'Another request with this Idempotency-Key is still being processed; retry later.', extensions: {} });

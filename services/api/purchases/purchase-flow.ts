@@ -3,7 +3,8 @@ import { runWithDeadline } from '../../../lib/deadline.js';
 import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
 import type { EarlierOrder, PurchaseOutcome, Strategy } from '../../strategies/strategy.js';
 import { dependencyProblem } from '../problem.js';
-import { answerFor, earlierOrderOf, type HttpAnswer, inFlightAnswer, type PurchaseFacts, problemAnswer, replayAnswer } from './answers.js';
+import { answerFor, earlierOrderOf, type HttpAnswer, inFlightAnswer, type PurchaseFacts, problemAnswer, replayAnswer, soldOutFromMemory } from './answers.js';
+import type { SoldOutMemory } from './sold-out-memory.js';
 
 export interface PurchaseFlowDeps {
   /** The order of an Idempotency-Key, from PostgreSQL (batched, see order-lookup.ts). */
@@ -14,6 +15,8 @@ export interface PurchaseFlowDeps {
   inFlight: Set<string>;
   /** PURCHASE_WAIT_MS: every wait of a purchase ends this long after it arrived (deadline.ts). */
   waitMs: number;
+  /** Sold out, known in this process (none: every refusal asks the store). */
+  soldOut?: SoldOutMemory;
 }
 
 export interface PurchaseCommand extends PurchaseFacts {
@@ -68,11 +71,18 @@ async function answerOutcome(deps: PurchaseFlowDeps, strategy: Strategy, command
 export async function runPurchase(deps: PurchaseFlowDeps, strategy: Strategy, command: PurchaseCommand, orderId: string, arrivedAt = Date.now()): Promise<PurchaseResult> {
   const key = command.idempotencyKey;
   if (deps.inFlight.has(key)) return { answer: inFlightAnswer, outcome: 'in_flight' };
+  const remembered = deps.soldOut?.refuses(strategy.name, command.sku, command.quantity, key);
+  if (remembered !== undefined) return { answer: soldOutFromMemory(command, remembered.asOf), outcome: 'sold_out_from_memory' };
   deps.inFlight.add(key);
   try {
     const request = { orderId, sku: command.sku, userId: command.userId, quantity: command.quantity, idempotencyKey: key };
+    const mark = deps.soldOut?.mark();
+    const askedAt = Date.now();
     const outcome = await runWithDeadline(arrivedAt + deps.waitMs, () => strategy.purchase(request));
-    return await answerOutcome(deps, strategy, command, outcome);
+    const result = await answerOutcome(deps, strategy, command, outcome);
+    // The store's own "sold out" (not a replay of this key's order): remembered for the next buyers.
+    if (result.outcome === 'sold_out' && mark !== undefined) deps.soldOut?.soldOut(strategy.name, command.sku, command.quantity, mark, askedAt);
+    return result;
   } catch (error: unknown) {
     const failure = classifyDependencyFailure(error);
     if (failure === undefined) throw error;

@@ -1,4 +1,4 @@
-import { findQueuedPurchase, listQueuedPurchases } from './pending.js';
+import { findQueuedPurchase, listQueuedPurchases, queuedKeys } from './pending.js';
 import type { CounterRebuild } from '../common/counter-rebuild.js';
 import { msLeft } from '../../../lib/deadline.js';
 import { KafkaSendRefusedError } from '../../shared/kafka-sender.js';
@@ -147,6 +147,8 @@ export function createKafkaQueue(deps: BaseDeps & Pick<StrategyDeps, 'kafka'>, c
     refusalChecksKey: false,
     findPendingPurchase: (orderId) => findQueuedPurchase(deps.redis, orderId),
     pendingPurchases: (sku) => listQueuedPurchases(deps.redis, sku),
+    // Queued purchases leave this list after the worker's commit, so it and PostgreSQL, read in that order, miss none.
+    keysWithoutOrders: (sku) => queuedKeys(deps.redis, sku),
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       const purchase: QueuedPurchase = {
         orderId: orderIdOf(request.idempotencyKey),

@@ -1,7 +1,7 @@
 import { closeUnwrittenOrder, type UnitOrder } from '../../../db/queries/orders.js';
 import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
 import { returnedUnitsKey, shardOf, stockKey } from '../../shared/redis-keys.js';
-import { deductionKey, deductionLedgerKey, ledgerMember } from './keys.js';
+import { deductionKey, deductionLedgerKey, ledgerMember, parseLedgerMember } from './keys.js';
 import { createOrderWriter } from './order-writer.js';
 import { startDeductionReconciler } from './deduction-reconciler.js';
 import { startStockCatchUp } from './stock-catch-up.js';
@@ -143,6 +143,16 @@ export function createRedisLua(deps: BaseDeps, counters: CounterRebuild): Strate
     // In every API process (each is safe side by side): skus.stock catches up with the orders
     // Redis decided, and deductions whose order never came are given back.
     startApiLoops: () => [startStockCatchUp(deps.db, deps.log), startDeductionReconciler(deps, deps.config.REDIS_DEDUCTION_GRACE_MS)],
+    // Deductions whose order is not known written: the ledger holds one from the script that took the
+    // units until after the order's commit (or until it is given back), so it and PostgreSQL, read in
+    // that order, miss none. The shard's ledger is short: only deductions of the last moments are in it.
+    async keysWithoutOrders(sku: string): Promise<string[]> {
+      const members = await deps.redis.zrange(deductionLedgerKey(shardOf(sku)), 0, -1);
+      return members.flatMap((member) => {
+        const entry = parseLedgerMember(member);
+        return entry?.sku === sku ? [entry.idempotencyKey] : [];
+      });
+    },
     async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
       for (let attempt = 1; ; attempt += 1) {
         const outcome = await tryOnce(request);

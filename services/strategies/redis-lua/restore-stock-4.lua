@@ -44,4 +44,6 @@ for lo, hi in string.gmatch(string.sub(deduction, space + 1), '(%d+)-(%d+)') do
   end
 end
 redis.call('INCRBY', KEYS[1], units)
+-- Back on sale: every API process forgets it was sold out (stock-news.ts).
+redis.call('PUBLISH', 'fsi:stock-back', KEYS[1])
 return units

@@ -45,4 +45,6 @@ end
 redis.call('SET', KEYS[2], total)
 redis.call('INCRBY', KEYS[1], total - had)
 redis.call('DEL', KEYS[3])
+-- Back on sale: every API process forgets it was sold out (stock-news.ts).
+redis.call('PUBLISH', 'fsi:stock-back', KEYS[1])
 return total - had

@@ -36,5 +36,7 @@ redis.call('SET', KEYS[2], total)
 redis.call('DECRBY', KEYS[1], total - had)
 if total < had then
   redis.call('DEL', KEYS[3])
+  -- Back on sale: every API process forgets it was sold out (stock-news.ts).
+  redis.call('PUBLISH', 'fsi:stock-back', KEYS[1])
 end
 return total - had

@@ -44,4 +44,6 @@ redis.call('SET', KEYS[1], tonumber(ARGV[1]) + math.max(0, hadReleased - release
 redis.call('SET', KEYS[3], math.max(hadReleased, released))
 redis.call('SET', KEYS[4], math.max(hadDecided, decided))
 redis.call('SET', KEYS[5], math.max(hadRestocked, restocked))
+-- A counter that was missing may hold units a front door last saw as none: every API process forgets it was sold out (stock-news.ts).
+redis.call('PUBLISH', 'fsi:stock-back', KEYS[1])
 return 1

@@ -19,4 +19,6 @@ if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('GET', KEYS[2]) ~= ARGV[1] t
 end
 redis.call('SET', KEYS[2], tonumber(ARGV[1]) - tonumber(ARGV[2]))
 redis.call('INCRBY', KEYS[1], tonumber(ARGV[2]))
+-- Back on sale: every API process forgets it was sold out (stock-news.ts).
+redis.call('PUBLISH', 'fsi:stock-back', KEYS[1])
 return 1
