@@ -21,9 +21,10 @@ async function main(): Promise<void> {
   server.removeContentTypeParser('text/plain');
 
   server.get('/health/ready', async () => ({ status: 'ready' }));
-  // Parsed and validated like a purchase, answered like a confirmed one, with nothing in between.
+  // Parsed and validated like a purchase, answered like a confirmed one, with nothing in between;
+  // at the purchase's path, so the ceiling's client is the phases' own (k6/http-ceiling.ts).
   server.post(
-    '/v1/noop',
+    '/v1/purchases',
     { schema: { body: purchaseBody(config.MAX_QUANTITY), headers: purchaseHeaders([...strategyFacts.map((facts) => facts.name), noopStrategy]) } },
     async (request, reply) => {
       const { sku, userId, quantity } = request.body;

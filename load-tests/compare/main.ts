@@ -14,6 +14,7 @@ import { combine, rangesOf } from './aggregate.js';
 import { confirmedRate, deriveSpikeRate, strategyResults } from './build-report.js';
 import { type NoopServer, nearbyHttpCeiling, startNoopServer } from '../ceilings/http-ceiling.js';
 import { runChecks } from './checks.js';
+import { targetsOf } from './targets.js';
 import { curveSvg } from './html/curve-chart.js';
 import { htmlCheck } from './html-check.js';
 import { killRunningK6 } from './k6.js';
@@ -170,6 +171,7 @@ async function buildReport(ctx: RoundContext, startedAt: Date, k6Bin: string, re
     strategies: results,
     reservations,
     processes: null,
+    targets: targetsOf(results),
     checks: [
       ...runChecks({ requested: settings.strategies, results, runs: m.runs, ceilings, curveVus: options.curve.vus, repeat: options.repeat, failures: m.failures }),
       ...reservationCheck({ reservations }, strategies.some((s) => s.holds)),

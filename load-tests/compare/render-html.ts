@@ -8,7 +8,7 @@ import { Html, html } from './html/escape.js';
 import { figureHtml } from './html/figure.js';
 import { seriesGroup } from './html/series-chart.js';
 import { styles } from './html/styles.js';
-import { ceilingsTable, checksList, strategiesTable } from './html/tables.js';
+import { ceilingsTable, checksList, strategiesTable, targetsList } from './html/tables.js';
 import { elapsed, utcMinute } from './report-format.js';
 import { runFacts } from './report-facts.js';
 import { capacityTable, curveTable, spikeTable } from './report-table.js';
@@ -77,6 +77,7 @@ ${patterns}
 <main>
 ${header(report)}
 ${section('checks', 'Checks', checksList(report.checks))}
+${section('targets', 'Targets', targetsList(report.targets))}
 ${section('ceilings', 'Ceilings: one operation alone, same machine, same run', ceilingsTable(report))}
 ${section('capacity', 'Capacity: closed loop, selling and refusing', strategiesTable(report, capacityTable(report), 'capacity'), capacityFigures(report).map(figureHtml))}
 ${section('curve', 'Contention curve: selling as buyers grow', strategiesTable(report, curveTable(report), 'curve'), curveFigures(report).map(figureHtml))}

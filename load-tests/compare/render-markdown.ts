@@ -116,6 +116,10 @@ export function renderMarkdown(report: Report): string {
     `**Checks** (${passed}/${report.checks.length} passed):`,
     '',
     ...report.checks.map((check) => `- ${check.ok ? '✓' : '✗'} ${cell(check.name)}: ${cell(check.detail)}`),
+    '',
+    '**Targets** (goals the issues set, as this run measured them; not checks: one run on this machine is a reading):',
+    '',
+    ...report.targets.map((target) => `- ${target.met === null ? '?' : target.met ? '✓' : '✗'} ${cell(target.name)} (issue ${target.issue}): ${cell(target.detail)}`),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -287,6 +287,16 @@ export interface Check {
   detail: string;
 }
 
+/** A figure an issue set as a goal, and whether this run reached it: reported, never a check (targets.ts). */
+export interface Target {
+  name: string;
+  /** The issue that set it. */
+  issue: number;
+  /** null when the run lacks a figure it needs. */
+  met: boolean | null;
+  detail: string;
+}
+
 /**
  * --processes: selling and refusing capacity (answers/s) and the API's CPU
  * per selling answer at each API process count, in `counts` order (the first
@@ -318,4 +328,6 @@ export interface Report {
   processes: ProcessesResult | null;
   /** The checks CI relies on: no safe strategy oversold, naive's lost updates caught, the report is complete, the spike separated them. */
   checks: Check[];
+  /** The goals the issues set, as this run measured them; not checks (one noisy run is a reading, not a verdict). */
+  targets: Target[];
 }

@@ -5,6 +5,7 @@
 // never sells out in the spike, kafka-queue answers 202 and confirms later.
 // The spike series are simulated bucket by bucket (sample-spike.ts) so their
 // totals, the outcome counts and the sell-out moment agree.
+import { targetsOf } from '../../load-tests/compare/targets.js';
 import { project } from '../../load-tests/compare/projection.js';
 import type { Ceilings, ClosedLoopResult, CostFigures, CurvePoint, OutcomeCounts, Ratios, Report, SellingCapacity, SpikeVerdict, StoreName, StrategyResult } from '../../load-tests/compare/report-types.js';
 import { capacityVus, ceilings, curveVus, demandFactor, keptUpP95Ms, phaseMs, rate, repeat, round, spread, stock, windowMs } from './sample-figures.js';
@@ -192,6 +193,7 @@ export function sampleReport(options: SampleOptions = {}): Report {
       },
       failure: null,
     },
+    targets: targetsOf(strategies),
     checks: [
       { name: 'no safe strategy oversold', ok: true, detail: `oversold 0 for all ${safe.length} safe strategies (audit)` },
       { name: 'the unsafe baseline oversold', ok: true, detail: 'naive confirmed 1,180 of 1,000 units: the test can see overselling' },

@@ -28,8 +28,8 @@ describe('SoldOutMemory', () => {
     expect(memory.refuses('s', 'A', 1, 'k-new')).toBeUndefined(); // keys not loaded yet
     loads[0]?.resolve(new Set(['k-bought']));
     await settle();
-    expect(memory.refuses('s', 'A', 1, 'k-new')).toEqual({ asOf: askedAt });
-    expect(memory.refuses('s', 'A', 2, 'k-new')).toEqual({ asOf: askedAt });
+    expect(memory.refuses('s', 'A', 1, 'k-new')).toMatchObject({ asOf: new Date(askedAt).toISOString() });
+    expect(memory.refuses('s', 'A', 2, 'k-new')).toMatchObject({ asOf: new Date(askedAt).toISOString() });
     expect(memory.refuses('s', 'A', 1, 'k-bought')).toBeUndefined();
     expect(memory.refuses('other-strategy', 'A', 1, 'k-new')).toBeUndefined();
     expect(memory.refuses('s', 'B', 1, 'k-new')).toBeUndefined();

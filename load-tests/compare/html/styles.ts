@@ -33,10 +33,12 @@ a { color: #1d4ed8; }
 .summary { display: inline-block; font-weight: 600; padding: 2px 10px; border-radius: 999px; margin-left: 8px; font-size: 0.85rem; vertical-align: middle; }
 .summary.pass, .badge.pass { background: #d1fae5; color: #065f46; }
 .summary.fail, .badge.fail { background: #fee2e2; color: #991b1b; }
+.badge.unknown { background: #e5e7eb; color: #374151; }
 .checks { list-style: none; padding: 0; margin: 0; display: grid; gap: 6px; }
 .checks li { padding: 8px 12px; border-radius: 6px; border-left: 4px solid; background: var(--panel); }
 .checks li.pass { border-color: var(--pass); }
 .checks li.fail { border-color: var(--fail); background: var(--flag); }
+.checks li.unknown { border-color: #9ca3af; }
 .badge { display: inline-block; min-width: 4.2em; text-align: center; font-weight: 600; font-size: 0.8rem; padding: 1px 6px; border-radius: 4px; margin-right: 8px; }
 .table-wrap { overflow-x: auto; border: 1px solid var(--rule); border-radius: 6px; }
 table { border-collapse: collapse; width: 100%; font-size: 0.82rem; font-variant-numeric: tabular-nums; }

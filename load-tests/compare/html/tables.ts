@@ -3,7 +3,7 @@
 import { NONE } from '../report-format.js';
 import { ceilingRows } from '../report-facts.js';
 import { storeLabel, type Cell, type Table } from '../report-table.js';
-import type { Check, Report, StrategyResult } from '../report-types.js';
+import type { Check, Report, StrategyResult, Target } from '../report-types.js';
 import { html, relativeHref, type Html } from './escape.js';
 
 /** A link to a k6 dashboard export beside the report, or a dash when there is none (or it is not a relative path). */
@@ -76,6 +76,15 @@ export function ceilingsTable(report: Report): Html {
 <thead><tr><th scope="col">ceiling</th><th scope="col" class="num">rate</th><th scope="col" class="num">p50 ms</th><th scope="col" class="num">p95 ms</th><th scope="col">how</th><th scope="col">k6</th></tr></thead>
 <tbody>${rows}</tbody>
 </table></div>`;
+}
+
+/** The goals the issues set, as the run measured them: ✓ reached, ✗ not, ? a figure missing. */
+export function targetsList(targets: Target[]): Html {
+  const items = targets.map((target) => {
+    const state = target.met === null ? 'unknown' : target.met ? 'pass' : 'fail';
+    return html`<li class="${state}"><span class="badge ${state}">${target.met === null ? '? unknown' : target.met ? '✓ met' : '✗ not met'}</span><strong>${target.name}</strong> (issue ${String(target.issue)}): ${target.detail}</li>`;
+  });
+  return html`<p>Goals the issues set, as this run measured them. Not checks: one run on this shared machine is a reading, not a verdict.</p><ul class="checks">${items}</ul>`;
 }
 
 export function checksList(checks: Check[]): Html {

@@ -71,9 +71,8 @@ export function answerFor(outcome: Exclude<PurchaseOutcome, { kind: 'duplicate' 
  * (sold-out-memory.ts): `asOf` says when the store said so, at most
  * SOLD_OUT_MEMORY_TTL_MS before. Same status and code as the store's own.
  */
-export function soldOutFromMemory(facts: PurchaseFacts, asOf: number): HttpAnswer {
-  const detail = `Not enough stock of ${facts.sku} for ${facts.quantity} unit(s), as of ${new Date(asOf).toISOString()}.`;
-  return problemAnswer({ code: 'sold_out', detail, extensions: { asOf: new Date(asOf).toISOString() } });
+export function soldOutFromMemory(facts: PurchaseFacts, asOf: string): HttpAnswer {
+  return problemAnswer({ code: 'sold_out', detail: `Not enough stock of ${facts.sku} for ${facts.quantity} unit(s), as of ${asOf}.`, extensions: { asOf } });
 }
 
 export const keyReusedAnswer = problemAnswer({ code: 'idempotency_key_reused', detail: 'This Idempotency-Key was first used with another sku, userId or quantity.', extensions: {} });

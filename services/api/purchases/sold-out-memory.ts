@@ -21,15 +21,17 @@ export interface SoldOutMemoryOptions {
 interface Entry {
   /** When the store was asked (epoch ms): the memory's answers are "sold out as of" this, and end ttlMs after it. */
   askedAt: number;
+  /** askedAt as the answers write it, formatted once. */
+  asOf: string;
   /** The smallest quantity the store refused: stock was below it. */
   shortOf: number;
   /** Keys that may have an order; undefined while they load (nothing is answered then). */
   keys?: ReadonlySet<string>;
 }
 
-/** A refusal from memory: the store said sold out at `asOf` (epoch ms), within the TTL. */
+/** A refusal from memory: the store said sold out at `asOf` (ISO 8601), within the TTL. */
 export interface RememberedSoldOut {
-  asOf: number;
+  asOf: string;
 }
 
 /**
@@ -79,7 +81,7 @@ export class SoldOutMemory implements StockNewsListener {
       this.forget(sku, strategy, entry);
       return undefined;
     }
-    return { asOf: entry.askedAt };
+    return entry;
   }
 
   /** The strategy's store said `quantity` units of the SKU are more than it has; asked at `askedAt`, after `mark`. */
@@ -91,7 +93,7 @@ export class SoldOutMemory implements StockNewsListener {
       entry.shortOf = Math.min(entry.shortOf, quantity);
       return;
     }
-    const fresh: Entry = { askedAt, shortOf: quantity };
+    const fresh: Entry = { askedAt, asOf: new Date(askedAt).toISOString(), shortOf: quantity };
     this.put(sku, strategy, fresh);
     this.options.loadKeys(sku, this.options.maxKeys).then(
       (keys) => {

@@ -13,10 +13,14 @@ export default fp(
     const cap = connectionCap(fastify.config.MAX_CONNECTIONS, openFileLimit());
     const guard = guardConnections(fastify.server, cap, fastify.config.HEALTH_CONNECTION_MARGIN);
     fastify.log.debug({ maxConnections: cap, healthMargin: fastify.config.HEALTH_CONNECTION_MARGIN }, 'connection cap');
-    fastify.addHook('onRequest', async (request, reply) => {
-      if (!guard.marginOnly(request.raw.socket) || request.url.startsWith('/health/')) return;
+    // A callback hook, not an async one: it runs on every request, and an async hook costs a promise each time.
+    fastify.addHook('onRequest', (request, reply, done) => {
+      if (!guard.marginOnly(request.raw.socket) || request.url.startsWith('/health/')) {
+        done();
+        return;
+      }
       reply.header('connection', 'close');
-      throw new ProblemError('too_many_connections', `This process holds its ${cap} connections, all busy; retry on a new connection.`, { retryAfterSeconds: retryRequestAfterSeconds });
+      done(new ProblemError('too_many_connections', `This process holds its ${cap} connections, all busy; retry on a new connection.`, { retryAfterSeconds: retryRequestAfterSeconds }));
     });
   },
   { name: 'connections', dependencies: ['config', 'problems'] },
