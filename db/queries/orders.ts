@@ -189,6 +189,21 @@ export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[]): Pro
   return new Set(rows.map((row) => row.idempotency_key));
 }
 
+/**
+ * The unit names 1..`top` that no order of the SKU holds, as inclusive
+ * ranges, and how many they are: what a rebuilt Redis counter may hand out
+ * (redis-lua names units; see rebuild-counter-5.lua).
+ */
+export async function freeUnitNames(db: Db, sku: string, top: number): Promise<{ ranges: Array<[number, number]>; count: number }> {
+  const { rows } = await sql<{ free: string }>`
+    select (int4multirange(int4range(1, ${top + 1})) - coalesce(range_agg(u), '{}'::int4multirange))::text as free
+    from orders cross join lateral unnest(units) as u
+    where sku = ${sku} and units is not null`.execute(db);
+  // '{[1,3),[5,6)}': half-open, as PostgreSQL writes an int4multirange.
+  const ranges = [...(rows[0]?.free ?? '{}').matchAll(/\[(\d+),(\d+)\)/g)].map((m): [number, number] => [Number(m[1]), Number(m[2]) - 1]);
+  return { ranges, count: ranges.reduce((sum, [lo, hi]) => sum + hi - lo + 1, 0) };
+}
+
 /** The reason on an order id closed before its INSERT came (see closeUnwrittenOrder). */
 export const givenBackReason = 'given_back';
 

@@ -72,15 +72,15 @@ describe('copying decided totals to the counter', () => {
     expect(await copy(sku, 5)).toBe(5);
     // The read saw 3 decided units and 7 left: the 2 decided after it were copied meanwhile.
     await redis.del(stockKey(sku));
-    await redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 7, 0, 3, 0);
+    await redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 7, 0, 3, 0, '');
     expect(await redis.get(stockKey(sku))).toBe('5');
     // A read that saw 8 decided units, 2 left: copies up to 8 take nothing more.
     await redis.del(stockKey(sku));
-    await redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 2, 0, 8, 0);
+    await redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 2, 0, 8, 0, '');
     expect(await copy(sku, 8)).toBe(0);
     expect(await redis.get(stockKey(sku))).toBe('2');
     // A counter that exists is left alone: only a lost one is rebuilt.
-    expect(await redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 9, 0, 0, 0)).toBe(0);
+    expect(await redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 9, 0, 0, 0, '')).toBe(0);
     expect(await redis.get(stockKey(sku))).toBe('2');
   });
 });

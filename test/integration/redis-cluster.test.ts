@@ -67,7 +67,7 @@ describe('every Lua script on a Redis Cluster', () => {
   const purchase = JSON.stringify({ orderId, sku });
   // One call per script, keys built as the strategies build them, in an order that makes each do its work.
   const calls: Record<string, () => Promise<unknown>> = {
-    rebuildCounter: () => cluster.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 10, 0, 0, 0),
+    rebuildCounter: () => cluster.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 10, 0, 0, 0, ''),
     copyDecided: () => cluster.copyDecided(stockKey(sku), decidedCopiedKey(sku), soldOutFlagKey(sku), 2, 'up'),
     uncopyDecided: () => cluster.uncopyDecided(stockKey(sku), decidedCopiedKey(sku), 2, 1),
     // A release (no names), then a restock (the name 11, above the initial 10).

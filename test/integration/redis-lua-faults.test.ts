@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/schema.js';
-import { stockKey } from '../../services/shared/redis-keys.js';
+import { returnedUnitsKey, stockKey } from '../../services/shared/redis-keys.js';
 import { deductionKey } from '../../services/strategies/redis-lua/keys.js';
 import { type Answer, type RunningApi, audit, countBy, createSku, get, purchase, startApi, testConfig, uniqueSku, adminToken } from '../helpers/api.js';
 import { freePort } from '../helpers/processes.js';
@@ -61,6 +61,25 @@ describe('redis-lua when Redis loses writes', () => {
     expect(countBy(await buy(sku, 5))).toEqual({ 201: 3, 409: 2 });
     const report = await until('audit', async () => (await audit(api, sku)).body, (body) => body.consistent === true);
     expect(report).toMatchObject({ confirmedUnits: 5, oversoldUnits: 0, redisStock: 0 });
+  });
+
+  it('a lost counter of a restocked SKU is rebuilt with the names no order holds, so every unit left sells', async () => {
+    const sku = uniqueSku('lost-names');
+    await createSku(api, sku, 3);
+    // Names 3, 2, 1 sold; the restock names 4 and 5, taken first; one of them sold: 5 is the one unit left.
+    expect(countBy(await buy(sku, 3))).toEqual({ 201: 3 });
+    const restocked = await fetch(`${api.url}/v1/admin/skus/${sku}/restock`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify({ units: 2 }),
+    });
+    expect(restocked.status).toBe(200);
+    expect((await purchase(api, { sku, strategy: 'redis-lua', userId: 'r1' })).status).toBe(201);
+    // Redis loses the SKU's counter and the names given back: numbered from the top, the one unit left would be named 1, sold already.
+    await redis.del(stockKey(sku), returnedUnitsKey(sku));
+    await until('rebuilt counter', async () => (await purchase(api, { sku, strategy: 'redis-lua', userId: 'r2' })).status, (status) => status !== 503);
+    const report = await until('audit', async () => (await audit(api, sku)).body, (body) => body.consistent === true);
+    expect(report).toMatchObject({ confirmedUnits: 5, oversoldUnits: 0, redisStock: 0, restockedUnits: 2 });
   });
 
   it('kafka-queue also answers 503 (not 404) for a SKU whose counter was lost, and queues again once it is rebuilt', async () => {

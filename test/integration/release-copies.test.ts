@@ -41,11 +41,11 @@ describe('copying released units to the counter', () => {
     expect(await copy(sku, 6)).toBe(6);
     // The read saw 4 released and 1 unit left: the 2 released after it were copied meanwhile.
     await redis.del(stockKey(sku));
-    await redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 1, 4, 0, 0);
+    await redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 1, 4, 0, 0, '');
     expect(await redis.get(stockKey(sku))).toBe('3');
     // A read that saw 10 released, 12 left: the copy of total 10 is in it.
     await redis.del(stockKey(sku));
-    await redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 12, 10, 0, 0);
+    await redis.rebuildCounter(stockKey(sku), returnedUnitsKey(sku), releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku), 12, 10, 0, 0, '');
     expect(await copy(sku, 10)).toBe(0);
     expect(await redis.get(stockKey(sku))).toBe('12');
     expect(await copy(sku, 11)).toBe(1);

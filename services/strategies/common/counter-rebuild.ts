@@ -1,4 +1,6 @@
-import { unitsSold } from '../../../db/queries/orders.js';
+import type { Kysely } from 'kysely';
+import { freeUnitNames, unitsSold } from '../../../db/queries/orders.js';
+import type { Database } from '../../../db/schema.js';
 import { findSku } from '../../../db/queries/skus.js';
 import { decidedCopiedKey, releasedCopiedKey, restockedCopiedKey, returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
 import { recordChange } from './reconciliation-log.js';
@@ -31,16 +33,36 @@ export interface CounterRebuild {
 /** What the orders say a SKU's counter should hold; undefined for an unknown SKU. */
 export async function unitsLeft(deps: Pick<StrategyDeps, 'db'>, sku: string): Promise<UnitsLeft | undefined> {
   // One snapshot: the SKU's totals are those of the orders the units left come from.
-  const { confirmedUnits, reservedUnits, releasedUnits, row } = await deps.db
+  const { confirmedUnits, reservedUnits, releasedUnits, row, names } = await deps.db
     .transaction()
     .setIsolationLevel('repeatable read')
-    .execute(async (trx) => ({ ...(await unitsSold(trx, sku)), row: await findSku(trx, sku) }));
+    .execute(async (trx) => {
+      const sold = await unitsSold(trx, sku);
+      const found = await findSku(trx, sku);
+      const left = found === undefined ? 0 : found.initial_stock + found.restocked_units - sold.confirmedUnits - sold.reservedUnits;
+      return { ...sold, row: found, names: found === undefined ? '' : await namesLeft(trx, sku, found.initial_stock + found.restocked_units, left) };
+    });
   if (row === undefined) return undefined;
   const { initial_stock: initial, decided_units: decided, restocked_units: restocked } = row;
   // Live holds (reserve) are out of the stock until they end.
   const held = reservedUnits === 0 ? '' : ` - held ${reservedUnits}`;
   const added = restocked === 0 ? '' : ` + restocked ${restocked}`;
-  return { units: Math.max(0, initial + restocked - confirmedUnits - reservedUnits), released: releasedUnits, decided, restocked, why: `initial ${initial}${added} - confirmed ${confirmedUnits}${held}` };
+  return { units: Math.max(0, initial + restocked - confirmedUnits - reservedUnits), released: releasedUnits, decided, restocked, names, why: `initial ${initial}${added} - confirmed ${confirmedUnits}${held}` };
+}
+
+// Names put back one by one (a sorted set member each) by the rebuild: past this, numbering restarts instead.
+const maxNamesKept = 100_000;
+
+/**
+ * The free unit names, when they account for every unit left: then every
+ * sale of the SKU named its units (redis-lua's), and the rebuilt counter
+ * hands out exactly these. Otherwise (sales that named none, or more names
+ * than the rebuild puts back) '', and numbering restarts from the top.
+ */
+async function namesLeft(db: Kysely<Database>, sku: string, top: number, units: number): Promise<string> {
+  if (units === 0 || units > maxNamesKept) return '';
+  const free = await freeUnitNames(db, sku, top);
+  return free.count === units ? free.ranges.map(([lo, hi]) => `${lo}-${hi}`).join(',') : '';
 }
 
 /** What a counter rebuilt from the orders holds, the totals that read saw, and the sum in words. */
@@ -49,6 +71,8 @@ export interface UnitsLeft {
   released: number;
   decided: number;
   restocked: number;
+  /** The free unit names as 'lo-hi,…' when they are exactly the units left, else '' (namesLeft). */
+  names: string;
   why: string;
 }
 
@@ -64,6 +88,7 @@ async function setMissingCounter(deps: Pick<StrategyDeps, 'redis'>, sku: string,
     left.released,
     left.decided,
     left.restocked,
+    left.names,
   );
   return set === 1;
 }

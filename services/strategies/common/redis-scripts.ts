@@ -50,6 +50,8 @@ declare module 'ioredis' {
       releasedUnits: number,
       decidedUnits: number,
       restockedUnits: number,
+      /** The free unit names ('lo-hi,…'), or '' to number from the top (rebuild-counter-5.lua). */
+      freeNames: string,
     ): Result<number, Context>;
     copyDecided(stockKey: string, decidedCopiedKey: string, soldOutKey: string, decidedUnits: number, mode: 'up' | 'exact'): Result<number | null, Context>;
     uncopyDecided(stockKey: string, decidedCopiedKey: string, total: number, units: number): Result<number, Context>;

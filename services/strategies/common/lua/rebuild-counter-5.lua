@@ -11,10 +11,16 @@
   it is applied on top. What the read has but no copy brought yet is marked
   as had, so its copy changes nothing. No count ever goes down here.
 
-  A restocked SKU's units are no longer numbered 1..left after this (names
-  above the initial stock were given by its restocks): numbering restarts
-  from the top of what is left, and a name already sold is refused by
-  PostgreSQL, which costs a refusal, never a unit sold twice.
+  Unit names (redis-lua's): when every sale of the SKU named its units, the
+  names no order holds are exactly the units left, and ARGV[5] lists them;
+  they go into the set of units given back, which is taken first, so the
+  counter hands out those names and no other. Numbering from the top
+  instead (1..left) would name units already sold wherever sales had not
+  taken the highest names first (a restock's names sit above the initial
+  ones): PostgreSQL refuses those, so they were never sold twice, but each
+  cost a refusal and the free names above them stayed unsold. Without
+  ARGV[5] ('': sales that named no units, or too many names to list),
+  numbering restarts from the top, with that cost.
 
   Input:
     KEYS[1] stock counter of the SKU
@@ -26,6 +32,7 @@
     ARGV[2] released units, in the same read as ARGV[1]
     ARGV[3] decided units, in the same read as ARGV[1]
     ARGV[4] restocked units, in the same read as ARGV[1]
+    ARGV[5] the free unit names, in the same read: 'lo-hi,lo-hi,...', or ''
 
   Output:
     1 when the counter was set, 0 when one exists (nothing changed)
@@ -40,6 +47,11 @@ local decided = tonumber(ARGV[3])
 local hadRestocked = tonumber(redis.call('GET', KEYS[5]) or '0')
 local restocked = tonumber(ARGV[4])
 redis.call('DEL', KEYS[2])
+for lo, hi in string.gmatch(ARGV[5], '(%d+)-(%d+)') do
+  for unit = tonumber(lo), tonumber(hi) do
+    redis.call('ZADD', KEYS[2], unit, unit)
+  end
+end
 redis.call('SET', KEYS[1], tonumber(ARGV[1]) + math.max(0, hadReleased - released) - math.max(0, hadDecided - decided) + math.max(0, hadRestocked - restocked))
 redis.call('SET', KEYS[3], math.max(hadReleased, released))
 redis.call('SET', KEYS[4], math.max(hadDecided, decided))
