@@ -33,9 +33,50 @@ describe('SoldOutMemory', () => {
     expect(memory.refuses('s', 'A', 1, 'k-bought')).toBeUndefined();
     expect(memory.refuses('other-strategy', 'A', 1, 'k-new')).toBeUndefined();
     expect(memory.refuses('s', 'B', 1, 'k-new')).toBeUndefined();
-    advance(999);
+    advance(499);
     expect(memory.refuses('s', 'A', 1, 'k-new')).toBeDefined();
     advance(1);
+    // Half the TTL gone: one buyer is sent to the store to renew it, the rest are still answered.
+    expect(memory.refuses('s', 'A', 1, 'k-renew')).toBeUndefined();
+    advance(499);
+    expect(memory.refuses('s', 'A', 1, 'k-new')).toBeDefined();
+    advance(1);
+    expect(memory.refuses('s', 'A', 1, 'k-new')).toBeUndefined();
+    expect(memory.size()).toBe(0);
+  });
+
+  it('renews itself before it ends: the renewing buyer\'s answer is remembered once its keys are read, the old one answering meanwhile', async () => {
+    const { memory, loads, settle, advance, at } = setup();
+    memory.soldOut('s', 'A', 1, memory.mark(), at());
+    loads[0]?.resolve(new Set(['k-1']));
+    await settle();
+    advance(600);
+    expect(memory.refuses('s', 'A', 1, 'k-renew')).toBeUndefined();
+    const renewedAt = at();
+    memory.soldOut('s', 'A', 1, memory.mark(), renewedAt);
+    expect(loads).toHaveLength(2);
+    // Still the first memory while the keys load; no second buyer is sent to the store.
+    expect(memory.refuses('s', 'A', 1, 'k-new')).toMatchObject({ asOf: new Date(renewedAt - 600).toISOString() });
+    loads[1]?.resolve(new Set(['k-1', 'k-2']));
+    await settle();
+    expect(memory.refuses('s', 'A', 1, 'k-new')).toMatchObject({ asOf: new Date(renewedAt).toISOString() });
+    expect(memory.refuses('s', 'A', 1, 'k-2')).toBeUndefined();
+    // The first memory would have ended here; the renewed one answers until its own TTL.
+    advance(450);
+    expect(memory.refuses('s', 'A', 1, 'k-new')).toBeDefined();
+  });
+
+  it('lets a renewal go when news comes while its keys load, and the old memory with it', async () => {
+    const { memory, loads, settle, advance, at } = setup();
+    memory.soldOut('s', 'A', 1, memory.mark(), at());
+    loads[0]?.resolve(new Set());
+    await settle();
+    advance(600);
+    expect(memory.refuses('s', 'A', 1, 'k-renew')).toBeUndefined();
+    memory.soldOut('s', 'A', 1, memory.mark(), at());
+    memory.stockBack('A');
+    loads[1]?.resolve(new Set());
+    await settle();
     expect(memory.refuses('s', 'A', 1, 'k-new')).toBeUndefined();
     expect(memory.size()).toBe(0);
   });
