@@ -54,6 +54,8 @@ describe('SoldOutMemory', () => {
     expect(memory.refuses('s', 'A', 1, 'k-renew')).toBeUndefined();
     const renewedAt = at();
     memory.soldOut('s', 'A', 1, memory.mark(), renewedAt);
+    // Another store answer meanwhile (a smaller quantity, a key among the loaded ones) starts no second load.
+    memory.soldOut('s', 'A', 1, memory.mark(), renewedAt);
     expect(loads).toHaveLength(2);
     // Still the first memory while the keys load; no second buyer is sent to the store.
     expect(memory.refuses('s', 'A', 1, 'k-new')).toMatchObject({ asOf: new Date(renewedAt - 600).toISOString() });

@@ -27,8 +27,8 @@ interface Entry {
   shortOf: number;
   /** Keys that may have an order; undefined while they load (nothing is answered then). */
   keys?: ReadonlySet<string>;
-  /** A buyer was sent to the store to renew this memory before it ends (see refuses()). */
-  renewing?: boolean;
+  /** Renewing this memory before it ends (see refuses()): a buyer was sent to the store, then its answer's keys are loading. */
+  renewal?: 'asked' | 'loading';
 }
 
 // Past this share of the TTL one buyer asks the store again, so a renewed
@@ -91,8 +91,8 @@ export class SoldOutMemory implements StockNewsListener {
       this.forget(sku, strategy, entry);
       return undefined;
     }
-    if (age >= this.options.ttlMs * renewAfter && entry.renewing !== true) {
-      entry.renewing = true;
+    if (age >= this.options.ttlMs * renewAfter && entry.renewal === undefined) {
+      entry.renewal = 'asked';
       return undefined;
     }
     return entry;
@@ -103,8 +103,10 @@ export class SoldOutMemory implements StockNewsListener {
     if (this.options.ttlMs <= 0 || !this.heard || this.newsSince(sku, mark)) return;
     const entry = this.entries.get(sku)?.get(strategy);
     const live = entry !== undefined && (entry.keys === undefined || this.now() - entry.askedAt < this.options.ttlMs);
-    if (live && entry.renewing === true && entry.keys !== undefined) {
-      // The renewing buyer's answer: the old memory answers on until the new one's keys are read.
+    if (live && entry.renewal === 'asked' && entry.keys !== undefined) {
+      // A store answer after the renewal was asked for (the renewing buyer's, most often): one load
+      // at a time, and the old memory answers on until the new one's keys are read.
+      entry.renewal = 'loading';
       this.load(sku, strategy, { askedAt, asOf: new Date(askedAt).toISOString(), shortOf: quantity }, mark, entry);
       return;
     }
