@@ -78,6 +78,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     }, async (request, reply) => {
       const settled = await settle(action, orderIdOf(request.params.orderId), request.headers['idempotency-key']);
       if (settled.replayed) reply.header('idempotent-replayed', 'true');
+      // Units back on sale: this process forgets the SKU was sold out before answering (others hear the news).
+      if (settled.order.status === 'cancelled') fastify.soldOut.stockBack(settled.order.sku);
       return orderView(settled.order);
     });
   }

@@ -4,9 +4,6 @@ import { problemContentType } from '../problem.js';
 import { startLoopLag } from '../loop-lag.js';
 import { createOrderLookup } from '../purchases/order-lookup.js';
 import { runPurchase } from '../purchases/purchase-flow.js';
-import { SoldOutMemory } from '../purchases/sold-out-memory.js';
-import { createSoldOutKeyLoader } from '../purchases/sold-out-keys.js';
-import { listenForStockNews } from '../../shared/stock-news.js';
 import { problemResponses } from '../schemas/problem.js';
 import { purchaseLinks } from '../schemas/order.js';
 import { OrderAccepted, purchaseBody, purchaseHeaders, purchaseQuery } from '../schemas/purchase.js';
@@ -24,23 +21,12 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config, strategies, metrics } = fastify;
   const loop = startLoopLag();
   fastify.addHook('onClose', async () => loop.stop());
-  const soldOut = new SoldOutMemory({
-    ttlMs: config.SOLD_OUT_MEMORY_TTL_MS,
-    maxKeys: config.SOLD_OUT_MEMORY_MAX_KEYS,
-    loadKeys: createSoldOutKeyLoader(fastify.db, strategies.values()),
-    onLoadFailed: (error, sku) => fastify.log.warn({ err: error, sku }, 'sold out not remembered: its buyers could not be read'),
-  });
-  // Off (TTL 0): no subscription either.
-  if (config.SOLD_OUT_MEMORY_TTL_MS > 0) {
-    const news = listenForStockNews(fastify.redis, soldOut, fastify.log);
-    fastify.addHook('onClose', async () => news.stop());
-  }
   const flowDeps = {
     findOrder: createOrderLookup(fastify.db),
     answersAsync: (name: string) => strategies.get(name)?.async === true,
     inFlight: new Set<string>(),
     waitMs: config.PURCHASE_WAIT_MS,
-    soldOut,
+    soldOut: fastify.soldOut,
   };
 
   fastify.post('/v1/purchases', {

@@ -48,6 +48,9 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const done = await restock(fastify.db, fastify.redis, fastify.log, sku, request.body.units, request.headers['idempotency-key']);
     if (done.kind === 'unknown_sku') throw new ProblemError('sku_not_found', `No SKU ${sku}.`);
     if (done.kind === 'key_reused') throw new ProblemError('idempotency_key_reused', `This Idempotency-Key restocked ${done.units} units of ${done.sku}.`);
+    // This process forgets the SKU was sold out before answering: a buyer sent here after the answer
+    // must find the units, not wait for the news (which other processes hear a moment later).
+    fastify.soldOut.stockBack(sku);
     return { sku, units: done.units, restockedUnits: done.restockedUnits, available: done.stock, replayed: done.kind === 'replayed' };
   });
 

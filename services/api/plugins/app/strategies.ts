@@ -3,6 +3,9 @@ import { createMetrics, type Metrics } from '../../../shared/metrics.js';
 import { ConfigError } from '../../../shared/config.js';
 import { createStrategyRegistry, defaultStrategyName, type StrategyDefinition, type StrategyRegistry } from '../../../strategies/registry.js';
 import { startMirrorRepair } from '../../../strategies/common/stock-mirror.js';
+import { SoldOutMemory } from '../../purchases/sold-out-memory.js';
+import { createSoldOutKeyLoader } from '../../purchases/sold-out-keys.js';
+import { listenForStockNews } from '../../../shared/stock-news.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,10 +13,12 @@ declare module 'fastify' {
     strategies: StrategyRegistry;
     /** What a purchase naming no strategy gets: DEFAULT_STRATEGY, or the registry's default. */
     defaultStrategy: string;
+    /** Sold out, known in this process (purchases read it; routes that put units back tell it at once). */
+    soldOut: SoldOutMemory;
   }
 }
 
-/** The strategy registry, the metrics it writes to, the mirror repair, and the loops the strategies declare. */
+/** The strategy registry, the metrics it writes to, the mirror repair, the loops the strategies declare, and the memory of sold-out SKUs. */
 export default fp<{ definitions?: readonly StrategyDefinition[] }>(
   async (fastify, options) => {
     const metrics = createMetrics();
@@ -31,6 +36,18 @@ export default fp<{ definitions?: readonly StrategyDefinition[] }>(
     if (defaultStrategy === undefined) throw new ConfigError('no strategy is registered');
     fastify.decorate('strategies', strategies);
     fastify.decorate('defaultStrategy', defaultStrategy);
+    const soldOut = new SoldOutMemory({
+      ttlMs: fastify.config.SOLD_OUT_MEMORY_TTL_MS,
+      maxKeys: fastify.config.SOLD_OUT_MEMORY_MAX_KEYS,
+      loadKeys: createSoldOutKeyLoader(fastify.db, strategies.values()),
+      onLoadFailed: (error, sku) => fastify.log.warn({ err: error, sku }, 'sold out not remembered: its buyers could not be read'),
+    });
+    fastify.decorate('soldOut', soldOut);
+    // Off (TTL 0): no subscription either.
+    if (fastify.config.SOLD_OUT_MEMORY_TTL_MS > 0) {
+      const news = listenForStockNews(fastify.redis, soldOut, fastify.log);
+      fastify.addHook('onClose', async () => news.stop());
+    }
     // Run in every API process (each is safe side by side): the mirror repair where
     // PostgreSQL's decisions are copied to Redis, and the loops each strategy declares;
     // stopped before the pools close (preClose runs before onClose).
