@@ -59,7 +59,6 @@ export function listenForStockNews(redis: MainRedis, listener: StockNewsListener
     const sku = skuOfStockKey(message);
     if (sku !== undefined) listener.stockBack(sku);
   });
-  if (subscriber.status === 'ready') subscribe();
   return {
     async stop() {
       stopped = true;

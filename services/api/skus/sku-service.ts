@@ -10,6 +10,7 @@ import { countUnpublished } from '../../../db/queries/outbox.js';
 import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
 import { decidedCopiedKey, releasedCopiedKey, restockedCopiedKey, stockKey } from '../../shared/redis-keys.js';
 import type { PendingPurchase, Strategy } from '../../strategies/strategy.js';
+import type { Log } from '../../shared/log.js';
 import { type Restock, restockSku } from '../../../db/queries/restocks.js';
 import { copyRestocks, counterMissedCopy } from '../../strategies/common/stock-mirror.js';
 
@@ -38,7 +39,7 @@ export async function createSku(db: Kysely<Database>, redis: MainRedis, sku: str
  * that fails is left to the mirror repair, which compares the same total; a
  * replay copies again (it adds nothing if the counter has it).
  */
-export async function restock(db: Kysely<Database>, redis: MainRedis, log: { warn(obj: object, msg: string): void }, sku: string, units: number, key: string): Promise<Restock> {
+export async function restock(db: Kysely<Database>, redis: MainRedis, log: Pick<Log, 'warn'>, sku: string, units: number, key: string): Promise<Restock> {
   const done = await restockSku(db, sku, units, key);
   if (done.kind !== 'restocked' && done.kind !== 'replayed') return done;
   try {

@@ -16,38 +16,26 @@ export interface CounterRebuild {
   counterMissing(sku: string): Promise<'unknown_sku' | 'rebuilding'>;
 }
 
-/**
- * Rebuilds lost stock counters from PostgreSQL's truth: initial stock minus
- * the confirmed units of every order of the SKU (the queue worker takes its
- * own orders off the counter as it applies them, so pending ones are not
- * subtracted). One rebuild per SKU at a time in a process; the Redis script
- * sets the counter only if it is still missing, so two processes cannot
- * clobber each other.
- *
- * Why a rebuild cannot oversell: orders whose deductions were in flight when
- * the counter vanished are written after the read, so the rebuilt counter
- * can be too high by those units. The next sales then name those same units,
- * and PostgreSQL refuses them (orders_units_sold_once): too high a counter
- * costs refusals, never a unit sold twice.
- */
 /** What the orders say a SKU's counter should hold; undefined for an unknown SKU. */
 export async function unitsLeft(deps: Pick<StrategyDeps, 'db'>, sku: string): Promise<UnitsLeft | undefined> {
   // One snapshot: the SKU's totals are those of the orders the units left come from.
-  const { confirmedUnits, reservedUnits, releasedUnits, row, names } = await deps.db
+  const { confirmedUnits, reservedUnits, releasedUnits, row, units, names } = await deps.db
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
       const sold = await unitsSold(trx, sku);
       const found = await findSku(trx, sku);
-      const left = found === undefined ? 0 : found.initial_stock + found.restocked_units - sold.confirmedUnits - sold.reservedUnits;
-      return { ...sold, row: found, names: found === undefined ? '' : await namesLeft(trx, sku, found.initial_stock + found.restocked_units, left) };
+      if (found === undefined) return { ...sold, row: found, units: 0, names: '' };
+      // Live holds (reserve) are out of the stock until they end.
+      const forSale = found.initial_stock + found.restocked_units;
+      const units = Math.max(0, forSale - sold.confirmedUnits - sold.reservedUnits);
+      return { ...sold, row: found, units, names: await namesLeft(trx, sku, forSale, units) };
     });
   if (row === undefined) return undefined;
   const { initial_stock: initial, decided_units: decided, restocked_units: restocked } = row;
-  // Live holds (reserve) are out of the stock until they end.
   const held = reservedUnits === 0 ? '' : ` - held ${reservedUnits}`;
   const added = restocked === 0 ? '' : ` + restocked ${restocked}`;
-  return { units: Math.max(0, initial + restocked - confirmedUnits - reservedUnits), released: releasedUnits, decided, restocked, names, why: `initial ${initial}${added} - confirmed ${confirmedUnits}${held}` };
+  return { units, released: releasedUnits, decided, restocked, names, why: `initial ${initial}${added} - confirmed ${confirmedUnits}${held}` };
 }
 
 // Names put back one by one (a sorted set member each) by the rebuild: past this, numbering restarts instead.
@@ -99,6 +87,20 @@ export async function rebuildMissingCounter(deps: Pick<StrategyDeps, 'db' | 'red
   if (left !== undefined && (await setMissingCounter(deps, sku, left))) await recordChange(deps, { sku, action: 'counter_rebuilt', units: left.units, detail: left.why });
 }
 
+/**
+ * Rebuilds lost stock counters from PostgreSQL's truth: initial stock minus
+ * the confirmed units of every order of the SKU (the queue worker takes its
+ * own orders off the counter as it applies them, so pending ones are not
+ * subtracted). One rebuild per SKU at a time in a process; the Redis script
+ * sets the counter only if it is still missing, so two processes cannot
+ * clobber each other.
+ *
+ * Why a rebuild cannot oversell: orders whose deductions were in flight when
+ * the counter vanished are written after the read, so the rebuilt counter
+ * can be too high by those units. The next sales then name those same units,
+ * and PostgreSQL refuses them (orders_units_sold_once): too high a counter
+ * costs refusals, never a unit sold twice.
+ */
 export function createCounterRebuild(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>): CounterRebuild {
   const running = new Map<string, Promise<void>>();
 

@@ -1,8 +1,8 @@
 --[[
   Sets a SKU's stock counter that Redis lost to what PostgreSQL's orders say
   is left, only if it is still missing (another process may have rebuilt it
-  first). Units given back before are dropped with the old count: numbering
-  starts again from the top of what is left.
+  first). Units given back before are dropped with the old count; the free
+  unit names (ARGV[5], below) take their place.
 
   Three totals copied into the counter (copy-added-4.lua: released units and
   units restocks added; copy-decided-3.lua: units PostgreSQL-decided sales
