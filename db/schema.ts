@@ -107,6 +107,7 @@ export interface Database {
   reconciliations: ReconciliationsTable;
   user_purchases: UserPurchasesTable;
   restocks: RestocksTable;
+  leases: LeasesTable;
 }
 
 // One restock, by the Idempotency-Key it came with.
@@ -115,6 +116,17 @@ export interface RestocksTable {
   sku: string;
   units: number;
   created_at: Generated<Date>;
+}
+
+// A stock lease of redis-lease, and its fence (migration 2026-12-06T00-00-leases).
+export interface LeasesTable {
+  id: string;
+  sku: string;
+  // Inclusive of every unit the lease took, as a multirange literal ('{[5,8)}').
+  units: string;
+  taken_at: Generated<Date>;
+  closed_at: Date | null;
+  returned_units: number | null;
 }
 
 export type Sku = Selectable<SkusTable>;

@@ -113,9 +113,9 @@ export async function auditWhen(api: { url: string }, sku: string, done: (body: 
   }
 }
 
-/** The audit once nothing is pending: no queued purchase, no unpublished outbox event. */
+/** The audit once nothing is pending: no queued purchase, no unpublished outbox event, no unsold unit in a live lease. */
 export function settledAudit(api: { url: string }, sku: string, timeoutMs = 30_000): Promise<AuditBody> {
-  return auditWhen(api, sku, (body) => body.pendingUnits === 0 && (body.outboxBacklog ?? 0) === 0, timeoutMs);
+  return auditWhen(api, sku, (body) => body.pendingUnits === 0 && (body.outboxBacklog ?? 0) === 0 && (body.liveLeasedUnits ?? 0) === 0, timeoutMs);
 }
 
 export function countBy(answers: Answer[]): Record<number, number> {

@@ -10,6 +10,7 @@ import * as reservations from './2026-12-02T03-00-reservations.js';
 import * as releasedCopies from './2026-12-04T00-00-released-copies.js';
 import * as decidedUnits from './2026-12-05T00-00-decided-units.js';
 import * as restocks from './2026-12-05T01-00-restocks.js';
+import * as leases from './2026-12-06T00-00-leases.js';
 
 /**
  * Every migration, by name. Names sort by date, which is the order Kysely's
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-04T00-00-released-copies': releasedCopies,
   '2026-12-05T00-00-decided-units': decidedUnits,
   '2026-12-05T01-00-restocks': restocks,
+  '2026-12-06T00-00-leases': leases,
 };

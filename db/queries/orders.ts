@@ -141,7 +141,7 @@ export async function insertOrders(db: Db, orders: NewOrder[]): Promise<void> {
   if (orders.length > 0) await db.insertInto('orders').values(orders).execute();
 }
 
-/** A confirmed order that names the units it took (redis-lua). */
+/** A confirmed order that names the units it took (redis-lua, redis-lease). */
 export interface UnitOrder {
   id: string;
   sku: string;
@@ -160,11 +160,11 @@ const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * skus.stock left for the catch-up (stock_applied = false). PostgreSQL
  * decides what is sold: a row is skipped when its Idempotency-Key has an
  * order already, when another order of the SKU holds any of its units (the
- * exclusion constraint), when a unit lies beyond the SKU's initial stock and restocks, or
- * when the SKU is unknown. One bad row must not fail the others, so nothing
+ * exclusion constraint), when a unit lies beyond the SKU's initial stock and restocks,
+ * when the SKU is unknown, or (given a lease) when the lease is closed or lacks the unit. One bad row must not fail the others, so nothing
  * raises; returns the keys inserted, and the caller asks why for the rest.
  */
-export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[]): Promise<Set<string>> {
+export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[], leaseId?: string): Promise<Set<string>> {
   if (batch.length === 0) return new Set();
   // By buyer, then by key: on a limited SKU each row's trigger locks its buyer's user_purchases
   // row, and a key another process is inserting makes this insert wait for that transaction. Two
@@ -183,10 +183,22 @@ export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[]): Pro
       ${column((o) => o.units)}::int4multirange[]
     ) as i(id, sku, user_id, quantity, strategy, idempotency_key, units)
     join skus on skus.sku = i.sku
+    ${leaseId === undefined ? sql`` : leaseFence(leaseId)}
     where upper(i.units) <= skus.initial_stock + skus.restocked_units + 1
+    ${leaseId === undefined ? sql`` : sql`for share of leases`}
     on conflict do nothing
     returning idempotency_key`.execute(db);
   return new Set(rows.map((row) => row.idempotency_key));
+}
+
+/**
+ * redis-lease: rows are inserted only while their lease is open and only for
+ * units the lease holds. FOR SHARE on the lease's row (above) makes whoever
+ * closes it wait for this insert's commit, and an insert that comes after
+ * the close re-reads the row and finds it closed (closeLease, leases.ts).
+ */
+function leaseFence(leaseId: string) {
+  return sql`join leases on leases.id = ${leaseId}::uuid and leases.closed_at is null and leases.sku = i.sku and i.units <@ leases.units`;
 }
 
 /**
@@ -241,6 +253,41 @@ export async function closeUnwrittenOrder(db: Db, order: UnwrittenOrder): Promis
   // Taken: by the order itself, or by another process closing it first. No row: the SKU is unknown, so no order can come.
   const existing = await findOrder(db, order.id);
   return existing !== undefined && existing.reason !== givenBackReason ? 'written' : 'closed';
+}
+
+class ProbeDone extends Error {
+  constructor(readonly taken: boolean) {
+    super('probe rolled back');
+  }
+}
+
+/**
+ * Whether the key has an order, counting one another transaction is
+ * writing right now: an INSERT of the key waits for that transaction (the
+ * unique key), then finds the key taken; a plain read would not see the
+ * uncommitted row. The row this inserts when the key is free is rolled
+ * back. For a strategy that refuses without touching PostgreSQL (a lease
+ * with no units left) while the same key is being sold in another process.
+ */
+export async function keyTakenAfterWriters(db: Db, sku: string, key: string): Promise<boolean> {
+  try {
+    await db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ known: boolean; inserted: boolean }>`
+        with sku as (select sku from skus where sku = ${sku}), probe as (
+          insert into orders (id, sku, user_id, quantity, strategy, status, reason, idempotency_key, stock_applied)
+          select gen_random_uuid(), sku, '', 1, 'probe', 'rejected', 'probe', ${key}, true from sku
+          on conflict do nothing
+          returning id
+        )
+        select exists (select 1 from sku) as known, exists (select 1 from probe) as inserted`.execute(trx);
+      const row = rows[0];
+      throw new ProbeDone(row !== undefined && row.known && !row.inserted);
+    });
+  } catch (error: unknown) {
+    if (error instanceof ProbeDone) return error.taken;
+    throw error;
+  }
+  return false;
 }
 
 /** Which of these order ids were closed by closeUnwrittenOrder (their units given back, or about to be). */

@@ -12,7 +12,9 @@ export type ReconciliationAction =
   // An order PostgreSQL refused because its units were sold already (Redis had lost writes).
   | 'units_refused'
   // A Redis counter that missed copies of PostgreSQL's decisions, set from the orders.
-  | 'counter_resynced';
+  | 'counter_resynced'
+  // A stock lease (redis-lease) its holder never ended, ended by the reconciler: its unsold units back.
+  | 'lease_given_back';
 
 export interface Reconciliation {
   sku: string;

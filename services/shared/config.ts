@@ -190,6 +190,24 @@ export const ConfigSchema = Type.Object({
   // row lock is held and the size of one multi-row INSERT; 64 matches the load
   // generator's VUs, so a full closed loop fits in one batch.
   PG_BATCH_MAX_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 64 }),
+  // redis-lease (strategies/redis-lease/): a lease is about this many ms of the
+  // SKU's recent sales in the process (the central counter then sees one call
+  // per lease, not per sale), at most LEASE_MAX_UNITS units. Near the end a lease
+  // takes at most the counter / LEASE_SPREAD (so stock below processes x K still
+  // spreads over the processes, down to single units).
+  LEASE_TARGET_MS: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
+  LEASE_MAX_UNITS: Type.Integer({ minimum: 1, maximum: 100000, default: 1000 }),
+  LEASE_SPREAD: Type.Integer({ minimum: 1, maximum: 1024, default: 4 }),
+  // A lease with no buyer for LEASE_IDLE_MS, or older than LEASE_MAX_AGE_MS, gives its
+  // unsold units back: they are off sale at most this long while a process is alive.
+  LEASE_IDLE_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 200 }),
+  LEASE_MAX_AGE_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
+  // A lease still held this long after it was taken (its process died or stopped)
+  // is ended by the reconciler of any process: closed in PostgreSQL (its holder can
+  // write no more orders of it), its unsold units given back. Longer than
+  // LEASE_MAX_AGE_MS plus an order write's own bounds; correctness does not depend
+  // on it (the close fences the holder), only how long a dead holder's units wait.
+  LEASE_LIFETIME_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 5000 }),
   // Sold out, known in memory (api/purchases/sold-out-memory.ts): after a store
   // said a SKU is sold out, each API process refuses its next buyers from memory
   // for at most this long, then asks again. Units back on sale end it at once in

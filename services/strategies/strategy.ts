@@ -102,9 +102,11 @@ export interface Strategy extends StrategyFacts {
    * PostgreSQL does not show yet (decided in Redis, its order on the way or
    * queued). Read after a sell-out, before PostgreSQL's orders of the SKU, so
    * that the two together name every key that bought (sold-out-memory.ts).
-   * Throws when its store cannot say.
+   * Undefined when they cannot be named now (redis-lease: units still in a
+   * live lease may go to any key): the sell-out is not remembered. Throws
+   * when its store cannot say.
    */
-  keysWithoutOrders?(sku: string): Promise<string[]>;
+  keysWithoutOrders?(sku: string): Promise<string[] | undefined>;
   /** Its accepted purchases of a SKU that are not orders yet, for the audit; null when its store cannot say. */
   pendingPurchases?(sku: string): Promise<PendingPurchase[] | null>;
   /** Confirms or cancels one of its holds under its own Idempotency-Key (POST /v1/orders/:id/confirm and /cancel). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeUnwrittenOrder, insertUnitOrders, type UnitOrder } from '../../db/queries/orders.js';
-import { createOrderWriter } from '../../services/strategies/redis-lua/order-writer.js';
+import { createOrderWriter } from '../../services/strategies/common/order-writer.js';
 import { type RunningApi, createSku, startApi, uniqueSku } from '../helpers/api.js';
 import { openDb } from '../helpers/worker.js';
 

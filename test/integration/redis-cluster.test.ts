@@ -9,6 +9,7 @@ import { defineScripts, luaScripts } from '../../services/strategies/common/redi
 import { deductionKey, deductionLedgerKey, ledgerMember } from '../../services/strategies/redis-lua/keys.js';
 import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey } from '../../services/strategies/kafka-queue/keys.js';
 import { redlockKey } from '../../services/strategies/redlock/keys.js';
+import { leaseKey, leaseLedgerKey, leaseMember } from '../../services/strategies/redis-lease/keys.js';
 import { testConfig, uniqueSku } from '../helpers/api.js';
 
 // The stack's Redis Cluster (3 masters, 3 replicas), whatever REDIS_MAIN says:
@@ -46,7 +47,7 @@ describe('keys on a Redis Cluster', () => {
     const keys = [
       stockKey(sku), releasedCopiedKey(sku), soldOutFlagKey(sku), lockKey(sku), fenceKey(sku), returnedUnitsKey(sku), redlockKey(sku),
       deductionKey(sku, 'k'), queuedMarkerKey(sku, 'k'), queuedPurchasesKey(sku), queuedUnsentKey(sku),
-      decidedCopiedKey(sku), deductionLedgerKey(shard), queueSweepSkusKey(shard),
+      decidedCopiedKey(sku), deductionLedgerKey(shard), queueSweepSkusKey(shard), leaseKey(sku, 'l'), leaseLedgerKey(shard),
     ];
     expect(new Set(keys.map((key) => keySlot(key))).size).toBe(1);
   });
@@ -64,6 +65,7 @@ describe('every Lua script on a Redis Cluster', () => {
   const shard = shardOf(sku);
   const key = randomUUID();
   const orderId = randomUUID();
+  const lease = randomUUID();
   const purchase = JSON.stringify({ orderId, sku });
   // One call per script, keys built as the strategies build them, in an order that makes each do its work.
   const calls: Record<string, () => Promise<unknown>> = {
@@ -77,6 +79,8 @@ describe('every Lua script on a Redis Cluster', () => {
     ],
     deductStock: () => cluster.deductStock(stockKey(sku), deductionKey(sku, key), returnedUnitsKey(sku), deductionLedgerKey(shard), 2, orderId, 60_000, ledgerMember(sku, key)),
     restoreStock: () => cluster.restoreStock(stockKey(sku), deductionKey(sku, key), returnedUnitsKey(sku), deductionLedgerKey(shard), orderId, ledgerMember(sku, key), '1'),
+    takeLease: () => cluster.takeLease(stockKey(sku), returnedUnitsKey(sku), leaseKey(sku, lease), leaseLedgerKey(shard), 3, leaseMember(sku, lease), 60_000, 1, 1),
+    returnLease: () => cluster.returnLease(stockKey(sku), returnedUnitsKey(sku), leaseKey(sku, lease), leaseLedgerKey(shard), leaseMember(sku, lease), '9-11'),
     acquireFencedLock: () => cluster.acquireFencedLock(lockKey(sku), fenceKey(sku), 'owner', 10_000),
     extendLock: () => cluster.extendLock(lockKey(sku), 'owner', 10_000),
     releaseLock: () => cluster.releaseLock(lockKey(sku), 'owner'),
@@ -100,6 +104,9 @@ describe('every Lua script on a Redis Cluster', () => {
       // The restocked unit (11, above the initial 10) first, then the highest never taken.
       deductStock: [1, `${orderId} 11-11,10-10`],
       restoreStock: 2,
+      // The two given back (10, 11) first, then the highest never taken (9); all three back unsold.
+      takeLease: [1, '10-10,11-11,9-9'],
+      returnLease: 3,
       acquireFencedLock: 1,
       extendLock: 1,
       releaseLock: 1,
@@ -108,8 +115,8 @@ describe('every Lua script on a Redis Cluster', () => {
       // The sweeper's claim moved its score: it stays queued (unqueue-purchase-3).
       unqueuePurchase: 2,
     });
-    // 10, -2 copied, +1 taken back, +1 released, +1 restocked, -2 taken, +2 given back.
+    // 10, -2 copied, +1 taken back, +1 released, +1 restocked, -2 taken, +2 given back, -3 leased, +3 returned.
     expect(await cluster.get(stockKey(sku))).toBe('11');
-    expect(await cluster.zrange(returnedUnitsKey(sku), 0, -1)).toEqual(['10', '11']);
+    expect(await cluster.zrange(returnedUnitsKey(sku), 0, -1)).toEqual(['9', '10', '11']);
   });
 });

@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUnitOrders, type UnitOrder } from '../../db/queries/orders.js';
-import { createOrderWriter } from '../../services/strategies/redis-lua/order-writer.js';
+import { createOrderWriter } from '../../services/strategies/common/order-writer.js';
 import { strategyFacts } from '../../services/strategies/registry.js';
 import { audit, createSku, patient, payHolds, purchase, uniqueSku } from '../helpers/api.js';
 import { type ChildService, spawnApi } from '../helpers/processes.js';

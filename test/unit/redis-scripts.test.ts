@@ -7,7 +7,7 @@ describe('Lua scripts', () => {
   it('take their command name and key count from <command>-<numKeys>.lua, and the count matches the keys they use', () => {
     const scripts = luaScripts();
     expect(scripts.map((s) => s.command).sort()).toEqual(
-      ['acquireFencedLock', 'claimUnsent', 'copyAdded', 'copyDecided', 'deductStock', 'extendLock', 'queuePurchase', 'rebuildCounter', 'releaseLock', 'restoreStock', 'uncopyDecided', 'unqueuePurchase'],
+      ['acquireFencedLock', 'claimUnsent', 'copyAdded', 'copyDecided', 'deductStock', 'extendLock', 'queuePurchase', 'rebuildCounter', 'releaseLock', 'restoreStock', 'returnLease', 'takeLease', 'uncopyDecided', 'unqueuePurchase'],
     );
     for (const script of scripts) {
       // Every KEYS[n] a script reads must be passed as a key, and every key passed must be read.
@@ -21,7 +21,7 @@ describe('stock news', () => {
   it('every script that raises a stock counter publishes on the channel the subscribers listen to', () => {
     // KEYS[1] is the stock counter in every script that touches one; a raise is INCRBY on it, or SET of a missing one.
     const raises = luaScripts().filter((s) => /redis\.call\('INCRBY', KEYS\[1\]/.test(s.lua) || /redis\.call\('SET', KEYS\[1\], tonumber/.test(s.lua) || /total < had/.test(s.lua));
-    expect(raises.map((s) => s.command).sort()).toEqual(['copyAdded', 'copyDecided', 'rebuildCounter', 'restoreStock', 'uncopyDecided']);
+    expect(raises.map((s) => s.command).sort()).toEqual(['copyAdded', 'copyDecided', 'rebuildCounter', 'restoreStock', 'returnLease', 'uncopyDecided']);
     for (const script of raises) expect(script.lua, script.command).toContain(`redis.call('PUBLISH', '${stockBackChannel}', KEYS[1])`);
   });
 

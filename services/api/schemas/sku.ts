@@ -33,6 +33,9 @@ export const SkuAudit = Type.Object({
   confirmedOrders: Type.Integer(),
   reservedUnits: Type.Integer({ description: 'Units in live holds (strategy reserve): taken from the stock until confirmed, cancelled or expired' }),
   releasedUnits: Type.Integer({ description: 'Units of holds that ended unpaid (cancelled or expired), given back to the stock' }),
+  leasedUnits: Type.Integer({ description: 'Units every stock lease of the SKU took from the Redis counter (redis-lease)' }),
+  returnedUnits: Type.Integer({ description: 'Units ended leases gave back to the counter: those none of their orders holds' }),
+  liveLeasedUnits: Type.Integer({ description: 'Units held by leases not ended yet and not sold: off sale until their lease ends (idle, age, or its lifetime after a crash)' }),
   oversoldUnits: Type.Integer({ description: 'max(0, confirmedUnits + reservedUnits − initialStock − restockedUnits): a hold on a unit that does not exist is an oversell waiting to be paid' }),
   expectedStock: Type.Integer({ description: 'initialStock + restockedUnits − confirmedUnits − reservedUnits: what every store should hold once settled' }),
   pgStock: Type.Integer({ description: 'Stock counter in PostgreSQL (skus.stock)' }),
@@ -73,7 +76,7 @@ export const SkuReconciliation = Type.Object({
   refusedUnits: Type.Integer(),
   latest: Type.Array(
     Type.Object({
-      action: Type.String({ description: 'deduction_given_back, counter_rebuilt, counter_resynced or units_refused' }),
+      action: Type.String({ description: 'deduction_given_back, counter_rebuilt, counter_resynced, units_refused or lease_given_back' }),
       units: Type.Integer(),
       orderId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
       detail: Type.Union([Type.String(), Type.Null()]),

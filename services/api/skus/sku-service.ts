@@ -7,6 +7,7 @@ import { findSku, insertSku, type SkuSettings } from '../../../db/queries/skus.j
 import type { Sku } from '../../../db/schema.js';
 import { confirmationDelays, confirmationSpan, existingOrderIds, unitsSold } from '../../../db/queries/orders.js';
 import { countUnpublished } from '../../../db/queries/outbox.js';
+import { leaseFigures } from '../../../db/queries/leases.js';
 import { countInboxEvents, outboxDelivery } from '../../../db/queries/inbox.js';
 import { decidedCopiedKey, releasedCopiedKey, restockedCopiedKey, stockKey } from '../../shared/redis-keys.js';
 import type { PendingPurchase, Strategy } from '../../strategies/strategy.js';
@@ -91,11 +92,12 @@ export async function auditSku(db: Kysely<Database>, redis: MainRedis, strategie
     const delivery = await outboxDelivery(trx, sku);
     const delays = await confirmationDelays(trx, sku);
     const span = await confirmationSpan(trx, sku);
+    const leases = await leaseFigures(trx, sku);
     const applied = queued === null ? new Set<string>() : await existingOrderIds(trx, queued.map((purchase) => purchase.orderId));
-    return { row, units, outboxBacklog, inboxEvents, delivery, delays, span, applied };
+    return { row, units, outboxBacklog, inboxEvents, delivery, delays, span, applied, leases };
   });
   if (snapshot === undefined) return undefined;
-  const { row, units, outboxBacklog, inboxEvents, delivery, delays, span, applied } = snapshot;
+  const { row, units, outboxBacklog, inboxEvents, delivery, delays, span, applied, leases } = snapshot;
   const pendingUnits = queued === null ? null : queued.filter((purchase) => !applied.has(purchase.orderId)).reduce((sum, purchase) => sum + purchase.quantity, 0);
   // Redis after the snapshot: the queue worker mirrors Redis before its commit, so an order settled here is in Redis too.
   const redisStock = await readRedisStock(redis, sku);
@@ -109,13 +111,20 @@ export async function auditSku(db: Kysely<Database>, redis: MainRedis, strategie
     initialStock: row.initial_stock,
     restockedUnits: row.restocked_units,
     ...units,
+    ...leases,
     oversoldUnits,
     expectedStock,
     pgStock: row.stock,
     redisStock,
     pendingUnits,
     // skus.stock may lag the orders Redis decided (redis-lua); with that lag counted it must match the orders exactly.
-    consistent: pendingUnits === 0 && oversoldUnits === 0 && row.stock - units.unitsNotInPgStock === expectedStock && redisStock === expectedStock,
+    // The Redis counter lacks the unsold units of live leases (redis-lease) until they end.
+    consistent:
+      pendingUnits === 0 &&
+      oversoldUnits === 0 &&
+      row.stock - units.unitsNotInPgStock === expectedStock &&
+      redisStock !== null &&
+      redisStock + leases.liveLeasedUnits === expectedStock,
     // Delivery of outbox events, kept out of `consistent`, whose meaning (the stock) is unchanged.
     outboxBacklog,
     inboxEvents,

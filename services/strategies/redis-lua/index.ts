@@ -2,14 +2,13 @@ import { closeUnwrittenOrder, type UnitOrder } from '../../../db/queries/orders.
 import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
 import { returnedUnitsKey, shardOf, stockKey } from '../../shared/redis-keys.js';
 import { deductionKey, deductionLedgerKey, ledgerMember, parseLedgerMember } from './keys.js';
-import { createOrderWriter } from './order-writer.js';
+import { createOrderWriter } from '../common/order-writer.js';
 import { startDeductionReconciler } from './deduction-reconciler.js';
-import { startStockCatchUp } from './stock-catch-up.js';
-import type { CounterRebuild } from '../common/counter-rebuild.js';
 import { type Deduction, parseDeduction, unitCount, unitsLiteral } from './deductions.js';
 import { recordChange } from '../common/reconciliation-log.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyFacts, BaseDeps } from '../strategy.js';
 import { plainFacts } from '../facts.js';
+import type { SharedParts } from '../common/shared-parts.js';
 
 const name = 'redis-lua';
 
@@ -46,7 +45,7 @@ type Attempt = PurchaseOutcome | { kind: 'units_taken' };
  * script after the client gave up) is given back by the reconciler
  * (deduction-reconciler.ts); a lost counter is rebuilt from PostgreSQL.
  */
-export function createRedisLua(deps: BaseDeps, counters: CounterRebuild): Strategy {
+export function createRedisLua(deps: BaseDeps, { counters, stockCatchUp }: Pick<SharedParts, 'counters' | 'stockCatchUp'>): Strategy {
   const keysOf = (request: PurchaseRequest) => ({
     stock: stockKey(request.sku),
     marker: deductionKey(request.sku, request.idempotencyKey),
@@ -142,7 +141,7 @@ export function createRedisLua(deps: BaseDeps, counters: CounterRebuild): Strate
     refusalChecksKey: false,
     // In every API process (each is safe side by side): skus.stock catches up with the orders
     // Redis decided, and deductions whose order never came are given back.
-    startApiLoops: () => [startStockCatchUp(deps.db, deps.log), startDeductionReconciler(deps, deps.config.REDIS_DEDUCTION_GRACE_MS)],
+    startApiLoops: () => [stockCatchUp(), startDeductionReconciler(deps, deps.config.REDIS_DEDUCTION_GRACE_MS)],
     // Deductions whose order is not known written: the ledger holds one from the script that took the
     // units until after the order's commit (or until it is given back), so it and PostgreSQL, read in
     // that order, miss none. The shard's ledger is short: only deductions of the last moments are in it.

@@ -4,6 +4,7 @@ import { findSku } from '../../../db/queries/skus.js';
 import type { Database } from '../../../db/schema.js';
 import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
 import { isPerUserLimit } from '../../../db/errors.js';
+import { leaseIsOpen } from '../../../db/queries/leases.js';
 
 /**
  * What PostgreSQL did with one order: written; skipped because this very
@@ -13,19 +14,27 @@ import { isPerUserLimit } from '../../../db/errors.js';
  * unit lies beyond the stock); refused because the SKU does not exist;
  * refused because its order id was closed while its units are given back
  * (a retry of a key whose first attempt was abandoned, see closeUnwrittenOrder);
- * refused because its buyer would pass the SKU's per-user limit.
+ * refused because its buyer would pass the SKU's per-user limit; refused
+ * because its lease (redis-lease) was closed: whoever closed it gives back
+ * every unit of it no order holds.
  */
-export type OrderWrite = 'inserted' | 'written_elsewhere' | 'duplicate' | 'units_taken' | 'unknown_sku' | 'given_back' | 'per_user_limit';
+export type OrderWrite = 'inserted' | 'written_elsewhere' | 'duplicate' | 'units_taken' | 'unknown_sku' | 'given_back' | 'per_user_limit' | 'lease_closed';
+
+/** An order to write, with the lease it sells from (redis-lease), whose fence its INSERT passes. */
+export interface WrittenOrder extends UnitOrder {
+  leaseId?: string;
+}
 
 export interface OrderWriter {
   /** Resolves with what happened to the order; rejects with its batch's error. */
-  write(order: UnitOrder): Promise<OrderWrite>;
+  write(order: WrittenOrder): Promise<OrderWrite>;
 }
 
 /** Why the orders a batch skipped were skipped: one read for the keys, then, for the rest, one for the SKU and one for closed ids. Only runs when something was skipped. */
-async function classifySkipped(db: Kysely<Database>, sku: string, skipped: readonly UnitOrder[]): Promise<Map<string, OrderWrite>> {
+async function classifySkipped(db: Kysely<Database>, sku: string, skipped: readonly UnitOrder[], leaseId: string | undefined): Promise<Map<string, OrderWrite>> {
   const ordered = await orderIdsByKey(db, skipped.map((order) => order.idempotencyKey));
   const refused = skipped.filter((order) => !ordered.has(order.idempotencyKey));
+  const fenced = leaseId !== undefined && refused.length > 0 && !(await leaseIsOpen(db, leaseId));
   const known = refused.length === 0 || (await findSku(db, sku)) !== undefined;
   // A retry finishing an earlier attempt's deduction can meet its own id closed: those units are being given back, not sold.
   const closed = await closedOrderIds(db, refused.map((order) => order.id));
@@ -35,6 +44,7 @@ async function classifySkipped(db: Kysely<Database>, sku: string, skipped: reado
     // the same deduction (the same key at two processes at once): the units are its, not extra.
     if (existing === order.id) return 'written_elsewhere';
     if (existing !== undefined) return 'duplicate';
+    if (fenced) return 'lease_closed';
     if (closed.has(order.id)) return 'given_back';
     return known ? 'units_taken' : 'unknown_sku';
   };
@@ -51,13 +61,13 @@ type Written = OrderWrite | { failed: unknown };
  * failing them too would have their buyers told 500 and their units given
  * back while their orders stand.
  */
-async function writeOneByOne(db: Kysely<Database>, orders: readonly UnitOrder[], written: (orders: UnitOrder[]) => void): Promise<Written[]> {
+async function writeOneByOne(db: Kysely<Database>, orders: readonly WrittenOrder[], written: (orders: UnitOrder[]) => void): Promise<Written[]> {
   const results: Written[] = [];
   for (const order of orders) {
     try {
-      const inserted = await insertUnitOrders(db, [order]);
+      const inserted = await insertUnitOrders(db, [order], order.leaseId);
       if (inserted.size > 0) written([order]);
-      results.push(inserted.size > 0 ? 'inserted' : ((await classifySkipped(db, order.sku, [order])).get(order.idempotencyKey) ?? 'units_taken'));
+      results.push(inserted.size > 0 ? 'inserted' : ((await classifySkipped(db, order.sku, [order], order.leaseId)).get(order.idempotencyKey) ?? 'units_taken'));
     } catch (error: unknown) {
       results.push(isPerUserLimit(error) ? 'per_user_limit' : { failed: error });
     }
@@ -73,31 +83,35 @@ async function writeOneByOne(db: Kysely<Database>, orders: readonly UnitOrder[],
  * PostgreSQL round trip and one commit per batch, not per sale; the profile
  * of redis-lua selling showed the per-statement socket writes as the API's
  * largest cost. Batching by SKU keeps a failure shared only by orders that
- * share its cause (an unknown SKU fails every order of that SKU alike).
+ * share its cause (an unknown SKU fails every order of that SKU alike);
+ * orders of a lease batch by lease, since all of one INSERT pass one fence.
  * `written` hears of each batch's inserted orders, after the commit.
  */
 export function createOrderWriter(db: Kysely<Database>, maxBatch: number, written: (orders: UnitOrder[]) => void): OrderWriter {
-  const batcher = createKeyedBatcher<UnitOrder, Written>({
+  const batcher = createKeyedBatcher<WrittenOrder, Written>({
     windowMs: 0,
     maxSize: maxBatch,
-    flush: async (sku, orders) => {
+    flush: async (_key, orders) => {
+      const first = orders[0];
+      if (first === undefined) return [];
+      const { sku, leaseId } = first;
       let inserted: Set<string>;
       try {
-        inserted = await insertUnitOrders(db, orders);
+        inserted = await insertUnitOrders(db, orders, leaseId);
       } catch (error: unknown) {
         // One buyer past the per-user limit fails the batch's statement for all: write them one at a time.
         if (!isPerUserLimit(error)) throw error;
         return writeOneByOne(db, orders, written);
       }
       const skipped = orders.filter((order) => !inserted.has(order.idempotencyKey));
-      const why = skipped.length === 0 ? new Map<string, OrderWrite>() : await classifySkipped(db, sku, skipped);
+      const why = skipped.length === 0 ? new Map<string, OrderWrite>() : await classifySkipped(db, sku, skipped, leaseId);
       if (inserted.size > 0) written(orders.filter((order) => inserted.has(order.idempotencyKey)));
       return orders.map((order) => why.get(order.idempotencyKey) ?? 'inserted');
     },
   });
   return {
     write: async (order) => {
-      const result = await batcher.submit(order.sku, order);
+      const result = await batcher.submit(order.leaseId ?? order.sku, order);
       if (typeof result === 'object') throw result.failed;
       return result;
     },

@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { msLeft } from '../../../lib/deadline.js';
+import { openLease } from '../../../db/queries/leases.js';
+import { keyTakenAfterWriters } from '../../../db/queries/orders.js';
+import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
+import { returnedUnitsKey, shardOf, stockKey } from '../../shared/redis-keys.js';
+import { createOrderWriter, type OrderWrite } from '../common/order-writer.js';
+import { multirangeLiteral, parseUnitRanges, type UnitRanges } from '../common/unit-ranges.js';
+import { plainFacts } from '../facts.js';
+import type { SharedParts } from '../common/shared-parts.js';
+import type { BaseDeps, PurchaseOutcome, PurchaseRequest, Stoppable, Strategy, StrategyFacts } from '../strategy.js';
+import { leaseKeys, leaseLedgerKey, parseLeaseMember } from './keys.js';
+import { endLease } from './lease-end.js';
+import { type Lease, LeasePool, type Settlement, type Taken } from './lease-pool.js';
+import { startLeaseReconciler } from './lease-reconciler.js';
+
+const name = 'redis-lease';
+
+export const redisLeaseFacts: StrategyFacts = {
+  name,
+  description:
+    'Each API process leases a share of the Redis counter (about 100 ms of its sales, one script call) and sells from memory; orders name their units and pass the lease\'s fence in PostgreSQL, which refuses a unit sold twice; unsold units go back when the lease idles, ages or its holder dies.',
+  ...plainFacts,
+  decidesIn: 'redis',
+  keepsStockIn: 'redis',
+};
+
+// Units PostgreSQL refused because another order holds them (the counter lost writes), or a
+// lease closed under the buyer: each try takes other units, as redis-lua's tries do.
+const maxUnitTries = 3;
+// How often leases are looked at for idling and age.
+const tickMs = 50;
+// How often a buyer short of units asks the counter again while other processes' leases are live.
+const heldPollMs = 20;
+
+type Attempt = PurchaseOutcome | { kind: 'again' };
+
+/** Consecutive units as inclusive ranges: [3,4,5,9] -> [[3,5],[9,9]]. */
+function rangesOf(units: readonly number[]): UnitRanges {
+  const sorted = [...units].sort((a, b) => a - b);
+  const ranges: UnitRanges = [];
+  for (const unit of sorted) {
+    const last = ranges.at(-1);
+    if (last !== undefined && last[1] + 1 === unit) last[1] = unit;
+    else ranges.push([unit, unit]);
+  }
+  return ranges;
+}
+
+function unitsOf(ranges: UnitRanges): number[] {
+  const units: number[] = [];
+  for (const [lo, hi] of ranges) for (let unit = lo; unit <= hi; unit += 1) units.push(unit);
+  return units;
+}
+
+/**
+ * Stock leases (GuoZhaoran/spikeSystem's per-server share, made safe): a
+ * process takes K units of a SKU off its Redis counter in one script call,
+ * then decides its buyers from memory. Orders are written in batches per
+ * lease, each naming its units, and PostgreSQL refuses a unit sold twice,
+ * as with redis-lua. The lease's row in PostgreSQL is the fence: an order is
+ * written only while its lease is open, and whoever ends the lease closes
+ * it first, so the units it then finds unsold are unsold for good and go
+ * back to the counter (lease-end.ts). Holders end their leases when one
+ * cannot cover the next buyer, after LEASE_IDLE_MS without a buyer, at
+ * LEASE_MAX_AGE_MS and at shutdown; a lease its holder never ended is ended
+ * by any process's reconciler after LEASE_LIFETIME_MS.
+ */
+export function createRedisLease(deps: BaseDeps, { counters, stockCatchUp }: Pick<SharedParts, 'counters' | 'stockCatchUp'>): Strategy {
+  const { config } = deps;
+  const orders = createOrderWriter(deps.db, config.PG_BATCH_MAX_SIZE, () => undefined);
+  const pools = new Map<string, LeasePool>();
+  // Ends started and not finished, so that shutdown waits for them.
+  const ending = new Set<Promise<void>>();
+
+  function end(lease: Lease): void {
+    const done = endLease(deps, lease.sku, lease.id, lease.ranges.map(([lo, hi]): [number, number] => [lo, hi]))
+      .then(() => undefined)
+      .catch((error: unknown) => deps.log.warn({ err: error, sku: lease.sku, leaseId: lease.id }, 'lease not ended; the reconciler ends it when it lapses'))
+      .finally(() => ending.delete(done));
+    ending.add(done);
+  }
+
+  async function leasesLive(sku: string): Promise<boolean> {
+    const members = await deps.redis.zrange(leaseLedgerKey(shardOf(sku)), 0, -1);
+    return members.some((member) => parseLeaseMember(member)?.sku === sku);
+  }
+
+  /**
+   * A counter short of units is not "sold out" while leases of the SKU are live (this process's
+   * retiring ones, or another's): their unsold units come back when they end (idle, age, at
+   * most LEASE_MAX_AGE_MS for a live holder). The buyer waits for that, asking again, until no
+   * lease is live (then the refusal is final) or its deadline is near: then 503, not 409.
+   */
+  async function take(sku: string, want: number, least: number): Promise<Taken> {
+    for (;;) {
+      const taken = await takeOnce(sku, want, least);
+      if (taken.kind !== 'sold_out' || !(await leasesLive(sku))) return taken;
+      if ((msLeft() ?? 0) < 2 * heldPollMs) return { kind: 'held_elsewhere' };
+      await sleep(heldPollMs);
+    }
+  }
+
+  async function takeOnce(sku: string, want: number, least: number): Promise<Taken> {
+    const id = randomUUID();
+    const k = leaseKeys(sku, id);
+    const [kind, value] = await deps.redis.takeLease(stockKey(sku), returnedUnitsKey(sku), k.record, k.ledger, want, k.member, config.LEASE_LIFETIME_MS, least, config.LEASE_SPREAD);
+    if (kind === -1) return { kind: 'no_counter' };
+    if (kind === 0) return { kind: 'sold_out', left: Number(value) };
+    const ranges = parseUnitRanges(String(value));
+    if (ranges === undefined) throw new Error(`unreadable lease ${id} of ${sku}: ${String(value)}`);
+    // The fence opens before any unit is sold. If it fails, or the reconciler closed it first (this
+    // process stalled past the lifetime), nothing of the lease is sold: the reconciler gives it back.
+    if (!(await openLease(deps.db, { id, sku, units: multirangeLiteral(ranges) }))) {
+      throw new Error(`lease ${id} of ${sku} was closed before it opened; its units go back through the reconciler`);
+    }
+    return { kind: 'leased', lease: { id, sku, ranges, takenAt: Date.now(), free: unitsOf(ranges), inFlight: 0, retired: false, ended: false } };
+  }
+
+  function poolOf(sku: string): LeasePool {
+    let pool = pools.get(sku);
+    if (pool === undefined) {
+      pool = new LeasePool({
+        take: (want, least) => take(sku, want, least),
+        end,
+        targetMs: config.LEASE_TARGET_MS,
+        maxUnits: config.LEASE_MAX_UNITS,
+        idleMs: config.LEASE_IDLE_MS,
+        maxAgeMs: config.LEASE_MAX_AGE_MS,
+      });
+      pools.set(sku, pool);
+    }
+    return pool;
+  }
+
+  /** What the write's result means for the buyer and for the units. */
+  function answer(written: OrderWrite, orderId: string): [Attempt, Settlement] {
+    switch (written) {
+      case 'inserted':
+        return [{ kind: 'confirmed', orderId }, 'sold'];
+      // The key has its order (a retry, or the same key at another process): the caller reads it.
+      case 'written_elsewhere':
+      case 'duplicate':
+        return [{ kind: 'duplicate' }, 'unsold'];
+      case 'per_user_limit':
+        return [{ kind: 'per_user_limit' }, 'unsold'];
+      case 'unknown_sku':
+        return [{ kind: 'unknown_sku' }, 'unsold'];
+      // Another order holds a unit (the counter lost writes), or the lease was closed: other units, once more.
+      case 'units_taken':
+      case 'lease_closed':
+      case 'given_back':
+        return [{ kind: 'again' }, 'lost'];
+    }
+  }
+
+  async function tryOnce(request: PurchaseRequest): Promise<Attempt> {
+    const pool = poolOf(request.sku);
+    const claim = await pool.claim(request.quantity);
+    // The same key may be selling in another process right now, from its lease: its order, once
+    // committed, is the answer, not this refusal.
+    if (claim.kind === 'sold_out') return (await keyTakenAfterWriters(deps.db, request.sku, request.idempotencyKey)) ? { kind: 'duplicate' } : claim;
+    if (claim.kind === 'held_elsewhere') return { kind: 'contended', reason: 'the units left are in stock leases of API processes; they come back when those end' };
+    if (claim.kind === 'no_counter') {
+      const missing = await counters.counterMissing(request.sku);
+      return missing === 'unknown_sku' ? { kind: 'unknown_sku' } : { kind: 'unavailable', dependency: 'redis', reason: 'stock counter lost; rebuilding it from PostgreSQL' };
+    }
+    const { lease, units } = claim;
+    let written: OrderWrite;
+    try {
+      written = await orders.write({ ...request, id: request.orderId, strategy: name, units: multirangeLiteral(rangesOf(units)), leaseId: lease.id });
+    } catch (error: unknown) {
+      // Written or not, PostgreSQL knows: the units are not reused here, and the lease's close counts them.
+      pool.settle(lease, units, 'lost');
+      const failure = classifyDependencyFailure(error);
+      if (failure === undefined) throw error;
+      if (failure.kind === 'timeout') return { kind: 'contended', reason: failure.reason ?? 'PostgreSQL statement timed out' };
+      return { kind: 'unavailable', dependency: 'postgres', reason: 'order outcome unknown; a retry with the same key gets the order if it was written' };
+    }
+    const [outcome, settlement] = answer(written, request.orderId);
+    if (written === 'lease_closed') pool.retire(lease);
+    pool.settle(lease, units, settlement);
+    return outcome;
+  }
+
+  const ticker: Stoppable = {
+    async stop() {
+      for (const pool of pools.values()) pool.close();
+      pools.clear();
+      await Promise.all([...ending]);
+    },
+  };
+
+  return {
+    ...redisLeaseFacts,
+    // A refusal from the counter waits for an order of the key being written elsewhere (above);
+    // every other refusal comes from the order's own INSERT, which looks at the key.
+    refusalChecksKey: true,
+    // Units in a live lease of any process may still go to any key: a sell-out is remembered only
+    // once every lease of the SKU has ended (a lease with units left means it is not sold out).
+    keysWithoutOrders: async (sku: string) => ((await leasesLive(sku)) ? undefined : []),
+    startApiLoops() {
+      const timer = setInterval(() => {
+        for (const [sku, pool] of pools) {
+          pool.tick();
+          if (pool.idle()) pools.delete(sku);
+        }
+      }, tickMs);
+      timer.unref();
+      return [
+        stockCatchUp(),
+        startLeaseReconciler(deps),
+        {
+          async stop() {
+            clearInterval(timer);
+            await ticker.stop();
+          },
+        },
+      ];
+    },
+    async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
+      for (let attempt = 1; ; attempt += 1) {
+        const outcome = await tryOnce(request);
+        if (outcome.kind !== 'again') return outcome;
+        if (attempt >= maxUnitTries) return { kind: 'unavailable', dependency: 'redis', reason: 'the units leased were sold already or their lease was closed; retry' };
+      }
+    },
+  };
+}

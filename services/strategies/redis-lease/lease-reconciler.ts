@@ -1,0 +1,49 @@
+import { allShards } from '../../shared/redis-keys.js';
+import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
+import { redisNowMs } from '../../shared/redis.js';
+import { recordChange } from '../common/reconciliation-log.js';
+import { countUnits, parseUnitRanges } from '../common/unit-ranges.js';
+import type { BaseDeps } from '../strategy.js';
+import { leaseKey, leaseLedgerKey, parseLeaseMember } from './keys.js';
+import { endLease } from './lease-end.js';
+
+// Lapsed leases looked at per shard and round; a full batch goes again at once.
+const batchSize = 200;
+
+/**
+ * Ends leases their holder never ended (it was killed, or stopped longer
+ * than the lease's lifetime): the shard ledgers list every lease by when it
+ * lapses, in the script that took it. Every API process runs this; two
+ * ending one lease is safe (endLease is idempotent, and one script gives the
+ * units back). A stopped holder that resumes finds its lease closed: its
+ * next orders of it are refused by PostgreSQL and its buyers take units of
+ * a new lease.
+ */
+export function startLeaseReconciler(deps: BaseDeps): PollLoop {
+  async function shardRound(shard: number, now: number): Promise<number> {
+    const ledger = leaseLedgerKey(shard);
+    const members = await deps.redis.zrangebyscore(ledger, '-inf', now, 'LIMIT', 0, batchSize);
+    for (const member of members) {
+      const entry = parseLeaseMember(member);
+      const record = entry === undefined ? null : await deps.redis.get(leaseKey(entry.sku, entry.leaseId));
+      const ranges = record === null ? undefined : parseUnitRanges(record);
+      if (entry === undefined || ranges === undefined) {
+        // No record: ended already (the script removes both) or unreadable; nothing to give back.
+        await deps.redis.zrem(ledger, member);
+        continue;
+      }
+      const units = await endLease(deps, entry.sku, entry.leaseId, ranges);
+      if (units > 0) {
+        await recordChange(deps, { sku: entry.sku, action: 'lease_given_back', units, detail: `lease ${entry.leaseId} of ${countUnits(ranges)} units lapsed; its holder never ended it` });
+      }
+    }
+    return members.length;
+  }
+  async function round(): Promise<number> {
+    const now = await redisNowMs(deps.redis);
+    let looked = 0;
+    for (const shard of allShards) looked = Math.max(looked, await shardRound(shard, now));
+    return looked;
+  }
+  return startPollLoop(round, { idleMs: 1000, failureMs: 1000, batchSize, log: deps.log, what: 'lease reconciler' });
+}

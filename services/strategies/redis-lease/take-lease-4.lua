@@ -1,0 +1,59 @@
+--[[
+  Takes a stock lease for one API process, in one atomic step: up to
+  ARGV[1] units of a SKU off its counter, named as redis-lua names units
+  (units given back first, then the highest never taken: counter - given
+  back), so that PostgreSQL refuses a unit sold twice whichever strategy
+  sold it. The lease is recorded, and listed by when it lapses, so that the
+  reconciler of any process can end it if its holder never does.
+
+  Near the end a lease takes at most counter / ARGV[5] units (at least the
+  buyer's quantity): stock below processes x lease size still spreads over
+  the processes, down to single units, instead of sitting in one of them.
+
+  Input:
+    KEYS[1] stock counter of the SKU (units left)
+    KEYS[2] units given back, not yet taken again (sorted set, score = unit)
+    KEYS[3] the lease's record (string: "<lo>-<hi>[,<lo>-<hi>...]")
+    KEYS[4] the shard's leases (sorted set: "<sku> <lease id>" -> ms when it lapses)
+    ARGV[1] units wanted (>= 1)
+    ARGV[2] ledger member "<sku> <lease id>"
+    ARGV[3] lease lifetime in ms
+    ARGV[4] the least it may take: the quantity of the buyer waiting for it
+    ARGV[5] spread (>= 1)
+
+  Output:
+    {1, ranges}  leased: "<lo>-<hi>[,...]"
+    {0, stock}   fewer units left than the least; nothing changed
+    {-1, ''}     no counter: an unknown SKU, or a counter Redis lost
+]]
+local stock = redis.call('GET', KEYS[1])
+if not stock then
+  return {-1, ''}
+end
+stock = tonumber(stock)
+local least = tonumber(ARGV[4])
+if stock < least then
+  return {0, stock}
+end
+local want = math.max(least, math.min(tonumber(ARGV[1]), math.floor(stock / tonumber(ARGV[5]))))
+local ranges = {}
+local returned = redis.call('ZCARD', KEYS[2])
+local reused = math.min(want, returned)
+if reused > 0 then
+  local popped = redis.call('ZPOPMIN', KEYS[2], reused)
+  for i = 1, #popped, 2 do
+    ranges[#ranges + 1] = popped[i] .. '-' .. popped[i]
+  end
+end
+local fresh = want - reused
+if fresh > 0 then
+  -- reused == returned here, and stock >= want, so top >= fresh >= 1.
+  local top = stock - returned
+  ranges[#ranges + 1] = (top - fresh + 1) .. '-' .. top
+end
+redis.call('DECRBY', KEYS[1], want)
+local leased = table.concat(ranges, ',')
+redis.call('SET', KEYS[3], leased)
+local now = redis.call('TIME')
+redis.call('ZADD', KEYS[4], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + tonumber(ARGV[3]), ARGV[2])
+return {1, leased}
