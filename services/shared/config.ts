@@ -195,7 +195,7 @@ export const ConfigSchema = Type.Object({
   // per lease, not per sale), at most LEASE_MAX_UNITS units. Near the end a lease
   // takes at most the counter / LEASE_SPREAD (so stock below processes x K still
   // spreads over the processes, down to single units).
-  LEASE_TARGET_MS: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
+  LEASE_TARGET_MS: Type.Integer({ minimum: 1, maximum: 600000, default: 100 }),
   LEASE_MAX_UNITS: Type.Integer({ minimum: 1, maximum: 100000, default: 1000 }),
   LEASE_SPREAD: Type.Integer({ minimum: 1, maximum: 1024, default: 4 }),
   // A lease with no buyer for LEASE_IDLE_MS, or older than LEASE_MAX_AGE_MS, gives its
