@@ -127,6 +127,7 @@ export interface LeasesTable {
   taken_at: Generated<Date>;
   closed_at: Date | null;
   returned_units: number | null;
+  stock_moved: Generated<boolean>;
 }
 
 export type Sku = Selectable<SkusTable>;

@@ -10,17 +10,29 @@ export interface LeaseRow {
   units: string;
 }
 
+/** How many units a multirange holds, in SQL. */
+const unitCount = (units: ReturnType<typeof sql>) => sql`(select coalesce(sum(upper(r) - lower(r)), 0) from unnest(${units}) as r)`;
+
 /**
- * Opens the lease's fence row, right after Redis handed out its units. False
- * when a row was there and closed: whoever ended the lease (the reconciler
- * of a process, the holder having stalled past its lifetime) came first, and
- * the holder may sell none of it.
+ * Opens the lease's fence row, right after Redis handed out its units, and
+ * takes them off skus.stock in the same statement (one hot-row update per
+ * lease, not per sale: its orders are written as applied). False when a row
+ * was there and closed: whoever ended the lease (the reconciler of a
+ * process, the holder having stalled past its lifetime) came first, and the
+ * holder may sell none of it.
  */
 export async function openLease(db: Db, lease: LeaseRow): Promise<boolean> {
+  const units = sql`${lease.units}::int4multirange`;
   const { rows } = await sql<{ open: boolean }>`
-    insert into leases (id, sku, units) values (${lease.id}::uuid, ${lease.sku}, ${lease.units}::int4multirange)
-    on conflict (id) do update set id = leases.id
-    returning closed_at is null as open`.execute(db);
+    with opened as (
+      insert into leases (id, sku, units, stock_moved) values (${lease.id}::uuid, ${lease.sku}, ${units}, true)
+      on conflict (id) do update set id = leases.id
+      returning closed_at is null as open, xmax = 0 as inserted
+    ), moved as (
+      update skus set stock = stock - ${unitCount(units)}, version = version + 1
+      where sku = ${lease.sku} and (select inserted from opened)
+    )
+    select open from opened`.execute(db);
   return rows[0]?.open === true;
 }
 
@@ -31,8 +43,9 @@ export async function openLease(db: Db, lease: LeaseRow): Promise<boolean> {
  * insertUnitOrders); an insert that comes after re-reads the row closed and
  * inserts nothing. So the second statement, a new snapshot, sees every order
  * the lease will ever have. A lease PostgreSQL never heard of (its holder
- * died between Redis and here) is inserted closed. Idempotent: closing
- * again finds the same units unsold and keeps the count first fixed.
+ * died between Redis and here) is inserted closed. The first close puts the
+ * unsold units back on skus.stock. Idempotent: closing again finds the same
+ * units unsold and changes nothing.
  * Returns the unsold units as PostgreSQL writes a multirange ('{[3,5)}').
  */
 export async function closeLease(db: Db, lease: LeaseRow): Promise<string> {
@@ -49,8 +62,13 @@ export async function closeLease(db: Db, lease: LeaseRow): Promise<string> {
       ), '{}'::int4multirange) as units
       from lease
     ), fixed as (
-      update leases set returned_units = coalesce(leases.returned_units, (select coalesce(sum(upper(r) - lower(r)), 0) from unsold cross join lateral unnest(unsold.units) as r))
-      where id = ${lease.id}::uuid
+      update leases set returned_units = (select coalesce(sum(upper(r) - lower(r)), 0) from unsold cross join lateral unnest(unsold.units) as r)
+      where id = ${lease.id}::uuid and returned_units is null
+      returning returned_units, stock_moved
+    ), moved as (
+      -- The first close only: the unsold units are on sale again in PostgreSQL's count too.
+      update skus set stock = stock + fixed.returned_units, version = version + 1
+      from fixed where skus.sku = ${lease.sku} and fixed.stock_moved and fixed.returned_units > 0
     )
     select units::text as unsold from unsold`.execute(db);
   return rows[0]?.unsold ?? '{}';

@@ -157,7 +157,8 @@ const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Appends confirmed orders that name their units, in one statement, with
- * skus.stock left for the catch-up (stock_applied = false). PostgreSQL
+ * skus.stock left for the catch-up (stock_applied = false), or, for orders of
+ * a lease, already counted (openLease took the lease's units off it). PostgreSQL
  * decides what is sold: a row is skipped when its Idempotency-Key has an
  * order already, when another order of the SKU holds any of its units (the
  * exclusion constraint), when a unit lies beyond the SKU's initial stock and restocks,
@@ -176,7 +177,7 @@ export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[], leas
   const column = <T>(pick: (order: UnitOrder) => T): T[] => orders.map(pick);
   const { rows } = await sql<{ idempotency_key: string }>`
     insert into orders (id, sku, user_id, quantity, strategy, status, idempotency_key, stock_applied, units)
-    select i.id, i.sku, i.user_id, i.quantity, i.strategy, 'confirmed', i.idempotency_key, false, i.units
+    select i.id, i.sku, i.user_id, i.quantity, i.strategy, 'confirmed', i.idempotency_key, ${leaseId !== undefined}, i.units
     from unnest(
       ${column((o) => o.id)}::uuid[], ${column((o) => o.sku)}::text[], ${column((o) => o.userId)}::text[],
       ${column((o) => o.quantity)}::int[], ${column((o) => o.strategy)}::text[], ${column((o) => o.idempotencyKey)}::text[],
@@ -255,39 +256,17 @@ export async function closeUnwrittenOrder(db: Db, order: UnwrittenOrder): Promis
   return existing !== undefined && existing.reason !== givenBackReason ? 'written' : 'closed';
 }
 
-class ProbeDone extends Error {
-  constructor(readonly taken: boolean) {
-    super('probe rolled back');
-  }
-}
-
 /**
  * Whether the key has an order, counting one another transaction is
- * writing right now: an INSERT of the key waits for that transaction (the
- * unique key), then finds the key taken; a plain read would not see the
- * uncommitted row. The row this inserts when the key is free is rolled
- * back. For a strategy that refuses without touching PostgreSQL (a lease
- * with no units left) while the same key is being sold in another process.
+ * writing right now (order_key_taken, migration 2026-12-06T00-00-leases: an
+ * INSERT of the key waits for that transaction, and a row it inserts is
+ * rolled back). For a strategy that refuses without touching PostgreSQL (a
+ * lease with no units left) while the same key may be selling in another
+ * process.
  */
 export async function keyTakenAfterWriters(db: Db, sku: string, key: string): Promise<boolean> {
-  try {
-    await db.transaction().execute(async (trx) => {
-      const { rows } = await sql<{ known: boolean; inserted: boolean }>`
-        with sku as (select sku from skus where sku = ${sku}), probe as (
-          insert into orders (id, sku, user_id, quantity, strategy, status, reason, idempotency_key, stock_applied)
-          select gen_random_uuid(), sku, '', 1, 'probe', 'rejected', 'probe', ${key}, true from sku
-          on conflict do nothing
-          returning id
-        )
-        select exists (select 1 from sku) as known, exists (select 1 from probe) as inserted`.execute(trx);
-      const row = rows[0];
-      throw new ProbeDone(row !== undefined && row.known && !row.inserted);
-    });
-  } catch (error: unknown) {
-    if (error instanceof ProbeDone) return error.taken;
-    throw error;
-  }
-  return false;
+  const { rows } = await sql<{ taken: boolean }>`select order_key_taken(${sku}, ${key}) as taken`.execute(db);
+  return rows[0]?.taken === true;
 }
 
 /** Which of these order ids were closed by closeUnwrittenOrder (their units given back, or about to be). */

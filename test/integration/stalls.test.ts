@@ -7,6 +7,7 @@ import { type RunningApi, adminToken, audit, auditWhen, createSku, get, purchase
 import { until } from '../helpers/wait.js';
 import { type StallableProxy, apiBehindPostgresProxy, blackHole, postgresProxy, stallableProxy } from '../helpers/tcp-faults.js';
 import { mainRedis } from '../helpers/redis.js';
+import { sweepPage } from '../../services/strategies/common/stock-mirror.js';
 
 let healthy: RunningApi;
 beforeAll(async () => {
@@ -156,7 +157,12 @@ describe('a copy lost with its process (kill -9 between the commit and the copy)
       // What the counter holds when the last of those sales' copies died with its process:
       // one unit more, and one decided unit fewer than skus.decided_units.
       await redis.multi().incrby(stockKey(sku), 1).decrby(decidedCopiedKey(sku), 1).exec();
-      const report = await auditWhen(healthy, sku, (body) => body.consistent === true, 6_000);
+      // The sweep reads one page a second (stock-mirror.ts): a whole pass over the SKUs with decided
+      // units, as many as this database holds, then a margin for the rounds' own work.
+      const db = createDb({ connectionString: testConfig().DATABASE_URL, poolMax: 1, acquireTimeoutMs: 2000, statementTimeoutMs: 2000, applicationName: 'lost-copy-test' });
+      const swept = await db.selectFrom('skus').select((eb) => eb.fn.countAll<string>().as('n')).where((eb) => eb.or([eb('decided_units', '>', 0), eb('restocked_units', '>', 0)])).executeTakeFirstOrThrow();
+      await db.destroy();
+      const report = await auditWhen(healthy, sku, (body) => body.consistent === true, 6_000 + 1000 * Math.ceil(Number(swept.n) / sweepPage));
       expect(report).toMatchObject({ confirmedUnits: 3, redisStock: 7, consistent: true });
     } finally {
       redis.disconnect();

@@ -118,11 +118,11 @@ export async function auditSku(db: Kysely<Database>, redis: MainRedis, strategie
     redisStock,
     pendingUnits,
     // skus.stock may lag the orders Redis decided (redis-lua); with that lag counted it must match the orders exactly.
-    // The Redis counter lacks the unsold units of live leases (redis-lease) until they end.
+    // Both counters lack the unsold units of live leases (redis-lease) until they end.
     consistent:
       pendingUnits === 0 &&
       oversoldUnits === 0 &&
-      row.stock - units.unitsNotInPgStock === expectedStock &&
+      row.stock + leases.liveLeasedUnits - units.unitsNotInPgStock === expectedStock &&
       redisStock !== null &&
       redisStock + leases.liveLeasedUnits === expectedStock,
     // Delivery of outbox events, kept out of `consistent`, whose meaning (the stock) is unchanged.

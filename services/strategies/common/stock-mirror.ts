@@ -113,7 +113,7 @@ async function repairSku(deps: MirrorDeps, sku: string): Promise<void> {
 }
 
 /** SKUs per round of the sweep: one PostgreSQL page, and one MGET per shard. */
-const sweepPage = 500;
+export const sweepPage = 500;
 
 /**
  * One page of every SKU a PostgreSQL-decided sale took from or a restock added to, in key order

@@ -67,7 +67,7 @@ function unitsOf(ranges: UnitRanges): number[] {
  * LEASE_MAX_AGE_MS and at shutdown; a lease its holder never ended is ended
  * by any process's reconciler after LEASE_LIFETIME_MS.
  */
-export function createRedisLease(deps: BaseDeps, { counters, stockCatchUp }: Pick<SharedParts, 'counters' | 'stockCatchUp'>): Strategy {
+export function createRedisLease(deps: BaseDeps, { counters }: Pick<SharedParts, 'counters'>): Strategy {
   const { config } = deps;
   const orders = createOrderWriter(deps.db, config.PG_BATCH_MAX_SIZE, () => undefined);
   const pools = new Map<string, LeasePool>();
@@ -209,7 +209,6 @@ export function createRedisLease(deps: BaseDeps, { counters, stockCatchUp }: Pic
       }, tickMs);
       timer.unref();
       return [
-        stockCatchUp(),
         startLeaseReconciler(deps),
         {
           async stop() {
