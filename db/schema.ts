@@ -48,6 +48,8 @@ export interface OrdersTable {
   // redis-lua: the units this order took, as a multirange literal ('{[5,8)}'); null for other strategies.
   // No two orders of a SKU may hold the same unit (an exclusion constraint).
   units: string | null;
+  // redis-lease: the lease the order sold from; null for other strategies.
+  lease_id: ColumnType<string | null, string | null | undefined, never>;
   // A hold's end (PostgreSQL's clock); null for orders that are not holds.
   expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   // The Idempotency-Key of the confirm or cancel that settled a hold.

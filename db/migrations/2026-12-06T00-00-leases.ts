@@ -21,6 +21,11 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('stock_moved', 'boolean', (col) => col.notNull().defaultTo(false))
     .execute();
   await db.schema.createIndex('leases_sku_idx').on('leases').columns(['sku', 'closed_at']).execute();
+  // The lease an order sold from. Its units alone do not say: after Redis lost writes, a lease can
+  // hold units another order holds already, and the close must tell the units this lease sold (off
+  // skus.stock for good) from those refused to it (back on skus.stock). Found through the units'
+  // GiST index, so no index of its own.
+  await db.schema.alterTable('orders').addColumn('lease_id', 'uuid').execute();
   // Whether a key has an order, counting one another transaction is inserting now: an INSERT of the
   // key waits for that transaction (the unique key), then finds the key taken, where a read would not
   // see the uncommitted row. A row it does insert (the key was free) is rolled back with the block's
@@ -44,5 +49,6 @@ export async function up(db: AnyDb): Promise<void> {
 
 export async function down(db: AnyDb): Promise<void> {
   await sql`drop function order_key_taken(text, text)`.execute(db);
+  await db.schema.alterTable('orders').dropColumn('lease_id').execute();
   await db.schema.dropTable('leases').execute();
 }

@@ -36,71 +36,78 @@ export async function openLease(db: Db, lease: LeaseRow): Promise<boolean> {
   return rows[0]?.open === true;
 }
 
+/** The units of `lease` that orders hold: any order's (`own` false) or the lease's own orders'. */
+function heldUnits(lease: ReturnType<typeof sql>, own: boolean) {
+  return sql`coalesce((
+    select range_agg(u) from orders cross join lateral unnest(orders.units) as u
+    where orders.sku = ${lease}.sku and orders.units && ${lease}.units ${own ? sql`and orders.lease_id = ${lease}.id` : sql``}
+  ), '{}'::int4multirange)`;
+}
+
 /**
- * Closes a lease and fixes what it gives back: its units no order holds.
- * The first statement takes the row's lock, so it waits for every order
- * insert of the lease still running (each holds the row FOR SHARE, see
- * insertUnitOrders); an insert that comes after re-reads the row closed and
- * inserts nothing. So the second statement, a new snapshot, sees every order
- * the lease will ever have. A lease PostgreSQL never heard of (its holder
- * died between Redis and here) is inserted closed. The first close puts the
- * unsold units back on skus.stock. Idempotent: closing again finds the same
- * units unsold and changes nothing.
- * Returns the unsold units as PostgreSQL writes a multirange ('{[3,5)}').
+ * Closes a lease and fixes what it gives back. The first statement takes
+ * the row's lock, so it waits for every order insert of the lease still
+ * running (each holds the row FOR SHARE, see insertUnitOrders); an insert
+ * that comes after re-reads the row closed and inserts nothing. So the
+ * second statement, a new snapshot, sees every order the lease will ever
+ * have. A lease PostgreSQL never heard of (its holder died between Redis
+ * and here) is inserted closed.
+ *
+ * Two counts come out of it. The lease's units its own orders do not hold
+ * are `returned_units`, back on skus.stock (the first close only). Of those,
+ * the ones no order holds at all go back to the Redis counter (returned as a
+ * multirange, '{[3,5)}'); the rest were refused to the lease because other
+ * orders hold them (Redis had lost writes and handed them out again) and are
+ * sold already, so they stay off the counter. Idempotent: closing again
+ * finds the same units and changes nothing.
  */
 export async function closeLease(db: Db, lease: LeaseRow): Promise<string> {
   await sql`
     insert into leases (id, sku, units, closed_at) values (${lease.id}::uuid, ${lease.sku}, ${lease.units}::int4multirange, now())
     on conflict (id) do update set closed_at = coalesce(leases.closed_at, now())`.execute(db);
+  const row = sql.ref('lease');
   const { rows } = await sql<{ unsold: string }>`
     with lease as (
-      select id, units from leases where id = ${lease.id}::uuid
-    ), unsold as (
-      select lease.units - coalesce((
-        select range_agg(u) from orders cross join lateral unnest(orders.units) as u
-        where orders.sku = ${lease.sku} and orders.units && lease.units
-      ), '{}'::int4multirange) as units
+      select id, sku, units from leases where id = ${lease.id}::uuid
+    ), counts as (
+      select lease.units - ${heldUnits(row, false)} as unsold, lease.units - ${heldUnits(row, true)} as unsold_here
       from lease
     ), fixed as (
-      update leases set returned_units = (select coalesce(sum(upper(r) - lower(r)), 0) from unsold cross join lateral unnest(unsold.units) as r)
+      update leases set returned_units = (select coalesce(sum(upper(r) - lower(r)), 0) from counts cross join lateral unnest(counts.unsold_here) as r)
       where id = ${lease.id}::uuid and returned_units is null
       returning returned_units, stock_moved
     ), moved as (
-      -- The first close only: the unsold units are on sale again in PostgreSQL's count too.
       update skus set stock = stock + fixed.returned_units, version = version + 1
       from fixed where skus.sku = ${lease.sku} and fixed.stock_moved and fixed.returned_units > 0
     )
-    select units::text as unsold from unsold`.execute(db);
+    select unsold::text as unsold from counts`.execute(db);
   return rows[0]?.unsold ?? '{}';
 }
 
 export interface LeaseFigures {
   /** Units every lease of the SKU took from the counter. */
   leasedUnits: number;
-  /** Units ended leases gave back (none of their orders held them). */
+  /** Units ended leases gave back: those none of their own orders held (back on skus.stock). */
   returnedUnits: number;
-  /** Units of open leases that no order holds: off sale until their lease ends. */
+  /** Units of open leases that none of their orders holds: off sale until their lease ends. */
   liveLeasedUnits: number;
 }
 
 /** The audit's view of the SKU's leases; read in the audit's snapshot. */
 export async function leaseFigures(db: Db, sku: string): Promise<LeaseFigures> {
+  const row = sql.ref('l');
   const { rows } = await sql<{ leased: string; returned: string; live: string }>`
     select
       coalesce(sum((select sum(upper(r) - lower(r)) from unnest(l.units) as r)), 0)::text as leased,
       coalesce(sum(l.returned_units), 0)::text as returned,
-      coalesce(sum(live.units) filter (where l.closed_at is null), 0)::text as live
+      coalesce(sum(live.units), 0)::text as live
     from leases l
-    cross join lateral (
-      select coalesce(sum(upper(r) - lower(r)), 0) as units
-      from unnest(l.units - coalesce((
-        select range_agg(u) from orders cross join lateral unnest(orders.units) as u
-        where l.closed_at is null and orders.sku = l.sku and orders.units && l.units
-      ), '{}'::int4multirange)) as r
-    ) as live
+    left join lateral (
+      select coalesce(sum(upper(r) - lower(r)), 0) as units from unnest(l.units - ${heldUnits(row, true)}) as r
+    ) as live on l.closed_at is null
     where l.sku = ${sku}`.execute(db);
-  const row = rows[0];
-  return { leasedUnits: Number(row?.leased ?? 0), returnedUnits: Number(row?.returned ?? 0), liveLeasedUnits: Number(row?.live ?? 0) };
+  const found = rows[0];
+  return { leasedUnits: Number(found?.leased ?? 0), returnedUnits: Number(found?.returned ?? 0), liveLeasedUnits: Number(found?.live ?? 0) };
 }
 
 /** Whether the lease's fence row is open (an order of it may still be written). */

@@ -176,8 +176,8 @@ export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[], leas
   const orders = [...batch].sort(order);
   const column = <T>(pick: (order: UnitOrder) => T): T[] => orders.map(pick);
   const { rows } = await sql<{ idempotency_key: string }>`
-    insert into orders (id, sku, user_id, quantity, strategy, status, idempotency_key, stock_applied, units)
-    select i.id, i.sku, i.user_id, i.quantity, i.strategy, 'confirmed', i.idempotency_key, ${leaseId !== undefined}, i.units
+    insert into orders (id, sku, user_id, quantity, strategy, status, idempotency_key, stock_applied, units, lease_id)
+    select i.id, i.sku, i.user_id, i.quantity, i.strategy, 'confirmed', i.idempotency_key, ${leaseId !== undefined}, i.units, ${leaseId ?? null}::uuid
     from unnest(
       ${column((o) => o.id)}::uuid[], ${column((o) => o.sku)}::text[], ${column((o) => o.userId)}::text[],
       ${column((o) => o.quantity)}::int[], ${column((o) => o.strategy)}::text[], ${column((o) => o.idempotencyKey)}::text[],

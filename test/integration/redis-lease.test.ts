@@ -56,6 +56,28 @@ describe('a lease fence in PostgreSQL', () => {
   });
 });
 
+describe('a lease holding units another order holds (Redis lost writes and handed them out again)', () => {
+  it('sells none of them, gives none back to the counter, and leaves skus.stock counting each sale once', async () => {
+    const sku = uniqueSku('relent');
+    expect((await createSku(reconciling, sku, 20)).status).toBe(201);
+    const stockOf = async () => (await db.selectFrom('skus').select('stock').where('sku', '=', sku).executeTakeFirstOrThrow()).stock;
+    const first = { id: randomUUID(), sku, units: '{[10,12)}' };
+    expect(await openLease(db, first)).toBe(true);
+    expect(await stockOf()).toBe(18);
+    expect((await insertUnitOrders(db, [unitOrder(sku, '{[10,11)}')], first.id)).size).toBe(1);
+    expect(await closeLease(db, first)).toBe('{[11,12)}');
+    expect(await stockOf()).toBe(19);
+    // The same unit 10 leased again: its order is refused, and the close finds it sold (not by this lease).
+    const again = { id: randomUUID(), sku, units: '{[10,11)}' };
+    expect(await openLease(db, again)).toBe(true);
+    expect((await insertUnitOrders(db, [unitOrder(sku, '{[10,11)}')], again.id)).size).toBe(0);
+    expect(await closeLease(db, again)).toBe('{}');
+    expect(await stockOf()).toBe(19);
+    const body = (await audit(reconciling, sku)).body;
+    expect(body).toMatchObject({ confirmedUnits: 1, leasedUnits: 3, returnedUnits: 2, liveLeasedUnits: 0, pgStock: 19 });
+  });
+});
+
 // A holder that never gives a lease back by itself (idle and age far off) and whose lease lapses in 1.5 s:
 // only the reconciler of another process can end it. LEASE_SPREAD 1 and a rate window longer than the test
 // size a lease by the holder's buyers so far: after a few, the next lease holds more than one buyer takes.
