@@ -18,6 +18,7 @@ import type {
   StoreName,
   StrategyResult,
 } from './report-types.js';
+import type { StrategyDecision } from '../../services/strategies/facts.js';
 
 /** Every run of every phase of one strategy; a phase that failed in a run is simply absent from its list. */
 export interface StrategyRuns {
@@ -27,6 +28,8 @@ export interface StrategyRuns {
   safe: boolean;
   /** The store whose ceiling its sales are read against. */
   decidesIn: StoreName;
+  /** How many buyers one decision covers (StrategyFacts.decidesPer). */
+  decidesPer: StrategyDecision;
   selling: CapacityDigest[];
   refusing: CapacityDigest[];
   /** Curve runs by VU count. */
@@ -214,6 +217,7 @@ export function strategyResults(all: StrategyRuns[], curveVus: number[], ceiling
       async: runs.async,
       safe: runs.safe,
       store: runs.decidesIn,
+      decidesPer: runs.decidesPer,
       capacity: { selling: selling(runs.selling), refusing: closedLoop(runs.refusing) },
       curve,
       spike: spikeOf(runs.spike, runs.async, keptUpP95Ms),

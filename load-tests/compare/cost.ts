@@ -24,6 +24,8 @@ export interface CostSample {
   nextXid: bigint;
   /** pg_current_wal_lsn() as a byte position. */
   walBytes: bigint;
+  /** When it was taken (epoch ms). */
+  atMs: number;
 }
 
 /** Per answer of one phase. */
@@ -33,6 +35,8 @@ export interface PhaseCost {
   /** cpuMsPerAnswer.redis, the main Redis's share only: on a cluster, its busiest master (the hot SKU's shard). */
   mainRedisCpuMsPerAnswer: number;
   redisCommandsPerAnswer: number;
+  /** redisCommandsPerAnswer less the idle rate over the phase's length; null without an idle rate. */
+  redisCommandsNetPerAnswer: number | null;
   /** Write transactions per answer (transaction ids assigned: a read-only transaction takes none and commits nothing to disk). */
   pgCommitsPerAnswer: number;
   walBytesPerAnswer: number;
@@ -44,6 +48,8 @@ export interface CostProbe {
   redis: Redis[];
   /** The main Redis's ports (one server, or the cluster's masters), to tell their processes from the others. */
   mainRedisPorts: number[];
+  /** Commands/s every Redis serves with nobody buying (the loops of the API and worker), once measured (idleCommandRate). */
+  idleCommandsPerSecond?: number;
 }
 
 let ticksPerSecond: number | undefined;
@@ -127,11 +133,19 @@ export async function sampleCost(probe: CostProbe): Promise<CostSample> {
   const commands = await Promise.all(probe.redis.map(commandsExecuted));
   const { cpuMs, mainRedisCpuMs } = cpuByComponent(probe.mainRedisPorts);
   const first = row.rows[0];
-  return { cpuMs, mainRedisCpuMs, redisCommands: commands.reduce((a, b) => a + b, 0), nextXid: BigInt(first?.xid ?? '0'), walBytes: lsnBytes(first?.lsn ?? '0/0') };
+  return { cpuMs, mainRedisCpuMs, redisCommands: commands.reduce((a, b) => a + b, 0), nextXid: BigInt(first?.xid ?? '0'), walBytes: lsnBytes(first?.lsn ?? '0/0'), atMs: Date.now() };
+}
+
+/** Commands/s over `ms` of quiet: what the background loops cost, to take off each phase's count. */
+export async function idleCommandRate(probe: CostProbe, ms: number): Promise<number> {
+  const before = await sampleCost(probe);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = await sampleCost(probe);
+  return Math.max(0, after.redisCommands - before.redisCommands) / ((after.atMs - before.atMs) / 1000);
 }
 
 /** The cost per answer between two samples; null when nothing was answered. CPU below zero (a process restarted) counts as zero. */
-export function costBetween(before: CostSample, after: CostSample, answers: number): PhaseCost | null {
+export function costBetween(before: CostSample, after: CostSample, answers: number, idleCommandsPerSecond?: number): PhaseCost | null {
   if (answers <= 0) return null;
   const per = (value: number): number => Math.max(0, value) / answers;
   return {
@@ -140,6 +154,7 @@ export function costBetween(before: CostSample, after: CostSample, answers: numb
     // The busiest process of the main Redis: on a cluster, the master holding the hot SKU's shard.
     mainRedisCpuMsPerAnswer: per(Math.max(0, ...Object.entries(after.mainRedisCpuMs).map(([port, ms]) => ms - (before.mainRedisCpuMs[Number(port)] ?? 0)))),
     redisCommandsPerAnswer: per(after.redisCommands - before.redisCommands),
+    redisCommandsNetPerAnswer: idleCommandsPerSecond === undefined ? null : per(after.redisCommands - before.redisCommands - (idleCommandsPerSecond * (after.atMs - before.atMs)) / 1000),
     pgCommitsPerAnswer: per(Number(after.nextXid - before.nextXid)),
     walBytesPerAnswer: per(Number(after.walBytes - before.walBytes)),
   };

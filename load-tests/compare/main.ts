@@ -2,6 +2,7 @@
 // and refusing, contention curve, spike), beside the machine's ceilings,
 // --repeat times, then the report. The npm script has already brought the
 // stack up and migrated the database.
+import { idleCommandRate } from './cost.js';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createDb } from '../../db/client.js';
@@ -255,6 +256,9 @@ async function main(): Promise<number> {
     announce(options, strategies.length);
     say('compare: warming up every strategy (30 purchases each on a throwaway SKU, not measured)');
     await warmUp(services.apiUrl, config.ADMIN_TOKEN, strategies.map((s) => s.name));
+    // The background loops' Redis commands, taken off each phase's (cost.ts): 3 s with nobody buying.
+    ctx.costProbe.idleCommandsPerSecond = await idleCommandRate(ctx.costProbe, 3000);
+    say(`compare: the stack's Redis serves ${Math.round(ctx.costProbe.idleCommandsPerSecond)} commands/s with nobody buying (background loops)`);
     const report = await buildReport(ctx, startedAt, k6Bin, redis, await measure(ctx));
     report.processes = await measureProcessCounts(ctx, services, options.processes, report.strategies);
     report.finishedAt = new Date().toISOString();

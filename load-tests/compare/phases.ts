@@ -151,13 +151,13 @@ export async function runReservations(target: Target, phase: ReservationPhase, s
 }
 
 /** What the comparison needs to know of a strategy: its facts, as GET /v1/strategies serves them. */
-export type StrategyInfo = Pick<StrategyFacts, 'name' | 'async' | 'safe' | 'decidesIn' | 'holds' | 'locksIn'>;
+export type StrategyInfo = Pick<StrategyFacts, 'name' | 'async' | 'safe' | 'decidesIn' | 'holds' | 'locksIn' | 'decidesPer'>;
 
 /** The strategies the API serves, in its order: the default set of a run. */
 export async function listStrategies(apiUrl: string): Promise<StrategyInfo[]> {
   // 10 s: a cold API compiles its first answer; this runs once per compare.
   const listed = await listHarnessStrategies({ url: apiUrl, timeoutMs: 10_000 });
-  return listed.map(({ name, async, safe, decidesIn, holds, locksIn }) => ({ name, async, safe, decidesIn, holds, locksIn }));
+  return listed.map(({ name, async, safe, decidesIn, holds, locksIn, decidesPer }) => ({ name, async, safe, decidesIn, holds, locksIn, decidesPer }));
 }
 
 export function pickStrategies(known: StrategyInfo[], wanted: string[] | undefined): StrategyInfo[] {

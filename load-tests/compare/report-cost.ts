@@ -34,6 +34,7 @@ export function costTable(report: Report): Table {
       ...parts,
       { header: 'k6 ms', meaning: 'CPU ms per answer of k6 itself (the buyers, not the system)', numeric: true, cell: costCell((c) => c.cpuMsPerAnswer.k6, msFigure) },
       { header: 'Redis cmds', meaning: 'Redis commands per answer (every Redis), selling', numeric: true, cell: costCell((c) => c.redisCommandsPerAnswer, (v) => v.toFixed(2)) },
+      { header: 'net of idle', meaning: 'the same less the commands the background loops send with nobody buying (measured once per run)', numeric: true, cell: costCell((c) => c.redisCommandsNetPerAnswer, (v) => v.toFixed(3)) },
       { header: 'PG commits', meaning: 'PostgreSQL write transactions per answer, selling', numeric: true, cell: costCell((c) => c.pgCommitsPerAnswer, (v) => v.toFixed(3)) },
       { header: 'WAL bytes', meaning: 'PostgreSQL WAL bytes per answer, selling', numeric: true, cell: costCell((c) => c.walBytesPerAnswer, (v) => count(Math.round(v))) },
       {

@@ -156,6 +156,12 @@ export interface CostFigures {
   mainRedisCpuMsPerAnswer: number;
   /** INFO commandstats calls, every Redis. */
   redisCommandsPerAnswer: number;
+  /**
+   * The same, less what the stack's background loops send when nobody buys
+   * (measured once per run, idleCommandsPerSecond, times the phase's length):
+   * the commands the answers themselves cost. Null when the idle rate was not measured.
+   */
+  redisCommandsNetPerAnswer: number | null;
   /** PostgreSQL write transactions per answer (transaction ids assigned; each commits or aborts once). */
   pgCommitsPerAnswer: number;
   walBytesPerAnswer: number;
@@ -180,6 +186,8 @@ export interface StrategyResult {
   safe: boolean;
   /** The store the strategy's deduction runs in, whose ceiling `toStoreCeiling` uses. */
   store: StoreName;
+  /** How many buyers one decision in that store covers: a sale, a batch (group commit) or a lease (StrategyFacts.decidesPer). */
+  decidesPer: 'sale' | 'batch' | 'lease';
   capacity: { selling: SellingCapacity | null; refusing: ClosedLoopResult | null };
   /** Selling capacity at each of settings.curve.vus, in that order; missing points were not measured. */
   curve: CurvePoint[];

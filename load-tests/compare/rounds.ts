@@ -48,7 +48,7 @@ const pauseMs = 250;
 
 export function emptyMeasurements(strategies: StrategyInfo[]): Measurements {
   return {
-    runs: strategies.map((s) => ({ strategy: s.name, async: s.async, safe: s.safe, decidesIn: s.decidesIn, locksIn: s.locksIn, selling: [], refusing: [], curve: new Map(), spike: [], cost: { selling: [], refusing: [] }, httpNearby: [] })),
+    runs: strategies.map((s) => ({ strategy: s.name, async: s.async, safe: s.safe, decidesIn: s.decidesIn, decidesPer: s.decidesPer, locksIn: s.locksIn, selling: [], refusing: [], curve: new Map(), spike: [], cost: { selling: [], refusing: [] }, httpNearby: [] })),
     ceilings: { http: [], redis: [], postgres: [] },
     failures: new Map(),
     asyncWorker: 'paused',
@@ -106,7 +106,7 @@ export async function capacityRound(ctx: RoundContext, m: Measurements, round: n
       if (run.digest !== undefined) phase.into(run.digest);
       if (costed !== undefined && before !== undefined && run.digest !== undefined) {
         const after = await sampleCost(ctx.costProbe).catch(() => undefined);
-        const cost = after === undefined ? null : costBetween(before, after, run.digest.answered);
+        const cost = after === undefined ? null : costBetween(before, after, run.digest.answered, ctx.costProbe.idleCommandsPerSecond);
         const sales = run.digest.outcomes.confirmed + run.digest.outcomes.pending;
         if (cost !== null) runs.cost[costed].push({ ...cost, salesPerAnswer: sales / cost.answers, hotRowUpdatesPerAnswer: await hotRowUpdates(ctx.db, run.digest.sku, run.digest.answered) });
       }

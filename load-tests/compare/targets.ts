@@ -29,6 +29,37 @@ function soldOutFromMemory(results: readonly StrategyResult[]): Target {
   };
 }
 
+/** Issue 24: a strategy selling from stock leases sells at ≥ 0.8× the HTTP ceiling and ≥ 1.5× the group-commit strategy of the same run. */
+function leaseSells(results: readonly StrategyResult[]): Target[] {
+  const batched = results.find((r) => r.safe && !r.async && r.decidesPer === 'batch');
+  const batchedRate = batched?.capacity.selling?.perSecond ?? null;
+  return results
+    .filter((r) => r.safe && !r.async && r.decidesPer === 'lease')
+    .flatMap((r): Target[] => {
+      const rate = r.capacity.selling?.perSecond ?? null;
+      const toHttp = r.capacity.selling?.ratios.toHttpCeiling ?? null;
+      const toBatched = rate === null || batchedRate === null || batchedRate === 0 ? null : rate / batchedRate;
+      const commands = r.cost.selling?.redisCommandsNetPerAnswer ?? null;
+      const sales = r.cost.selling?.salesPerAnswer ?? 0;
+      const perSale = commands === null || sales === 0 ? null : commands / sales;
+      return [
+        { name: `${r.strategy} sells at ≥ 0.8× the HTTP ceiling`, issue: 24, met: toHttp === null ? null : toHttp >= 0.8, detail: `${ratio(toHttp)} (${rate === null ? '–' : Math.round(rate)}/s)` },
+        {
+          name: `${r.strategy} sells at ≥ 1.5× the group-commit strategy`,
+          issue: 24,
+          met: toBatched === null ? null : toBatched >= 1.5,
+          detail: batched === undefined ? 'no group-commit strategy in this run' : `${ratio(toBatched)} of ${batched.strategy} (${batchedRate === null ? '–' : Math.round(batchedRate)}/s)`,
+        },
+        {
+          name: `${r.strategy}: Redis commands per sale ≤ 0.05`,
+          issue: 24,
+          met: perSale === null ? null : perSale <= 0.05,
+          detail: perSale === null ? 'not measured' : `${perSale.toFixed(3)} net of the idle background (${(r.cost.selling?.redisCommandsPerAnswer ?? 0).toFixed(3)} per answer with it)`,
+        },
+      ];
+    });
+}
+
 export function targetsOf(results: readonly StrategyResult[]): Target[] {
-  return [soldOutFromMemory(results)];
+  return [soldOutFromMemory(results), ...leaseSells(results)];
 }

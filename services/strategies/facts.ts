@@ -30,7 +30,16 @@ export interface StrategyFacts {
   readonly locksIn: StrategyLock;
   /** True when a purchase is a hold the buyer confirms or cancels, and lapsed holds go back on sale (the reservation phase, confirm and cancel). */
   readonly holds: boolean;
+  /**
+   * How many buyers one decision in its store covers: one (a sale), the
+   * buyers of the moment together (a batch, group commit), or a process's
+   * next ~100 ms of buyers (a lease of stock it then sells from memory).
+   */
+  readonly decidesPer: StrategyDecision;
 }
+
+export const strategyDecisions = ['sale', 'batch', 'lease'] as const;
+export type StrategyDecision = (typeof strategyDecisions)[number];
 
 export const strategyLocks = ['none', 'redis', 'redis-quorum', 'etcd'] as const;
 export type StrategyLock = (typeof strategyLocks)[number];
@@ -49,6 +58,7 @@ export const plainFacts = {
   keepsStockIn: 'postgres',
   locksIn: 'none',
   holds: false,
+  decidesPer: 'sale',
 } as const satisfies Omit<StrategyFacts, 'name' | 'description'>;
 
 /** Everything a strategy may need besides PostgreSQL and the main Redis: the API's schema and the fault runner read this list. */

@@ -123,6 +123,7 @@ function phaseCost(perSecond: number): MeasuredCost {
     cpuMsPerAnswer: { api: ms / 2, worker: 0, postgres: ms * 0.4, redis: ms * 0.1, kafka: 0, etcd: 0, k6: 0.5 },
     mainRedisCpuMsPerAnswer: ms * 0.1,
     redisCommandsPerAnswer: 1,
+    redisCommandsNetPerAnswer: 0.9,
     pgCommitsPerAnswer: 1,
     walBytesPerAnswer: 400,
     hotRowUpdatesPerAnswer: 1,
@@ -202,6 +203,7 @@ function measuredRuns(tweak: (runs: StrategyRuns) => void = () => undefined): St
       // Facts as GET /v1/strategies would serve them; the names themselves mean nothing to the report.
       safe: name !== 'naive',
       decidesIn: 'postgres',
+      decidesPer: 'sale',
       selling: [capacity(name, 'selling', 64, selling[name] ?? 1)],
       refusing: [capacity(name, 'refusing', 64, 800)],
       curve: new Map(curveVus.map((vus) => [vus, [capacity(name, 'selling', vus, (selling[name] ?? 1) / (vus === 1 ? 4 : 1))]])),

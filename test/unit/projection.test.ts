@@ -10,6 +10,7 @@ function cost(parts: Partial<PhaseCost['cpuMsPerAnswer']>, extra: Partial<PhaseC
     cpuMsPerAnswer: { api: 0, worker: 0, postgres: 0, redis: 0, kafka: 0, etcd: 0, k6: 0, ...parts },
     mainRedisCpuMsPerAnswer: parts.redis ?? 0,
     redisCommandsPerAnswer: 1,
+    redisCommandsNetPerAnswer: 1,
     pgCommitsPerAnswer: 1,
     walBytesPerAnswer: 300,
     hotRowUpdatesPerAnswer,
@@ -69,6 +70,7 @@ describe('cost between two samples', () => {
     redisCommands: redis,
     nextXid: xid,
     walBytes: wal,
+    atMs: cpu * 10,
   });
 
   it('divides every delta by the answers', () => {
@@ -82,6 +84,13 @@ describe('cost between two samples', () => {
     const at = (a: number, b: number): CostSample => ({ ...sample(0, 0, 0n, 0n), mainRedisCpuMs: { 17001: a, 17002: b } });
     // 17001 used 300 ms more, 17002 500 ms: its delta, not its total, makes it the busiest.
     expect(costBetween(at(1_000, 100), at(1_300, 600), 100)?.mainRedisCpuMsPerAnswer).toBe(5);
+  });
+
+  it('takes the idle rate of Redis commands over the phase off the net count', () => {
+    // 200 commands in 2 s (atMs 1,000 -> 3,000), 40/s of them the background: 120 for 100 answers.
+    const c = costBetween(sample(100, 10, 0n, 0n), sample(300, 210, 0n, 0n), 100, 40);
+    expect(c).toMatchObject({ redisCommandsPerAnswer: 2, redisCommandsNetPerAnswer: 1.2 });
+    expect(costBetween(sample(100, 10, 0n, 0n), sample(300, 210, 0n, 0n), 100)?.redisCommandsNetPerAnswer).toBeNull();
   });
 
   it('has no cost for a phase that answered nothing', () => {

@@ -18,6 +18,7 @@ function failingWith(error: unknown): Strategy {
     keepsStockIn: 'postgres',
     locksIn: 'none',
     holds: false,
+    decidesPer: 'sale',
     needs: [],
     refusalChecksKey: false,
     purchase: async (): Promise<PurchaseOutcome> => Promise.reject(error),

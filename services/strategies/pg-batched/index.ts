@@ -14,6 +14,7 @@ export const pgBatchedFacts: StrategyFacts = {
   name,
   description: 'Group commit per SKU: purchases within PG_BATCH_WINDOW_MS (at most PG_BATCH_MAX_SIZE) decided together: one read, then one statement with one conditional UPDATE by the sum and one multi-row INSERT.',
   ...plainFacts,
+  decidesPer: 'batch',
 };
 
 // A batch is decided on a stock read without a lock, then written by one

@@ -24,6 +24,7 @@ export const redisLeaseFacts: StrategyFacts = {
   ...plainFacts,
   decidesIn: 'redis',
   keepsStockIn: 'redis',
+  decidesPer: 'lease',
 };
 
 // Units PostgreSQL refused because another order holds them (the counter lost writes), or a
