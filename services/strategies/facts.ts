@@ -33,7 +33,7 @@ export interface StrategyFacts {
   /**
    * How many buyers one decision in its store covers: one (a sale), the
    * buyers of the moment together (a batch, group commit), or a process's
-   * next ~100 ms of buyers (a lease of stock it then sells from memory).
+   * next few hundred ms of buyers (a lease of stock it then sells from memory).
    */
   readonly decidesPer: StrategyDecision;
 }

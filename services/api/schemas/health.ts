@@ -16,5 +16,5 @@ export const StrategyInfo = Type.Object({
   keepsStockIn: Type.Union([Type.Literal('postgres'), Type.Literal('redis')], { description: 'The store whose stock count a purchase meets first' }),
   locksIn: Type.Union(strategyLocks.map((lock) => Type.Literal(lock)), { description: 'Where it takes a lock per SKU before its fenced write' }),
   holds: Type.Boolean({ description: 'A purchase is a hold, confirmed or cancelled at /v1/orders/{orderId}/confirm and /cancel' }),
-  decidesPer: Type.Union(strategyDecisions.map((decision) => Type.Literal(decision)), { description: 'How many buyers one decision in its store covers: one sale, a batch of the moment (group commit), or a lease of the process\'s next ~100 ms of buyers' }),
+  decidesPer: Type.Union(strategyDecisions.map((decision) => Type.Literal(decision)), { description: 'How many buyers one decision in its store covers: one sale, a batch of the moment (group commit), or a lease of the process\'s next few hundred ms of buyers' }),
 });

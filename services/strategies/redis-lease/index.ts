@@ -20,7 +20,7 @@ const name = 'redis-lease';
 export const redisLeaseFacts: StrategyFacts = {
   name,
   description:
-    'Each API process leases a share of the Redis counter (about 100 ms of its sales, one script call) and sells from memory; orders name their units and pass the lease\'s fence in PostgreSQL, which refuses a unit sold twice; unsold units go back when the lease idles, ages or its holder dies.',
+    'Each API process leases a share of the Redis counter (about 200 ms of its sales, one script call) and sells from memory; orders name their units and pass the lease\'s fence in PostgreSQL, which refuses a unit sold twice; unsold units go back when the lease idles, ages or its holder dies.',
   ...plainFacts,
   decidesIn: 'redis',
   keepsStockIn: 'redis',
