@@ -55,7 +55,7 @@ describe('adding a strategy is its own file and a line in the registry', () => {
     expect(runs).toMatchObject({ strategy: throwaway.name, async: false, safe: true, decidesIn: 'postgres' });
 
     const info = (await new AdminClient(() => api.url, adminToken).strategies()).find((s) => s.name === throwaway.name);
-    expect(info).toEqual({ name: throwaway.name, async: false, safe: true, decidesIn: 'postgres', needs: ['kafka'], keepsStockIn: 'postgres', locksIn: 'none', holds: false, decidesPer: 'sale' });
+    expect(info).toEqual({ name: throwaway.name, async: false, safe: true, decidesIn: 'postgres', needs: ['kafka'], keepsStockIn: 'postgres', locksIn: 'none', holds: false });
     // Scenarios that apply to every strategy, or to those using Kafka, include it; those for locks or a Redis counter do not.
     const applying = scenarios.filter((scenario) => info !== undefined && scenario.appliesTo(info)).map((scenario) => scenario.name);
     expect(applying).toEqual(expect.arrayContaining(['api-kill', 'redis-pause', 'kafka-pause', 'slow-kafka', 'overload']));
