@@ -26,29 +26,37 @@ export async function up(db: AnyDb): Promise<void> {
   // skus.stock for good) from those refused to it (back on skus.stock). Found through the units'
   // GiST index, so no index of its own.
   await db.schema.alterTable('orders').addColumn('lease_id', 'uuid').execute();
-  // Whether a key has an order, counting one another transaction is inserting now: an INSERT of the
-  // key waits for that transaction (the unique key), then finds the key taken, where a read would not
-  // see the uncommitted row. A row it does insert (the key was free) is rolled back with the block's
-  // subtransaction. One round trip: a redis-lease refusal asks it (db/queries/orders.ts).
+  // Which of these keys have an order, counting one another transaction is inserting now: an INSERT
+  // of a key waits for that transaction (the unique key), then finds the key taken, where a read would
+  // not see the uncommitted row. The rows it does insert (keys still free) are rolled back with the
+  // block's subtransaction; a plpgsql variable keeps what was inserted. One round trip for a batch of
+  // redis-lease refusals (db/queries/orders.ts). An unknown SKU has no orders: no key is taken.
   await sql`
-    create function order_key_taken(p_sku text, p_key text) returns boolean language plpgsql as $$
+    create function order_keys_taken(p_sku text, p_keys text[]) returns text[] language plpgsql as $$
+    declare
+      free text[];
     begin
+      if not exists (select 1 from skus where sku = p_sku) then
+        return '{}';
+      end if;
       begin
-        insert into orders (id, sku, user_id, quantity, strategy, status, reason, idempotency_key, stock_applied)
-        select gen_random_uuid(), sku, '', 1, 'probe', 'rejected', 'probe', p_key, true from skus where sku = p_sku
-        on conflict do nothing;
-        if found then
-          raise exception using errcode = 'P0001', message = 'probe';
-        end if;
-        return exists (select 1 from skus where sku = p_sku);
+        with probe as (
+          insert into orders (id, sku, user_id, quantity, strategy, status, reason, idempotency_key, stock_applied)
+          select gen_random_uuid(), p_sku, '', 1, 'probe', 'rejected', 'probe', k, true from unnest(p_keys) as k
+          on conflict do nothing
+          returning idempotency_key
+        )
+        select coalesce(array_agg(idempotency_key), '{}') into free from probe;
+        raise exception using errcode = 'P0001', message = 'probe';
       exception when sqlstate 'P0001' then
-        return false;
+        null;
       end;
+      return array(select k from unnest(p_keys) as k where not (k = any (free)));
     end $$`.execute(db);
 }
 
 export async function down(db: AnyDb): Promise<void> {
-  await sql`drop function order_key_taken(text, text)`.execute(db);
+  await sql`drop function order_keys_taken(text, text[])`.execute(db);
   await db.schema.alterTable('orders').dropColumn('lease_id').execute();
   await db.schema.dropTable('leases').execute();
 }

@@ -257,16 +257,17 @@ export async function closeUnwrittenOrder(db: Db, order: UnwrittenOrder): Promis
 }
 
 /**
- * Whether the key has an order, counting one another transaction is
- * writing right now (order_key_taken, migration 2026-12-06T00-00-leases: an
- * INSERT of the key waits for that transaction, and a row it inserts is
- * rolled back). For a strategy that refuses without touching PostgreSQL (a
- * lease with no units left) while the same key may be selling in another
- * process.
+ * Which of these keys have an order of the SKU, counting orders other
+ * transactions are writing right now (order_keys_taken, migration
+ * 2026-12-06T00-00-leases: an INSERT of a key waits for such a transaction,
+ * and the rows it inserts are rolled back). For a strategy that refuses
+ * without touching PostgreSQL (a lease with no units left) while the same
+ * key may be selling in another process.
  */
-export async function keyTakenAfterWriters(db: Db, sku: string, key: string): Promise<boolean> {
-  const { rows } = await sql<{ taken: boolean }>`select order_key_taken(${sku}, ${key}) as taken`.execute(db);
-  return rows[0]?.taken === true;
+export async function keysTakenAfterWriters(db: Db, sku: string, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const { rows } = await sql<{ taken: string[] }>`select order_keys_taken(${sku}, ${[...keys]}::text[]) as taken`.execute(db);
+  return new Set(rows[0]?.taken ?? []);
 }
 
 /** Which of these order ids were closed by closeUnwrittenOrder (their units given back, or about to be). */

@@ -195,12 +195,13 @@ export const ConfigSchema = Type.Object({
   // per lease, not per sale), at most LEASE_MAX_UNITS units. 200, not 100: a
   // lease costs ~12 Redis commands (its two scripts' own calls counted), and at
   // 100 ms that was 0.053 commands a sale net of the background, 0.029 at 200.
-  // The price is a larger share held per process (undersold while it lives). Near the end a lease
-  // takes at most the counter / LEASE_SPREAD (so stock below processes x K still
-  // spreads over the processes, down to single units).
+  // The price is a larger share held per process (undersold while it lives).
+  // Near the end a lease takes at most the counter / the SKU's live leases (about
+  // one per process selling it; at least LEASE_SPREAD), so stock below processes
+  // x K still spreads over the processes, down to single units.
   LEASE_TARGET_MS: Type.Integer({ minimum: 1, maximum: 600000, default: 200 }),
   LEASE_MAX_UNITS: Type.Integer({ minimum: 1, maximum: 100000, default: 1000 }),
-  LEASE_SPREAD: Type.Integer({ minimum: 1, maximum: 1024, default: 4 }),
+  LEASE_SPREAD: Type.Integer({ minimum: 1, maximum: 1024, default: 1 }),
   // A lease with no buyer for LEASE_IDLE_MS, or older than LEASE_MAX_AGE_MS, gives its
   // unsold units back: they are off sale at most this long while a process is alive.
   LEASE_IDLE_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 200 }),

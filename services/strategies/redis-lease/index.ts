@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { msLeft } from '../../../lib/deadline.js';
 import { openLease } from '../../../db/queries/leases.js';
-import { keyTakenAfterWriters } from '../../../db/queries/orders.js';
+import { keysTakenAfterWriters } from '../../../db/queries/orders.js';
+import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
 import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
 import { returnedUnitsKey, shardOf, stockKey } from '../../shared/redis-keys.js';
 import { createOrderWriter, type OrderWrite } from '../common/order-writer.js';
@@ -72,6 +73,16 @@ export function createRedisLease(deps: BaseDeps, { counters }: Pick<SharedParts,
   const { config } = deps;
   const orders = createOrderWriter(deps.db, config.PG_BATCH_MAX_SIZE, () => undefined);
   const pools = new Map<string, LeasePool>();
+  // The refusals of a SKU that arrive together ask PostgreSQL about their keys in one call: at a
+  // sell-out, before the memory of it is armed, every buyer is one.
+  const keyProbe = createKeyedBatcher<string, boolean>({
+    windowMs: 0,
+    maxSize: 1000,
+    flush: async (sku, keys) => {
+      const taken = await keysTakenAfterWriters(deps.db, sku, keys);
+      return keys.map((key) => taken.has(key));
+    },
+  });
   // Ends started and not finished, so that shutdown waits for them.
   const ending = new Set<Promise<void>>();
 
@@ -161,7 +172,7 @@ export function createRedisLease(deps: BaseDeps, { counters }: Pick<SharedParts,
     const claim = await pool.claim(request.quantity);
     // The same key may be selling in another process right now, from its lease: its order, once
     // committed, is the answer, not this refusal.
-    if (claim.kind === 'sold_out') return (await keyTakenAfterWriters(deps.db, request.sku, request.idempotencyKey)) ? { kind: 'duplicate' } : claim;
+    if (claim.kind === 'sold_out') return (await keyProbe.submit(request.sku, request.idempotencyKey)) ? { kind: 'duplicate' } : claim;
     if (claim.kind === 'held_elsewhere') return { kind: 'contended', reason: 'the units left are in stock leases of API processes; they come back when those end' };
     if (claim.kind === 'no_counter') {
       const missing = await counters.counterMissing(request.sku);

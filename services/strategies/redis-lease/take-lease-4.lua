@@ -6,9 +6,12 @@
   sold it. The lease is recorded, and listed by when it lapses, so that the
   reconciler of any process can end it if its holder never does.
 
-  Near the end a lease takes at most counter / ARGV[5] units (at least the
-  buyer's quantity): stock below processes x lease size still spreads over
-  the processes, down to single units, instead of sitting in one of them.
+  Near the end a lease takes at most counter / spread units (at least the
+  buyer's quantity), the spread being the leases of the SKU live now (one
+  per process selling it, about), at least ARGV[5]: stock below processes x
+  lease size still spreads over the processes, down to single units,
+  instead of sitting in one of them, and a process selling alone takes what
+  it needs at once.
 
   Input:
     KEYS[1] stock counter of the SKU (units left)
@@ -19,7 +22,7 @@
     ARGV[2] ledger member "<sku> <lease id>"
     ARGV[3] lease lifetime in ms
     ARGV[4] the least it may take: the quantity of the buyer waiting for it
-    ARGV[5] spread (>= 1)
+    ARGV[5] the least spread (>= 1)
 
   Output:
     {1, ranges}  leased: "<lo>-<hi>[,...]"
@@ -35,7 +38,15 @@ local least = tonumber(ARGV[4])
 if stock < least then
   return {0, stock}
 end
-local want = math.max(least, math.min(tonumber(ARGV[1]), math.floor(stock / tonumber(ARGV[5]))))
+local prefix = string.match(ARGV[2], '^%S+ ')
+local holders = 0
+for _, member in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
+  if string.sub(member, 1, #prefix) == prefix then
+    holders = holders + 1
+  end
+end
+local spread = math.max(tonumber(ARGV[5]), holders)
+local want = math.max(least, math.min(tonumber(ARGV[1]), math.floor(stock / spread)))
 local ranges = {}
 local returned = redis.call('ZCARD', KEYS[2])
 local reused = math.min(want, returned)
