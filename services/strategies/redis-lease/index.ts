@@ -114,7 +114,7 @@ export function createRedisLease(deps: BaseDeps, { counters }: Pick<SharedParts,
     }
   }
 
-  async function takeOnce(sku: string, want: number, least: number): Promise<Taken> {
+  async function takeOnce(sku: string, want: number, least: number, again = true): Promise<Taken> {
     const id = randomUUID();
     const k = leaseKeys(sku, id);
     const [kind, value] = await deps.redis.takeLease(stockKey(sku), returnedUnitsKey(sku), k.record, k.ledger, want, k.member, config.LEASE_LIFETIME_MS, least, config.LEASE_SPREAD);
@@ -122,10 +122,14 @@ export function createRedisLease(deps: BaseDeps, { counters }: Pick<SharedParts,
     if (kind === 0) return { kind: 'sold_out', left: Number(value) };
     const ranges = parseUnitRanges(String(value));
     if (ranges === undefined) throw new Error(`unreadable lease ${id} of ${sku}: ${String(value)}`);
-    // The fence opens before any unit is sold. If it fails, or the reconciler closed it first (this
-    // process stalled past the lifetime), nothing of the lease is sold: the reconciler gives it back.
+    // The fence opens before any unit is sold. If PostgreSQL fails, nothing of the lease is sold and
+    // the reconciler gives it back when it lapses. If a reconciler closed it first (this process
+    // stalled past the lifetime between the two calls), it is ended here (the units back, once) and
+    // one more lease is taken.
     if (!(await openLease(deps.db, { id, sku, units: multirangeLiteral(ranges) }))) {
-      throw new Error(`lease ${id} of ${sku} was closed before it opened; its units go back through the reconciler`);
+      await endLease(deps, sku, id, ranges);
+      if (again) return takeOnce(sku, want, least, false);
+      return { kind: 'held_elsewhere' };
     }
     return { kind: 'leased', lease: { id, sku, ranges, takenAt: Date.now(), free: unitsOf(ranges), inFlight: 0, retired: false, ended: false } };
   }
