@@ -21,6 +21,8 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('stock_moved', 'boolean', (col) => col.notNull().defaultTo(false))
     .execute();
   await db.schema.createIndex('leases_sku_idx').on('leases').columns(['sku', 'closed_at']).execute();
+  // The open leases, for the sweep that ends those Redis no longer lists (its data lost).
+  await db.schema.createIndex('leases_open_idx').on('leases').column('taken_at').where(sql.ref('closed_at'), 'is', null).execute();
   // The lease an order sold from. Its units alone do not say: after Redis lost writes, a lease can
   // hold units another order holds already, and the close must tell the units this lease sold (off
   // skus.stock for good) from those refused to it (back on skus.stock). Found through the units'
@@ -43,6 +45,8 @@ export async function up(db: AnyDb): Promise<void> {
         with probe as (
           insert into orders (id, sku, user_id, quantity, strategy, status, reason, idempotency_key, stock_applied)
           select gen_random_uuid(), p_sku, '', 1, 'probe', 'rejected', 'probe', k, true from unnest(p_keys) as k
+          -- In key order: two processes probing the same keys take their locks in one order (no deadlock).
+          order by k
           on conflict do nothing
           returning idempotency_key
         )

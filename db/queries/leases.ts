@@ -115,3 +115,15 @@ export async function leaseIsOpen(db: Db, leaseId: string): Promise<boolean> {
   const row = await db.selectFrom('leases').select('closed_at').where('id', '=', leaseId).executeTakeFirst();
   return row !== undefined && row.closed_at === null;
 }
+
+/**
+ * Open leases taken more than `olderThanMs` ago: a lease Redis no longer
+ * lists (its data lost with its holder) is found here, not by the ledger.
+ */
+export async function staleOpenLeases(db: Db, olderThanMs: number, limit: number): Promise<LeaseRow[]> {
+  const { rows } = await sql<LeaseRow>`
+    select id::text as id, sku, units::text as units from leases
+    where closed_at is null and taken_at < now() - make_interval(secs => ${olderThanMs / 1000})
+    order by taken_at limit ${limit}`.execute(db);
+  return rows;
+}

@@ -105,7 +105,7 @@ describe('every Lua script on a Redis Cluster', () => {
       deductStock: [1, `${orderId} 11-11,10-10`],
       restoreStock: 2,
       // The two given back (10, 11) first, then the highest never taken (9); all three back unsold.
-      takeLease: [1, '10-10,11-11,9-9'],
+      takeLease: [1, '10-10,11-11,9-9', 0],
       returnLease: 3,
       acquireFencedLock: 1,
       extendLock: 1,

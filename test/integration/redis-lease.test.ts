@@ -78,6 +78,23 @@ describe('a lease holding units another order holds (Redis lost writes and hande
   });
 });
 
+describe('a lease Redis no longer lists (its data lost with its holder)', () => {
+  it('is found open in PostgreSQL and closed: its sale stands, skus.stock gets the rest back', async () => {
+    const sku = uniqueSku('forgotten');
+    expect((await createSku(reconciling, sku, 10)).status).toBe(201);
+    const lease = { id: randomUUID(), sku, units: '{[1,4)}' };
+    expect(await openLease(db, lease)).toBe(true);
+    expect((await insertUnitOrders(db, [unitOrder(sku, '{[1,2)}')], lease.id)).size).toBe(1);
+    // Taken long ago, and never in Redis: only the sweep of open leases can find it.
+    await sql`update leases set taken_at = now() - interval '1 hour' where id = ${lease.id}::uuid`.execute(db);
+    const body = await until('the forgotten lease is closed', async () => (await audit(reconciling, sku)).body, (value) => value.liveLeasedUnits === 0, 10_000);
+    expect(body).toMatchObject({ confirmedUnits: 1, leasedUnits: 3, returnedUnits: 2, pgStock: 9 });
+    const rows = await db.selectFrom('reconciliations').select(['action', 'units']).where('sku', '=', sku).execute();
+    // Redis had no record of it: nothing went back to the counter (a rebuild would count those units free).
+    expect(rows).toEqual([{ action: 'lease_given_back', units: 0 }]);
+  });
+});
+
 // A holder that never gives a lease back by itself (idle and age far off) and whose lease lapses in 1.5 s:
 // only the reconciler of another process can end it. LEASE_SPREAD 1 and a rate window longer than the test
 // size a lease by the holder's buyers so far: after a few, the next lease holds more than one buyer takes.

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { msLeft } from '../../../lib/deadline.js';
 import { openLease } from '../../../db/queries/leases.js';
 import { keysTakenAfterWriters } from '../../../db/queries/orders.js';
 import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
@@ -35,6 +34,8 @@ const maxUnitTries = 3;
 const tickMs = 50;
 // How often a buyer short of units asks the counter again while other processes' leases are live.
 const heldPollMs = 20;
+// At shutdown, how long to wait for the leases of buyers still being served to end.
+const shutdownWaitMs = 10_000;
 
 type Attempt = PurchaseOutcome | { kind: 'again' };
 
@@ -83,15 +84,18 @@ export function createRedisLease(deps: BaseDeps, { counters }: Pick<SharedParts,
       return keys.map((key) => taken.has(key));
     },
   });
-  // Ends started and not finished, so that shutdown waits for them.
-  const ending = new Set<Promise<void>>();
+  // Leases taken and not ended yet (their end not finished): shutdown waits for them.
+  const live = new Set<Lease>();
+  let stopping = false;
+  let drained: (() => void) | undefined;
 
   function end(lease: Lease): void {
-    const done = endLease(deps, lease.sku, lease.id, lease.ranges.map(([lo, hi]): [number, number] => [lo, hi]))
-      .then(() => undefined)
+    endLease(deps, lease.sku, lease.id, lease.ranges.map(([lo, hi]): [number, number] => [lo, hi]))
       .catch((error: unknown) => deps.log.warn({ err: error, sku: lease.sku, leaseId: lease.id }, 'lease not ended; the reconciler ends it when it lapses'))
-      .finally(() => ending.delete(done));
-    ending.add(done);
+      .finally(() => {
+        live.delete(lease);
+        if (live.size === 0) drained?.();
+      });
   }
 
   async function leasesLive(sku: string): Promise<boolean> {
@@ -105,21 +109,24 @@ export function createRedisLease(deps: BaseDeps, { counters }: Pick<SharedParts,
    * most LEASE_MAX_AGE_MS for a live holder). The buyer waits for that, asking again, until no
    * lease is live (then the refusal is final) or its deadline is near: then 503, not 409.
    */
-  async function take(sku: string, want: number, least: number): Promise<Taken> {
+  async function take(sku: string, want: number, least: number, until: number): Promise<Taken> {
     for (;;) {
       const taken = await takeOnce(sku, want, least);
-      if (taken.kind !== 'sold_out' || !(await leasesLive(sku))) return taken;
-      if ((msLeft() ?? 0) < 2 * heldPollMs) return { kind: 'held_elsewhere' };
+      // The script counted the SKU's live leases in the same step as the counter: none, and no unit can come back.
+      if (taken.kind !== 'sold_out' || taken.held !== true) return taken;
+      if (Date.now() + 2 * heldPollMs > until) return { kind: 'held_elsewhere' };
       await sleep(heldPollMs);
     }
   }
 
   async function takeOnce(sku: string, want: number, least: number, again = true): Promise<Taken> {
+    // Shutting down: no lease that nothing would end (503; another process serves the retry).
+    if (stopping) return { kind: 'held_elsewhere' };
     const id = randomUUID();
     const k = leaseKeys(sku, id);
-    const [kind, value] = await deps.redis.takeLease(stockKey(sku), returnedUnitsKey(sku), k.record, k.ledger, want, k.member, config.LEASE_LIFETIME_MS, least, config.LEASE_SPREAD);
+    const [kind, value, leasesOfSku] = await deps.redis.takeLease(stockKey(sku), returnedUnitsKey(sku), k.record, k.ledger, want, k.member, config.LEASE_LIFETIME_MS, least, config.LEASE_SPREAD);
     if (kind === -1) return { kind: 'no_counter' };
-    if (kind === 0) return { kind: 'sold_out', left: Number(value) };
+    if (kind === 0) return { kind: 'sold_out', left: Number(value), held: leasesOfSku > 0 };
     const ranges = parseUnitRanges(String(value));
     if (ranges === undefined) throw new Error(`unreadable lease ${id} of ${sku}: ${String(value)}`);
     // The fence opens before any unit is sold. If PostgreSQL fails, nothing of the lease is sold and
@@ -131,14 +138,16 @@ export function createRedisLease(deps: BaseDeps, { counters }: Pick<SharedParts,
       if (again) return takeOnce(sku, want, least, false);
       return { kind: 'held_elsewhere' };
     }
-    return { kind: 'leased', lease: { id, sku, ranges, takenAt: Date.now(), free: unitsOf(ranges), inFlight: 0, retired: false, ended: false } };
+    const lease: Lease = { id, sku, ranges, takenAt: Date.now(), free: unitsOf(ranges), inFlight: 0, retired: false, ended: false };
+    live.add(lease);
+    return { kind: 'leased', lease };
   }
 
   function poolOf(sku: string): LeasePool {
     let pool = pools.get(sku);
     if (pool === undefined) {
       pool = new LeasePool({
-        take: (want, least) => take(sku, want, least),
+        take: (want, least, until) => take(sku, want, least, until),
         end,
         targetMs: config.LEASE_TARGET_MS,
         maxUnits: config.LEASE_MAX_UNITS,
@@ -200,11 +209,21 @@ export function createRedisLease(deps: BaseDeps, { counters }: Pick<SharedParts,
     return outcome;
   }
 
+  // Shutdown: every lease retired, and each ended once the writes of its buyers still running settle
+  // (bounded: a write that cannot settle leaves its lease to another process's reconciler).
   const ticker: Stoppable = {
     async stop() {
+      stopping = true;
       for (const pool of pools.values()) pool.close();
       pools.clear();
-      await Promise.all([...ending]);
+      if (live.size === 0) return;
+      await new Promise<void>((resolve) => {
+        const bound = setTimeout(resolve, shutdownWaitMs);
+        drained = () => {
+          clearTimeout(bound);
+          resolve();
+        };
+      });
     },
   };
 

@@ -19,7 +19,12 @@ export interface Lease {
 }
 
 /** What taking a lease from the counter gave. */
-export type Taken = { kind: 'leased'; lease: Lease } | { kind: 'sold_out'; left: number } | { kind: 'no_counter' } | { kind: 'held_elsewhere' };
+export type Taken =
+  | { kind: 'leased'; lease: Lease }
+  // held: leases of the SKU were live when the counter said so (their unsold units may come back).
+  | { kind: 'sold_out'; left: number; held?: boolean }
+  | { kind: 'no_counter' }
+  | { kind: 'held_elsewhere' };
 
 /** What a buyer of `quantity` units gets. */
 export type Claim = { kind: 'units'; lease: Lease; units: number[] } | { kind: 'sold_out' } | { kind: 'no_counter' } | { kind: 'held_elsewhere' };
@@ -27,13 +32,15 @@ export type Claim = { kind: 'units'; lease: Lease; units: number[] } | { kind: '
 /** How the order of claimed units ended: written, not written and the units free again, or unknown / not to be reused. */
 export type Settlement = 'sold' | 'unsold' | 'lost';
 
+import { msLeft, outsideDeadline } from '../../../lib/deadline.js';
+
 export interface PoolOptions {
   /**
    * Takes a lease of about `want` units and at least `least` (take-lease-4.lua), and opens its fence;
    * held_elsewhere when the counter has too few but leases of other processes may give units back;
    * rejects when a store failed.
    */
-  take(want: number, least: number): Promise<Taken>;
+  take(want: number, least: number, until: number): Promise<Taken>;
   /** Ends a retired lease whose writes have all settled: closes it in PostgreSQL, gives its unsold units back. */
   end(lease: Lease): void;
   /** Lease size: about this many ms of this SKU's sales here, within [least, maxUnits]. */
@@ -47,6 +54,8 @@ export interface PoolOptions {
 
 interface Waiter {
   quantity: number;
+  /** When its purchase must be answered (epoch ms; its deadline, or now outside one). */
+  until: number;
   resolve: (claim: Claim) => void;
   reject: (error: unknown) => void;
 }
@@ -84,9 +93,11 @@ export class LeasePool {
     if (this.waiters.length === 0 && !this.taking && lease !== undefined && lease.free.length >= quantity) {
       return Promise.resolve(this.handOut(lease, quantity));
     }
+    const until = this.now() + Math.max(0, msLeft() ?? 0);
     return new Promise((resolve, reject) => {
-      this.waiters.push({ quantity, resolve, reject });
-      void this.refill();
+      this.waiters.push({ quantity, until, resolve, reject });
+      // Shared by every waiter: not bound to the deadline of the buyer who happened to start it.
+      if (!this.taking) void outsideDeadline(() => this.refill());
     });
   }
 
@@ -171,7 +182,7 @@ export class LeasePool {
         if (lease !== undefined) this.retire(lease);
         let taken: Taken;
         try {
-          taken = await this.options.take(this.wanted(first.quantity), first.quantity);
+          taken = await this.options.take(this.wanted(first.quantity), first.quantity, Math.max(...this.waiters.map((waiter) => waiter.until)));
         } catch (error: unknown) {
           for (const waiter of this.waiters.splice(0)) waiter.reject(error);
           break;

@@ -1,8 +1,9 @@
+import { staleOpenLeases } from '../../../db/queries/leases.js';
 import { allShards } from '../../shared/redis-keys.js';
 import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
 import { redisNowMs } from '../../shared/redis.js';
 import { recordChange } from '../common/reconciliation-log.js';
-import { countUnits, parseUnitRanges } from '../common/unit-ranges.js';
+import { countUnits, parseMultirange, parseUnitRanges } from '../common/unit-ranges.js';
 import type { BaseDeps } from '../strategy.js';
 import { leaseKey, leaseLedgerKey, parseLeaseMember } from './keys.js';
 import { endLease } from './lease-end.js';
@@ -18,8 +19,23 @@ const batchSize = 200;
  * units back). A stopped holder that resumes finds its lease closed: its
  * next orders of it are refused by PostgreSQL and its buyers take units of
  * a new lease.
+ *
+ * A lease Redis no longer lists (it lost its data, and the holder died or
+ * could not end it) is found in PostgreSQL instead, still open twice its
+ * lifetime after it was taken, and closed the same way: its sold units
+ * stand, skus.stock gets the rest back (the Redis counter's rebuild already
+ * counted them free).
  */
 export function startLeaseReconciler(deps: BaseDeps): PollLoop {
+  const lifetimeMs = deps.config.LEASE_LIFETIME_MS;
+  async function staleRound(): Promise<number> {
+    const stale = await staleOpenLeases(deps.db, 2 * lifetimeMs, batchSize);
+    for (const lease of stale) {
+      const units = await endLease(deps, lease.sku, lease.id, parseMultirange(lease.units));
+      await recordChange(deps, { sku: lease.sku, action: 'lease_given_back', units: Math.max(0, units), detail: `lease ${lease.id} still open ${2 * lifetimeMs} ms after it was taken, unknown to Redis` });
+    }
+    return stale.length;
+  }
   async function shardRound(shard: number, now: number): Promise<number> {
     const ledger = leaseLedgerKey(shard);
     const members = await deps.redis.zrangebyscore(ledger, '-inf', now, 'LIMIT', 0, batchSize);
@@ -43,7 +59,7 @@ export function startLeaseReconciler(deps: BaseDeps): PollLoop {
     const now = await redisNowMs(deps.redis);
     let looked = 0;
     for (const shard of allShards) looked = Math.max(looked, await shardRound(shard, now));
-    return looked;
+    return Math.max(looked, await staleRound());
   }
   return startPollLoop(round, { idleMs: 1000, failureMs: 1000, batchSize, log: deps.log, what: 'lease reconciler' });
 }

@@ -26,11 +26,12 @@ end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end
+-- Only units not given back already count: after Redis lost writes two leases can name one unit,
+-- and the counter must not hold a name twice.
 local units = 0
 for lo, hi in string.gmatch(ARGV[2], '(%d+)-(%d+)') do
   for unit = tonumber(lo), tonumber(hi) do
-    redis.call('ZADD', KEYS[2], unit, unit)
-    units = units + 1
+    units = units + redis.call('ZADD', KEYS[2], unit, unit)
   end
 end
 if units > 0 then

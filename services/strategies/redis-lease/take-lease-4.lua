@@ -25,25 +25,27 @@
     ARGV[5] the least spread (>= 1)
 
   Output:
-    {1, ranges}  leased: "<lo>-<hi>[,...]"
-    {0, stock}   fewer units left than the least; nothing changed
-    {-1, ''}     no counter: an unknown SKU, or a counter Redis lost
+    {1, ranges, n}  leased: "<lo>-<hi>[,...]"
+    {0, stock, n}   fewer units left than the least; nothing changed. n: the
+                    SKU's live leases, read in the same step, so that n = 0
+                    means no unit can come back from one (sold out for good)
+    {-1, '', 0}     no counter: an unknown SKU, or a counter Redis lost
 ]]
 local stock = redis.call('GET', KEYS[1])
 if not stock then
-  return {-1, ''}
+  return {-1, '', 0}
 end
 stock = tonumber(stock)
 local least = tonumber(ARGV[4])
-if stock < least then
-  return {0, stock}
-end
 local prefix = string.match(ARGV[2], '^%S+ ')
 local holders = 0
 for _, member in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
   if string.sub(member, 1, #prefix) == prefix then
     holders = holders + 1
   end
+end
+if stock < least then
+  return {0, stock, holders}
 end
 local spread = math.max(tonumber(ARGV[5]), holders)
 local want = math.max(least, math.min(tonumber(ARGV[1]), math.floor(stock / spread)))
@@ -67,4 +69,4 @@ local leased = table.concat(ranges, ',')
 redis.call('SET', KEYS[3], leased)
 local now = redis.call('TIME')
 redis.call('ZADD', KEYS[4], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + tonumber(ARGV[3]), ARGV[2])
-return {1, leased}
+return {1, leased, holders}
