@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openLease } from '../../../db/queries/leases.js';
 import { keysTakenAfterWriters } from '../../../db/queries/orders.js';
-import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
+import { msLeft, outsideDeadline, runWithDeadline } from '../../../lib/deadline.js';
 import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
 import { returnedUnitsKey, shardOf, stockKey } from '../../shared/redis-keys.js';
 import { createOrderWriter, type OrderWrite } from '../common/order-writer.js';
@@ -34,10 +34,19 @@ const maxUnitTries = 3;
 const tickMs = 50;
 // How often a buyer short of units asks the counter again while other processes' leases are live.
 const heldPollMs = 20;
+const unknownOutcome = 'order outcome unknown; a retry with the same key gets the order if it was written';
 // At shutdown, how long to wait for the leases of buyers still being served to end.
 const shutdownWaitMs = 10_000;
 
 type Attempt = PurchaseOutcome | { kind: 'again' };
+
+/** A refused buyer's key, waiting to be asked about with the others of its SKU. */
+interface Probe {
+  key: string;
+  until: number | undefined;
+  resolve: (taken: boolean) => void;
+  reject: (error: unknown) => void;
+}
 
 /** Consecutive units as inclusive ranges: [3,4,5,9] -> [[3,5],[9,9]]. */
 function rangesOf(units: readonly number[]): UnitRanges {
@@ -74,16 +83,38 @@ export function createRedisLease(deps: BaseDeps, { counters }: Pick<SharedParts,
   const { config } = deps;
   const orders = createOrderWriter(deps.db, config.PG_BATCH_MAX_SIZE, () => undefined);
   const pools = new Map<string, LeasePool>();
-  // The refusals of a SKU that arrive together ask PostgreSQL about their keys in one call: at a
-  // sell-out, before the memory of it is armed, every buyer is one.
-  const keyProbe = createKeyedBatcher<string, boolean>({
-    windowMs: 0,
-    maxSize: 1000,
-    flush: async (sku, keys) => {
-      const taken = await keysTakenAfterWriters(deps.db, sku, keys);
-      return keys.map((key) => taken.has(key));
-    },
-  });
+  // The refusals of a SKU that arrive together (a sold-out take answers its waiters at once) ask
+  // PostgreSQL about their keys in one call: at a sell-out, before the memory of it is armed, every
+  // buyer is one. The call runs under the earliest deadline of the group, so no buyer's answer
+  // waits past its own (a batch outside every deadline let slow-postgres's 503s pass 1 s).
+  const probes = new Map<string, Probe[]>();
+
+  function keyTaken(sku: string, key: string): Promise<boolean> {
+    const left = msLeft();
+    const until = left === undefined ? undefined : Date.now() + Math.max(0, left);
+    return new Promise((resolve, reject) => {
+      let group = probes.get(sku);
+      if (group === undefined) {
+        group = [];
+        probes.set(sku, group);
+        queueMicrotask(() => void probeGroup(sku));
+      }
+      group.push({ key, until, resolve, reject });
+    });
+  }
+
+  async function probeGroup(sku: string): Promise<void> {
+    const group = probes.get(sku) ?? [];
+    probes.delete(sku);
+    const untils = group.flatMap((probe) => (probe.until === undefined ? [] : [probe.until]));
+    const ask = () => keysTakenAfterWriters(deps.db, sku, group.map((probe) => probe.key));
+    try {
+      const taken = untils.length === 0 ? await outsideDeadline(ask) : await runWithDeadline(Math.min(...untils), ask);
+      for (const probe of group) probe.resolve(taken.has(probe.key));
+    } catch (error: unknown) {
+      for (const probe of group) probe.reject(error);
+    }
+  }
   // Leases taken and not ended yet (their end not finished): shutdown waits for them.
   const live = new Set<Lease>();
   let stopping = false;
@@ -185,28 +216,38 @@ export function createRedisLease(deps: BaseDeps, { counters }: Pick<SharedParts,
     const claim = await pool.claim(request.quantity);
     // The same key may be selling in another process right now, from its lease: its order, once
     // committed, is the answer, not this refusal.
-    if (claim.kind === 'sold_out') return (await keyProbe.submit(request.sku, request.idempotencyKey)) ? { kind: 'duplicate' } : claim;
+    if (claim.kind === 'sold_out') return (await keyTaken(request.sku, request.idempotencyKey)) ? { kind: 'duplicate' } : claim;
     if (claim.kind === 'held_elsewhere') return { kind: 'contended', reason: 'the units left are in stock leases of API processes; they come back when those end' };
     if (claim.kind === 'no_counter') {
       const missing = await counters.counterMissing(request.sku);
       return missing === 'unknown_sku' ? { kind: 'unknown_sku' } : { kind: 'unavailable', dependency: 'redis', reason: 'stock counter lost; rebuilding it from PostgreSQL' };
     }
     const { lease, units } = claim;
-    let written: OrderWrite;
-    try {
-      written = await orders.write({ ...request, id: request.orderId, strategy: name, units: multirangeLiteral(rangesOf(units)), leaseId: lease.id });
-    } catch (error: unknown) {
-      // Written or not, PostgreSQL knows: the units are not reused here, and the lease's close counts them.
-      pool.settle(lease, units, 'lost');
-      const failure = classifyDependencyFailure(error);
-      if (failure === undefined) throw error;
-      if (failure.kind === 'timeout') return { kind: 'contended', reason: failure.reason ?? 'PostgreSQL statement timed out' };
-      return { kind: 'unavailable', dependency: 'postgres', reason: 'order outcome unknown; a retry with the same key gets the order if it was written' };
-    }
-    const [outcome, settlement] = answer(written, request.orderId);
-    if (written === 'lease_closed') pool.retire(lease);
-    pool.settle(lease, units, settlement);
-    return outcome;
+    // The batch's INSERT runs outside any one buyer's deadline; this buyer's answer does not wait past
+    // its own. The lease is settled when the write does, whenever that is.
+    const writing = orders.write({ ...request, id: request.orderId, strategy: name, units: multirangeLiteral(rangesOf(units)), leaseId: lease.id }).then(
+      (written) => {
+        const [outcome, settlement] = answer(written, request.orderId);
+        if (written === 'lease_closed') pool.retire(lease);
+        pool.settle(lease, units, settlement);
+        return outcome;
+      },
+      (error: unknown): Attempt => {
+        // Written or not, PostgreSQL knows: the units are not reused here, and the lease's close counts them.
+        pool.settle(lease, units, 'lost');
+        const failure = classifyDependencyFailure(error);
+        if (failure === undefined) throw error;
+        if (failure.kind === 'timeout') return { kind: 'contended', reason: failure.reason ?? 'PostgreSQL statement timed out' };
+        return { kind: 'unavailable', dependency: 'postgres', reason: unknownOutcome };
+      },
+    );
+    const left = msLeft();
+    if (left === undefined) return writing;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Attempt>((resolve) => {
+      timer = setTimeout(() => resolve({ kind: 'unavailable', dependency: 'postgres', reason: unknownOutcome }), Math.max(0, left));
+    });
+    return Promise.race([writing, late]).finally(() => clearTimeout(timer));
   }
 
   // Shutdown: every lease retired, and each ended once the writes of its buyers still running settle

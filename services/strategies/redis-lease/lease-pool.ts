@@ -32,7 +32,7 @@ export type Claim = { kind: 'units'; lease: Lease; units: number[] } | { kind: '
 /** How the order of claimed units ended: written, not written and the units free again, or unknown / not to be reused. */
 export type Settlement = 'sold' | 'unsold' | 'lost';
 
-import { msLeft, outsideDeadline } from '../../../lib/deadline.js';
+import { msLeft, outsideDeadline, runWithDeadline } from '../../../lib/deadline.js';
 
 export interface PoolOptions {
   /**
@@ -54,11 +54,16 @@ export interface PoolOptions {
 
 interface Waiter {
   quantity: number;
-  /** When its purchase must be answered (epoch ms; its deadline, or now outside one). */
-  until: number;
+  /** When its purchase must be answered (epoch ms): its deadline; undefined outside one. */
+  until: number | undefined;
   resolve: (claim: Claim) => void;
   reject: (error: unknown) => void;
 }
+
+// Waiters whose deadline is this close to the first one's are answered with it.
+const dueMarginMs = 20;
+// A claim made outside a purchase (no deadline) waits this long at most for units held in leases.
+const undeadlinedWaitMs = 1000;
 
 /**
  * The leases of one SKU in one API process. A buyer is served from the
@@ -93,7 +98,8 @@ export class LeasePool {
     if (this.waiters.length === 0 && !this.taking && lease !== undefined && lease.free.length >= quantity) {
       return Promise.resolve(this.handOut(lease, quantity));
     }
-    const until = this.now() + Math.max(0, msLeft() ?? 0);
+    const left = msLeft();
+    const until = left === undefined ? undefined : this.now() + Math.max(0, left);
     return new Promise((resolve, reject) => {
       this.waiters.push({ quantity, until, resolve, reject });
       // Shared by every waiter: not bound to the deadline of the buyer who happened to start it.
@@ -182,7 +188,11 @@ export class LeasePool {
         if (lease !== undefined) this.retire(lease);
         let taken: Taken;
         try {
-          taken = await this.options.take(this.wanted(first.quantity), first.quantity, Math.max(...this.waiters.map((waiter) => waiter.until)));
+          // Bounded by the first waiter's deadline (the earliest: they wait in arrival order), its
+          // store waits included; the waiters behind it get the next take if this one runs out.
+          const want = this.wanted(first.quantity);
+          const { until } = first;
+          taken = until === undefined ? await this.options.take(want, first.quantity, this.now() + undeadlinedWaitMs) : await runWithDeadline(until, () => this.options.take(want, first.quantity, until));
         } catch (error: unknown) {
           for (const waiter of this.waiters.splice(0)) waiter.reject(error);
           break;
@@ -191,9 +201,17 @@ export class LeasePool {
           this.current = taken.lease;
           continue;
         }
-        if (taken.kind === 'no_counter' || taken.kind === 'held_elsewhere') {
+        if (taken.kind === 'no_counter') {
           for (const waiter of this.waiters.splice(0)) waiter.resolve(taken);
           break;
+        }
+        if (taken.kind === 'held_elsewhere') {
+          // The first waiter's time is up; so is that of any waiter due as soon. The others go on.
+          const due = this.now() + dueMarginMs;
+          const done = this.waiters.filter((waiter) => waiter === first || (waiter.until !== undefined && waiter.until <= due));
+          this.waiters.splice(0, this.waiters.length, ...this.waiters.filter((waiter) => !done.includes(waiter)));
+          for (const waiter of done) waiter.resolve(taken);
+          continue;
         }
         // Fewer units on the counter than this buyer wants: refused, with every waiter wanting more than
         // are left (one call for all of them). A buyer of fewer may still get units.
