@@ -245,7 +245,7 @@ export function createRedisLease(deps: BaseDeps, { counters }: Pick<SharedParts,
     if (left === undefined) return writing;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<Attempt>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'unavailable', dependency: 'postgres', reason: unknownOutcome }), Math.max(0, left));
+      timer = setTimeout(() => resolve({ kind: 'unavailable', dependency: 'postgres', reason: `the order was not written within the wait (PURCHASE_WAIT_MS); ${unknownOutcome}` }), Math.max(0, left));
     });
     return Promise.race([writing, late]).finally(() => clearTimeout(timer));
   }
