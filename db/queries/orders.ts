@@ -212,9 +212,13 @@ export async function freeUnitNames(db: Db, sku: string, top: number): Promise<{
     select (int4multirange(int4range(1, ${top + 1})) - coalesce(range_agg(u), '{}'::int4multirange))::text as free
     from orders cross join lateral unnest(units) as u
     where sku = ${sku} and units is not null`.execute(db);
-  // '{[1,3),[5,6)}': half-open, as PostgreSQL writes an int4multirange.
-  const ranges = [...(rows[0]?.free ?? '{}').matchAll(/\[(\d+),(\d+)\)/g)].map((m): [number, number] => [Number(m[1]), Number(m[2]) - 1]);
+  const ranges = parseMultirange(rows[0]?.free ?? '{}');
   return { ranges, count: ranges.reduce((sum, [lo, hi]) => sum + hi - lo + 1, 0) };
+}
+
+/** PostgreSQL's text of an int4multirange ('{[1,3),[5,6)}', half-open) as inclusive ranges. */
+export function parseMultirange(text: string): Array<[number, number]> {
+  return [...text.matchAll(/\[(\d+),(\d+)\)/g)].map((m): [number, number] => [Number(m[1]), Number(m[2]) - 1]);
 }
 
 /** The reason on an order id closed before its INSERT came (see closeUnwrittenOrder). */

@@ -11,9 +11,7 @@ import { createPgPessimistic, pgPessimisticFacts } from './pg-pessimistic/index.
 import { createPgAdvisory, pgAdvisoryFacts } from './pg-advisory/index.js';
 import { createRedisLock, redisLockFacts } from './redis-lock/index.js';
 import { createRedisLua, redisLuaFacts } from './redis-lua/index.js';
-import { createCounterRebuild } from './common/counter-rebuild.js';
-import type { SharedParts } from './common/shared-parts.js';
-import { sharedStockCatchUp } from './common/stock-catch-up.js';
+import { type CounterRebuild, createCounterRebuild } from './common/counter-rebuild.js';
 import { createRedisLease, redisLeaseFacts } from './redis-lease/index.js';
 import { createRedlock, redlockFacts } from './redlock/index.js';
 import { createEtcdLock, etcdLockFacts } from './etcd-lock/index.js';
@@ -24,7 +22,11 @@ import type { Stoppable, Strategy, StrategyDeps, StrategyFacts, WorkerParts } fr
 
 export type StrategyRegistry = ReadonlyMap<string, Strategy>;
 
-export type { SharedParts } from './common/shared-parts.js';
+/** What several strategies of one process share, built once. */
+export interface SharedParts {
+  /** The Redis counter's rebuild from PostgreSQL, for the strategies whose scripts read it. */
+  counters: CounterRebuild;
+}
 
 /** A strategy as the registry holds it: its facts, known without building it, how to build it, and its part of the worker if it has one. */
 export interface StrategyDefinition {
@@ -48,8 +50,8 @@ export const strategyDefinitions: readonly StrategyDefinition[] = [
   { facts: pgOptimisticFacts, create: (deps) => createPgOptimistic(deps) },
   { facts: pgPessimisticFacts, create: (deps) => createPgPessimistic(deps) },
   { facts: pgAdvisoryFacts, create: (deps) => createPgAdvisory(deps) },
-  { facts: redisLuaFacts, create: (deps, shared) => createRedisLua(deps, shared) },
-  { facts: redisLeaseFacts, create: (deps, shared) => createRedisLease(deps, shared) },
+  { facts: redisLuaFacts, create: (deps, shared) => createRedisLua(deps, shared.counters) },
+  { facts: redisLeaseFacts, create: (deps, shared) => createRedisLease(deps, shared.counters) },
   { facts: redisLockFacts, create: (deps) => createRedisLock(deps) },
   { facts: redlockFacts, create: (deps) => createRedlock(deps) },
   { facts: etcdLockFacts, create: (deps) => createEtcdLock(deps) },
@@ -67,7 +69,7 @@ export const strategyFacts: readonly StrategyFacts[] = strategyDefinitions.map((
 /** Builds every definition (the registry's own by default) by the name clients send in X-Strategy. */
 export function createStrategyRegistry(deps: StrategyDeps, definitions: readonly StrategyDefinition[] = strategyDefinitions): StrategyRegistry {
   defineScripts(deps.redis);
-  const shared: SharedParts = { counters: createCounterRebuild(deps), stockCatchUp: sharedStockCatchUp(deps.db, deps.log) };
+  const shared: SharedParts = { counters: createCounterRebuild(deps) };
   const strategies = definitions.map((definition) => {
     const strategy = withRefusalsAsValues(definition.create(deps, shared));
     // The facts served are the definition's: a strategy cannot describe itself twice.

@@ -32,8 +32,3 @@ export function countUnits(ranges: UnitRanges): number {
 export function multirangeLiteral(ranges: UnitRanges): string {
   return `{${ranges.map(([lo, hi]) => `[${lo},${hi + 1})`).join(',')}}`;
 }
-
-/** PostgreSQL's text of an int4multirange ('{[1,3),[5,6)}') as inclusive ranges. */
-export function parseMultirange(text: string): UnitRanges {
-  return [...text.matchAll(/\[(\d+),(\d+)\)/g)].map((m): [number, number] => [Number(m[1]), Number(m[2]) - 1]);
-}

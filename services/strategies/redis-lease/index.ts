@@ -8,7 +8,7 @@ import { returnedUnitsKey, shardOf, stockKey } from '../../shared/redis-keys.js'
 import { createOrderWriter, type OrderWrite } from '../common/order-writer.js';
 import { multirangeLiteral, parseUnitRanges, type UnitRanges } from '../common/unit-ranges.js';
 import { plainFacts } from '../facts.js';
-import type { SharedParts } from '../common/shared-parts.js';
+import type { CounterRebuild } from '../common/counter-rebuild.js';
 import type { BaseDeps, PurchaseOutcome, PurchaseRequest, Stoppable, Strategy, StrategyFacts } from '../strategy.js';
 import { leaseKeys, leaseLedgerKey, parseLeaseMember } from './keys.js';
 import { endLease } from './lease-end.js';
@@ -79,7 +79,7 @@ function unitsOf(ranges: UnitRanges): number[] {
  * LEASE_MAX_AGE_MS and at shutdown; a lease its holder never ended is ended
  * by any process's reconciler after LEASE_LIFETIME_MS.
  */
-export function createRedisLease(deps: BaseDeps, { counters }: Pick<SharedParts, 'counters'>): Strategy {
+export function createRedisLease(deps: BaseDeps, counters: CounterRebuild): Strategy {
   const { config } = deps;
   const orders = createOrderWriter(deps.db, config.PG_BATCH_MAX_SIZE, () => undefined);
   const pools = new Map<string, LeasePool>();

@@ -1,6 +1,7 @@
 import { closeLease } from '../../../db/queries/leases.js';
 import { returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
-import { formatUnitRanges, multirangeLiteral, parseMultirange, type UnitRanges } from '../common/unit-ranges.js';
+import { parseMultirange } from '../../../db/queries/orders.js';
+import { formatUnitRanges, multirangeLiteral, type UnitRanges } from '../common/unit-ranges.js';
 import type { BaseDeps } from '../strategy.js';
 import { leaseKeys } from './keys.js';
 

@@ -8,7 +8,8 @@ import { type Deduction, parseDeduction, unitCount, unitsLiteral } from './deduc
 import { recordChange } from '../common/reconciliation-log.js';
 import type { PurchaseOutcome, PurchaseRequest, Strategy, StrategyFacts, BaseDeps } from '../strategy.js';
 import { plainFacts } from '../facts.js';
-import type { SharedParts } from '../common/shared-parts.js';
+import type { CounterRebuild } from '../common/counter-rebuild.js';
+import { startStockCatchUp } from './stock-catch-up.js';
 
 const name = 'redis-lua';
 
@@ -45,7 +46,7 @@ type Attempt = PurchaseOutcome | { kind: 'units_taken' };
  * script after the client gave up) is given back by the reconciler
  * (deduction-reconciler.ts); a lost counter is rebuilt from PostgreSQL.
  */
-export function createRedisLua(deps: BaseDeps, { counters, stockCatchUp }: Pick<SharedParts, 'counters' | 'stockCatchUp'>): Strategy {
+export function createRedisLua(deps: BaseDeps, counters: CounterRebuild): Strategy {
   const keysOf = (request: PurchaseRequest) => ({
     stock: stockKey(request.sku),
     marker: deductionKey(request.sku, request.idempotencyKey),
@@ -141,7 +142,7 @@ export function createRedisLua(deps: BaseDeps, { counters, stockCatchUp }: Pick<
     refusalChecksKey: false,
     // In every API process (each is safe side by side): skus.stock catches up with the orders
     // Redis decided, and deductions whose order never came are given back.
-    startApiLoops: () => [stockCatchUp(), startDeductionReconciler(deps, deps.config.REDIS_DEDUCTION_GRACE_MS)],
+    startApiLoops: () => [startStockCatchUp(deps.db, deps.log), startDeductionReconciler(deps, deps.config.REDIS_DEDUCTION_GRACE_MS)],
     // Deductions whose order is not known written: the ledger holds one from the script that took the
     // units until after the order's commit (or until it is given back), so it and PostgreSQL, read in
     // that order, miss none. The shard's ledger is short: only deductions of the last moments are in it.

@@ -3,7 +3,6 @@ import { applyRedisDecidedOrders } from '../../../db/queries/stock-catch-up.js';
 import type { Database } from '../../../db/schema.js';
 import type { Log } from '../../shared/log.js';
 import { type PollLoop, startPollLoop } from '../../shared/poll-loop.js';
-import type { Stoppable } from '../strategy.js';
 
 // How far skus.stock may lag the orders Redis decided. The audit counts the
 // lag, so this only bounds how stale the raw column looks; 100 ms costs at
@@ -12,32 +11,8 @@ const idleMs = 100;
 // Orders applied per statement: a flash sale's 100 ms of Redis sales fit in one.
 const batchSize = 5000;
 
-/** Keeps skus.stock in step with the orders Redis decided (redis-lua, redis-lease), in batches (see applyRedisDecidedOrders). */
+/** Keeps skus.stock in step with redis-lua's orders, in batches (see applyRedisDecidedOrders). */
 export function startStockCatchUp(db: Kysely<Database>, log: Log): PollLoop {
   return startPollLoop(() => applyRedisDecidedOrders(db, batchSize), { idleMs, failureMs: 1000, batchSize, log, what: 'stock catch-up' });
 }
 
-/**
- * One catch-up per process however many strategies ask for it: each asks
- * for a handle, and the loop runs while any handle is not stopped.
- */
-export function sharedStockCatchUp(db: Kysely<Database>, log: Log): () => Stoppable {
-  let loop: PollLoop | undefined;
-  let users = 0;
-  return () => {
-    users += 1;
-    loop ??= startStockCatchUp(db, log);
-    let stopped = false;
-    return {
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        users -= 1;
-        const running = loop;
-        if (users > 0 || running === undefined) return;
-        loop = undefined;
-        await running.stop();
-      },
-    };
-  };
-}
