@@ -120,10 +120,13 @@ export interface RestocksTable {
   created_at: Generated<Date>;
 }
 
-// A stock lease of redis-lease, and its fence (migration 2026-12-06T00-00-leases).
+// A stock lease (redis-lease's share of a process, redis-buckets' fill of a bucket), and its fence
+// (migrations 2026-12-06T00-00-leases, 2026-12-07T00-00-lease-ledgers).
 export interface LeasesTable {
   id: string;
   sku: string;
+  // The Redis ledger that lists it (strategies/common/leases/keys.ts): whose reconciler ends it.
+  ledger: string;
   // Inclusive of every unit the lease took, as a multirange literal ('{[5,8)}').
   units: string;
   taken_at: Generated<Date>;

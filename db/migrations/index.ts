@@ -11,6 +11,7 @@ import * as releasedCopies from './2026-12-04T00-00-released-copies.js';
 import * as decidedUnits from './2026-12-05T00-00-decided-units.js';
 import * as restocks from './2026-12-05T01-00-restocks.js';
 import * as leases from './2026-12-06T00-00-leases.js';
+import * as leaseLedgers from './2026-12-07T00-00-lease-ledgers.js';
 
 /**
  * Every migration, by name. Names sort by date, which is the order Kysely's
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-05T00-00-decided-units': decidedUnits,
   '2026-12-05T01-00-restocks': restocks,
   '2026-12-06T00-00-leases': leases,
+  '2026-12-07T00-00-lease-ledgers': leaseLedgers,
 };

@@ -3,11 +3,12 @@ import type { Database } from '../schema.js';
 
 type Db = Kysely<Database>;
 
-/** A lease as Redis recorded it: its id, SKU and units (an int4multirange literal). */
+/** A lease as Redis recorded it: its id, SKU, units (an int4multirange literal) and the ledger that lists it. */
 export interface LeaseRow {
   id: string;
   sku: string;
   units: string;
+  ledger: string;
 }
 
 /** How many units a multirange holds, in SQL. */
@@ -25,7 +26,7 @@ export async function openLease(db: Db, lease: LeaseRow): Promise<boolean> {
   const units = sql`${lease.units}::int4multirange`;
   const { rows } = await sql<{ open: boolean }>`
     with opened as (
-      insert into leases (id, sku, units, stock_moved) values (${lease.id}::uuid, ${lease.sku}, ${units}, true)
+      insert into leases (id, sku, units, ledger, stock_moved) values (${lease.id}::uuid, ${lease.sku}, ${units}, ${lease.ledger}, true)
       on conflict (id) do update set id = leases.id
       returning closed_at is null as open, xmax = 0 as inserted
     ), moved as (
@@ -63,7 +64,7 @@ function heldUnits(lease: ReturnType<typeof sql>, own: boolean) {
  */
 export async function closeLease(db: Db, lease: LeaseRow): Promise<string> {
   await sql`
-    insert into leases (id, sku, units, closed_at) values (${lease.id}::uuid, ${lease.sku}, ${lease.units}::int4multirange, now())
+    insert into leases (id, sku, units, ledger, closed_at) values (${lease.id}::uuid, ${lease.sku}, ${lease.units}::int4multirange, ${lease.ledger}, now())
     on conflict (id) do update set closed_at = coalesce(leases.closed_at, now())`.execute(db);
   const row = sql.ref('lease');
   const { rows } = await sql<{ unsold: string }>`
@@ -89,7 +90,11 @@ export interface LeaseFigures {
   leasedUnits: number;
   /** Units ended leases gave back: those none of their own orders held (back on skus.stock). */
   returnedUnits: number;
-  /** Units of open leases that none of their orders holds: off sale until their lease ends. */
+  /**
+   * Units of leases not ended yet that none of their orders holds: off sale until their lease ends.
+   * A lease being closed counts until its returned units are fixed (closeLease's second statement):
+   * in between, it is closed and its units are not back on skus.stock yet.
+   */
   liveLeasedUnits: number;
 }
 
@@ -104,7 +109,7 @@ export async function leaseFigures(db: Db, sku: string): Promise<LeaseFigures> {
     from leases l
     left join lateral (
       select coalesce(sum(upper(r) - lower(r)), 0) as units from unnest(l.units - ${heldUnits(row, true)}) as r
-    ) as live on l.closed_at is null
+    ) as live on l.returned_units is null
     where l.sku = ${sku}`.execute(db);
   const found = rows[0];
   return { leasedUnits: Number(found?.leased ?? 0), returnedUnits: Number(found?.returned ?? 0), liveLeasedUnits: Number(found?.live ?? 0) };
@@ -117,13 +122,15 @@ export async function leaseIsOpen(db: Db, leaseId: string): Promise<boolean> {
 }
 
 /**
- * Open leases taken more than `olderThanMs` ago: a lease Redis no longer
- * lists (its data lost with its holder) is found here, not by the ledger.
+ * Leases of one ledger not ended yet, taken more than `olderThanMs` ago: a
+ * lease Redis no longer lists (its data lost with its holder) is found here,
+ * not by the ledger; so is one whose close stopped half-way (closed, its
+ * returned units not fixed: closing again finishes it).
  */
-export async function staleOpenLeases(db: Db, olderThanMs: number, limit: number): Promise<LeaseRow[]> {
+export async function staleOpenLeases(db: Db, ledger: string, olderThanMs: number, limit: number): Promise<LeaseRow[]> {
   const { rows } = await sql<LeaseRow>`
-    select id::text as id, sku, units::text as units from leases
-    where closed_at is null and taken_at < now() - make_interval(secs => ${olderThanMs / 1000})
+    select id::text as id, sku, units::text as units, ledger from leases
+    where returned_units is null and ledger = ${ledger} and taken_at < now() - make_interval(secs => ${olderThanMs / 1000})
     order by taken_at limit ${limit}`.execute(db);
   return rows;
 }

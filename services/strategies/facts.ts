@@ -36,6 +36,12 @@ export interface StrategyFacts {
    * next few hundred ms of buyers (a lease of stock it then sells from memory).
    */
   readonly decidesPer: StrategyDecision;
+  /**
+   * True when a SKU's stock is split over Redis keys on different cluster
+   * slots (buckets), so one hot SKU spreads over masters; false when its
+   * counter is one key. Compare measures the probing such a split costs.
+   */
+  readonly spreadsStock: boolean;
 }
 
 export const strategyDecisions = ['sale', 'batch', 'lease'] as const;
@@ -59,6 +65,7 @@ export const plainFacts = {
   locksIn: 'none',
   holds: false,
   decidesPer: 'sale',
+  spreadsStock: false,
 } as const satisfies Omit<StrategyFacts, 'name' | 'description'>;
 
 /** Everything a strategy may need besides PostgreSQL and the main Redis: the API's schema and the fault runner read this list. */

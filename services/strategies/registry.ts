@@ -13,6 +13,7 @@ import { createRedisLock, redisLockFacts } from './redis-lock/index.js';
 import { createRedisLua, redisLuaFacts } from './redis-lua/index.js';
 import { type CounterRebuild, createCounterRebuild } from './common/counter-rebuild.js';
 import { createRedisLease, redisLeaseFacts } from './redis-lease/index.js';
+import { createRedisBuckets, redisBucketsFacts } from './redis-buckets/index.js';
 import { createRedlock, redlockFacts } from './redlock/index.js';
 import { createEtcdLock, etcdLockFacts } from './etcd-lock/index.js';
 import { createReserve, reserveFacts } from './reserve/index.js';
@@ -52,6 +53,7 @@ export const strategyDefinitions: readonly StrategyDefinition[] = [
   { facts: pgAdvisoryFacts, create: (deps) => createPgAdvisory(deps) },
   { facts: redisLuaFacts, create: (deps, shared) => createRedisLua(deps, shared.counters) },
   { facts: redisLeaseFacts, create: (deps, shared) => createRedisLease(deps, shared.counters) },
+  { facts: redisBucketsFacts, create: (deps, shared) => createRedisBuckets(deps, shared.counters) },
   { facts: redisLockFacts, create: (deps) => createRedisLock(deps) },
   { facts: redlockFacts, create: (deps) => createRedlock(deps) },
   { facts: etcdLockFacts, create: (deps) => createEtcdLock(deps) },

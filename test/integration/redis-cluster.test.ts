@@ -9,7 +9,8 @@ import { defineScripts, luaScripts } from '../../services/strategies/common/redi
 import { deductionKey, deductionLedgerKey, ledgerMember } from '../../services/strategies/redis-lua/keys.js';
 import { queuedMarkerKey, queuedOrderKey, queuedPurchasesKey, queuedUnsentKey, queueSweepSkusKey } from '../../services/strategies/kafka-queue/keys.js';
 import { redlockKey } from '../../services/strategies/redlock/keys.js';
-import { leaseKey, leaseLedgerKey, leaseMember } from '../../services/strategies/redis-lease/keys.js';
+import { leaseKey, leaseLedgerKey, leaseMember } from '../../services/strategies/common/leases/keys.js';
+import { bucketKey } from '../../services/strategies/redis-buckets/keys.js';
 import { testConfig, uniqueSku } from '../helpers/api.js';
 
 // The stack's Redis Cluster (3 masters, 3 replicas), whatever REDIS_MAIN says:
@@ -47,7 +48,7 @@ describe('keys on a Redis Cluster', () => {
     const keys = [
       stockKey(sku), releasedCopiedKey(sku), soldOutFlagKey(sku), lockKey(sku), fenceKey(sku), returnedUnitsKey(sku), redlockKey(sku),
       deductionKey(sku, 'k'), queuedMarkerKey(sku, 'k'), queuedPurchasesKey(sku), queuedUnsentKey(sku),
-      decidedCopiedKey(sku), deductionLedgerKey(shard), queueSweepSkusKey(shard), leaseKey(sku, 'l'), leaseLedgerKey(shard),
+      decidedCopiedKey(sku), deductionLedgerKey(shard), queueSweepSkusKey(shard), leaseKey(sku, 'l'), leaseLedgerKey(shard, 'leases'),
     ];
     expect(new Set(keys.map((key) => keySlot(key))).size).toBe(1);
   });
@@ -57,6 +58,12 @@ describe('keys on a Redis Cluster', () => {
     slots.forEach((slot, shard) => expect(Math.floor(slot / (16_384 / keyShards))).toBe(shard));
     const masters = new Set(await Promise.all(slots.map((slot) => masterOf(slot))));
     expect(masters.size).toBe(cluster.nodes('master').length);
+  });
+
+  it('put the 4 buckets of one hot SKU on every master', async () => {
+    const sku = uniqueSku('buckets');
+    const masters = new Set(await Promise.all([0, 1, 2, 3].map((bucket) => masterOf(keySlot(bucketKey(sku, bucket, 4))))));
+    expect(masters.size).toBe(Math.min(4, cluster.nodes('master').length));
   });
 });
 
@@ -79,8 +86,11 @@ describe('every Lua script on a Redis Cluster', () => {
     ],
     deductStock: () => cluster.deductStock(stockKey(sku), deductionKey(sku, key), returnedUnitsKey(sku), deductionLedgerKey(shard), 2, orderId, 60_000, ledgerMember(sku, key)),
     restoreStock: () => cluster.restoreStock(stockKey(sku), deductionKey(sku, key), returnedUnitsKey(sku), deductionLedgerKey(shard), orderId, ledgerMember(sku, key), '1'),
-    takeLease: () => cluster.takeLease(stockKey(sku), returnedUnitsKey(sku), leaseKey(sku, lease), leaseLedgerKey(shard), 3, leaseMember(sku, lease), 60_000, 1, 1),
-    returnLease: () => cluster.returnLease(stockKey(sku), returnedUnitsKey(sku), leaseKey(sku, lease), leaseLedgerKey(shard), leaseMember(sku, lease), '9-11'),
+    takeLease: () => cluster.takeLease(stockKey(sku), returnedUnitsKey(sku), leaseKey(sku, lease), leaseLedgerKey(shard, 'leases'), 3, leaseMember(sku, lease), 60_000, 1, 1),
+    returnLease: () => cluster.returnLease(stockKey(sku), returnedUnitsKey(sku), leaseKey(sku, lease), leaseLedgerKey(shard, 'leases'), leaseMember(sku, lease), '9-11'),
+    // A bucket on its own slot, filled with a lease's units: the buyer takes the first, then the fill is detached.
+    takeFromBucket: () => cluster.takeFromBucket(bucketKey(sku, 1, 4), 1, lease, '9-11'),
+    detachBucket: () => cluster.detachBucket(bucketKey(sku, 1, 4), lease),
     acquireFencedLock: () => cluster.acquireFencedLock(lockKey(sku), fenceKey(sku), 'owner', 10_000),
     extendLock: () => cluster.extendLock(lockKey(sku), 'owner', 10_000),
     releaseLock: () => cluster.releaseLock(lockKey(sku), 'owner'),
@@ -107,6 +117,8 @@ describe('every Lua script on a Redis Cluster', () => {
       // The two given back (10, 11) first, then the highest never taken (9); all three back unsold.
       takeLease: [1, '10-10,11-11,9-9', 0],
       returnLease: 3,
+      takeFromBucket: [1, lease, '9-9', ''],
+      detachBucket: 1,
       acquireFencedLock: 1,
       extendLock: 1,
       releaseLock: 1,

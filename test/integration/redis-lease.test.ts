@@ -12,6 +12,8 @@ import { until } from '../helpers/wait.js';
 // killed with units in its lease, and a holder stopped past its lease's
 // lifetime that resumes and tries to sell from it.
 const strategy = 'redis-lease';
+// Its leases' ledger (services/strategies/redis-lease/index.ts).
+const ledger = 'leases';
 const db = createDb({ connectionString: testConfig().DATABASE_URL, poolMax: 4, acquireTimeoutMs: 2000, statementTimeoutMs: 10_000, applicationName: 'redis-lease-test' });
 let reconciling: RunningApi;
 beforeAll(async () => {
@@ -28,7 +30,7 @@ describe('a lease fence in PostgreSQL', () => {
   it('makes a close wait for an order of the lease being written, then refuses the next one; unsold = units no order holds', async () => {
     const sku = uniqueSku('fence');
     expect((await createSku(reconciling, sku, 10)).status).toBe(201);
-    const lease = { id: randomUUID(), sku, units: '{[1,6)}' };
+    const lease = { id: randomUUID(), sku, units: '{[1,6)}', ledger };
     expect(await openLease(db, lease)).toBe(true);
     // An order of unit 1 written in a transaction left open: its INSERT holds the lease row FOR SHARE.
     let commit: () => void = () => undefined;
@@ -49,7 +51,7 @@ describe('a lease fence in PostgreSQL', () => {
     expect(await openLease(db, lease)).toBe(false);
     expect(await closeLease(db, lease)).toBe('{[2,6)}');
     // A unit outside the lease is refused while it is open.
-    const other = { id: randomUUID(), sku, units: '{[6,8)}' };
+    const other = { id: randomUUID(), sku, units: '{[6,8)}', ledger };
     expect(await openLease(db, other)).toBe(true);
     expect((await insertUnitOrders(db, [unitOrder(sku, '{[9,10)}')], other.id)).size).toBe(0);
     expect(await closeLease(db, other)).toBe('{[6,8)}');
@@ -61,14 +63,14 @@ describe('a lease holding units another order holds (Redis lost writes and hande
     const sku = uniqueSku('relent');
     expect((await createSku(reconciling, sku, 20)).status).toBe(201);
     const stockOf = async () => (await db.selectFrom('skus').select('stock').where('sku', '=', sku).executeTakeFirstOrThrow()).stock;
-    const first = { id: randomUUID(), sku, units: '{[10,12)}' };
+    const first = { id: randomUUID(), sku, units: '{[10,12)}', ledger };
     expect(await openLease(db, first)).toBe(true);
     expect(await stockOf()).toBe(18);
     expect((await insertUnitOrders(db, [unitOrder(sku, '{[10,11)}')], first.id)).size).toBe(1);
     expect(await closeLease(db, first)).toBe('{[11,12)}');
     expect(await stockOf()).toBe(19);
     // The same unit 10 leased again: its order is refused, and the close finds it sold (not by this lease).
-    const again = { id: randomUUID(), sku, units: '{[10,11)}' };
+    const again = { id: randomUUID(), sku, units: '{[10,11)}', ledger };
     expect(await openLease(db, again)).toBe(true);
     expect((await insertUnitOrders(db, [unitOrder(sku, '{[10,11)}')], again.id)).size).toBe(0);
     expect(await closeLease(db, again)).toBe('{}');
@@ -82,7 +84,7 @@ describe('a lease Redis no longer lists (its data lost with its holder)', () => 
   it('is found open in PostgreSQL and closed: its sale stands, skus.stock gets the rest back', async () => {
     const sku = uniqueSku('forgotten');
     expect((await createSku(reconciling, sku, 10)).status).toBe(201);
-    const lease = { id: randomUUID(), sku, units: '{[1,4)}' };
+    const lease = { id: randomUUID(), sku, units: '{[1,4)}', ledger };
     expect(await openLease(db, lease)).toBe(true);
     expect((await insertUnitOrders(db, [unitOrder(sku, '{[1,2)}')], lease.id)).size).toBe(1);
     // Taken long ago, and never in Redis: only the sweep of open leases can find it.

@@ -23,6 +23,7 @@ const throwaway: StrategyFacts = {
   locksIn: 'none',
   holds: false,
   decidesPer: 'sale',
+  spreadsStock: false,
   needs: ['kafka'],
 };
 

@@ -45,6 +45,6 @@ describe('the quick fault subset', () => {
     expect(appliesTo('lock-holder-pause')).toEqual(['redis-lock', 'redlock', 'etcd-lock']);
     expect(appliesTo('redlock-two-down')).toEqual(['redlock']);
     expect(appliesTo('etcd-two-down')).toEqual(['etcd-lock']);
-    expect(appliesTo('redis-rollback')).toEqual(['redis-lua', 'redis-lease', 'kafka-queue']);
+    expect(appliesTo('redis-rollback')).toEqual(['redis-lua', 'redis-lease', 'redis-buckets', 'kafka-queue']);
   });
 });

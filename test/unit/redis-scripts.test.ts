@@ -7,7 +7,7 @@ describe('Lua scripts', () => {
   it('take their command name and key count from <command>-<numKeys>.lua, and the count matches the keys they use', () => {
     const scripts = luaScripts();
     expect(scripts.map((s) => s.command).sort()).toEqual(
-      ['acquireFencedLock', 'claimUnsent', 'copyAdded', 'copyDecided', 'deductStock', 'extendLock', 'queuePurchase', 'rebuildCounter', 'releaseLock', 'restoreStock', 'returnLease', 'takeLease', 'uncopyDecided', 'unqueuePurchase'],
+      ['acquireFencedLock', 'claimUnsent', 'copyAdded', 'copyDecided', 'deductStock', 'detachBucket', 'extendLock', 'queuePurchase', 'rebuildCounter', 'releaseLock', 'restoreStock', 'returnLease', 'takeFromBucket', 'takeLease', 'uncopyDecided', 'unqueuePurchase'],
     );
     for (const script of scripts) {
       // Every KEYS[n] a script reads must be passed as a key, and every key passed must be read.

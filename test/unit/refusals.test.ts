@@ -19,6 +19,7 @@ function failingWith(error: unknown): Strategy {
     locksIn: 'none',
     holds: false,
     decidesPer: 'sale',
+    spreadsStock: false,
     needs: [],
     refusalChecksKey: false,
     purchase: async (): Promise<PurchaseOutcome> => Promise.reject(error),

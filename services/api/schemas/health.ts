@@ -17,4 +17,5 @@ export const StrategyInfo = Type.Object({
   locksIn: Type.Union(strategyLocks.map((lock) => Type.Literal(lock)), { description: 'Where it takes a lock per SKU before its fenced write' }),
   holds: Type.Boolean({ description: 'A purchase is a hold, confirmed or cancelled at /v1/orders/{orderId}/confirm and /cancel' }),
   decidesPer: Type.Union(strategyDecisions.map((decision) => Type.Literal(decision)), { description: 'How many buyers one decision in its store covers: one sale, a batch of the moment (group commit), or a lease of the process\'s next few hundred ms of buyers' }),
+  spreadsStock: Type.Boolean({ description: 'A SKU\'s stock is split over Redis keys on different cluster slots (buckets), so one hot SKU spreads over masters' }),
 });

@@ -1,21 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openLease } from '../../../db/queries/leases.js';
-import { keysTakenAfterWriters } from '../../../db/queries/orders.js';
-import { msLeft, outsideDeadline, runWithDeadline } from '../../../lib/deadline.js';
-import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
-import { returnedUnitsKey, shardOf, stockKey } from '../../shared/redis-keys.js';
-import { createOrderWriter, type OrderWrite } from '../common/order-writer.js';
-import { multirangeLiteral, parseUnitRanges, type UnitRanges } from '../common/unit-ranges.js';
+import { createKeyProbes } from '../common/key-probes.js';
+import { createOrderWriter } from '../common/order-writer.js';
+import { multirangeLiteral, type UnitRanges } from '../common/unit-ranges.js';
 import { plainFacts } from '../facts.js';
 import type { CounterRebuild } from '../common/counter-rebuild.js';
 import type { BaseDeps, PurchaseOutcome, PurchaseRequest, Stoppable, Strategy, StrategyFacts } from '../strategy.js';
-import { leaseKeys, leaseLedgerKey, parseLeaseMember } from './keys.js';
-import { endLease } from './lease-end.js';
-import { type Lease, LeasePool, type Settlement, type Taken } from './lease-pool.js';
-import { startLeaseReconciler } from './lease-reconciler.js';
+import { endLease } from '../common/leases/lease-end.js';
+import { startLeaseReconciler } from '../common/leases/lease-reconciler.js';
+import { leasesLive, takeLease } from '../common/leases/lease-take.js';
+import { answerByDeadline, type LeaseAttempt, leaseOrderAnswer, leaseOrderFailure } from '../common/leases/lease-orders.js';
+import { type Lease, LeasePool, type Taken } from './lease-pool.js';
 
 const name = 'redis-lease';
+// Its leases' ledger (common/leases/keys.ts): its reconciler ends only these.
+const ledger = 'leases';
 
 export const redisLeaseFacts: StrategyFacts = {
   name,
@@ -34,19 +32,9 @@ const maxUnitTries = 3;
 const tickMs = 50;
 // How often a buyer short of units asks the counter again while other processes' leases are live.
 const heldPollMs = 20;
-const unknownOutcome = 'order outcome unknown; a retry with the same key gets the order if it was written';
 // At shutdown, how long to wait for the leases of buyers still being served to end.
 const shutdownWaitMs = 10_000;
 
-type Attempt = PurchaseOutcome | { kind: 'again' };
-
-/** A refused buyer's key, waiting to be asked about with the others of its SKU. */
-interface Probe {
-  key: string;
-  until: number | undefined;
-  resolve: (taken: boolean) => void;
-  reject: (error: unknown) => void;
-}
 
 /** Consecutive units as inclusive ranges: [3,4,5,9] -> [[3,5],[9,9]]. */
 function rangesOf(units: readonly number[]): UnitRanges {
@@ -83,55 +71,19 @@ export function createRedisLease(deps: BaseDeps, counters: CounterRebuild): Stra
   const { config } = deps;
   const orders = createOrderWriter(deps.db, config.PG_BATCH_MAX_SIZE, () => undefined);
   const pools = new Map<string, LeasePool>();
-  // The refusals of a SKU that arrive together (a sold-out take answers its waiters at once) ask
-  // PostgreSQL about their keys in one call: at a sell-out, before the memory of it is armed, every
-  // buyer is one. The call runs under the earliest deadline of the group, so no buyer's answer
-  // waits past its own (a batch outside every deadline let slow-postgres's 503s pass 1 s).
-  const probes = new Map<string, Probe[]>();
-
-  function keyTaken(sku: string, key: string): Promise<boolean> {
-    const left = msLeft();
-    const until = left === undefined ? undefined : Date.now() + Math.max(0, left);
-    return new Promise((resolve, reject) => {
-      let group = probes.get(sku);
-      if (group === undefined) {
-        group = [];
-        probes.set(sku, group);
-        queueMicrotask(() => void probeGroup(sku));
-      }
-      group.push({ key, until, resolve, reject });
-    });
-  }
-
-  async function probeGroup(sku: string): Promise<void> {
-    const group = probes.get(sku) ?? [];
-    probes.delete(sku);
-    const untils = group.flatMap((probe) => (probe.until === undefined ? [] : [probe.until]));
-    const ask = () => keysTakenAfterWriters(deps.db, sku, group.map((probe) => probe.key));
-    try {
-      const taken = untils.length === 0 ? await outsideDeadline(ask) : await runWithDeadline(Math.min(...untils), ask);
-      for (const probe of group) probe.resolve(taken.has(probe.key));
-    } catch (error: unknown) {
-      for (const probe of group) probe.reject(error);
-    }
-  }
+  const keyTaken = createKeyProbes(deps.db);
   // Leases taken and not ended yet (their end not finished): shutdown waits for them.
   const live = new Set<Lease>();
   let stopping = false;
   let drained: (() => void) | undefined;
 
   function end(lease: Lease): void {
-    endLease(deps, lease.sku, lease.id, lease.ranges.map(([lo, hi]): [number, number] => [lo, hi]))
+    endLease(deps, ledger, lease.sku, lease.id, lease.ranges.map(([lo, hi]): [number, number] => [lo, hi]))
       .catch((error: unknown) => deps.log.warn({ err: error, sku: lease.sku, leaseId: lease.id }, 'lease not ended; the reconciler ends it when it lapses'))
       .finally(() => {
         live.delete(lease);
         if (live.size === 0) drained?.();
       });
-  }
-
-  async function leasesLive(sku: string): Promise<boolean> {
-    const members = await deps.redis.zrange(leaseLedgerKey(shardOf(sku)), 0, -1);
-    return members.some((member) => parseLeaseMember(member)?.sku === sku);
   }
 
   /**
@@ -150,26 +102,13 @@ export function createRedisLease(deps: BaseDeps, counters: CounterRebuild): Stra
     }
   }
 
-  async function takeOnce(sku: string, want: number, least: number, again = true): Promise<Taken> {
+  async function takeOnce(sku: string, want: number, least: number): Promise<Taken> {
     // Shutting down: no lease that nothing would end (503; another process serves the retry).
     if (stopping) return { kind: 'held_elsewhere' };
-    const id = randomUUID();
-    const k = leaseKeys(sku, id);
-    const [kind, value, leasesOfSku] = await deps.redis.takeLease(stockKey(sku), returnedUnitsKey(sku), k.record, k.ledger, want, k.member, config.LEASE_LIFETIME_MS, least, config.LEASE_SPREAD);
-    if (kind === -1) return { kind: 'no_counter' };
-    if (kind === 0) return { kind: 'sold_out', left: Number(value), held: leasesOfSku > 0 };
-    const ranges = parseUnitRanges(String(value));
-    if (ranges === undefined) throw new Error(`unreadable lease ${id} of ${sku}: ${String(value)}`);
-    // The fence opens before any unit is sold. If PostgreSQL fails, nothing of the lease is sold and
-    // the reconciler gives it back when it lapses. If a reconciler closed it first (this process
-    // stalled past the lifetime between the two calls), it is ended here (the units back, once) and
-    // one more lease is taken.
-    if (!(await openLease(deps.db, { id, sku, units: multirangeLiteral(ranges) }))) {
-      await endLease(deps, sku, id, ranges);
-      if (again) return takeOnce(sku, want, least, false);
-      return { kind: 'held_elsewhere' };
-    }
-    const lease: Lease = { id, sku, ranges, takenAt: Date.now(), free: unitsOf(ranges), inFlight: 0, retired: false, ended: false };
+    const taken = await takeLease(deps, ledger, sku, { want, least, spread: config.LEASE_SPREAD, lifetimeMs: config.LEASE_LIFETIME_MS });
+    if (taken.kind === 'closed') return { kind: 'held_elsewhere' };
+    if (taken.kind !== 'leased') return taken;
+    const lease: Lease = { id: taken.id, sku, ranges: taken.ranges, takenAt: Date.now(), free: unitsOf(taken.ranges), inFlight: 0, retired: false, ended: false };
     live.add(lease);
     return { kind: 'leased', lease };
   }
@@ -190,28 +129,7 @@ export function createRedisLease(deps: BaseDeps, counters: CounterRebuild): Stra
     return pool;
   }
 
-  /** What the write's result means for the buyer and for the units. */
-  function answer(written: OrderWrite, orderId: string): [Attempt, Settlement] {
-    switch (written) {
-      case 'inserted':
-        return [{ kind: 'confirmed', orderId }, 'sold'];
-      // The key has its order (a retry, or the same key at another process): the caller reads it.
-      case 'written_elsewhere':
-      case 'duplicate':
-        return [{ kind: 'duplicate' }, 'unsold'];
-      case 'per_user_limit':
-        return [{ kind: 'per_user_limit' }, 'unsold'];
-      case 'unknown_sku':
-        return [{ kind: 'unknown_sku' }, 'unsold'];
-      // Another order holds a unit (the counter lost writes), or the lease was closed: other units, once more.
-      case 'units_taken':
-      case 'lease_closed':
-      case 'given_back':
-        return [{ kind: 'again' }, 'lost'];
-    }
-  }
-
-  async function tryOnce(request: PurchaseRequest): Promise<Attempt> {
+  async function tryOnce(request: PurchaseRequest): Promise<LeaseAttempt> {
     const pool = poolOf(request.sku);
     const claim = await pool.claim(request.quantity);
     // The same key may be selling in another process right now, from its lease: its order, once
@@ -227,27 +145,17 @@ export function createRedisLease(deps: BaseDeps, counters: CounterRebuild): Stra
     // its own. The lease is settled when the write does, whenever that is.
     const writing = orders.write({ ...request, id: request.orderId, strategy: name, units: multirangeLiteral(rangesOf(units)), leaseId: lease.id }).then(
       (written) => {
-        const [outcome, settlement] = answer(written, request.orderId);
+        const [outcome, settlement] = leaseOrderAnswer(written, request.orderId);
         if (written === 'lease_closed') pool.retire(lease);
         pool.settle(lease, units, settlement);
         return outcome;
       },
-      (error: unknown): Attempt => {
-        // Written or not, PostgreSQL knows: the units are not reused here, and the lease's close counts them.
+      (error: unknown) => {
         pool.settle(lease, units, 'lost');
-        const failure = classifyDependencyFailure(error);
-        if (failure === undefined) throw error;
-        if (failure.kind === 'timeout') return { kind: 'contended', reason: failure.reason ?? 'PostgreSQL statement timed out' };
-        return { kind: 'unavailable', dependency: 'postgres', reason: unknownOutcome };
+        return leaseOrderFailure(error);
       },
     );
-    const left = msLeft();
-    if (left === undefined) return writing;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<Attempt>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'unavailable', dependency: 'postgres', reason: `the order was not written within the wait (PURCHASE_WAIT_MS); ${unknownOutcome}` }), Math.max(0, left));
-    });
-    return Promise.race([writing, late]).finally(() => clearTimeout(timer));
+    return answerByDeadline(writing);
   }
 
   // Shutdown: every lease retired, and each ended once the writes of its buyers still running settle
@@ -275,7 +183,7 @@ export function createRedisLease(deps: BaseDeps, counters: CounterRebuild): Stra
     refusalChecksKey: true,
     // Units in a live lease of any process may still go to any key: a sell-out is remembered only
     // once every lease of the SKU has ended (a lease with units left means it is not sold out).
-    keysWithoutOrders: async (sku: string) => ((await leasesLive(sku)) ? undefined : []),
+    keysWithoutOrders: async (sku: string) => ((await leasesLive(deps, ledger, sku)) ? undefined : []),
     startApiLoops() {
       const timer = setInterval(() => {
         for (const [sku, pool] of pools) {
@@ -285,7 +193,7 @@ export function createRedisLease(deps: BaseDeps, counters: CounterRebuild): Stra
       }, tickMs);
       timer.unref();
       return [
-        startLeaseReconciler(deps),
+        startLeaseReconciler(deps, { ledger, lifetimeMs: config.LEASE_LIFETIME_MS, what: 'lease reconciler' }),
         {
           async stop() {
             clearInterval(timer);

@@ -29,10 +29,9 @@ export type Taken =
 /** What a buyer of `quantity` units gets. */
 export type Claim = { kind: 'units'; lease: Lease; units: number[] } | { kind: 'sold_out' } | { kind: 'no_counter' } | { kind: 'held_elsewhere' };
 
-/** How the order of claimed units ended: written, not written and the units free again, or unknown / not to be reused. */
-export type Settlement = 'sold' | 'unsold' | 'lost';
 
 import { msLeft, outsideDeadline, runWithDeadline } from '../../../lib/deadline.js';
+import type { Settlement } from '../common/leases/lease-orders.js';
 
 export interface PoolOptions {
   /**

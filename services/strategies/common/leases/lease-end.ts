@@ -1,8 +1,8 @@
-import { closeLease } from '../../../db/queries/leases.js';
-import { returnedUnitsKey, stockKey } from '../../shared/redis-keys.js';
-import { parseMultirange } from '../../../db/queries/orders.js';
-import { formatUnitRanges, multirangeLiteral, type UnitRanges } from '../common/unit-ranges.js';
-import type { BaseDeps } from '../strategy.js';
+import { closeLease } from '../../../../db/queries/leases.js';
+import { parseMultirange } from '../../../../db/queries/orders.js';
+import { returnedUnitsKey, stockKey } from '../../../shared/redis-keys.js';
+import { formatUnitRanges, multirangeLiteral, type UnitRanges } from '../unit-ranges.js';
+import type { BaseDeps } from '../../strategy.js';
 import { leaseKeys } from './keys.js';
 
 /**
@@ -15,8 +15,8 @@ import { leaseKeys } from './keys.js';
  * such lease any more (ended already, or lost with Redis's data, when the
  * counter's rebuild from PostgreSQL counted them as free).
  */
-export async function endLease(deps: Pick<BaseDeps, 'db' | 'redis'>, sku: string, leaseId: string, ranges: UnitRanges): Promise<number> {
-  const unsold = parseMultirange(await closeLease(deps.db, { id: leaseId, sku, units: multirangeLiteral(ranges) }));
-  const k = leaseKeys(sku, leaseId);
+export async function endLease(deps: Pick<BaseDeps, 'db' | 'redis'>, ledger: string, sku: string, leaseId: string, ranges: UnitRanges): Promise<number> {
+  const unsold = parseMultirange(await closeLease(deps.db, { id: leaseId, sku, units: multirangeLiteral(ranges), ledger }));
+  const k = leaseKeys(sku, leaseId, ledger);
   return deps.redis.returnLease(stockKey(sku), returnedUnitsKey(sku), k.record, k.ledger, k.member, formatUnitRanges(unsold));
 }

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { openLease } from '../../../../db/queries/leases.js';
+import { returnedUnitsKey, shardOf, stockKey } from '../../../shared/redis-keys.js';
+import { multirangeLiteral, parseUnitRanges, type UnitRanges } from '../unit-ranges.js';
+import type { BaseDeps } from '../../strategy.js';
+import { leaseKeys, leaseLedgerKey, parseLeaseMember } from './keys.js';
+import { endLease } from './lease-end.js';
+
+export interface LeaseAsk {
+  /** Units wanted, and the least the lease may hold (the buyer's quantity). */
+  want: number;
+  least: number;
+  /** Near the end a lease takes at most the counter / max(spread, the SKU's live leases of this ledger). */
+  spread: number;
+  /** When the reconciler of any process ends it, if nobody did before. */
+  lifetimeMs: number;
+}
+
+/** What taking a lease off the counter gave. */
+export type LeaseTaken =
+  | { kind: 'leased'; id: string; ranges: UnitRanges }
+  // held: leases of the SKU were live when the counter said so (their unsold units may come back).
+  | { kind: 'sold_out'; left: number; held: boolean }
+  | { kind: 'no_counter' }
+  // Closed by a reconciler between Redis and PostgreSQL, twice in a row: the caller answers 503.
+  | { kind: 'closed' };
+
+/**
+ * Takes a stock lease off the SKU's Redis counter (take-lease-4.lua: units
+ * named as every unit-naming strategy names them, a record, a ledger entry
+ * by lapse time) and opens its fence row in PostgreSQL before any unit of it
+ * is sold. If PostgreSQL fails, nothing of it is sold and the reconciler
+ * gives it back when it lapses. If a reconciler closed it first (the taker
+ * stalled past the lifetime between the two calls), it is ended here (the
+ * units back, once) and one more is taken.
+ */
+export async function takeLease(deps: Pick<BaseDeps, 'db' | 'redis'>, ledger: string, sku: string, ask: LeaseAsk, again = true): Promise<LeaseTaken> {
+  const id = randomUUID();
+  const k = leaseKeys(sku, id, ledger);
+  const [kind, value, leasesOfSku] = await deps.redis.takeLease(stockKey(sku), returnedUnitsKey(sku), k.record, k.ledger, ask.want, k.member, ask.lifetimeMs, ask.least, ask.spread);
+  if (kind === -1) return { kind: 'no_counter' };
+  if (kind === 0) return { kind: 'sold_out', left: Number(value), held: leasesOfSku > 0 };
+  const ranges = parseUnitRanges(String(value));
+  if (ranges === undefined) throw new Error(`unreadable lease ${id} of ${sku}: ${String(value)}`);
+  if (await openLease(deps.db, { id, sku, units: multirangeLiteral(ranges), ledger })) return { kind: 'leased', id, ranges };
+  await endLease(deps, ledger, sku, id, ranges);
+  return again ? takeLease(deps, ledger, sku, ask, false) : { kind: 'closed' };
+}
+
+/** Whether any lease of the SKU in this ledger is live (taken and not ended): its unsold units may still come back. */
+export async function leasesLive(deps: Pick<BaseDeps, 'redis'>, ledger: string, sku: string): Promise<boolean> {
+  const members = await deps.redis.zrange(leaseLedgerKey(shardOf(sku), ledger), 0, -1);
+  return members.some((member) => parseLeaseMember(member)?.sku === sku);
+}

@@ -1,0 +1,192 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { msLeft } from '../../../lib/deadline.js';
+import { createKeyProbes } from '../common/key-probes.js';
+import { leaseKey } from '../common/leases/keys.js';
+import { endLease } from '../common/leases/lease-end.js';
+import { answerByDeadline, type LeaseAttempt, leaseOrderAnswer, leaseOrderFailure } from '../common/leases/lease-orders.js';
+import { startLeaseReconciler } from '../common/leases/lease-reconciler.js';
+import { type LeaseTaken, leasesLive, takeLease } from '../common/leases/lease-take.js';
+import { createOrderWriter } from '../common/order-writer.js';
+import { formatUnitRanges, multirangeLiteral, parseUnitRanges, type UnitRanges } from '../common/unit-ranges.js';
+import { plainFacts } from '../facts.js';
+import type { CounterRebuild } from '../common/counter-rebuild.js';
+import type { BaseDeps, PurchaseOutcome, PurchaseRequest, Strategy, StrategyFacts } from '../strategy.js';
+import { bucketKey, homeBucket } from './keys.js';
+
+const name = 'redis-buckets';
+// Its fills' ledger (common/leases/keys.ts): its reconciler ends only these.
+const ledger = 'bucket-leases';
+
+export const redisBucketsFacts: StrategyFacts = {
+  name,
+  description:
+    'A SKU\'s stock is sold from BUCKET_COUNT Redis keys on different cluster slots (one hot SKU spread over masters); each bucket is filled with a lease of units off the SKU\'s counter, a buyer takes from its own bucket and probes the others when it is empty; orders name their units and pass the lease\'s fence in PostgreSQL.',
+  ...plainFacts,
+  decidesIn: 'redis',
+  keepsStockIn: 'redis',
+  spreadsStock: true,
+};
+
+// Units PostgreSQL refused because another order holds them (the counter lost writes), or a fill
+// closed under the buyer: each try takes other units, within the buyer's deadline. A fill emptied
+// at a high rate is ended while the last orders of it still wait in the writer's queue: those are
+// refused and their buyers take units of the next fill (the units come back with the close).
+const maxUnitTries = 10;
+// How often a buyer who found every bucket and the counter short asks again while fills of the SKU are being ended.
+const heldPollMs = 20;
+// A purchase outside a deadline (none in the API) waits this long at most for units coming back.
+const undeadlinedWaitMs = 1000;
+
+type Step = LeaseAttempt | { kind: 'held' };
+/** A bucket's units for one buyer, and the lease (fill) they belong to. */
+interface Taken {
+  lease: string;
+  units: UnitRanges;
+}
+
+/**
+ * Bucketed stock: a SKU's units are sold from B Redis keys whose hash tags
+ * put them on different slots, so one hot SKU is spread over the masters of
+ * a cluster instead of one key on one master. Each bucket holds one fill: a
+ * stock lease taken off the SKU's counter (take-lease-4.lua, units named as
+ * redis-lua names them) and fenced in PostgreSQL like redis-lease's. A buyer
+ * takes its units from its own bucket (by its key's hash) in one script
+ * call; an empty bucket is refilled from the counter, one fill per bucket at
+ * a time in a process; when the counter is short the buyer probes the other
+ * buckets. Leftovers rebalance: a bucket with fewer units than its buyer
+ * wants is detached and its lease ended, so its units go back to the
+ * counter, whence the next fill spreads them; and every fill lapses after
+ * BUCKET_LIFETIME_MS, when any process's reconciler ends it the same way.
+ * Nothing is held in a process: one that dies holds no units.
+ */
+export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): Strategy {
+  const { config } = deps;
+  const buckets = config.BUCKET_COUNT;
+  const orders = createOrderWriter(deps.db, config.PG_BATCH_MAX_SIZE, () => undefined);
+  const keyTaken = createKeyProbes(deps.db);
+  // One fill of a bucket at a time in this process: its other buyers wait for it, then take from it.
+  const refilling = new Map<string, Promise<void>>();
+
+  /** Ends a fill a bucket let go of: PostgreSQL closes it (waiting for its orders being written), then its unsold units go back to the counter. */
+  async function endFill(sku: string, leaseId: string): Promise<void> {
+    try {
+      const record = await deps.redis.get(leaseKey(sku, leaseId));
+      const ranges = record === null ? undefined : parseUnitRanges(record);
+      // No record: ended already, or lost with Redis's data (the sweep of open leases closes it).
+      if (ranges !== undefined) await endLease(deps, ledger, sku, leaseId, ranges);
+    } catch (error: unknown) {
+      deps.log.warn({ err: error, sku, leaseId }, 'bucket fill not ended; the reconciler ends it when it lapses');
+    }
+  }
+
+  /**
+   * One script call on one bucket: the buyer's units, or none. A fill it let go of is ended: awaited when
+   * units are left in it (they are back on the counter before this buyer asks it), else in the background.
+   */
+  async function fromBucket(sku: string, bucket: number, quantity: number, fill?: { id: string; ranges: UnitRanges }): Promise<Taken | undefined> {
+    const [kind, lease, value, replaced] = await deps.redis.takeFromBucket(bucketKey(sku, bucket, buckets), quantity, fill?.id ?? '', fill === undefined ? '' : formatUnitRanges(fill.ranges));
+    if (replaced !== '') void endFill(sku, replaced);
+    if (kind === 1) {
+      const units = parseUnitRanges(String(value));
+      if (units === undefined) throw new Error(`unreadable units from a bucket of ${sku}: ${String(value)}`);
+      return { lease, units };
+    }
+    if (lease !== '') {
+      if (Number(value) > 0) await endFill(sku, lease);
+      else void endFill(sku, lease);
+    }
+    return undefined;
+  }
+
+  /** Fills the bucket from the counter and takes the buyer's units from the fill; 'waited' when this process was filling it already. */
+  async function refill(sku: string, bucket: number, quantity: number): Promise<LeaseTaken | { kind: 'filled'; taken: Taken } | { kind: 'waited' }> {
+    const flight = `${bucket} ${sku}`;
+    const running = refilling.get(flight);
+    if (running !== undefined) {
+      await running;
+      return { kind: 'waited' };
+    }
+    const filling = (async () => {
+      const lease = await takeLease(deps, ledger, sku, { want: config.BUCKET_FILL_UNITS, least: quantity, spread: buckets, lifetimeMs: config.BUCKET_LIFETIME_MS });
+      if (lease.kind !== 'leased') return lease;
+      // The fill holds at least `quantity` units (the least the take took): the first are this buyer's.
+      const taken = await fromBucket(sku, bucket, quantity, lease);
+      if (taken === undefined) throw new Error(`a fill of ${sku} did not cover its buyer`);
+      return { kind: 'filled' as const, taken };
+    })();
+    const settled = filling.then(
+      () => undefined,
+      () => undefined,
+    );
+    refilling.set(flight, settled);
+    void settled.then(() => refilling.delete(flight));
+    return filling;
+  }
+
+  function sell(request: PurchaseRequest, bucket: number, taken: Taken): Promise<LeaseAttempt> {
+    const writing = orders.write({ ...request, id: request.orderId, strategy: name, units: multirangeLiteral(taken.units), leaseId: taken.lease }).then((written) => {
+      // A closed fill still in its bucket (ended by the sweep of leases Redis had lost): no buyer takes more of it.
+      if (written === 'lease_closed') void deps.redis.detachBucket(bucketKey(request.sku, bucket, buckets), taken.lease).catch(() => undefined);
+      return leaseOrderAnswer(written, request.orderId)[0];
+    }, leaseOrderFailure);
+    return answerByDeadline(writing);
+  }
+
+  async function tryOnce(request: PurchaseRequest): Promise<Step> {
+    const { sku, quantity } = request;
+    const home = homeBucket(request.idempotencyKey, buckets);
+    const mine = await fromBucket(sku, home, quantity);
+    if (mine !== undefined) return sell(request, home, mine);
+    const fill = await refill(sku, home, quantity);
+    if (fill.kind === 'filled') return sell(request, home, fill.taken);
+    if (fill.kind === 'no_counter') {
+      const missing = await counters.counterMissing(sku);
+      return missing === 'unknown_sku' ? { kind: 'unknown_sku' } : { kind: 'unavailable', dependency: 'redis', reason: 'stock counter lost; rebuilding it from PostgreSQL' };
+    }
+    if (fill.kind === 'closed') return { kind: 'contended', reason: 'the bucket\'s fill was closed as it was taken; retry' };
+    if (fill.kind === 'waited') {
+      const filled = await fromBucket(sku, home, quantity);
+      if (filled !== undefined) return sell(request, home, filled);
+    }
+    // The counter is short: the other buckets, each in turn (the probing cost near the sell-out).
+    for (let step = 1; step < buckets; step += 1) {
+      const bucket = (home + step) % buckets;
+      const other = await fromBucket(sku, bucket, quantity);
+      if (other !== undefined) return sell(request, bucket, other);
+    }
+    // Fills of the SKU live when the counter was read may still give units back (writes that failed).
+    if (fill.kind !== 'sold_out' || fill.held) return { kind: 'held' };
+    // The same key may have sold a moment ago elsewhere: its order, once committed, is the answer.
+    return (await keyTaken(sku, request.idempotencyKey)) ? { kind: 'duplicate' } : { kind: 'sold_out' };
+  }
+
+  return {
+    ...redisBucketsFacts,
+    // A refusal from the counter waits for an order of the key being written elsewhere (above);
+    // every other refusal comes from the order's own INSERT, which looks at the key.
+    refusalChecksKey: true,
+    // Units in a live fill may still go to any key: a sell-out is remembered once every fill has ended.
+    keysWithoutOrders: async (sku: string) => ((await leasesLive(deps, ledger, sku)) ? undefined : []),
+    startApiLoops() {
+      // A lapsed fill is detached from its bucket before it ends: no buyer takes a unit of it after.
+      const detach = async (sku: string, leaseId: string) => {
+        for (let bucket = 0; bucket < buckets; bucket += 1) await deps.redis.detachBucket(bucketKey(sku, bucket, buckets), leaseId);
+      };
+      return [startLeaseReconciler(deps, { ledger, lifetimeMs: config.BUCKET_LIFETIME_MS, beforeEnd: detach, what: 'bucket reconciler' })];
+    },
+    async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
+      const until = Date.now() + (msLeft() ?? undeadlinedWaitMs);
+      for (let tries = 0; ; ) {
+        const step = await tryOnce(request);
+        if (step.kind === 'again') {
+          tries += 1;
+          if (tries >= maxUnitTries || Date.now() > until) return { kind: 'unavailable', dependency: 'redis', reason: 'the units taken were sold already or their fill was closed; retry' };
+          continue;
+        }
+        if (step.kind !== 'held') return step;
+        if (Date.now() + 2 * heldPollMs > until) return { kind: 'contended', reason: 'the units left are in bucket fills being given back to the counter; retry' };
+        await sleep(heldPollMs);
+      }
+    },
+  };
+}
