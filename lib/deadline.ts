@@ -36,3 +36,18 @@ export function outsideDeadline<T>(work: () => T): T {
 export function deadlineIn(ms: number): number {
   return Date.now() + Math.min(ms, msLeft() ?? Number.POSITIVE_INFINITY);
 }
+
+/**
+ * `work`'s result, or `late()` once the current purchase's deadline passes,
+ * whichever comes first; `work` itself runs on (whatever it settles is
+ * settled whenever it does). Outside a purchase, `work` alone.
+ */
+export function settleByDeadline<T>(work: Promise<T>, late: () => T): Promise<T> {
+  const left = msLeft();
+  if (left === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late()), Math.max(0, left));
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}

@@ -163,7 +163,7 @@ const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * order already, when another order of the SKU holds any of its units (the
  * exclusion constraint), when a unit lies beyond the SKU's initial stock and restocks,
  * when the SKU is unknown, or (given a lease) when the lease is closed or lacks the unit. One bad row must not fail the others, so nothing
- * raises; returns the keys inserted, and the caller asks why for the rest.
+ * raises; returns the ids of the orders inserted, and the caller asks why for the rest.
  */
 export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[], leaseId?: string): Promise<Set<string>> {
   if (batch.length === 0) return new Set();
@@ -175,7 +175,7 @@ export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[], leas
   const order = (a: UnitOrder, b: UnitOrder): number => compare(a.userId, b.userId) || compare(a.idempotencyKey, b.idempotencyKey);
   const orders = [...batch].sort(order);
   const column = <T>(pick: (order: UnitOrder) => T): T[] => orders.map(pick);
-  const { rows } = await sql<{ idempotency_key: string }>`
+  const { rows } = await sql<{ id: string }>`
     insert into orders (id, sku, user_id, quantity, strategy, status, idempotency_key, stock_applied, units, lease_id)
     select i.id, i.sku, i.user_id, i.quantity, i.strategy, 'confirmed', i.idempotency_key, ${leaseId !== undefined}, i.units, ${leaseId ?? null}::uuid
     from unnest(
@@ -188,8 +188,8 @@ export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[], leas
     where upper(i.units) <= skus.initial_stock + skus.restocked_units + 1
     ${leaseId === undefined ? sql`` : sql`for share of leases`}
     on conflict do nothing
-    returning idempotency_key`.execute(db);
-  return new Set(rows.map((row) => row.idempotency_key));
+    returning id::text as id`.execute(db);
+  return new Set(rows.map((row) => row.id));
 }
 
 /**

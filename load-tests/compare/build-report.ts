@@ -37,8 +37,8 @@ export interface StrategyRuns {
   spike: Array<{ digest: SpikeDigest; exitCode: number; dashboard: string | null }>;
   /** The lock its purchases take (StrategyFacts.locksIn): the projection's serial part. */
   locksIn: string;
-  /** Each run's cost per answer of the two capacity phases (cost.ts). */
-  cost: { selling: MeasuredCost[]; refusing: MeasuredCost[] };
+  /** Each run's cost per answer of the two capacity phases and of the spike (cost.ts). */
+  cost: { selling: MeasuredCost[]; refusing: MeasuredCost[]; spike: MeasuredCost[] };
   /** Each round's short closed-loop HTTP ceiling, measured just before this strategy's capacity phases. */
   httpNearby: number[];
 }
@@ -221,7 +221,7 @@ export function strategyResults(all: StrategyRuns[], curveVus: number[], ceiling
       capacity: { selling: selling(runs.selling), refusing: closedLoop(runs.refusing) },
       curve,
       spike: spikeOf(runs.spike, runs.async, keptUpP95Ms),
-      cost: { selling: costOf(runs.cost.selling), refusing: costOf(runs.cost.refusing) },
+      cost: { selling: costOf(runs.cost.selling), refusing: costOf(runs.cost.refusing), spike: costOf(runs.cost.spike) },
       httpCeilingNearby: runs.httpNearby.length === 0 ? null : median(runs.httpNearby),
       projection: [],
       runs: Math.min(...counts),

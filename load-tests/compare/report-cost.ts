@@ -38,6 +38,16 @@ export function costTable(report: Report): Table {
       { header: 'PG commits', meaning: 'PostgreSQL write transactions per answer, selling', numeric: true, cell: costCell((c) => c.pgCommitsPerAnswer, (v) => v.toFixed(3)) },
       { header: 'WAL bytes', meaning: 'PostgreSQL WAL bytes per answer, selling', numeric: true, cell: costCell((c) => c.walBytesPerAnswer, (v) => count(Math.round(v))) },
       {
+        header: 'sell-out cmds',
+        meaning: 'Redis commands per unit sold over the spike (a sale to its sell-out and the refusals after it), net of idle: for a stock split in buckets, the probing near the end',
+        numeric: true,
+        cell: (r) => {
+          const c = r.cost.spike;
+          const net = c?.redisCommandsNetPerAnswer ?? null;
+          return plain(c === null || net === null || c.salesPerAnswer <= 0 ? NONE : (net / c.salesPerAnswer).toFixed(2));
+        },
+      },
+      {
         header: 'refusing ms',
         meaning: 'CPU ms per answer of the whole system (k6 left out) while refusing on a sold-out SKU',
         numeric: true,

@@ -195,7 +195,8 @@ export interface StrategyResult {
   /** Requests/s of the HTTP no-op route, closed loop at the capacity VUs, measured for a second or two just before this strategy's capacity phases (median over rounds): what its capacity ratios are taken against. */
   httpCeilingNearby: number | null;
   /** Cost per answer of the selling and refusing phases; null where the phase has no figures. */
-  cost: { selling: CostFigures | null; refusing: CostFigures | null };
+  /** The spike's: a sale to its sell-out and the refusals after it (the probing near the end, for a split stock). */
+  cost: { selling: CostFigures | null; refusing: CostFigures | null; spike: CostFigures | null };
   /** Sales/s on one hot SKU at 2, 8 and 32 cores: a projection from `cost` and the curve (empty when selling was not measured). */
   projection: ProjectionPoint[];
   /** How many runs contributed (settings.repeat unless one failed). */

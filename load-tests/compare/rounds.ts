@@ -48,7 +48,7 @@ const pauseMs = 250;
 
 export function emptyMeasurements(strategies: StrategyInfo[]): Measurements {
   return {
-    runs: strategies.map((s) => ({ strategy: s.name, async: s.async, safe: s.safe, decidesIn: s.decidesIn, decidesPer: s.decidesPer, locksIn: s.locksIn, selling: [], refusing: [], curve: new Map(), spike: [], cost: { selling: [], refusing: [] }, httpNearby: [] })),
+    runs: strategies.map((s) => ({ strategy: s.name, async: s.async, safe: s.safe, decidesIn: s.decidesIn, decidesPer: s.decidesPer, locksIn: s.locksIn, selling: [], refusing: [], curve: new Map(), spike: [], cost: { selling: [], refusing: [], spike: [] }, httpNearby: [] })),
     ceilings: { http: [], redis: [], postgres: [] },
     failures: new Map(),
     asyncWorker: 'paused',
@@ -120,6 +120,9 @@ export async function spikeRound(ctx: RoundContext, m: Measurements, round: numb
   const window = spikeWindow(ctx.options, rate);
   for (const [index, strategy] of ctx.strategies.entries()) {
     const runs = m.runs[index] as StrategyRuns;
+    // The spike's cost: a sale to its sell-out and the refusals after it, where a strategy that splits
+    // the stock pays its probing (the last units are in few buckets).
+    const before = await sampleCost(ctx.costProbe).catch(() => undefined);
     const run = await runSpike(ctx.target, {
       name: `${strategy.name}.r${round}.spike`,
       label: `[r${round} ${index + 1}/${ctx.strategies.length} ${strategy.name}] spike ${rate}/s`,
@@ -130,6 +133,12 @@ export async function spikeRound(ctx: RoundContext, m: Measurements, round: numb
       durationMs: window.windowMs,
     });
     if (run.digest !== undefined) runs.spike.push({ digest: run.digest, exitCode: run.exitCode, dashboard: run.dashboard });
+    const after = before === undefined || run.digest === undefined ? undefined : await sampleCost(ctx.costProbe).catch(() => undefined);
+    if (before !== undefined && after !== undefined && run.digest !== undefined) {
+      const cost = costBetween(before, after, run.digest.purchases, ctx.costProbe.idleCommandsPerSecond);
+      const sales = run.digest.outcomes.confirmed + run.digest.outcomes.pending;
+      if (cost !== null) runs.cost.spike.push({ ...cost, salesPerAnswer: sales / cost.answers, hotRowUpdatesPerAnswer: null });
+    }
     note(m, strategy.name, run.failure === undefined ? undefined : `spike: ${run.failure}`);
     await sleep(pauseMs);
   }

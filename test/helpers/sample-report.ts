@@ -84,7 +84,7 @@ function result(shape: Shape, seed: number, measured: Ceilings, fastest: { selli
     capacity: { selling, refusing: closedLoop(shape.refusing[0], shape.refusing[1], 0, ratios(shape.refusing[0], fastest.refusing), seed + 1, 'soldOut') },
     curve,
     spike: spikeResult(shape, seed, measured),
-    cost: { selling: sellingCost, refusing: costFigures(shape, 'refusing') },
+    cost: { selling: sellingCost, refusing: costFigures(shape, 'refusing'), spike: costFigures(shape, 'refusing') },
     httpCeilingNearby: measured.http === null ? null : Math.round(measured.http.throughput * (0.9 + (seed % 5) * 0.05)),
     projection: project({
       async,

@@ -73,7 +73,7 @@ describe("redis-lua: another process wrote this very deduction's order first", (
     expect((await createSku(apis[0] as ChildService, sku, 5)).status).toBe(201);
     const order: UnitOrder = { id: randomUUID(), sku, userId: 'u-lua', quantity: 1, strategy: 'redis-lua', idempotencyKey: randomUUID(), units: '{[1,2)}' };
     // Process B met A's deduction (same key, same order id, same units) and wrote the order first.
-    expect(await insertUnitOrders(db, [order])).toEqual(new Set([order.idempotencyKey]));
+    expect(await insertUnitOrders(db, [order])).toEqual(new Set([order.id]));
     // Process A's write of it then finds it there: the units are this order's, and A must not give them back.
     const writer = createOrderWriter(db, 10, () => undefined);
     expect(await writer.write(order)).toBe('written_elsewhere');

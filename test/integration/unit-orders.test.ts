@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type UnitOrder, insertUnitOrders } from '../../db/queries/orders.js';
 import { insertSku } from '../../db/queries/skus.js';
+import { createOrderWriter } from '../../services/strategies/common/order-writer.js';
 import { openDb } from '../helpers/worker.js';
 import { uniqueSku } from '../helpers/api.js';
 
@@ -27,7 +28,26 @@ describe('two batches of the same orders in different orders', () => {
       const results = await Promise.allSettled([insertUnitOrders(db, orders), insertUnitOrders(db, [...orders].reverse())]);
       expect(results.map((result) => (result.status === 'rejected' ? String(result.reason) : 'ok'))).toEqual(['ok', 'ok']);
       const written = [...(results[0]?.status === 'fulfilled' ? results[0].value : []), ...(results[1]?.status === 'fulfilled' ? results[1].value : [])];
-      expect(written.sort()).toEqual(orders.map((o) => o.idempotencyKey).sort());
+      expect(written.sort()).toEqual(orders.map((o) => o.id).sort());
     }
+  });
+});
+
+describe('two attempts of one key in one batch of the order writer', () => {
+  it('write one order, and tell only its attempt "inserted": the other hears of the key\'s order', async () => {
+    const sku = uniqueSku('same-key-batch');
+    await insertSku(db, sku, 10);
+    const writer = createOrderWriter(db, 64, () => undefined);
+    const key = randomUUID();
+    const attempt = (unit: number): UnitOrder => ({ id: randomUUID(), sku, userId: 'u', quantity: 1, strategy: 'redis-lua', idempotencyKey: key, units: `{[${unit},${unit + 1})}` });
+    const first = attempt(1);
+    const second = attempt(2);
+    // Submitted in one turn: one batch, one INSERT, in which the key's unique index keeps one row.
+    const results = await Promise.all([writer.write(first), writer.write(second)]);
+    const rows = await db.selectFrom('orders').select('id').where('idempotency_key', '=', key).execute();
+    expect(rows).toHaveLength(1);
+    const insertedId = results[0] === 'inserted' ? first.id : second.id;
+    expect(rows[0]?.id).toBe(insertedId);
+    expect([...results].sort()).toEqual(['duplicate', 'inserted']);
   });
 });

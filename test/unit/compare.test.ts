@@ -209,7 +209,7 @@ function measuredRuns(tweak: (runs: StrategyRuns) => void = () => undefined): St
       curve: new Map(curveVus.map((vus) => [vus, [capacity(name, 'selling', vus, (selling[name] ?? 1) / (vus === 1 ? 4 : 1))]])),
       spike: [{ digest: spike(name, name === 'redlock' ? { droppedIterations: 300, latencyMs: { ...spike(name).latencyMs, all: pct(800, 2400) } } : {}), exitCode: 0, dashboard: null }],
       locksIn: name === 'redlock' ? 'redis-quorum' : 'none',
-      cost: { selling: [phaseCost(selling[name] ?? 1)], refusing: [phaseCost(800)] },
+      cost: { selling: [phaseCost(selling[name] ?? 1)], refusing: [phaseCost(800)], spike: [phaseCost(300)] },
       httpNearby: [],
     };
     tweak(runs);

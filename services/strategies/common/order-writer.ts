@@ -48,7 +48,7 @@ async function classifySkipped(db: Kysely<Database>, sku: string, skipped: reado
     if (closed.has(order.id)) return 'given_back';
     return known ? 'units_taken' : 'unknown_sku';
   };
-  return new Map(skipped.map((order) => [order.idempotencyKey, why(order)]));
+  return new Map(skipped.map((order) => [order.id, why(order)]));
 }
 
 /** What one order of a batch came to: written or refused, or the error of its own statement. */
@@ -67,7 +67,7 @@ async function writeOneByOne(db: Kysely<Database>, orders: readonly WrittenOrder
     try {
       const inserted = await insertUnitOrders(db, [order], order.leaseId);
       if (inserted.size > 0) written([order]);
-      results.push(inserted.size > 0 ? 'inserted' : ((await classifySkipped(db, order.sku, [order], order.leaseId)).get(order.idempotencyKey) ?? 'units_taken'));
+      results.push(inserted.size > 0 ? 'inserted' : ((await classifySkipped(db, order.sku, [order], order.leaseId)).get(order.id) ?? 'units_taken'));
     } catch (error: unknown) {
       results.push(isPerUserLimit(error) ? 'per_user_limit' : { failed: error });
     }
@@ -103,10 +103,12 @@ export function createOrderWriter(db: Kysely<Database>, maxBatch: number, writte
         if (!isPerUserLimit(error)) throw error;
         return writeOneByOne(db, orders, written);
       }
-      const skipped = orders.filter((order) => !inserted.has(order.idempotencyKey));
+      // By order id, not key: two attempts of one key in one batch (a retry while the first is still
+      // queued) insert one row, and only that attempt's buyer may be told 201 with its id.
+      const skipped = orders.filter((order) => !inserted.has(order.id));
       const why = skipped.length === 0 ? new Map<string, OrderWrite>() : await classifySkipped(db, sku, skipped, leaseId);
-      if (inserted.size > 0) written(orders.filter((order) => inserted.has(order.idempotencyKey)));
-      return orders.map((order) => why.get(order.idempotencyKey) ?? 'inserted');
+      if (inserted.size > 0) written(orders.filter((order) => inserted.has(order.id)));
+      return orders.map((order) => (inserted.has(order.id) ? 'inserted' : (why.get(order.id) ?? 'units_taken')));
     },
   });
   return {

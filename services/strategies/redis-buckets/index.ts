@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { msLeft } from '../../../lib/deadline.js';
+import { msLeft, settleByDeadline } from '../../../lib/deadline.js';
 import { createKeyProbes } from '../common/key-probes.js';
 import { leaseKey } from '../common/leases/keys.js';
 import { endLease } from '../common/leases/lease-end.js';
-import { answerByDeadline, type LeaseAttempt, leaseOrderAnswer, leaseOrderFailure } from '../common/leases/lease-orders.js';
+import { type LeaseAttempt, leaseOrderAnswer, leaseOrderFailure, unknownOutcome } from '../common/leases/lease-orders.js';
 import { startLeaseReconciler } from '../common/leases/lease-reconciler.js';
 import { type LeaseTaken, leasesLive, takeLease } from '../common/leases/lease-take.js';
 import { createOrderWriter } from '../common/order-writer.js';
@@ -38,6 +38,10 @@ const heldPollMs = 20;
 const undeadlinedWaitMs = 1000;
 
 type Step = LeaseAttempt | { kind: 'held' };
+/** The store a buyer is waiting on, for the answer when its deadline passes first. */
+interface Stage {
+  on: 'redis' | 'postgres';
+}
 /** A bucket's units for one buyer, and the lease (fill) they belong to. */
 interface Taken {
   lease: string;
@@ -83,7 +87,8 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
    * One script call on one bucket: the buyer's units, or none. A fill it let go of is ended: awaited when
    * units are left in it (they are back on the counter before this buyer asks it), else in the background.
    */
-  async function fromBucket(sku: string, bucket: number, quantity: number, fill?: { id: string; ranges: UnitRanges }): Promise<Taken | undefined> {
+  async function fromBucket(sku: string, bucket: number, quantity: number, stage: Stage, fill?: { id: string; ranges: UnitRanges }): Promise<Taken | undefined> {
+    stage.on = 'redis';
     const [kind, lease, value, replaced] = await deps.redis.takeFromBucket(bucketKey(sku, bucket, buckets), quantity, fill?.id ?? '', fill === undefined ? '' : formatUnitRanges(fill.ranges));
     if (replaced !== '') void endFill(sku, replaced);
     if (kind === 1) {
@@ -92,14 +97,17 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
       return { lease, units };
     }
     if (lease !== '') {
-      if (Number(value) > 0) await endFill(sku, lease);
+      if (Number(value) > 0) {
+        stage.on = 'postgres';
+        await endFill(sku, lease);
+      }
       else void endFill(sku, lease);
     }
     return undefined;
   }
 
   /** Fills the bucket from the counter and takes the buyer's units from the fill; 'waited' when this process was filling it already. */
-  async function refill(sku: string, bucket: number, quantity: number): Promise<LeaseTaken | { kind: 'filled'; taken: Taken } | { kind: 'waited' }> {
+  async function refill(sku: string, bucket: number, quantity: number, stage: Stage): Promise<LeaseTaken | { kind: 'filled'; taken: Taken } | { kind: 'waited' }> {
     const flight = `${bucket} ${sku}`;
     const running = refilling.get(flight);
     if (running !== undefined) {
@@ -107,10 +115,13 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
       return { kind: 'waited' };
     }
     const filling = (async () => {
-      const lease = await takeLease(deps, ledger, sku, { want: config.BUCKET_FILL_UNITS, least: quantity, spread: buckets, lifetimeMs: config.BUCKET_LIFETIME_MS });
+      const waitingOn = (store: Stage['on']) => {
+        stage.on = store;
+      };
+      const lease = await takeLease(deps, ledger, sku, { want: config.BUCKET_FILL_UNITS, least: quantity, spread: buckets, lifetimeMs: config.BUCKET_LIFETIME_MS, waitingOn });
       if (lease.kind !== 'leased') return lease;
       // The fill holds at least `quantity` units (the least the take took): the first are this buyer's.
-      const taken = await fromBucket(sku, bucket, quantity, lease);
+      const taken = await fromBucket(sku, bucket, quantity, stage, lease);
       if (taken === undefined) throw new Error(`a fill of ${sku} did not cover its buyer`);
       return { kind: 'filled' as const, taken };
     })();
@@ -123,42 +134,58 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
     return filling;
   }
 
-  function sell(request: PurchaseRequest, bucket: number, taken: Taken): Promise<LeaseAttempt> {
-    const writing = orders.write({ ...request, id: request.orderId, strategy: name, units: multirangeLiteral(taken.units), leaseId: taken.lease }).then((written) => {
+  function sell(request: PurchaseRequest, bucket: number, taken: Taken, stage: Stage): Promise<LeaseAttempt> {
+    stage.on = 'postgres';
+    return orders.write({ ...request, id: request.orderId, strategy: name, units: multirangeLiteral(taken.units), leaseId: taken.lease }).then((written) => {
       // A closed fill still in its bucket (ended by the sweep of leases Redis had lost): no buyer takes more of it.
       if (written === 'lease_closed') void deps.redis.detachBucket(bucketKey(request.sku, bucket, buckets), taken.lease).catch(() => undefined);
       return leaseOrderAnswer(written, request.orderId)[0];
     }, leaseOrderFailure);
-    return answerByDeadline(writing);
   }
 
-  async function tryOnce(request: PurchaseRequest): Promise<Step> {
+  async function tryOnce(request: PurchaseRequest, stage: Stage): Promise<Step> {
     const { sku, quantity } = request;
     const home = homeBucket(request.idempotencyKey, buckets);
-    const mine = await fromBucket(sku, home, quantity);
-    if (mine !== undefined) return sell(request, home, mine);
-    const fill = await refill(sku, home, quantity);
-    if (fill.kind === 'filled') return sell(request, home, fill.taken);
+    const mine = await fromBucket(sku, home, quantity, stage);
+    if (mine !== undefined) return sell(request, home, mine, stage);
+    const fill = await refill(sku, home, quantity, stage);
+    if (fill.kind === 'filled') return sell(request, home, fill.taken, stage);
     if (fill.kind === 'no_counter') {
       const missing = await counters.counterMissing(sku);
       return missing === 'unknown_sku' ? { kind: 'unknown_sku' } : { kind: 'unavailable', dependency: 'redis', reason: 'stock counter lost; rebuilding it from PostgreSQL' };
     }
     if (fill.kind === 'closed') return { kind: 'contended', reason: 'the bucket\'s fill was closed as it was taken; retry' };
     if (fill.kind === 'waited') {
-      const filled = await fromBucket(sku, home, quantity);
-      if (filled !== undefined) return sell(request, home, filled);
+      const filled = await fromBucket(sku, home, quantity, stage);
+      if (filled !== undefined) return sell(request, home, filled, stage);
     }
     // The counter is short: the other buckets, each in turn (the probing cost near the sell-out).
     for (let step = 1; step < buckets; step += 1) {
       const bucket = (home + step) % buckets;
-      const other = await fromBucket(sku, bucket, quantity);
-      if (other !== undefined) return sell(request, bucket, other);
+      const other = await fromBucket(sku, bucket, quantity, stage);
+      if (other !== undefined) return sell(request, bucket, other, stage);
     }
     // Fills of the SKU live when the counter was read may still give units back (writes that failed).
     if (fill.kind !== 'sold_out' || fill.held) return { kind: 'held' };
     // The same key may have sold a moment ago elsewhere: its order, once committed, is the answer.
     return (await keyTaken(sku, request.idempotencyKey)) ? { kind: 'duplicate' } : { kind: 'sold_out' };
   }
+
+  async function buy(request: PurchaseRequest, stage: Stage): Promise<PurchaseOutcome> {
+    const until = Date.now() + (msLeft() ?? undeadlinedWaitMs);
+    for (let tries = 0; ; ) {
+      const step = await tryOnce(request, stage);
+      if (step.kind === 'again') {
+        tries += 1;
+        if (tries >= maxUnitTries || Date.now() > until) return { kind: 'unavailable', dependency: 'redis', reason: 'the units taken were sold already or their fill was closed; retry' };
+        continue;
+      }
+      if (step.kind !== 'held') return step;
+      if (Date.now() + 2 * heldPollMs > until) return { kind: 'contended', reason: 'the units left are in bucket fills being given back to the counter; retry' };
+      await sleep(heldPollMs);
+    }
+  }
+
 
   return {
     ...redisBucketsFacts,
@@ -174,19 +201,11 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
       };
       return [startLeaseReconciler(deps, { ledger, lifetimeMs: config.BUCKET_LIFETIME_MS, beforeEnd: detach, what: 'bucket reconciler' })];
     },
-    async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
-      const until = Date.now() + (msLeft() ?? undeadlinedWaitMs);
-      for (let tries = 0; ; ) {
-        const step = await tryOnce(request);
-        if (step.kind === 'again') {
-          tries += 1;
-          if (tries >= maxUnitTries || Date.now() > until) return { kind: 'unavailable', dependency: 'redis', reason: 'the units taken were sold already or their fill was closed; retry' };
-          continue;
-        }
-        if (step.kind !== 'held') return step;
-        if (Date.now() + 2 * heldPollMs > until) return { kind: 'contended', reason: 'the units left are in bucket fills being given back to the counter; retry' };
-        await sleep(heldPollMs);
-      }
+    purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
+      // Every step's waits (Redis, PostgreSQL, another buyer's fill, an order write in a batch) end at
+      // the buyer's deadline: what is still running then settles its units whenever it ends.
+      const stage: Stage = { on: 'redis' };
+      return settleByDeadline(buy(request, stage), () => ({ kind: 'unavailable', dependency: stage.on, reason: `${stage.on} did not answer within the wait (PURCHASE_WAIT_MS); ${unknownOutcome}` }));
     },
   };
 }

@@ -1,4 +1,4 @@
-import { msLeft } from '../../../../lib/deadline.js';
+import { settleByDeadline } from '../../../../lib/deadline.js';
 import { classifyDependencyFailure } from '../../../shared/dependency-errors.js';
 import type { OrderWrite } from '../order-writer.js';
 import type { PurchaseOutcome } from '../../strategy.js';
@@ -9,7 +9,7 @@ export type LeaseAttempt = PurchaseOutcome | { kind: 'again' };
 /** How the order of units of a lease ended: written, not written and the units free again, or unknown / not to be reused. */
 export type Settlement = 'sold' | 'unsold' | 'lost';
 
-const unknownOutcome = 'order outcome unknown; a retry with the same key gets the order if it was written';
+export const unknownOutcome = 'order outcome unknown; a retry with the same key gets the order if it was written';
 
 /** What an order write of a lease's units means for the buyer and for the units. */
 export function leaseOrderAnswer(written: OrderWrite, orderId: string): [LeaseAttempt, Settlement] {
@@ -46,11 +46,5 @@ export function leaseOrderFailure(error: unknown): LeaseAttempt {
  * ends; the buyer past its deadline hears 503 (outcome unknown) instead.
  */
 export function answerByDeadline(writing: Promise<LeaseAttempt>): Promise<LeaseAttempt> {
-  const left = msLeft();
-  if (left === undefined) return writing;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<LeaseAttempt>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: 'unavailable', dependency: 'postgres', reason: `the order was not written within the wait (PURCHASE_WAIT_MS); ${unknownOutcome}` }), Math.max(0, left));
-  });
-  return Promise.race([writing, late]).finally(() => clearTimeout(timer));
+  return settleByDeadline(writing, () => ({ kind: 'unavailable', dependency: 'postgres', reason: `the order was not written within the wait (PURCHASE_WAIT_MS); ${unknownOutcome}` }));
 }

@@ -14,6 +14,8 @@ export interface LeaseAsk {
   spread: number;
   /** When the reconciler of any process ends it, if nobody did before. */
   lifetimeMs: number;
+  /** Told which store the take waits on, step by step (for an answer at the buyer's deadline). */
+  waitingOn?: (store: 'redis' | 'postgres') => void;
 }
 
 /** What taking a lease off the counter gave. */
@@ -35,6 +37,7 @@ export type LeaseTaken =
  * units back, once) and one more is taken.
  */
 export async function takeLease(deps: Pick<BaseDeps, 'db' | 'redis'>, ledger: string, sku: string, ask: LeaseAsk, again = true): Promise<LeaseTaken> {
+  ask.waitingOn?.('redis');
   const id = randomUUID();
   const k = leaseKeys(sku, id, ledger);
   const [kind, value, leasesOfSku] = await deps.redis.takeLease(stockKey(sku), returnedUnitsKey(sku), k.record, k.ledger, ask.want, k.member, ask.lifetimeMs, ask.least, ask.spread);
@@ -42,6 +45,7 @@ export async function takeLease(deps: Pick<BaseDeps, 'db' | 'redis'>, ledger: st
   if (kind === 0) return { kind: 'sold_out', left: Number(value), held: leasesOfSku > 0 };
   const ranges = parseUnitRanges(String(value));
   if (ranges === undefined) throw new Error(`unreadable lease ${id} of ${sku}: ${String(value)}`);
+  ask.waitingOn?.('postgres');
   if (await openLease(deps.db, { id, sku, units: multirangeLiteral(ranges), ledger })) return { kind: 'leased', id, ranges };
   await endLease(deps, ledger, sku, id, ranges);
   return again ? takeLease(deps, ledger, sku, ask, false) : { kind: 'closed' };
