@@ -12,6 +12,7 @@ import { plainFacts } from '../facts.js';
 import type { CounterRebuild } from '../common/counter-rebuild.js';
 import type { BaseDeps, PurchaseOutcome, PurchaseRequest, Strategy, StrategyFacts } from '../strategy.js';
 import { bucketKey, homeBucket } from './keys.js';
+import { stockKey } from '../../shared/redis-keys.js';
 
 const name = 'redis-buckets';
 // Its fills' ledger (common/leases/keys.ts): its reconciler ends only these.
@@ -36,8 +37,22 @@ const maxUnitTries = 10;
 const heldPollMs = 20;
 // A purchase outside a deadline (none in the API) waits this long at most for units coming back.
 const undeadlinedWaitMs = 1000;
+// Times a buyer refills its own bucket in one try when others empty each fill before it takes from it.
+const maxRefills = 3;
+// Looks of one watch for units coming back (heldPollMs apart) before its buyers try again anyway.
+const maxLooks = 100;
 
 type Step = LeaseAttempt | { kind: 'held' };
+/** What filling a bucket from the counter gave its buyer: units, or the counter's answer. */
+type Refill = LeaseTaken | { kind: 'filled'; taken: Taken };
+/** What the counter said, in short: units (in the bucket now), none for good, none while fills are live, or a failure. */
+type CounterSaid = 'filled' | 'sold_out' | 'held' | 'failed';
+
+function counterSaid(fill: Refill): CounterSaid {
+  if (fill.kind === 'filled') return 'filled';
+  if (fill.kind === 'sold_out') return fill.held ? 'held' : 'sold_out';
+  return 'failed';
+}
 /** The store a buyer is waiting on, for the answer when its deadline passes first. */
 interface Stage {
   on: 'redis' | 'postgres';
@@ -69,7 +84,9 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
   const orders = createOrderWriter(deps.db, config.PG_BATCH_MAX_SIZE, () => undefined);
   const keyTaken = createKeyProbes(deps.db);
   // One fill of a bucket at a time in this process: its other buyers wait for it, then take from it.
-  const refilling = new Map<string, Promise<void>>();
+  const refilling = new Map<string, Promise<CounterSaid>>();
+  // One watch per SKU for units coming back, shared by the buyers waiting for them (unitsBack).
+  const watches = new Map<string, Promise<'units' | 'none'>>();
 
   /** Ends a fill a bucket let go of: PostgreSQL closes it (waiting for its orders being written), then its unsold units go back to the counter. */
   async function endFill(sku: string, leaseId: string): Promise<void> {
@@ -106,15 +123,16 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
     return undefined;
   }
 
-  /** Fills the bucket from the counter and takes the buyer's units from the fill; 'waited' when this process was filling it already. */
-  async function refill(sku: string, bucket: number, quantity: number, stage: Stage): Promise<LeaseTaken | { kind: 'filled'; taken: Taken } | { kind: 'waited' }> {
+  /**
+   * Fills the bucket from the counter and takes the buyer's units from the fill. A buyer who finds this
+   * process filling the bucket already waits for that fill and gets what it found ('waited'): units in
+   * the bucket, or the counter's answer.
+   */
+  async function refill(sku: string, bucket: number, quantity: number, stage: Stage): Promise<Refill | { kind: 'waited'; found: CounterSaid }> {
     const flight = `${bucket} ${sku}`;
     const running = refilling.get(flight);
-    if (running !== undefined) {
-      await running;
-      return { kind: 'waited' };
-    }
-    const filling = (async () => {
+    if (running !== undefined) return { kind: 'waited', found: await running };
+    const filling = (async (): Promise<Refill> => {
       const waitingOn = (store: Stage['on']) => {
         stage.on = store;
       };
@@ -123,15 +141,35 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
       // The fill holds at least `quantity` units (the least the take took): the first are this buyer's.
       const taken = await fromBucket(sku, bucket, quantity, stage, lease);
       if (taken === undefined) throw new Error(`a fill of ${sku} did not cover its buyer`);
-      return { kind: 'filled' as const, taken };
+      return { kind: 'filled', taken };
     })();
-    const settled = filling.then(
-      () => undefined,
-      () => undefined,
-    );
-    refilling.set(flight, settled);
-    void settled.then(() => refilling.delete(flight));
+    const found = filling.then(counterSaid, () => 'failed' as const);
+    refilling.set(flight, found);
+    void found.then(() => refilling.delete(flight));
     return filling;
+  }
+
+  /**
+   * Buyers who found no units while fills of the SKU were live (being ended: their units of writes that
+   * failed may come back) wait here together: one look per SKU every heldPollMs at the counter, the
+   * buckets and the ledger, not one round of probes per buyer. 'units' when any are back on the
+   * counter or in a bucket (the buyers try again), 'none' once no fill is live and the counter is empty.
+   */
+  function unitsBack(sku: string): Promise<'units' | 'none'> {
+    let watching = watches.get(sku);
+    if (watching === undefined) {
+      watching = (async () => {
+        for (let looked = 0; looked < maxLooks; looked += 1) {
+          await sleep(heldPollMs);
+          const [counter, live, ...held] = await Promise.all([deps.redis.get(stockKey(sku)), leasesLive(deps, ledger, sku), ...Array.from({ length: buckets }, (_, bucket) => deps.redis.get(bucketKey(sku, bucket, buckets)))]);
+          if (Number(counter ?? 0) > 0 || held.some((value) => value !== null && !value.endsWith('|'))) return 'units' as const;
+          if (!live) return 'none' as const;
+        }
+        return 'units' as const;
+      })().finally(() => watches.delete(sku));
+      watches.set(sku, watching);
+    }
+    return watching;
   }
 
   function sell(request: PurchaseRequest, bucket: number, taken: Taken, stage: Stage): Promise<LeaseAttempt> {
@@ -146,18 +184,20 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
   async function tryOnce(request: PurchaseRequest, stage: Stage): Promise<Step> {
     const { sku, quantity } = request;
     const home = homeBucket(request.idempotencyKey, buckets);
-    const mine = await fromBucket(sku, home, quantity, stage);
-    if (mine !== undefined) return sell(request, home, mine, stage);
-    const fill = await refill(sku, home, quantity, stage);
-    if (fill.kind === 'filled') return sell(request, home, fill.taken, stage);
-    if (fill.kind === 'no_counter') {
-      const missing = await counters.counterMissing(sku);
-      return missing === 'unknown_sku' ? { kind: 'unknown_sku' } : { kind: 'unavailable', dependency: 'redis', reason: 'stock counter lost; rebuilding it from PostgreSQL' };
-    }
-    if (fill.kind === 'closed') return { kind: 'contended', reason: 'the bucket\'s fill was closed as it was taken; retry' };
-    if (fill.kind === 'waited') {
-      const filled = await fromBucket(sku, home, quantity, stage);
-      if (filled !== undefined) return sell(request, home, filled, stage);
+    let counter: CounterSaid = 'failed';
+    // Its own bucket, refilled by this buyer or by the one already filling it here (then taken from again).
+    for (let round = 0; round < maxRefills; round += 1) {
+      const mine = await fromBucket(sku, home, quantity, stage);
+      if (mine !== undefined) return sell(request, home, mine, stage);
+      const fill = await refill(sku, home, quantity, stage);
+      if (fill.kind === 'filled') return sell(request, home, fill.taken, stage);
+      if (fill.kind === 'no_counter') {
+        const missing = await counters.counterMissing(sku);
+        return missing === 'unknown_sku' ? { kind: 'unknown_sku' } : { kind: 'unavailable', dependency: 'redis', reason: 'stock counter lost; rebuilding it from PostgreSQL' };
+      }
+      if (fill.kind === 'closed') return { kind: 'contended', reason: 'the bucket\'s fill was closed as it was taken; retry' };
+      counter = fill.kind === 'waited' ? fill.found : counterSaid(fill);
+      if (counter !== 'filled') break;
     }
     // The counter is short: the other buckets, each in turn (the probing cost near the sell-out).
     for (let step = 1; step < buckets; step += 1) {
@@ -166,9 +206,13 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
       if (other !== undefined) return sell(request, bucket, other, stage);
     }
     // Fills of the SKU live when the counter was read may still give units back (writes that failed).
-    if (fill.kind !== 'sold_out' || fill.held) return { kind: 'held' };
-    // The same key may have sold a moment ago elsewhere: its order, once committed, is the answer.
-    return (await keyTaken(sku, request.idempotencyKey)) ? { kind: 'duplicate' } : { kind: 'sold_out' };
+    if (counter !== 'sold_out') return { kind: 'held' };
+    return refusal(request);
+  }
+
+  /** Sold out; but the same key may have sold a moment ago elsewhere: its order, once committed, is the answer. */
+  async function refusal(request: PurchaseRequest): Promise<PurchaseOutcome> {
+    return (await keyTaken(request.sku, request.idempotencyKey)) ? { kind: 'duplicate' } : { kind: 'sold_out' };
   }
 
   async function buy(request: PurchaseRequest, stage: Stage): Promise<PurchaseOutcome> {
@@ -182,7 +226,7 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
       }
       if (step.kind !== 'held') return step;
       if (Date.now() + 2 * heldPollMs > until) return { kind: 'contended', reason: 'the units left are in bucket fills being given back to the counter; retry' };
-      await sleep(heldPollMs);
+      if ((await unitsBack(request.sku)) === 'none') return refusal(request);
     }
   }
 
