@@ -215,11 +215,15 @@ export const ConfigSchema = Type.Object({
   // redis-buckets (strategies/redis-buckets/): a SKU's stock is sold from
   // BUCKET_COUNT Redis keys on different cluster slots, each filled with a lease
   // of at most BUCKET_FILL_UNITS units off the SKU's counter (near the end, the
-  // counter / BUCKET_COUNT). A fill lapses after BUCKET_LIFETIME_MS: any process's
+  // counter / BUCKET_COUNT, but at least BUCKET_LEAST_FILL while the counter has
+  // them: a fill costs two scripts and two PostgreSQL statements, and at 1-unit
+  // fills the sell-out paid them per sale; the buckets left empty are probed).
+  // A fill lapses after BUCKET_LIFETIME_MS: any process's
   // reconciler ends it and its unsold units go back to the counter, to be spread
   // again (so an idle bucket gives its units back within about a second).
   BUCKET_COUNT: Type.Integer({ minimum: 1, maximum: 16, default: 4 }),
   BUCKET_FILL_UNITS: Type.Integer({ minimum: 1, maximum: 100000, default: 500 }),
+  BUCKET_LEAST_FILL: Type.Integer({ minimum: 1, maximum: 100000, default: 32 }),
   BUCKET_LIFETIME_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 1000 }),
   // Sold out, known in memory (api/purchases/sold-out-memory.ts): after a store
   // said a SKU is sold out, each API process refuses its next buyers from memory

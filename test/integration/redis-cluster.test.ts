@@ -86,7 +86,7 @@ describe('every Lua script on a Redis Cluster', () => {
     ],
     deductStock: () => cluster.deductStock(stockKey(sku), deductionKey(sku, key), returnedUnitsKey(sku), deductionLedgerKey(shard), 2, orderId, 60_000, ledgerMember(sku, key)),
     restoreStock: () => cluster.restoreStock(stockKey(sku), deductionKey(sku, key), returnedUnitsKey(sku), deductionLedgerKey(shard), orderId, ledgerMember(sku, key), '1'),
-    takeLease: () => cluster.takeLease(stockKey(sku), returnedUnitsKey(sku), leaseKey(sku, lease), leaseLedgerKey(shard, 'leases'), 3, leaseMember(sku, lease), 60_000, 1, 1),
+    takeLease: () => cluster.takeLease(stockKey(sku), returnedUnitsKey(sku), leaseKey(sku, lease), leaseLedgerKey(shard, 'leases'), 3, leaseMember(sku, lease), 60_000, 1, 1, 1),
     returnLease: () => cluster.returnLease(stockKey(sku), returnedUnitsKey(sku), leaseKey(sku, lease), leaseLedgerKey(shard, 'leases'), leaseMember(sku, lease), '9-11'),
     // A bucket on its own slot, filled with a lease's units: the buyer takes the first, then the fill is detached.
     takeFromBucket: () => cluster.takeFromBucket(bucketKey(sku, 1, 4), 1, lease, '9-11'),

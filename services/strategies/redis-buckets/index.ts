@@ -88,8 +88,35 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
   // One watch per SKU for units coming back, shared by the buyers waiting for them (unitsBack).
   const watches = new Map<string, Promise<'units' | 'none'>>();
 
-  /** Ends a fill a bucket let go of: PostgreSQL closes it (waiting for its orders being written), then its unsold units go back to the counter. */
+  // Orders of each fill being written by this process. A fill is ended once they settle: its close
+  // would refuse those still queued in the writer (their buyers then retry with units of another fill,
+  // and the units come back with the close). Measured at the spike's sell-out, that churn of each
+  // emptied fill's last orders held the refusals for ~300 ms. Other processes' orders may still meet it.
+  const writing = new Map<string, { count: number; settled: Array<() => void> }>();
+
+  function writesSettled(leaseId: string): Promise<void> {
+    const fill = writing.get(leaseId);
+    return fill === undefined ? Promise.resolve() : new Promise((resolve) => fill.settled.push(resolve));
+  }
+
+  function writeBegins(leaseId: string): void {
+    const fill = writing.get(leaseId);
+    if (fill === undefined) writing.set(leaseId, { count: 1, settled: [] });
+    else fill.count += 1;
+  }
+
+  function writeEnds(leaseId: string): void {
+    const fill = writing.get(leaseId);
+    if (fill === undefined) return;
+    fill.count -= 1;
+    if (fill.count > 0) return;
+    writing.delete(leaseId);
+    for (const resolve of fill.settled) resolve();
+  }
+
+  /** Ends a fill a bucket let go of, once this process's orders of it settle: PostgreSQL closes it (waiting for others' orders being written), then its unsold units go back to the counter. */
   async function endFill(sku: string, leaseId: string): Promise<void> {
+    await writesSettled(leaseId);
     try {
       const record = await deps.redis.get(leaseKey(sku, leaseId));
       const ranges = record === null ? undefined : parseUnitRanges(record);
@@ -136,7 +163,7 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
       const waitingOn = (store: Stage['on']) => {
         stage.on = store;
       };
-      const lease = await takeLease(deps, ledger, sku, { want: config.BUCKET_FILL_UNITS, least: quantity, spread: buckets, lifetimeMs: config.BUCKET_LIFETIME_MS, waitingOn });
+      const lease = await takeLease(deps, ledger, sku, { want: config.BUCKET_FILL_UNITS, least: quantity, spread: buckets, leastShare: config.BUCKET_LEAST_FILL, lifetimeMs: config.BUCKET_LIFETIME_MS, waitingOn });
       if (lease.kind !== 'leased') return lease;
       // The fill holds at least `quantity` units (the least the take took): the first are this buyer's.
       const taken = await fromBucket(sku, bucket, quantity, stage, lease);
@@ -174,10 +201,16 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
 
   function sell(request: PurchaseRequest, bucket: number, taken: Taken, stage: Stage): Promise<LeaseAttempt> {
     stage.on = 'postgres';
-    return orders.write({ ...request, id: request.orderId, strategy: name, units: multirangeLiteral(taken.units), leaseId: taken.lease }).then((written) => {
+    writeBegins(taken.lease);
+    const written = orders.write({ ...request, id: request.orderId, strategy: name, units: multirangeLiteral(taken.units), leaseId: taken.lease });
+    void written.then(
+      () => writeEnds(taken.lease),
+      () => writeEnds(taken.lease),
+    );
+    return written.then((result) => {
       // A closed fill still in its bucket (ended by the sweep of leases Redis had lost): no buyer takes more of it.
-      if (written === 'lease_closed') void deps.redis.detachBucket(bucketKey(request.sku, bucket, buckets), taken.lease).catch(() => undefined);
-      return leaseOrderAnswer(written, request.orderId)[0];
+      if (result === 'lease_closed') void deps.redis.detachBucket(bucketKey(request.sku, bucket, buckets), taken.lease).catch(() => undefined);
+      return leaseOrderAnswer(result, request.orderId)[0];
     }, leaseOrderFailure);
   }
 

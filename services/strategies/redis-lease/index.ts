@@ -105,7 +105,7 @@ export function createRedisLease(deps: BaseDeps, counters: CounterRebuild): Stra
   async function takeOnce(sku: string, want: number, least: number): Promise<Taken> {
     // Shutting down: no lease that nothing would end (503; another process serves the retry).
     if (stopping) return { kind: 'held_elsewhere' };
-    const taken = await takeLease(deps, ledger, sku, { want, least, spread: config.LEASE_SPREAD, lifetimeMs: config.LEASE_LIFETIME_MS });
+    const taken = await takeLease(deps, ledger, sku, { want, least, spread: config.LEASE_SPREAD, leastShare: 1, lifetimeMs: config.LEASE_LIFETIME_MS });
     if (taken.kind === 'closed') return { kind: 'held_elsewhere' };
     if (taken.kind !== 'leased') return taken;
     const lease: Lease = { id: taken.id, sku, ranges: taken.ranges, takenAt: Date.now(), free: unitsOf(taken.ranges), inFlight: 0, retired: false, ended: false };

@@ -10,8 +10,10 @@ export interface LeaseAsk {
   /** Units wanted, and the least the lease may hold (the buyer's quantity). */
   want: number;
   least: number;
-  /** Near the end a lease takes at most the counter / max(spread, the SKU's live leases of this ledger). */
+  /** Near the end a lease takes at most the counter / max(spread, the SKU's live leases of this ledger), ... */
   spread: number;
+  /** ... but never fewer than this many while the counter has them. */
+  leastShare: number;
   /** When the reconciler of any process ends it, if nobody did before. */
   lifetimeMs: number;
   /** Told which store the take waits on, step by step (for an answer at the buyer's deadline). */
@@ -40,7 +42,7 @@ export async function takeLease(deps: Pick<BaseDeps, 'db' | 'redis'>, ledger: st
   ask.waitingOn?.('redis');
   const id = randomUUID();
   const k = leaseKeys(sku, id, ledger);
-  const [kind, value, leasesOfSku] = await deps.redis.takeLease(stockKey(sku), returnedUnitsKey(sku), k.record, k.ledger, ask.want, k.member, ask.lifetimeMs, ask.least, ask.spread);
+  const [kind, value, leasesOfSku] = await deps.redis.takeLease(stockKey(sku), returnedUnitsKey(sku), k.record, k.ledger, ask.want, k.member, ask.lifetimeMs, ask.least, ask.spread, ask.leastShare);
   if (kind === -1) return { kind: 'no_counter' };
   if (kind === 0) return { kind: 'sold_out', left: Number(value), held: leasesOfSku > 0 };
   const ranges = parseUnitRanges(String(value));

@@ -9,7 +9,7 @@
   Near the end a lease takes at most counter / spread units (at least the
   buyer's quantity), the spread being the leases of the SKU live now (one
   per process selling it, about), at least ARGV[5]: stock below processes x
-  lease size still spreads over the processes, down to single units,
+  lease size still spreads over the processes, down to ARGV[6] units,
   instead of sitting in one of them, and a process selling alone takes what
   it needs at once.
 
@@ -23,6 +23,8 @@
     ARGV[3] lease lifetime in ms
     ARGV[4] the least it may take: the quantity of the buyer waiting for it
     ARGV[5] the least spread (>= 1)
+    ARGV[6] the least share (>= 1): a lease takes at least this many while the
+            counter has them, whatever the spread
 
   Output:
     {1, ranges, n}  leased: "<lo>-<hi>[,...]"
@@ -48,7 +50,10 @@ if stock < least then
   return {0, stock, holders}
 end
 local spread = math.max(tonumber(ARGV[5]), holders)
-local want = math.max(least, math.min(tonumber(ARGV[1]), math.floor(stock / spread)))
+-- Never below ARGV[6] while the counter has that many: each lease costs its scripts and two
+-- PostgreSQL statements, which single-unit leases would pay per sale.
+local share = math.max(math.floor(stock / spread), math.min(tonumber(ARGV[6]), stock))
+local want = math.max(least, math.min(tonumber(ARGV[1]), share))
 local ranges = {}
 local returned = redis.call('ZCARD', KEYS[2])
 local reused = math.min(want, returned)
