@@ -11,6 +11,7 @@ import { formatUnitRanges, multirangeLiteral, parseUnitRanges, type UnitRanges }
 import { plainFacts } from '../facts.js';
 import type { CounterRebuild } from '../common/counter-rebuild.js';
 import type { BaseDeps, PurchaseOutcome, PurchaseRequest, Strategy, StrategyFacts } from '../strategy.js';
+import { FillWrites } from './fill-writes.js';
 import { bucketKey, homeBucket } from './keys.js';
 import { stockKey } from '../../shared/redis-keys.js';
 
@@ -88,35 +89,12 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
   // One watch per SKU for units coming back, shared by the buyers waiting for them (unitsBack).
   const watches = new Map<string, Promise<'units' | 'none'>>();
 
-  // Orders of each fill being written by this process. A fill is ended once they settle: its close
-  // would refuse those still queued in the writer (their buyers then retry with units of another fill,
-  // and the units come back with the close). Measured at the spike's sell-out, that churn of each
-  // emptied fill's last orders held the refusals for ~300 ms. Other processes' orders may still meet it.
-  const writing = new Map<string, { count: number; settled: Array<() => void> }>();
-
-  function writesSettled(leaseId: string): Promise<void> {
-    const fill = writing.get(leaseId);
-    return fill === undefined ? Promise.resolve() : new Promise((resolve) => fill.settled.push(resolve));
-  }
-
-  function writeBegins(leaseId: string): void {
-    const fill = writing.get(leaseId);
-    if (fill === undefined) writing.set(leaseId, { count: 1, settled: [] });
-    else fill.count += 1;
-  }
-
-  function writeEnds(leaseId: string): void {
-    const fill = writing.get(leaseId);
-    if (fill === undefined) return;
-    fill.count -= 1;
-    if (fill.count > 0) return;
-    writing.delete(leaseId);
-    for (const resolve of fill.settled) resolve();
-  }
+  // Orders of each fill being written here: a fill is ended once they settle (fill-writes.ts).
+  const writes = new FillWrites();
 
   /** Ends a fill a bucket let go of, once this process's orders of it settle: PostgreSQL closes it (waiting for others' orders being written), then its unsold units go back to the counter. */
   async function endFill(sku: string, leaseId: string): Promise<void> {
-    await writesSettled(leaseId);
+    await writes.settled(leaseId);
     try {
       const record = await deps.redis.get(leaseKey(sku, leaseId));
       const ranges = record === null ? undefined : parseUnitRanges(record);
@@ -201,11 +179,11 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
 
   function sell(request: PurchaseRequest, bucket: number, taken: Taken, stage: Stage): Promise<LeaseAttempt> {
     stage.on = 'postgres';
-    writeBegins(taken.lease);
+    writes.begin(taken.lease);
     const written = orders.write({ ...request, id: request.orderId, strategy: name, units: multirangeLiteral(taken.units), leaseId: taken.lease });
     void written.then(
-      () => writeEnds(taken.lease),
-      () => writeEnds(taken.lease),
+      () => writes.end(taken.lease),
+      () => writes.end(taken.lease),
     );
     return written.then((result) => {
       // A closed fill still in its bucket (ended by the sweep of leases Redis had lost): no buyer takes more of it.
