@@ -8,7 +8,8 @@ import type { BaseDeps, PurchaseOutcome, PurchaseRequest, Stoppable, Strategy, S
 import { endLease } from '../common/leases/lease-end.js';
 import { startLeaseReconciler } from '../common/leases/lease-reconciler.js';
 import { leasesLive, takeLease } from '../common/leases/lease-take.js';
-import { answerByDeadline, type LeaseAttempt, leaseOrderAnswer, leaseOrderFailure } from '../common/leases/lease-orders.js';
+import { answerByDeadline, type LeaseAttempt, leaseOrderAnswer, leaseOrderFailure, unknownOutcome } from '../common/leases/lease-orders.js';
+import { settleByDeadline } from '../../../lib/deadline.js';
 import { type Lease, LeasePool, type Taken } from './lease-pool.js';
 
 const name = 'redis-lease';
@@ -158,6 +159,14 @@ export function createRedisLease(deps: BaseDeps, counters: CounterRebuild): Stra
     return answerByDeadline(writing);
   }
 
+  async function buy(request: PurchaseRequest): Promise<PurchaseOutcome> {
+    for (let attempt = 1; ; attempt += 1) {
+      const outcome = await tryOnce(request);
+      if (outcome.kind !== 'again') return outcome;
+      if (attempt >= maxUnitTries) return { kind: 'unavailable', dependency: 'redis', reason: 'the units leased were sold already or their lease was closed; retry' };
+    }
+  }
+
   // Shutdown: every lease retired, and each ended once the writes of its buyers still running settle
   // (bounded: a write that cannot settle leaves its lease to another process's reconciler).
   const ticker: Stoppable = {
@@ -202,12 +211,10 @@ export function createRedisLease(deps: BaseDeps, counters: CounterRebuild): Stra
         },
       ];
     },
-    async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
-      for (let attempt = 1; ; attempt += 1) {
-        const outcome = await tryOnce(request);
-        if (outcome.kind !== 'again') return outcome;
-        if (attempt >= maxUnitTries) return { kind: 'unavailable', dependency: 'redis', reason: 'the units leased were sold already or their lease was closed; retry' };
-      }
+    purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
+      // Each wait above ends at the buyer's deadline; this bounds what they share (a lease take run under
+      // the first waiter's deadline, a failure met after it): slow-postgres once saw 503s at 1.4 s.
+      return settleByDeadline(buy(request), () => ({ kind: 'unavailable', dependency: 'postgres', reason: `the stores did not answer within the wait (PURCHASE_WAIT_MS); ${unknownOutcome}` }));
     },
   };
 }
