@@ -98,6 +98,22 @@ describe('bucketed stock', () => {
     expect(await settledAudit(api, sku)).toMatchObject({ confirmedUnits: 2, leasedUnits: 4, returnedUnits: 2, consistent: true });
   });
 
+  it('a refill replaces what its bucket held and hands that fill back to be ended', async () => {
+    const sku = uniqueSku('refill');
+    const key = bucketKey(sku, 0, buckets);
+    const [first, second] = [randomUUID(), randomUUID()];
+    expect(await redis.takeFromBucket(key, 1, first, '1-5')).toEqual([1, first, '1-1', '']);
+    expect(await redis.takeFromBucket(key, 2, second, '6-9')).toEqual([1, second, '6-7', first]);
+    expect(await redis.get(key)).toBe(`${second}|8-9`);
+    await redis.del(key);
+  });
+
+  it('answers 404 to every buyer of an unknown SKU at once, those waiting for another buyer\'s fill too', async () => {
+    const sku = uniqueSku('unknown');
+    const answers = await Promise.all(Array.from({ length: 20 }, () => buyAt(api, sku, 0)));
+    expect(countBy(answers)).toEqual({ 404: 20 });
+  });
+
   describe('an API process killed -9 mid-sale', () => {
     let seller: ChildService | undefined;
     afterAll(() => {

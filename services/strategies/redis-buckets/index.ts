@@ -5,7 +5,7 @@ import { leaseKey } from '../common/leases/keys.js';
 import { endLease } from '../common/leases/lease-end.js';
 import { type LeaseAttempt, leaseOrderAnswer, leaseOrderFailure, unknownOutcome } from '../common/leases/lease-orders.js';
 import { startLeaseReconciler } from '../common/leases/lease-reconciler.js';
-import { type LeaseTaken, leasesLive, takeLease } from '../common/leases/lease-take.js';
+import { counterAndFills, type LeaseTaken, leasesLive, takeLease } from '../common/leases/lease-take.js';
 import { createOrderWriter } from '../common/order-writer.js';
 import { formatUnitRanges, multirangeLiteral, parseUnitRanges, type UnitRanges } from '../common/unit-ranges.js';
 import { plainFacts } from '../facts.js';
@@ -13,7 +13,6 @@ import type { CounterRebuild } from '../common/counter-rebuild.js';
 import type { BaseDeps, PurchaseOutcome, PurchaseRequest, Strategy, StrategyFacts } from '../strategy.js';
 import { FillWrites } from './fill-writes.js';
 import { bucketKey, homeBucket } from './keys.js';
-import { stockKey } from '../../shared/redis-keys.js';
 
 const name = 'redis-buckets';
 // Its fills' ledger (common/leases/keys.ts): its reconciler ends only these.
@@ -47,12 +46,12 @@ type Step = LeaseAttempt | { kind: 'held' };
 /** What filling a bucket from the counter gave its buyer: units, or the counter's answer. */
 type Refill = LeaseTaken | { kind: 'filled'; taken: Taken };
 /** What the counter said, in short: units (in the bucket now), none for good, none while fills are live, or a failure. */
-type CounterSaid = 'filled' | 'sold_out' | 'held' | 'failed';
+type CounterSaid = 'filled' | 'sold_out' | 'held' | 'no_counter' | 'closed' | 'failed';
 
 function counterSaid(fill: Refill): CounterSaid {
   if (fill.kind === 'filled') return 'filled';
   if (fill.kind === 'sold_out') return fill.held ? 'held' : 'sold_out';
-  return 'failed';
+  return fill.kind === 'leased' ? 'failed' : fill.kind;
 }
 /** The store a buyer is waiting on, for the answer when its deadline passes first. */
 interface Stage {
@@ -116,6 +115,8 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
     if (kind === 1) {
       const units = parseUnitRanges(String(value));
       if (units === undefined) throw new Error(`unreadable units from a bucket of ${sku}: ${String(value)}`);
+      // Counted from the reply on (sell writes it next): a fill let go of meanwhile waits for this order.
+      writes.begin(lease);
       return { lease, units };
     }
     if (lease !== '') {
@@ -160,26 +161,32 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
    * buckets and the ledger, not one round of probes per buyer. 'units' when any are back on the
    * counter or in a bucket (the buyers try again), 'none' once no fill is live and the counter is empty.
    */
-  function unitsBack(sku: string): Promise<'units' | 'none'> {
-    let watching = watches.get(sku);
+  function unitsBack(sku: string, quantity: number): Promise<'units' | 'none'> {
+    const watch = `${quantity} ${sku}`;
+    let watching = watches.get(watch);
     if (watching === undefined) {
       watching = (async () => {
         for (let looked = 0; looked < maxLooks; looked += 1) {
           await sleep(heldPollMs);
-          const [counter, live, ...held] = await Promise.all([deps.redis.get(stockKey(sku)), leasesLive(deps, ledger, sku), ...Array.from({ length: buckets }, (_, bucket) => deps.redis.get(bucketKey(sku, bucket, buckets)))]);
-          if (Number(counter ?? 0) > 0 || held.some((value) => value !== null && !value.endsWith('|'))) return 'units' as const;
+          // The counter and the ledger in one step (one slot): a fill ended between two reads would put its
+          // units on the counter after it was read and leave the ledger empty after, and look sold out.
+          const [counter, live] = await counterAndFills(deps, ledger, sku);
+          if (counter >= quantity) return 'units' as const;
+          // No fill live: no bucket holds a unit, none can come back (a fill is taken with the counter read above).
           if (!live) return 'none' as const;
+          // A bucket with units, even fewer than this buyer wants: the buyer's probe lets it go, and its units join the counter.
+          const held = await Promise.all(Array.from({ length: buckets }, (_, bucket) => deps.redis.get(bucketKey(sku, bucket, buckets))));
+          if (held.some((value) => value !== null && !value.endsWith('|'))) return 'units' as const;
         }
         return 'units' as const;
-      })().finally(() => watches.delete(sku));
-      watches.set(sku, watching);
+      })().finally(() => watches.delete(watch));
+      watches.set(watch, watching);
     }
     return watching;
   }
 
   function sell(request: PurchaseRequest, bucket: number, taken: Taken, stage: Stage): Promise<LeaseAttempt> {
     stage.on = 'postgres';
-    writes.begin(taken.lease);
     const written = orders.write({ ...request, id: request.orderId, strategy: name, units: multirangeLiteral(taken.units), leaseId: taken.lease });
     void written.then(
       () => writes.end(taken.lease),
@@ -202,12 +209,13 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
       if (mine !== undefined) return sell(request, home, mine, stage);
       const fill = await refill(sku, home, quantity, stage);
       if (fill.kind === 'filled') return sell(request, home, fill.taken, stage);
-      if (fill.kind === 'no_counter') {
+      // A buyer who waited for another's fill hears what the counter told that one.
+      counter = fill.kind === 'waited' ? fill.found : counterSaid(fill);
+      if (counter === 'no_counter') {
         const missing = await counters.counterMissing(sku);
         return missing === 'unknown_sku' ? { kind: 'unknown_sku' } : { kind: 'unavailable', dependency: 'redis', reason: 'stock counter lost; rebuilding it from PostgreSQL' };
       }
-      if (fill.kind === 'closed') return { kind: 'contended', reason: 'the bucket\'s fill was closed as it was taken; retry' };
-      counter = fill.kind === 'waited' ? fill.found : counterSaid(fill);
+      if (counter === 'closed') return { kind: 'contended', reason: 'the bucket\'s fill was closed as it was taken; retry' };
       if (counter !== 'filled') break;
     }
     // The counter is short: the other buckets, each in turn (the probing cost near the sell-out).
@@ -237,7 +245,7 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
       }
       if (step.kind !== 'held') return step;
       if (Date.now() + 2 * heldPollMs > until) return { kind: 'contended', reason: 'the units left are in bucket fills being given back to the counter; retry' };
-      if ((await unitsBack(request.sku)) === 'none') return refusal(request);
+      if ((await unitsBack(request.sku, request.quantity)) === 'none') return refusal(request);
     }
   }
 

@@ -42,14 +42,17 @@ export function startLeaseReconciler(deps: BaseDeps, options: LeaseReconcilerOpt
   const { ledger, lifetimeMs } = options;
   async function staleRound(): Promise<number> {
     const stale = await staleOpenLeases(deps.db, ledger, 2 * lifetimeMs, batchSize);
+    let ended = 0;
     for (const lease of stale) {
       // Redis still lists it (a taker gave it a longer lifetime than this process's): the ledger ends it.
+      // Not counted: a round of only such leases must not run again at once (its next look is a poll later).
       if ((await deps.redis.exists(leaseKey(lease.sku, lease.id))) === 1) continue;
+      ended += 1;
       await options.beforeEnd?.(lease.sku, lease.id);
       const units = await endLease(deps, ledger, lease.sku, lease.id, parseMultirange(lease.units));
       await recordChange(deps, { sku: lease.sku, action: 'lease_given_back', units: Math.max(0, units), detail: `lease ${lease.id} still open ${2 * lifetimeMs} ms after it was taken, unknown to Redis` });
     }
-    return stale.length;
+    return ended;
   }
   async function shardRound(shard: number, now: number): Promise<number> {
     const key = leaseLedgerKey(shard, ledger);

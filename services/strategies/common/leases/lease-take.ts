@@ -58,3 +58,12 @@ export async function leasesLive(deps: Pick<BaseDeps, 'redis'>, ledger: string, 
   const members = await deps.redis.zrange(leaseLedgerKey(shardOf(sku), ledger), 0, -1);
   return members.some((member) => parseLeaseMember(member)?.sku === sku);
 }
+
+/** The SKU's counter (0 when missing) and whether a lease of the ledger is live, read in one step (both on the SKU's slot). */
+export async function counterAndFills(deps: Pick<BaseDeps, 'redis'>, ledger: string, sku: string): Promise<[number, boolean]> {
+  const replies = await deps.redis.multi().get(stockKey(sku)).zrange(leaseLedgerKey(shardOf(sku), ledger), 0, -1).exec();
+  const [counter, members] = replies ?? [];
+  if (counter?.[0] || members?.[0]) throw counter?.[0] ?? members?.[0];
+  const listed = Array.isArray(members?.[1]) ? members[1] : [];
+  return [Number(counter?.[1] ?? 0), listed.some((member) => typeof member === 'string' && parseLeaseMember(member)?.sku === sku)];
+}
