@@ -115,10 +115,12 @@ export async function leaseFigures(db: Db, sku: string): Promise<LeaseFigures> {
   return { leasedUnits: Number(found?.leased ?? 0), returnedUnits: Number(found?.returned ?? 0), liveLeasedUnits: Number(found?.live ?? 0) };
 }
 
-/** Whether the lease's fence row is open (an order of it may still be written). */
-export async function leaseIsOpen(db: Db, leaseId: string): Promise<boolean> {
-  const row = await db.selectFrom('leases').select('closed_at').where('id', '=', leaseId).executeTakeFirst();
-  return row !== undefined && row.closed_at === null;
+/** Which of these leases are not open (closed, or never opened): no order of them can be written. */
+export async function leasesNotOpen(db: Db, leaseIds: readonly string[]): Promise<Set<string>> {
+  if (leaseIds.length === 0) return new Set();
+  const open = await db.selectFrom('leases').select('id').where('id', 'in', leaseIds).where('closed_at', 'is', null).execute();
+  const isOpen = new Set(open.map((row) => row.id));
+  return new Set(leaseIds.filter((id) => !isOpen.has(id)));
 }
 
 /**

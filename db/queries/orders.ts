@@ -151,6 +151,8 @@ export interface UnitOrder {
   idempotencyKey: string;
   /** A multirange literal, e.g. '{[5,6),[9,12)}'. */
   units: string;
+  /** The stock lease it sells from (redis-lease's share, redis-buckets' fill), whose fence its INSERT passes. */
+  leaseId?: string;
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -162,11 +164,16 @@ const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * decides what is sold: a row is skipped when its Idempotency-Key has an
  * order already, when another order of the SKU holds any of its units (the
  * exclusion constraint), when a unit lies beyond the SKU's initial stock and restocks,
- * when the SKU is unknown, or (given a lease) when the lease is closed or lacks the unit. One bad row must not fail the others, so nothing
- * raises; returns the ids of the orders inserted, and the caller asks why for the rest.
+ * when the SKU is unknown, or (for an order of a lease) when its lease is closed or lacks the unit. One
+ * bad row must not fail the others, so nothing raises; returns the ids of the orders inserted, and the
+ * caller asks why for the rest. A batch is all of leases (each row its own; `leaseId` names one for the
+ * orders that name none) or all without.
  */
 export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[], leaseId?: string): Promise<Set<string>> {
   if (batch.length === 0) return new Set();
+  const leased = batch.map((order) => order.leaseId ?? leaseId);
+  const ofLeases = leased.every((id) => id !== undefined);
+  if (!ofLeases && leased.some((id) => id !== undefined)) throw new Error('a batch of unit orders mixes orders of leases with orders of none');
   // By buyer, then by key: on a limited SKU each row's trigger locks its buyer's user_purchases
   // row, and a key another process is inserting makes this insert wait for that transaction. Two
   // API processes writing batches of one SKU at once (the same keys sent to both) must take those
@@ -175,32 +182,39 @@ export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[], leas
   const order = (a: UnitOrder, b: UnitOrder): number => compare(a.userId, b.userId) || compare(a.idempotencyKey, b.idempotencyKey);
   const orders = [...batch].sort(order);
   const column = <T>(pick: (order: UnitOrder) => T): T[] => orders.map(pick);
-  const { rows } = await sql<{ id: string }>`
-    insert into orders (id, sku, user_id, quantity, strategy, status, idempotency_key, stock_applied, units, lease_id)
-    select i.id, i.sku, i.user_id, i.quantity, i.strategy, 'confirmed', i.idempotency_key, ${leaseId !== undefined}, i.units, ${leaseId ?? null}::uuid
-    from unnest(
+  const fields = sql`
       ${column((o) => o.id)}::uuid[], ${column((o) => o.sku)}::text[], ${column((o) => o.userId)}::text[],
       ${column((o) => o.quantity)}::int[], ${column((o) => o.strategy)}::text[], ${column((o) => o.idempotencyKey)}::text[],
-      ${column((o) => o.units)}::int4multirange[]
-    ) as i(id, sku, user_id, quantity, strategy, idempotency_key, units)
+      ${column((o) => o.units)}::int4multirange[]`;
+  const { rows } = ofLeases
+    ? await sql<{ id: string }>`
+    insert into orders (id, sku, user_id, quantity, strategy, status, idempotency_key, stock_applied, units, lease_id)
+    select i.id, i.sku, i.user_id, i.quantity, i.strategy, 'confirmed', i.idempotency_key, true, i.units, i.lease_id
+    from unnest(${fields}, ${column((o) => o.leaseId ?? leaseId ?? null)}::uuid[]) as i(id, sku, user_id, quantity, strategy, idempotency_key, units, lease_id)
     join skus on skus.sku = i.sku
-    ${leaseId === undefined ? sql`` : leaseFence(leaseId)}
+    ${leaseFence}
     where upper(i.units) <= skus.initial_stock + skus.restocked_units + 1
-    ${leaseId === undefined ? sql`` : sql`for share of leases`}
+    for share of leases
+    on conflict do nothing
+    returning id::text as id`.execute(db)
+    : await sql<{ id: string }>`
+    insert into orders (id, sku, user_id, quantity, strategy, status, idempotency_key, stock_applied, units)
+    select i.id, i.sku, i.user_id, i.quantity, i.strategy, 'confirmed', i.idempotency_key, false, i.units
+    from unnest(${fields}) as i(id, sku, user_id, quantity, strategy, idempotency_key, units)
+    join skus on skus.sku = i.sku
+    where upper(i.units) <= skus.initial_stock + skus.restocked_units + 1
     on conflict do nothing
     returning id::text as id`.execute(db);
   return new Set(rows.map((row) => row.id));
 }
 
 /**
- * redis-lease: rows are inserted only while their lease is open and only for
- * units the lease holds. FOR SHARE on the lease's row (above) makes whoever
- * closes it wait for this insert's commit, and an insert that comes after
- * the close re-reads the row and finds it closed (closeLease, leases.ts).
+ * Orders of leases: each row is inserted only while its lease is open and
+ * only for units its lease holds. FOR SHARE on the lease rows (above) makes
+ * whoever closes one wait for this insert's commit, and an insert that comes
+ * after the close re-reads the row and finds it closed (closeLease, leases.ts).
  */
-function leaseFence(leaseId: string) {
-  return sql`join leases on leases.id = ${leaseId}::uuid and leases.closed_at is null and leases.sku = i.sku and i.units <@ leases.units`;
-}
+const leaseFence = sql`join leases on leases.id = i.lease_id and leases.closed_at is null and leases.sku = i.sku and i.units <@ leases.units`;
 
 /**
  * The unit names 1..`top` that no order of the SKU holds, as inclusive

@@ -4,7 +4,7 @@ import { findSku } from '../../../db/queries/skus.js';
 import type { Database } from '../../../db/schema.js';
 import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
 import { isPerUserLimit } from '../../../db/errors.js';
-import { leaseIsOpen } from '../../../db/queries/leases.js';
+import { leasesNotOpen } from '../../../db/queries/leases.js';
 
 /**
  * What PostgreSQL did with one order: written; skipped because this very
@@ -20,21 +20,16 @@ import { leaseIsOpen } from '../../../db/queries/leases.js';
  */
 export type OrderWrite = 'inserted' | 'written_elsewhere' | 'duplicate' | 'units_taken' | 'unknown_sku' | 'given_back' | 'per_user_limit' | 'lease_closed';
 
-/** An order to write, with the lease it sells from (redis-lease), whose fence its INSERT passes. */
-export interface WrittenOrder extends UnitOrder {
-  leaseId?: string;
-}
-
 export interface OrderWriter {
-  /** Resolves with what happened to the order; rejects with its batch's error. */
-  write(order: WrittenOrder): Promise<OrderWrite>;
+  /** Resolves with what happened to the order (of a lease when it names one); rejects with its batch's error. */
+  write(order: UnitOrder): Promise<OrderWrite>;
 }
 
 /** Why the orders a batch skipped were skipped: one read for the keys, then, for the rest, one for the SKU and one for closed ids. Only runs when something was skipped. */
-async function classifySkipped(db: Kysely<Database>, sku: string, skipped: readonly UnitOrder[], leaseId: string | undefined): Promise<Map<string, OrderWrite>> {
+async function classifySkipped(db: Kysely<Database>, sku: string, skipped: readonly UnitOrder[]): Promise<Map<string, OrderWrite>> {
   const ordered = await orderIdsByKey(db, skipped.map((order) => order.idempotencyKey));
   const refused = skipped.filter((order) => !ordered.has(order.idempotencyKey));
-  const fenced = leaseId !== undefined && refused.length > 0 && !(await leaseIsOpen(db, leaseId));
+  const closedLeases = await leasesNotOpen(db, [...new Set(refused.flatMap((order) => (order.leaseId === undefined ? [] : [order.leaseId])))]);
   const known = refused.length === 0 || (await findSku(db, sku)) !== undefined;
   // A retry finishing an earlier attempt's deduction can meet its own id closed: those units are being given back, not sold.
   const closed = await closedOrderIds(db, refused.map((order) => order.id));
@@ -44,7 +39,7 @@ async function classifySkipped(db: Kysely<Database>, sku: string, skipped: reado
     // the same deduction (the same key at two processes at once): the units are its, not extra.
     if (existing === order.id) return 'written_elsewhere';
     if (existing !== undefined) return 'duplicate';
-    if (fenced) return 'lease_closed';
+    if (order.leaseId !== undefined && closedLeases.has(order.leaseId)) return 'lease_closed';
     if (closed.has(order.id)) return 'given_back';
     return known ? 'units_taken' : 'unknown_sku';
   };
@@ -61,13 +56,13 @@ type Written = OrderWrite | { failed: unknown };
  * failing them too would have their buyers told 500 and their units given
  * back while their orders stand.
  */
-async function writeOneByOne(db: Kysely<Database>, orders: readonly WrittenOrder[], written: (orders: UnitOrder[]) => void): Promise<Written[]> {
+async function writeOneByOne(db: Kysely<Database>, orders: readonly UnitOrder[], written: (orders: UnitOrder[]) => void): Promise<Written[]> {
   const results: Written[] = [];
   for (const order of orders) {
     try {
-      const inserted = await insertUnitOrders(db, [order], order.leaseId);
+      const inserted = await insertUnitOrders(db, [order]);
       if (inserted.size > 0) written([order]);
-      results.push(inserted.size > 0 ? 'inserted' : ((await classifySkipped(db, order.sku, [order], order.leaseId)).get(order.id) ?? 'units_taken'));
+      results.push(inserted.size > 0 ? 'inserted' : ((await classifySkipped(db, order.sku, [order])).get(order.id) ?? 'units_taken'));
     } catch (error: unknown) {
       results.push(isPerUserLimit(error) ? 'per_user_limit' : { failed: error });
     }
@@ -83,21 +78,23 @@ async function writeOneByOne(db: Kysely<Database>, orders: readonly WrittenOrder
  * PostgreSQL round trip and one commit per batch, not per sale; the profile
  * of redis-lua selling showed the per-statement socket writes as the API's
  * largest cost. Batching by SKU keeps a failure shared only by orders that
- * share its cause (an unknown SKU fails every order of that SKU alike);
- * orders of a lease batch by lease, since all of one INSERT pass one fence.
+ * share its cause (an unknown SKU fails every order of that SKU alike).
+ * Orders of leases batch by SKU too, whatever lease each is of (each row
+ * passes its own lease's fence): batched per lease, the 4 fills of
+ * redis-buckets split its orders into 4 INSERTs at a time.
  * `written` hears of each batch's inserted orders, after the commit.
  */
 export function createOrderWriter(db: Kysely<Database>, maxBatch: number, written: (orders: UnitOrder[]) => void): OrderWriter {
-  const batcher = createKeyedBatcher<WrittenOrder, Written>({
+  const batcher = createKeyedBatcher<UnitOrder, Written>({
     windowMs: 0,
     maxSize: maxBatch,
     flush: async (_key, orders) => {
       const first = orders[0];
       if (first === undefined) return [];
-      const { sku, leaseId } = first;
+      const { sku } = first;
       let inserted: Set<string>;
       try {
-        inserted = await insertUnitOrders(db, orders, leaseId);
+        inserted = await insertUnitOrders(db, orders);
       } catch (error: unknown) {
         // One buyer past the per-user limit fails the batch's statement for all: write them one at a time.
         if (!isPerUserLimit(error)) throw error;
@@ -106,14 +103,15 @@ export function createOrderWriter(db: Kysely<Database>, maxBatch: number, writte
       // By order id, not key: two attempts of one key in one batch (a retry while the first is still
       // queued) insert one row, and only that attempt's buyer may be told 201 with its id.
       const skipped = orders.filter((order) => !inserted.has(order.id));
-      const why = skipped.length === 0 ? new Map<string, OrderWrite>() : await classifySkipped(db, sku, skipped, leaseId);
+      const why = skipped.length === 0 ? new Map<string, OrderWrite>() : await classifySkipped(db, sku, skipped);
       if (inserted.size > 0) written(orders.filter((order) => inserted.has(order.id)));
       return orders.map((order) => (inserted.has(order.id) ? 'inserted' : (why.get(order.id) ?? 'units_taken')));
     },
   });
   return {
     write: async (order) => {
-      const result = await batcher.submit(order.leaseId ?? order.sku, order);
+      // Orders of leases and orders of none go in separate statements (the lease fence joins every row).
+      const result = await batcher.submit(order.leaseId === undefined ? order.sku : `${order.sku}\nleased`, order);
       if (typeof result === 'object') throw result.failed;
       return result;
     },
