@@ -249,7 +249,6 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
     }
   }
 
-
   return {
     ...redisBucketsFacts,
     // A refusal from the counter waits for an order of the key being written elsewhere (above);

@@ -8,7 +8,7 @@ import type { BaseDeps, PurchaseOutcome, PurchaseRequest, Stoppable, Strategy, S
 import { endLease } from '../common/leases/lease-end.js';
 import { startLeaseReconciler } from '../common/leases/lease-reconciler.js';
 import { leasesLive, takeLease } from '../common/leases/lease-take.js';
-import { answerByDeadline, type LeaseAttempt, leaseOrderAnswer, leaseOrderFailure, unknownOutcome } from '../common/leases/lease-orders.js';
+import { type LeaseAttempt, leaseOrderAnswer, leaseOrderFailure, unknownOutcome } from '../common/leases/lease-orders.js';
 import { settleByDeadline } from '../../../lib/deadline.js';
 import { type Lease, LeasePool, type Taken } from './lease-pool.js';
 
@@ -35,7 +35,6 @@ const tickMs = 50;
 const heldPollMs = 20;
 // At shutdown, how long to wait for the leases of buyers still being served to end.
 const shutdownWaitMs = 10_000;
-
 
 /** Consecutive units as inclusive ranges: [3,4,5,9] -> [[3,5],[9,9]]. */
 function rangesOf(units: readonly number[]): UnitRanges {
@@ -143,8 +142,8 @@ export function createRedisLease(deps: BaseDeps, counters: CounterRebuild): Stra
     }
     const { lease, units } = claim;
     // The batch's INSERT runs outside any one buyer's deadline; this buyer's answer does not wait past
-    // its own. The lease is settled when the write does, whenever that is.
-    const writing = orders.write({ ...request, id: request.orderId, strategy: name, units: multirangeLiteral(rangesOf(units)), leaseId: lease.id }).then(
+    // its own (purchase below). The lease is settled when the write does, whenever that is.
+    return orders.write({ ...request, id: request.orderId, strategy: name, units: multirangeLiteral(rangesOf(units)), leaseId: lease.id }).then(
       (written) => {
         const [outcome, settlement] = leaseOrderAnswer(written, request.orderId);
         if (written === 'lease_closed') pool.retire(lease);
@@ -156,7 +155,6 @@ export function createRedisLease(deps: BaseDeps, counters: CounterRebuild): Stra
         return leaseOrderFailure(error);
       },
     );
-    return answerByDeadline(writing);
   }
 
   async function buy(request: PurchaseRequest): Promise<PurchaseOutcome> {
@@ -212,9 +210,10 @@ export function createRedisLease(deps: BaseDeps, counters: CounterRebuild): Stra
       ];
     },
     purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
-      // Each wait above ends at the buyer's deadline; this bounds what they share (a lease take run under
-      // the first waiter's deadline, a failure met after it): slow-postgres once saw 503s at 1.4 s.
-      return settleByDeadline(buy(request), () => ({ kind: 'unavailable', dependency: 'postgres', reason: `the stores did not answer within the wait (PURCHASE_WAIT_MS); ${unknownOutcome}` }));
+      // The answer comes by the buyer's deadline whatever it waits on: the order write (in a batch outside
+      // any one buyer's deadline), a lease take run under the first waiter's deadline, a failure met after
+      // it (slow-postgres once saw 503s at 1.4 s). What still runs settles its units whenever it ends.
+      return settleByDeadline(buy(request), () => ({ kind: 'unavailable', dependency: 'postgres', reason: `the order was not written, or the stores did not answer, within the wait (PURCHASE_WAIT_MS); ${unknownOutcome}` }));
     },
   };
 }

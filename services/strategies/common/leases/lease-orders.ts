@@ -1,4 +1,3 @@
-import { settleByDeadline } from '../../../../lib/deadline.js';
 import { classifyDependencyFailure } from '../../../shared/dependency-errors.js';
 import type { OrderWrite } from '../order-writer.js';
 import type { PurchaseOutcome } from '../../strategy.js';
@@ -38,13 +37,4 @@ export function leaseOrderFailure(error: unknown): LeaseAttempt {
   if (failure === undefined) throw error;
   if (failure.kind === 'timeout') return { kind: 'contended', reason: failure.reason ?? 'PostgreSQL statement timed out' };
   return { kind: 'unavailable', dependency: 'postgres', reason: unknownOutcome };
-}
-
-/**
- * The buyer's answer, no later than its deadline: an order write runs in a
- * batch outside any one buyer's deadline, and settles its units whenever it
- * ends; the buyer past its deadline hears 503 (outcome unknown) instead.
- */
-export function answerByDeadline(writing: Promise<LeaseAttempt>): Promise<LeaseAttempt> {
-  return settleByDeadline(writing, () => ({ kind: 'unavailable', dependency: 'postgres', reason: `the order was not written within the wait (PURCHASE_WAIT_MS); ${unknownOutcome}` }));
 }

@@ -55,8 +55,11 @@ export async function takeLease(deps: Pick<BaseDeps, 'db' | 'redis'>, ledger: st
 
 /** Whether any lease of the SKU in this ledger is live (taken and not ended): its unsold units may still come back. */
 export async function leasesLive(deps: Pick<BaseDeps, 'redis'>, ledger: string, sku: string): Promise<boolean> {
-  const members = await deps.redis.zrange(leaseLedgerKey(shardOf(sku), ledger), 0, -1);
-  return members.some((member) => parseLeaseMember(member)?.sku === sku);
+  return listsSku(await deps.redis.zrange(leaseLedgerKey(shardOf(sku), ledger), 0, -1), sku);
+}
+
+function listsSku(members: readonly unknown[], sku: string): boolean {
+  return members.some((member) => typeof member === 'string' && parseLeaseMember(member)?.sku === sku);
 }
 
 /** The SKU's counter (0 when missing) and whether a lease of the ledger is live, read in one step (both on the SKU's slot). */
@@ -64,6 +67,5 @@ export async function counterAndFills(deps: Pick<BaseDeps, 'redis'>, ledger: str
   const replies = await deps.redis.multi().get(stockKey(sku)).zrange(leaseLedgerKey(shardOf(sku), ledger), 0, -1).exec();
   const [counter, members] = replies ?? [];
   if (counter?.[0] || members?.[0]) throw counter?.[0] ?? members?.[0];
-  const listed = Array.isArray(members?.[1]) ? members[1] : [];
-  return [Number(counter?.[1] ?? 0), listed.some((member) => typeof member === 'string' && parseLeaseMember(member)?.sku === sku)];
+  return [Number(counter?.[1] ?? 0), listsSku(Array.isArray(members?.[1]) ? members[1] : [], sku)];
 }
