@@ -123,8 +123,7 @@ export function createRedisBuckets(deps: BaseDeps, counters: CounterRebuild): St
       if (Number(value) > 0) {
         stage.on = 'postgres';
         await endFill(sku, lease);
-      }
-      else void endFill(sku, lease);
+      } else void endFill(sku, lease);
     }
     return undefined;
   }
