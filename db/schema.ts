@@ -17,6 +17,12 @@ export interface SkusTable {
   max_per_user: ColumnType<number | null, number | null | undefined, never>;
   // How long a `reserve` purchase holds its units (default 600).
   hold_seconds: ColumnType<number, number | undefined, never>;
+  // The SKU's waiting room (2026-12-08T00-00-waiting-rooms), fixed at creation: the admission
+  // token's lifetime (null: no waiting room), the admission rate (null: auto), and how long
+  // after the line opens arrivals are drawn in random order.
+  line_token_ttl_seconds: ColumnType<number | null, number | null | undefined, never>;
+  line_admit_per_second: ColumnType<number | null, number | null | undefined, never>;
+  line_draw_seconds: ColumnType<number, number | undefined, never>;
   // Units ended holds ever gave back, and how many of them the Redis counter is known to have
   // (2026-12-04T00-00-released-copies): where they differ, a release is still to copy.
   released_units: Generated<number>;

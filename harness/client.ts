@@ -55,7 +55,14 @@ export async function listStrategies(api: ApiTarget): Promise<StrategyFacts[]> {
   return body as StrategyFacts[];
 }
 
-export function createSku(api: ApiTarget, sku: string, stock: number, token = api.token ?? adminToken, settings: { maxPerUser?: number; holdSeconds?: number } = {}): Promise<Answer> {
+/** A SKU's waiting room as POST /v1/admin/skus takes it. */
+export interface WaitingRoomInput {
+  admitPerSecond: number | 'auto';
+  tokenTtlSeconds?: number;
+  drawSeconds?: number;
+}
+
+export function createSku(api: ApiTarget, sku: string, stock: number, token = api.token ?? adminToken, settings: { maxPerUser?: number; holdSeconds?: number; waitingRoom?: WaitingRoomInput } = {}): Promise<Answer> {
   return call(
     `${api.url}/v1/admin/skus`,
     withTimeout(api, {
@@ -77,10 +84,13 @@ export interface PurchaseInput {
   key?: string;
   strategy?: string;
   via?: 'header' | 'query';
+  /** The Admission-Token of a SKU with a waiting room. */
+  admissionToken?: string;
 }
 
 export function purchase(api: { url: string }, input: PurchaseInput): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': input.key ?? randomUUID() };
+  if (input.admissionToken !== undefined) headers['admission-token'] = input.admissionToken;
   let url = `${api.url}/v1/purchases`;
   if (input.strategy !== undefined) {
     if (input.via === 'query') url += `?strategy=${encodeURIComponent(input.strategy)}`;
@@ -122,4 +132,14 @@ export function countBy(answers: Answer[]): Record<number, number> {
   const counts: Record<number, number> = {};
   for (const answer of answers) counts[answer.status] = (counts[answer.status] ?? 0) + 1;
   return counts;
+}
+
+/** POST /v1/skus/:sku/line: a ticket in the SKU's waiting room. */
+export function joinLine(api: ApiTarget, sku: string, userId: string): Promise<Answer> {
+  return call(`${api.url}/v1/skus/${sku}/line`, withTimeout(api, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId }) }));
+}
+
+/** GET /v1/skus/:sku/line/:ticket: the ticket's place, or its admission. */
+export function pollLine(api: ApiTarget, sku: string, ticket: string): Promise<Answer> {
+  return call(`${api.url}/v1/skus/${sku}/line/${ticket}`, withTimeout(api));
 }

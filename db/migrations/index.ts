@@ -12,6 +12,7 @@ import * as decidedUnits from './2026-12-05T00-00-decided-units.js';
 import * as restocks from './2026-12-05T01-00-restocks.js';
 import * as leases from './2026-12-06T00-00-leases.js';
 import * as leaseLedgers from './2026-12-07T00-00-lease-ledgers.js';
+import * as waitingRooms from './2026-12-08T00-00-waiting-rooms.js';
 
 /**
  * Every migration, by name. Names sort by date, which is the order Kysely's
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-05T01-00-restocks': restocks,
   '2026-12-06T00-00-leases': leases,
   '2026-12-07T00-00-lease-ledgers': leaseLedgers,
+  '2026-12-08T00-00-waiting-rooms': waitingRooms,
 };

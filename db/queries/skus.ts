@@ -8,13 +8,25 @@ type Db = Kysely<Database>;
 export interface SkuSettings {
   maxPerUser?: number | null;
   holdSeconds?: number;
+  /** Absent: sold without a waiting room. */
+  waitingRoom?: { admitPerSecond: number | 'auto'; tokenTtlSeconds: number; drawSeconds: number };
 }
 
 /** Creates a SKU and returns it as stored (defaults filled in); undefined when it already exists. */
 export async function insertSku(db: Db, sku: string, stock: number, settings: SkuSettings = {}): Promise<Sku | undefined> {
+  const room = settings.waitingRoom;
   return db
     .insertInto('skus')
-    .values({ sku, initial_stock: stock, stock, max_per_user: settings.maxPerUser ?? null, hold_seconds: settings.holdSeconds })
+    .values({
+      sku,
+      initial_stock: stock,
+      stock,
+      max_per_user: settings.maxPerUser ?? null,
+      hold_seconds: settings.holdSeconds,
+      line_token_ttl_seconds: room?.tokenTtlSeconds ?? null,
+      line_admit_per_second: room === undefined || room.admitPerSecond === 'auto' ? null : room.admitPerSecond,
+      line_draw_seconds: room?.drawSeconds,
+    })
     .onConflict((oc) => oc.column('sku').doNothing())
     .returningAll()
     .executeTakeFirst();
@@ -132,4 +144,9 @@ const advisoryKeySeed = 0x5a1e;
  */
 export async function lockSkuKey(trx: Db, sku: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${sku}, ${advisoryKeySeed}))`.execute(trx);
+}
+
+/** A SKU's waiting-room columns; undefined when there is no such SKU. */
+export async function findLineSettings(db: Db, sku: string): Promise<Pick<Sku, 'line_token_ttl_seconds' | 'line_admit_per_second' | 'line_draw_seconds'> | undefined> {
+  return db.selectFrom('skus').select(['line_token_ttl_seconds', 'line_admit_per_second', 'line_draw_seconds']).where('sku', '=', sku).executeTakeFirst();
 }

@@ -10,10 +10,12 @@ import problems from './plugins/app/problems.js';
 import connections from './plugins/app/connections.js';
 import rateLimits from './plugins/app/rate-limits.js';
 import strategies from './plugins/app/strategies.js';
+import waitingRoom from './plugins/app/waiting-room.js';
 import health from './routes/health.js';
 import metrics from './routes/metrics.js';
 import orders from './routes/orders.js';
 import purchases from './routes/purchases.js';
+import line from './routes/line.js';
 import skus from './routes/skus.js';
 import strategyRoutes from './routes/strategies.js';
 
@@ -46,6 +48,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(connections);
   await fastify.register(openapi);
   await fastify.register(infrastructure);
+  await fastify.register(waitingRoom);
   await fastify.register(strategies, { definitions: options.strategies });
   await fastify.register(adminAuth);
   await fastify.register(rateLimits);
@@ -54,6 +57,7 @@ export default async function app(fastify: FastifyInstance, options: AppOptions)
   await fastify.register(strategyRoutes);
   await fastify.register(skus);
   await fastify.register(purchases);
+  await fastify.register(line);
   await fastify.register(orders);
   await fastify.register(metrics);
 }

@@ -236,6 +236,18 @@ export const ConfigSchema = Type.Object({
   // not remembered (~100 bytes a key: 100,000 is ~10 MB per remembered SKU).
   SOLD_OUT_MEMORY_MAX_KEYS: Type.Integer({ minimum: 0, default: 100000 }),
 
+  // --- Waiting rooms (services/waiting-room/, docs/waiting-room.md) ---
+  // Admission tokens are signed with this (HMAC-SHA256), the same in every
+  // process; unset, one derived from ADMIN_TOKEN.
+  ADMISSION_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  // An auto room admits more while its admitted purchases answer within this
+  // at p95 (and shed under 1%), fewer otherwise.
+  WAITING_ROOM_P95_MS: Type.Integer({ minimum: 1, maximum: 60000, default: 250 }),
+  // An auto room's rate: where it starts, and its floor and ceiling (admissions a second).
+  WAITING_ROOM_AUTO_START: Type.Integer({ minimum: 1, maximum: 100000, default: 50 }),
+  WAITING_ROOM_AUTO_LEAST: Type.Integer({ minimum: 1, maximum: 100000, default: 5 }),
+  WAITING_ROOM_AUTO_MOST: Type.Integer({ minimum: 1, maximum: 100000, default: 5000 }),
+
   // --- Fault injection (tests only) ---
   // 'lock-held': the first lock holder of the process to draw its fencing token
   // stops the process (SIGSTOP) right before its fenced write, so `npm run
@@ -274,7 +286,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     });
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  return converted as Config;
+  const config = converted as Config;
+  if (!(config.WAITING_ROOM_AUTO_LEAST <= config.WAITING_ROOM_AUTO_START && config.WAITING_ROOM_AUTO_START <= config.WAITING_ROOM_AUTO_MOST)) {
+    throw new ConfigError('WAITING_ROOM_AUTO_LEAST <= WAITING_ROOM_AUTO_START <= WAITING_ROOM_AUTO_MOST must hold: an auto room starts between its floor and ceiling');
+  }
+  return config;
 }
 
 export function loadConfig(): Config {

@@ -28,6 +28,10 @@ export const errorCodes = [
   'contended',
   'dependency_unavailable',
   'internal_error',
+  'admission_required',
+  'admission_invalid',
+  'no_waiting_room',
+  'ticket_not_found',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
@@ -57,6 +61,10 @@ const catalog: Record<ErrorCode, { status: number; title: string }> = {
   contended: { status: 503, title: 'The strategy could not decide in time' },
   dependency_unavailable: { status: 503, title: 'A dependency is unavailable' },
   internal_error: { status: 500, title: 'Internal error' },
+  admission_required: { status: 403, title: 'This SKU sells through its waiting room: join the line for an admission token' },
+  admission_invalid: { status: 403, title: 'The admission token is not valid for this purchase' },
+  no_waiting_room: { status: 409, title: 'This SKU sells without a waiting room: buy directly' },
+  ticket_not_found: { status: 404, title: 'No such ticket in the line of this SKU' },
 };
 
 export function problemType(code: ErrorCode): string {

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
 import { type Config, etcdEndpoints } from '../../services/shared/config.js';
 import { createEtcd } from '../../services/shared/etcd.js';
-import { type Answer, purchase, settle, testConfig } from '../../harness/api.js';
+import { type Answer, type RunningApi, purchase, settle, startApi, testConfig } from '../../harness/api.js';
+import { freePort } from './processes.js';
 
 export * from '../../harness/api.js';
 
@@ -45,4 +46,12 @@ export async function timedPurchases(target: { url: string }, sku: string, count
 /** A client for the stack's etcd. It connects on its first call: deps for a strategy that never locks open nothing. */
 export function etcdClient(config: Config = testConfig()): Etcd3 {
   return createEtcd(etcdEndpoints(config), config.ETCD_CALL_TIMEOUT_MS);
+}
+
+/** An API whose main Redis is down: a port nothing listens on for the first server of REDIS_URLS, or for the cluster under npm run test:cluster. */
+export async function startApiWithoutMainRedis(): Promise<RunningApi> {
+  const config = testConfig();
+  const [, ...others] = config.REDIS_URLS.split(',');
+  const dead = `redis://127.0.0.1:${await freePort()}`;
+  return startApi(config.REDIS_MAIN === 'cluster' ? { REDIS_CLUSTER_URLS: dead } : { REDIS_URLS: [dead, ...others].join(',') });
 }

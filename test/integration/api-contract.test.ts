@@ -122,9 +122,9 @@ describe('SKUs and admin auth', () => {
     const sku = uniqueSku('create');
     const created = await createSku(api, sku, 7);
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ sku, initialStock: 7, available: 7, maxPerUser: null, holdSeconds: 600 });
+    expect(created.body).toEqual({ sku, initialStock: 7, available: 7, maxPerUser: null, holdSeconds: 600, waitingRoom: null });
     expectProblem(await createSku(api, sku, 7), 409, 'sku_exists');
-    expect((await get(api, `/v1/skus/${sku}`)).body).toEqual({ sku, initialStock: 7, available: 7, maxPerUser: null, holdSeconds: 600 });
+    expect((await get(api, `/v1/skus/${sku}`)).body).toEqual({ sku, initialStock: 7, available: 7, maxPerUser: null, holdSeconds: 600, waitingRoom: null });
     expect((await audit(api, sku)).body).toMatchObject({ pgStock: 7, redisStock: 7, consistent: true, confirmedUnits: 0 });
   });
 

@@ -3,8 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stockKey } from '../../services/shared/redis-keys.js';
 import { deductionKey } from '../../services/strategies/redis-lua/keys.js';
-import { type RunningApi, audit, createSku, get, purchase, startApi, testConfig, uniqueSku } from '../helpers/api.js';
-import { freePort } from '../helpers/processes.js';
+import { type RunningApi, audit, createSku, get, purchase, startApi, startApiWithoutMainRedis, testConfig, uniqueSku } from '../helpers/api.js';
 import { mainRedis } from '../helpers/redis.js';
 import type { MainRedis } from '../../services/shared/redis.js';
 
@@ -23,10 +22,7 @@ describe('with the main Redis down', () => {
   const onCluster = testConfig().REDIS_MAIN === 'cluster';
   let broken: RunningApi;
   beforeAll(async () => {
-    const [, ...others] = testConfig().REDIS_URLS.split(',');
-    // A port nothing listens on: the main Redis is down (the first server, or the cluster in npm run test:cluster).
-    const dead = `redis://127.0.0.1:${await freePort()}`;
-    broken = await startApi(onCluster ? { REDIS_CLUSTER_URLS: dead } : { REDIS_URLS: [dead, ...others].join(',') });
+    broken = await startApiWithoutMainRedis();
   });
   afterAll(async () => {
     await broken.close();

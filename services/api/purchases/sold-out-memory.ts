@@ -170,6 +170,11 @@ export class SoldOutMemory implements StockNewsListener {
     return this.entries.size;
   }
 
+  /** Whether units of the SKU may have come back since `mark` (news heard, or a stretch deaf to it). */
+  heardNewsSince(sku: string, mark: number): boolean {
+    return this.newsSince(sku, mark);
+  }
+
   private newsSince(sku: string, mark: number): boolean {
     return this.deafSince > mark || (this.newsAt.get(sku) ?? 0) > mark;
   }

@@ -4,6 +4,7 @@ import { problemContentType } from '../problem.js';
 import { startLoopLag } from '../loop-lag.js';
 import { createOrderLookup } from '../purchases/order-lookup.js';
 import { runPurchase } from '../purchases/purchase-flow.js';
+import { admissionRefusal } from '../purchases/admission-gate.js';
 import { problemResponses } from '../schemas/problem.js';
 import { purchaseLinks } from '../schemas/order.js';
 import { OrderAccepted, purchaseBody, purchaseHeaders, purchaseQuery } from '../schemas/purchase.js';
@@ -18,7 +19,7 @@ import { OrderAccepted, purchaseBody, purchaseHeaders, purchaseQuery } from '../
 const arrivedAt = (elapsedMs: number, lagMs: number): number => Date.now() - elapsedMs - lagMs;
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { config, strategies, metrics } = fastify;
+  const { config, strategies, metrics, rooms, soldOut } = fastify;
   const loop = startLoopLag();
   fastify.addHook('onClose', async () => loop.stop());
   const flowDeps = {
@@ -51,12 +52,23 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const stopTimer = metrics.purchaseSeconds.startTimer({ strategy: name });
     let outcome = 'error';
     try {
-      const result = await runPurchase(flowDeps, strategy, {
-        ...request.body,
-        strategy: name,
-        idempotencyKey: request.headers['idempotency-key'],
-      }, randomUUID(), arrivedAt(reply.elapsedTime, loop.lagMs()));
+      const { sku, userId } = request.body;
+      const idempotencyKey = request.headers['idempotency-key'];
+      const arrived = arrivedAt(reply.elapsedTime, loop.lagMs());
+      // A Map read once the SKU's room is known here; its first purchase in this process reads PostgreSQL.
+      let room = rooms.peek(sku);
+      if (room === undefined) room = (await rooms.get(sku)) ?? null;
+      const refusal = room === null ? undefined : admissionRefusal(fastify.admissionSecret, { sku, userId, idempotencyKey }, request.headers['admission-token'], Date.now());
+      const mark = soldOut.mark();
+      const result = refusal !== undefined
+        ? { answer: refusal, outcome: 'not_admitted' }
+        : await runPurchase(flowDeps, strategy, { ...request.body, strategy: name, idempotencyKey }, randomUUID(), arrived);
       outcome = result.outcome;
+      if (room !== null && refusal === undefined) {
+        // Sold out, told to the line only when no units came back since the store was asked.
+        const said = (outcome === 'sold_out' || outcome === 'sold_out_from_memory') && !soldOut.heardNewsSince(sku, mark);
+        fastify.waitingRoom.answered(sku, room, { status: result.answer.status, ms: Date.now() - arrived, soldOut: said });
+      }
       const { status, headers, body } = result.answer;
       reply.code(status).headers(headers);
       if (status >= 400) reply.type(problemContentType);

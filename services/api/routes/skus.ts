@@ -7,11 +7,12 @@ import { problemResponses } from '../schemas/problem.js';
 import { reconciliationSummary } from '../../../db/queries/reconciliations.js';
 import { CreateSkuBody, RestockBody, RestockHeaders, RestockView, SkuAudit, SkuParams, SkuReconciliation, SkuView } from '../schemas/sku.js';
 import { auditSku, createSku, restock } from '../skus/sku-service.js';
+import { roomOf } from '../../waiting-room/room-settings.js';
 
 const adminSecurity = [{ adminToken: [] }];
 
 function skuView(row: Sku): Static<typeof SkuView> {
-  return { sku: row.sku, initialStock: row.initial_stock, available: row.stock, maxPerUser: row.max_per_user, holdSeconds: row.hold_seconds };
+  return { sku: row.sku, initialStock: row.initial_stock, available: row.stock, maxPerUser: row.max_per_user, holdSeconds: row.hold_seconds, waitingRoom: roomOf(row) };
 }
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -27,8 +28,11 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { sku, stock, holdSeconds } = request.body;
     const maxPerUser = request.body.maxPerUser ?? null;
-    const created = await createSku(fastify.db, fastify.redis, sku, stock, { maxPerUser, holdSeconds });
+    const room = request.body.waitingRoom;
+    const waitingRoom = room === undefined ? undefined : { admitPerSecond: room.admitPerSecond, tokenTtlSeconds: room.tokenTtlSeconds ?? 60, drawSeconds: room.drawSeconds ?? 2 };
+    const created = await createSku(fastify.db, fastify.redis, sku, stock, { maxPerUser, holdSeconds, waitingRoom });
     if (created === 'exists') throw new ProblemError('sku_exists', `SKU ${sku} already exists.`);
+    fastify.rooms.remember(sku, roomOf(created));
     return reply.code(201).header('location', `/v1/skus/${sku}`).send(skuView(created));
   });
 
@@ -51,6 +55,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     // This process forgets the SKU was sold out before answering: a buyer sent here after the answer
     // must find the units, not wait for the news (which other processes hear a moment later).
     fastify.soldOut.stockBack(sku);
+    // So does its waiting room: buyers still in line must not be told sold out.
+    if (fastify.rooms.peek(sku) !== null) await fastify.waitingRoom.unitsBack(sku).catch((error: unknown) => fastify.log.warn({ err: error, sku }, 'restock: the line\'s sold-out flag was not cleared; it ends with its TTL or the news'));
     return { sku, units: done.units, restockedUnits: done.restockedUnits, available: done.stock, replayed: done.kind === 'replayed' };
   });
 

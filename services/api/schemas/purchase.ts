@@ -2,7 +2,7 @@ import Type from 'typebox';
 
 // SKU codes and user ids are identifiers, not free text: printable ASCII, bounded.
 export const SkuCode = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', description: 'SKU code: letters, digits, . _ : -, at most 64' });
-const UserId = Type.String({ pattern: '^[\\x21-\\x7E]{1,128}$', description: 'Buyer id: 1-128 visible ASCII characters' });
+export const UserId = Type.String({ pattern: '^[\\x21-\\x7E]{1,128}$', description: 'Buyer id: 1-128 visible ASCII characters' });
 /** An Idempotency-Key: 1-255 visible ASCII characters. */
 export const idempotencyKeyPattern = '^[\\x21-\\x7E]{1,255}$';
 /** The strategies served, by name: an enum, so the OpenAPI document lists what a client may ask for. */
@@ -23,6 +23,7 @@ export function purchaseHeaders(strategies: readonly string[]) {
   return Type.Object({
     'idempotency-key': Type.String({ pattern: idempotencyKeyPattern, description: '1-255 visible ASCII characters; retries reuse it' }),
     'x-strategy': Type.Optional(strategyName(strategies)),
+    'admission-token': Type.Optional(Type.String({ maxLength: 2048, description: 'A SKU with a waiting room sells only to buyers it admitted: the token GET /v1/skus/{sku}/line/{ticket} gave, with its Idempotency-Key' })),
   });
 }
 

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { SkuCode, idempotencyKeyPattern } from './purchase.js';
+import { WaitingRoomSettings, WaitingRoomView } from './line.js';
 
 export const CreateSkuBody = Type.Object(
   // A billion units is far beyond any flash sale and well inside PostgreSQL's integer.
@@ -8,6 +9,7 @@ export const CreateSkuBody = Type.Object(
     stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
     maxPerUser: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Units one userId may hold (pending and confirmed orders); absent: unlimited. Every safe strategy enforces it in PostgreSQL, in the transaction that writes the order.' })),
     holdSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, description: 'How long a purchase with strategy reserve holds its units before they go back on sale unless confirmed; absent: 600' })),
+    waitingRoom: Type.Optional(WaitingRoomSettings),
   },
   { additionalProperties: false },
 );
@@ -20,6 +22,7 @@ export const SkuView = Type.Object({
   available: Type.Integer({ description: 'Stock left according to PostgreSQL' }),
   maxPerUser: Type.Union([Type.Integer(), Type.Null()], { description: 'Units one userId may hold; null: unlimited' }),
   holdSeconds: Type.Integer({ description: 'How long a reserve hold lasts' }),
+  waitingRoom: WaitingRoomView,
 });
 
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);

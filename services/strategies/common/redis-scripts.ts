@@ -19,9 +19,9 @@ export interface LuaScript {
 
 const camelCase = (kebab: string): string => kebab.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
-/** Every script under services/strategies/, its command name and key count read from its file name. */
-export function luaScripts(): LuaScript[] {
-  return readdirSync(strategiesDir, { recursive: true, encoding: 'utf8' })
+/** Every script under `dir` (services/strategies/ by default), its command name and key count read from its file name. */
+export function luaScripts(dir: URL = strategiesDir): LuaScript[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((path) => path.endsWith('.lua'))
     .sort()
     .map((path) => {
@@ -29,7 +29,7 @@ export function luaScripts(): LuaScript[] {
       const match = scriptFile.exec(file);
       if (match === null) throw new Error(`${path}: name it <command>-<numKeys>.lua`);
       const [, name = '', keys = ''] = match;
-      return { command: camelCase(name), numberOfKeys: Number(keys), lua: readFileSync(new URL(path, strategiesDir), 'utf8') };
+      return { command: camelCase(name), numberOfKeys: Number(keys), lua: readFileSync(new URL(path, dir), 'utf8') };
     });
 }
 
@@ -64,12 +64,16 @@ declare module 'ioredis' {
   }
 }
 
-// Read once per process: every connection defines the same scripts.
-let scripts: LuaScript[] | undefined;
+// Read once per process and folder: every connection defines the same scripts.
+const scriptsByDir = new Map<string, LuaScript[]>();
 
-/** Registers every script on a connection; idempotent. */
-export function defineScripts(redis: MainRedis): void {
-  scripts ??= luaScripts();
+/** Registers every script of `dir` (services/strategies/ by default: the waiting room has its own) on a connection; idempotent. */
+export function defineScripts(redis: MainRedis, dir: URL = strategiesDir): void {
+  let scripts = scriptsByDir.get(dir.href);
+  if (scripts === undefined) {
+    scripts = luaScripts(dir);
+    scriptsByDir.set(dir.href, scripts);
+  }
   for (const script of scripts) {
     if (script.command in redis) continue;
     redis.defineCommand(script.command, { numberOfKeys: script.numberOfKeys, lua: script.lua });

@@ -45,7 +45,19 @@ export default fp<{ definitions?: readonly StrategyDefinition[] }>(
     fastify.decorate('soldOut', soldOut);
     // Off (TTL 0): no subscription either.
     if (fastify.config.SOLD_OUT_MEMORY_TTL_MS > 0) {
-      const news = listenForStockNews(fastify.redis, soldOut, fastify.log);
+      // The waiting rooms hear the same news: units back end a line's "sold out".
+      const { waitingRoom } = fastify;
+      const listener = {
+        stockBack: (sku: string) => {
+          soldOut.stockBack(sku);
+          waitingRoom.stockBack(sku);
+        },
+        listening: (on: boolean) => {
+          soldOut.listening(on);
+          waitingRoom.listening(on);
+        },
+      };
+      const news = listenForStockNews(fastify.redis, listener, fastify.log);
       fastify.addHook('onClose', async () => news.stop());
     }
     // Run in every API process (each is safe side by side): the mirror repair where
@@ -56,5 +68,5 @@ export default fp<{ definitions?: readonly StrategyDefinition[] }>(
       await Promise.all(loops.map((loop) => loop.stop()));
     });
   },
-  { name: 'strategies', dependencies: ['infrastructure'] },
+  { name: 'strategies', dependencies: ['infrastructure', 'waiting-room'] },
 );

@@ -1,0 +1,9 @@
+import { keyPrefix } from '../shared/redis-keys.js';
+
+// A line's keys share one hash tag, {line:<sku>}, so its script runs on one
+// Redis Cluster slot; SKU codes have no braces (schemas/purchase.ts), so the
+// tag is the whole of it. Lines of different SKUs spread over the slots.
+export function lineKeys(sku: string): [state: string, order: string, tickets: string, users: string, admitted: string, soldOut: string] {
+  const base = `${keyPrefix}:{line:${sku}}`;
+  return [`${base}:state`, `${base}:order`, `${base}:tickets`, `${base}:users`, `${base}:admitted`, `${base}:sold-out`];
+}
