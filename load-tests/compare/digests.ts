@@ -140,3 +140,54 @@ export interface ReservationDigest {
   holdP95Ms: number | null;
   confirmP95Ms: number | null;
 }
+
+/** Milliseconds at three points of a distribution; null when nothing was measured. */
+export interface SpreadMs {
+  p50: number | null;
+  p95: number | null;
+  max: number | null;
+}
+
+/**
+ * The waiting-room scenario (load-tests/k6/waiting-room.ts), one mode: the
+ * same buyers (STOCK × DEMAND_FACTOR arriving within ARRIVAL_MS) through the
+ * SKU's waiting room (room), or straight at the purchase route, retrying a
+ * 503 like a browser (direct).
+ */
+export interface WaitingRoomDigest {
+  mode: 'room' | 'direct';
+  strategy: string;
+  stock: number;
+  buyers: number;
+  arrivalMs: number;
+  /** Buyers the line let in (room), or every buyer (direct: nothing stands in front). */
+  admitted: number;
+  /** admitted ÷ the span from the first admission to the last; null with fewer than two. */
+  admittedPerSecond: number | null;
+  bought: number;
+  /** Final answers saying sold out: a 409 sold_out, or the line's sold_out state. */
+  soldOut: number;
+  /** Admissions that lapsed unused, and buyers with no final answer by the buyer's bound. */
+  expired: number;
+  gaveUp: number;
+  /** Answers the scenario does not expect (4xx other than sold out, 5xx other than 503, transport errors). */
+  errors: number;
+  /** Each buyer's arrival to its final answer. */
+  finalMs: SpreadMs;
+  /** Purchase requests of admitted buyers (every purchase request, direct). */
+  purchaseMs: SpreadMs;
+  /** Arrival to learning sold out, for buyers who got nothing. */
+  soldOutLearnedMs: SpreadMs;
+  /** 503 answers to purchases, and purchases sent again after one. */
+  purchase503: number;
+  retries: number;
+  /** Line requests (joins and polls), and those answered 503. */
+  lineRequests: number;
+  line503: number;
+  /** From the audit once the run ended. */
+  confirmedUnits: number | null;
+  oversoldUnits: number | null;
+}
+
+/** One mode of the waiting-room phase as the report keeps it: `digest` null with `failure` when its k6 run gave none. */
+export type WaitingRoomRun = { digest: WaitingRoomDigest | null; failure: string | null };

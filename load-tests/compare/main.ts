@@ -20,8 +20,9 @@ import { curveSvg } from './html/curve-chart.js';
 import { htmlCheck } from './html-check.js';
 import { killRunningK6 } from './k6.js';
 import { describeMachine, unknownMachine } from './machine.js';
-import { listStrategies, pickStrategies, runReservations } from './phases.js';
+import { listStrategies, pickStrategies, runReservations, runWaitingRoom } from './phases.js';
 import { reservationCheck, reservationPhase } from './reservations.js';
+import { quickWaitingRoomPhase, waitingRoomCheck, waitingRoomPhase } from './waiting-room.js';
 import type { Ceilings, Ranges, Report, RunSettings } from './report-types.js';
 import { renderHtml } from './render-html.js';
 import { renderMarkdown } from './render-markdown.js';
@@ -116,7 +117,7 @@ function announce(options: CompareOptions, strategies: number): void {
 }
 
 /** Every round: capacity, then the spike at the rate round 1 derived, then the ceilings. */
-async function measure(ctx: RoundContext): Promise<{ m: Measurements; spike: ReturnType<typeof spikeRateOf>; reservations: Report['reservations'] }> {
+async function measure(ctx: RoundContext): Promise<{ m: Measurements; spike: ReturnType<typeof spikeRateOf>; reservations: Report['reservations']; waitingRoom: Report['waitingRoom'] }> {
   const m = emptyMeasurements(ctx.strategies);
   let spike: ReturnType<typeof spikeRateOf> | undefined;
   for (let round = 1; round <= ctx.options.repeat; round++) {
@@ -126,7 +127,30 @@ async function measure(ctx: RoundContext): Promise<{ m: Measurements; spike: Ret
     await spikeRound(ctx, m, round, spike.rate);
     await ceilingRound(ctx, m, round, spike.rate, serverLogLevel);
   }
-  return { m, spike: spike ?? spikeRateOf(ctx.options, m), reservations: await measureReservations(ctx) };
+  return { m, spike: spike ?? spikeRateOf(ctx.options, m), reservations: await measureReservations(ctx), waitingRoom: await measureWaitingRoom(ctx, m) };
+}
+
+/**
+ * The waiting-room scenario, once: the same crowd through the room, then
+ * straight at the purchase route, with the safe synchronous strategy (not
+ * one that holds) that sold slowest in round 1: where a crowd is likeliest
+ * to push a strategy into shedding, and a room to matter.
+ */
+async function measureWaitingRoom(ctx: RoundContext, m: Measurements): Promise<Report['waitingRoom']> {
+  const candidates = m.runs
+    .filter((r) => r.safe && !r.async && ctx.strategies.some((s) => s.name === r.strategy && !s.holds))
+    .map((r) => ({ name: r.strategy, selling: confirmedRate(r.selling[0], r.async) ?? Number.POSITIVE_INFINITY }))
+    .sort((a, b) => a.selling - b.selling);
+  const strategy = candidates[0];
+  if (strategy === undefined) return null;
+  const phase = ctx.options.quick ? quickWaitingRoomPhase : waitingRoomPhase;
+  say(`compare: waiting room (${phase.stock * phase.demandFactor} buyers within ${phase.arrivalMs / 1000} s on ${phase.stock} units, ${strategy.name}, admit ${String(phase.admit)}): through the room, then without`);
+  const one = async (mode: 'room' | 'direct') => {
+    const run = await runWaitingRoom(ctx.target, phase, strategy.name, mode);
+    return { digest: run.digest ?? null, failure: run.failure ?? null };
+  };
+  const room = await one('room');
+  return { strategy: strategy.name, room, direct: await one('direct') };
 }
 
 /** The reservation scenario, once, when a strategy that holds is among the strategies (the first such). */
@@ -153,7 +177,7 @@ async function clusterMasters(config: Config): Promise<Array<{ port: number; cli
 
 async function buildReport(ctx: RoundContext, startedAt: Date, k6Bin: string, redis: Redis, measured: Awaited<ReturnType<typeof measure>>): Promise<Report> {
   const { options, strategies, db } = ctx;
-  const { m, spike, reservations } = measured;
+  const { m, spike, reservations, waitingRoom } = measured;
   const settings = settingsOf(options, strategies.map((s) => s.name), spike, m.asyncWorker);
   const ceilings = combineCeilings(m);
   const results = strategyResults(m.runs, options.curve.vus, ceilings, options.spike.keptUpP95Ms);
@@ -171,11 +195,13 @@ async function buildReport(ctx: RoundContext, startedAt: Date, k6Bin: string, re
     ceilings,
     strategies: results,
     reservations,
+    waitingRoom,
     processes: null,
     targets: targetsOf(results),
     checks: [
       ...runChecks({ requested: settings.strategies, results, runs: m.runs, ceilings, curveVus: options.curve.vus, repeat: options.repeat, failures: m.failures }),
       ...reservationCheck({ reservations }, strategies.some((s) => s.holds)),
+      ...waitingRoomCheck({ waitingRoom }),
     ],
   };
 }

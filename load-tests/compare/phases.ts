@@ -21,7 +21,8 @@ export interface Target {
   maxPerUser: number | undefined;
 }
 
-import type { CapacityDigest, ReservationDigest, SpikeDigest } from './digests.js';
+import type { CapacityDigest, ReservationDigest, SpikeDigest, WaitingRoomDigest } from './digests.js';
+import type { WaitingRoomPhase } from './waiting-room.js';
 
 export type { CapacityDigest, ReservationDigest, SpikeDigest };
 
@@ -148,6 +149,33 @@ export async function runReservations(target: Target, phase: ReservationPhase, s
     timeoutMs: phase.windowMs + phase.holdSeconds * 1000 + 120_000,
   });
   return readDigest<ReservationDigest>(summaryPath, exitCode, log);
+}
+
+/** The waiting-room scenario (load-tests/k6/waiting-room.ts), one mode. */
+export async function runWaitingRoom(target: Target, phase: WaitingRoomPhase, strategy: string, mode: 'room' | 'direct'): Promise<PhaseRun<WaitingRoomDigest>> {
+  const name = `waiting-room.${mode}`;
+  const summaryPath = join(target.dir, `${name}.json`);
+  const log = `${name}.k6.log`;
+  const exitCode = await runK6(target.k6Bin, {
+    label: `waiting room (${mode})`,
+    script: 'load-tests/k6/waiting-room.ts',
+    env: {
+      API_URL: target.apiUrl,
+      ADMIN_TOKEN: target.adminToken,
+      STRATEGY: strategy,
+      MODE: mode,
+      STOCK: String(phase.stock),
+      DEMAND_FACTOR: String(phase.demandFactor),
+      ARRIVAL: `${phase.arrivalMs}ms`,
+      ADMIT: String(phase.admit),
+      BUYER_LIMIT: `${phase.buyerLimitMs}ms`,
+    },
+    summaryPath,
+    logFile: join(target.dir, log),
+    // Arrivals + the last buyer's bound + graceful stop + audit + summary.
+    timeoutMs: phase.arrivalMs + phase.buyerLimitMs + 120_000,
+  });
+  return readDigest<WaitingRoomDigest>(summaryPath, exitCode, log);
 }
 
 /** What the comparison needs to know of a strategy: its facts, as GET /v1/strategies serves them. */

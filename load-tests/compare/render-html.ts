@@ -15,6 +15,7 @@ import { capacityTable, curveTable, spikeTable } from './report-table.js';
 import { costTable, processesTable, projectionTable } from './report-cost.js';
 import type { Report } from './report-types.js';
 import { reservationRows } from './reservations.js';
+import { waitingRoomRows } from './waiting-room.js';
 
 // Hatching for the unsafe baseline's oversold bar and for dropped arrivals; defined once for every chart on the page.
 // Not display:none: Firefox does not paint patterns defined in an undisplayed SVG.
@@ -57,6 +58,19 @@ function reservationsSection(report: Report): Html | null {
   return section('reservations', title, html`<div class="table-wrap"><table class="reservations"><tbody>${rows}</tbody></table></div>`);
 }
 
+/** The waiting-room phase, when it ran: the same crowd with the room and without. */
+function waitingRoomSection(report: Report): Html | null {
+  const run = report.waitingRoom;
+  if (run === null) return null;
+  const title = `Waiting room: the same crowd through the room and without (${run.strategy}, one run)`;
+  if (run.room.digest === null && run.direct.digest === null) return section('waiting-room', title, html`<p class="note">No figures: ${run.room.failure ?? run.direct.failure ?? 'the phase did not run'}</p>`);
+  const rows = waitingRoomRows(run.room.digest, run.direct.digest).map(
+    ([label, room, direct, meaning]) => html`<tr><th scope="row">${label}</th><td class="num"><strong>${room}</strong></td><td class="num"><strong>${direct}</strong></td><td>${meaning}</td></tr>`,
+  );
+  const head = html`<thead><tr><th scope="col"></th><th scope="col">waiting room</th><th scope="col">no room</th><th scope="col">meaning</th></tr></thead>`;
+  return section('waiting-room', title, html`<div class="table-wrap"><table class="reservations">${head}<tbody>${rows}</tbody></table></div>`);
+}
+
 /** --processes, when it ran. */
 function processesHtml(report: Report): Html | null {
   const measured = processesTable(report);
@@ -93,6 +107,7 @@ ${section(
   spikeFigures(report).map(figureHtml),
 )}
 ${reservationsSection(report)}
+${waitingRoomSection(report)}
 ${section('cost', 'Cost per answer: what each part spent', strategiesTable(report, costTable(report), 'cost'), figureHtml(costFigure(report)))}
 ${section('projection', 'Projection: one hot SKU on more cores (computed, not measured)', strategiesTable(report, projectionTable(report), 'projection'))}
 ${processesHtml(report)}

@@ -6,6 +6,7 @@ import { capacityTable, cellText, curveTable, spikeTable, type Table } from './r
 import { costTable, processesTable, projectionTable } from './report-cost.js';
 import type { Report } from './report-types.js';
 import { reservationRows } from './reservations.js';
+import { waitingRoomRows } from './waiting-room.js';
 
 /**
  * A table cell: a `|` would split the cell (GFM splits on it even inside code,
@@ -63,6 +64,15 @@ function reservationsSection(report: Report): string[] {
   return [...head, ...table(['', 'units or answers', 'meaning'], [false, true, false], reservationRows(run.digest))];
 }
 
+/** The waiting-room phase, when it ran: the same crowd with the room and without, side by side. */
+function waitingRoomSection(report: Report): string[] {
+  const run = report.waitingRoom;
+  if (run === null) return [];
+  const head = ['', `**Waiting room** (${run.strategy}: the same crowd through the SKU's waiting room, and straight at the purchase route; one run):`, ''];
+  if (run.room.digest === null && run.direct.digest === null) return [...head, `No figures: ${cell(run.room.failure ?? run.direct.failure ?? 'the phase did not run')}.`];
+  return [...head, ...table(['', 'waiting room', 'no room', 'meaning'], [false, true, true, false], waitingRoomRows(run.room.digest, run.direct.digest))];
+}
+
 /** Strategies that ran fewer times than asked: their medians rest on fewer runs. */
 function shortRuns(report: Report): string[] {
   const short = report.strategies.filter((r) => r.runs < report.settings.repeat);
@@ -103,6 +113,7 @@ export function renderMarkdown(report: Report): string {
     '',
     ...strategiesTable(report, spikeTable(report)),
     ...reservationsSection(report),
+    ...waitingRoomSection(report),
     '',
     '**Cost per answer** (selling; CPU ms by part, then the stores\' work):',
     '',

@@ -6,7 +6,7 @@
 // `range` holds its minimum and maximum under the same field name; units
 // oversold or left pending and unexpected answers take the worst run instead.
 import type { SeriesCounts } from '../k6/series-plan.js';
-import type { OutcomeCounts, Percentiles, ReservationDigest, SpikeAudit } from './digests.js';
+import type { OutcomeCounts, Percentiles, ReservationDigest, SpikeAudit, WaitingRoomRun } from './digests.js';
 
 // Declared with the digests, whose figures report.json carries on; part of report.json's shape all the same.
 export type { OutcomeCounts, Percentiles, SpikeAudit };
@@ -333,6 +333,13 @@ export interface Report {
    * strategies. `digest` null with `failure` when its k6 run gave none.
    */
   reservations: { digest: ReservationDigest | null; failure: string | null } | null;
+  /**
+   * The waiting-room scenario (10x the stock within 2 s, through the SKU's
+   * waiting room and straight at the purchase route), run once with the
+   * safe synchronous strategy that sold slowest in round 1 (where a crowd
+   * is likeliest to make it shed); null when no such strategy was in the run.
+   */
+  waitingRoom: { strategy: string; room: WaitingRoomRun; direct: WaitingRoomRun } | null;
   /** Capacity at each API process count of --processes; null without it. */
   processes: ProcessesResult | null;
   /** The checks CI relies on: no safe strategy oversold, naive's lost updates caught, the report is complete, the spike separated them. */

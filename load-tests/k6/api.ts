@@ -40,8 +40,15 @@ export function newRunId(): string {
 }
 
 /** Creates a SKU; `maxPerUser` 0 leaves it unlimited, `holdSeconds` 0 leaves reserve's holds at the API's default. */
-export function createSku(apiUrl: string, adminToken: string, sku: string, stock: number, maxPerUser = 0, holdSeconds = 0): void {
-  const settings = { ...(maxPerUser > 0 ? { maxPerUser } : {}), ...(holdSeconds > 0 ? { holdSeconds } : {}) };
+/** What a scenario's setup hands its iterations: the SKU it made and the run's id. */
+export interface SkuRun {
+  sku: string;
+  runId: string;
+}
+
+/** `more`: further settings of POST /v1/admin/skus (a waitingRoom). */
+export function createSku(apiUrl: string, adminToken: string, sku: string, stock: number, maxPerUser = 0, holdSeconds = 0, more: Record<string, unknown> = {}): void {
+  const settings = { ...(maxPerUser > 0 ? { maxPerUser } : {}), ...(holdSeconds > 0 ? { holdSeconds } : {}), ...more };
   const created = http.post(`${apiUrl}/v1/admin/skus`, JSON.stringify({ sku, stock, ...settings }), {
     headers: adminHeaders(adminToken),
     tags: { name: 'create-sku' },

@@ -10,7 +10,7 @@ import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter, Gauge, Trend } from 'k6/metrics';
 import type { ReservationDigest } from '../compare/digests.ts';
-import { checkApi, createSku, describe, newRunId, purchase, readAudit } from './api.ts';
+import { type SkuRun, checkApi, createSku, describe, newRunId, purchase, readAudit } from './api.ts';
 import { SUMMARY_TREND_STATS, envInt, envNumber, envRequired, envString, parseDurationMs } from './options.ts';
 import { type SummaryData, value } from './summary.ts';
 
@@ -63,12 +63,7 @@ export const options = {
   teardownTimeout: `${HOLD_SECONDS + 60}s`,
 };
 
-interface Setup {
-  sku: string;
-  runId: string;
-}
-
-export function setup(): Setup {
+export function setup(): SkuRun {
   checkApi(API_URL, ADMIN_TOKEN, strategy);
   const runId = newRunId();
   const sku = `resv-${runId}`;
@@ -93,7 +88,7 @@ function confirm(orderId: string): void {
   }
 }
 
-export default function (data: Setup): void {
+export default function (data: SkuRun): void {
   const res = purchase(API_URL, data.sku, `${data.runId}-u${exec.scenario.iterationInTest}`, strategy, '15s');
   holdLatency.add(res.timings.duration);
   if (res.status === 409 && res.json('code') === 'sold_out') {
@@ -113,7 +108,7 @@ export default function (data: Setup): void {
   confirm(String(res.json('orderId')));
 }
 
-export function teardown(data: Setup): void {
+export function teardown(data: SkuRun): void {
   for (const counter of Object.values(counters)) counter.add(0);
   // Every hold ends by HOLD_SECONDS after the last one was taken, plus a sweep: wait for that, bounded.
   const deadline = Date.now() + (HOLD_SECONDS + 30) * 1000;
