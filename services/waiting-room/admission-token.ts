@@ -26,7 +26,8 @@ export function signAdmission(secret: Buffer, admission: Admission): string {
   return `${version}.${payload}.${mac(secret, payload).toString('base64url')}`;
 }
 
-export type AdmissionCheck = { ok: true; admission: Admission } | { ok: false; reason: string };
+/** Refused: why; `lapsed` when the token is ours and for this very purchase, only past its end (a retry of a sale made in time finds its order). */
+export type AdmissionCheck = { ok: true; admission: Admission } | { ok: false; reason: string; lapsed?: true };
 
 /** The token's admission if it is ours, unexpired, and for this buyer, SKU and key. */
 export function checkAdmission(secret: Buffer, token: string, want: { sku: string; userId: string; idempotencyKey: string }, now: number): AdmissionCheck {
@@ -41,8 +42,8 @@ export function checkAdmission(secret: Buffer, token: string, want: { sku: strin
   if (typeof sku !== 'string' || typeof userId !== 'string' || typeof idempotencyKey !== 'string' || typeof expiresAt !== 'number') return { ok: false, reason: 'it is not an admission token' };
   if (sku !== want.sku) return { ok: false, reason: `it admits to ${sku}, not ${want.sku}` };
   if (userId !== want.userId) return { ok: false, reason: 'it admits another buyer' };
-  if (now >= expiresAt) return { ok: false, reason: `it expired at ${new Date(expiresAt).toISOString()}; join the line again` };
   if (idempotencyKey !== want.idempotencyKey) return { ok: false, reason: `it admits one purchase, whose Idempotency-Key is ${idempotencyKey}` };
+  if (now >= expiresAt) return { ok: false, reason: `it expired at ${new Date(expiresAt).toISOString()}; join the line again`, lapsed: true };
   return { ok: true, admission: { sku, userId, idempotencyKey, expiresAt } };
 }
 

@@ -20,6 +20,7 @@ export class LineTally {
 
   constructor(
     private readonly stateKey: (sku: string) => string,
+    private readonly keepMs: number,
     private readonly redis: MainRedis,
     private readonly onFailed: (error: unknown) => void,
   ) {}
@@ -48,8 +49,9 @@ export class LineTally {
     await Promise.all(
       [...counts].map(async ([sku, c]) => {
         const key = this.stateKey(sku);
-        // Lost on a failure: the room then adjusts on fewer answers, it does not stall.
-        await this.redis.multi().hincrby(key, 'answers', c.answers).hincrby(key, 'slow', c.slow).hincrby(key, 'shed', c.shed).exec().catch(this.onFailed);
+        // Lost on a failure: the room then adjusts on fewer answers, it does not stall. The
+        // expiry: a count that recreated a lost state hash must not keep it for good.
+        await this.redis.multi().hincrby(key, 'answers', c.answers).hincrby(key, 'slow', c.slow).hincrby(key, 'shed', c.shed).pexpire(key, this.keepMs).exec().catch(this.onFailed);
       }),
     );
   }

@@ -56,11 +56,22 @@ export class WaitingRoom implements StockNewsListener {
   private readonly rooms = new Set<string>();
 
   constructor(private readonly options: WaitingRoomOptions) {
-    this.tally = new LineTally((sku) => lineKeys(sku)[0], options.redis, options.onReportFailed);
+    this.tally = new LineTally((sku) => lineKeys(sku)[0], keepMs, options.redis, options.onReportFailed);
   }
 
-  async join(sku: string, room: RoomSettings, userId: string): Promise<LineView> {
-    return this.visit(sku, room, 'join', randomBytes(16).toString('base64url'), userId) as Promise<LineView>;
+  /**
+   * The buyer's ticket: a new one, or the one it has. A buyer whose
+   * admission lapsed unused joins again at the back; `bought(ticket)` says
+   * whether it was used after all (an order under the ticket's key), and
+   * then the lapsed ticket stands: one admission, one order.
+   */
+  async join(sku: string, room: RoomSettings, userId: string, bought: (ticket: string) => Promise<boolean>): Promise<LineView> {
+    const view = await this.visit(sku, room, 'join', randomBytes(16).toString('base64url'), userId);
+    if (view === undefined) throw new Error(`the line of ${sku} lost the ticket it just gave`);
+    if (view.state !== 'expired' || (await bought(view.ticket))) return view;
+    const again = await this.visit(sku, room, 'rejoin', randomBytes(16).toString('base64url'), userId);
+    if (again === undefined) throw new Error(`the line of ${sku} lost the ticket it just gave`);
+    return again;
   }
 
   /** The ticket's place now; undefined when the line has no such ticket. */
@@ -68,10 +79,15 @@ export class WaitingRoom implements StockNewsListener {
     return this.visit(sku, room, 'poll', ticket, '');
   }
 
-  /** What an admitted buyer's purchase was answered, `ms` after it arrived; soldOut: the store said so, and no news came since it was asked. */
-  answered(sku: string, room: RoomSettings, answer: { status: number; ms: number; soldOut: boolean }): void {
+  /**
+   * What an admitted buyer's purchase was answered, `ms` after it arrived.
+   * fromStore: the strategy decided it (not a replay or a refusal from
+   * memory: those say nothing of how the store copes). soldOut: the SKU has
+   * no unit left, as the caller judged it.
+   */
+  answered(sku: string, room: RoomSettings, answer: { status: number; ms: number; fromStore: boolean; soldOut: boolean }): void {
     this.rooms.add(sku);
-    if (room.admitPerSecond === 'auto') this.tally.add(sku, answer.ms > this.options.p95TargetMs, answer.status === 503);
+    if (room.admitPerSecond === 'auto' && answer.fromStore) this.tally.add(sku, answer.ms > this.options.p95TargetMs, answer.status === 503);
     if (answer.soldOut) this.flagSoldOut(sku);
   }
 
@@ -108,7 +124,7 @@ export class WaitingRoom implements StockNewsListener {
     });
   }
 
-  private async visit(sku: string, room: RoomSettings, mode: 'join' | 'poll', ticket: string, userId: string): Promise<LineView | undefined> {
+  private async visit(sku: string, room: RoomSettings, mode: 'join' | 'poll' | 'rejoin', ticket: string, userId: string): Promise<LineView | undefined> {
     this.rooms.add(sku);
     const keys = lineKeys(sku);
     const fixed = room.admitPerSecond === 'auto' ? 0 : room.admitPerSecond;

@@ -13,7 +13,7 @@ declare module 'ioredis' {
       users: string,
       admitted: string,
       soldOut: string,
-      mode: 'join' | 'poll',
+      mode: 'join' | 'poll' | 'rejoin',
       ticket: string,
       userId: string,
       drawMs: number,

@@ -13,7 +13,8 @@
 -- KEYS[5] admitted hash: ticket -> when it was admitted (ms)
 -- KEYS[6] sold-out flag (a string with a TTL): set when a purchase of the SKU
 --                 was answered sold out, deleted when units come back
--- ARGV[1] 'join' | 'poll'
+-- ARGV[1] 'join' | 'poll' | 'rejoin' (join again after an admission that
+--         lapsed: the API checks first that no order has the ticket's key)
 -- ARGV[2] ticket: the new ticket's id (join), the ticket asked (poll)
 -- ARGV[3] userId (join)
 -- ARGV[4] draw ms: arrivals this long after the line opened are put in random order
@@ -38,15 +39,25 @@ local ttlMs = tonumber(ARGV[7])
 local ticket = ARGV[2]
 local created = 0
 
-if ARGV[1] == 'join' then
+-- A ticket still in line: the users hash may outlive a ticket lost with part of the data.
+local function inLine(t)
+  return redis.call('ZSCORE', KEYS[2], t) and redis.call('HGET', KEYS[3], t)
+end
+
+if ARGV[1] == 'join' or ARGV[1] == 'rejoin' then
   local existing = redis.call('HGET', KEYS[4], ARGV[3])
+  if existing and not inLine(existing) then existing = false end
   if existing then
     local admittedAt = tonumber(redis.call('HGET', KEYS[5], existing))
-    if admittedAt and now >= admittedAt + ttlMs then
-      -- Its admission went unused: the buyer joins again, at the back.
+    local lapsed = admittedAt and now >= admittedAt + ttlMs
+    if lapsed and ARGV[1] == 'rejoin' then
+      -- Its place was served and its admission went unused: every place behind it moves
+      -- up one, so the serving counter does too, or one more buyer would be let in.
       redis.call('ZREM', KEYS[2], existing)
       redis.call('HDEL', KEYS[3], existing)
       redis.call('HDEL', KEYS[5], existing)
+      local served = tonumber(redis.call('HGET', KEYS[1], 'serving') or '0')
+      redis.call('HSET', KEYS[1], 'serving', tostring(math.max(0, served - 1)))
     else
       ticket = existing
     end
@@ -54,18 +65,25 @@ if ARGV[1] == 'join' then
   if ticket ~= existing then
     local opened = tonumber(redis.call('HGET', KEYS[1], 'openedAt'))
     if not opened then
-      opened = now
-      redis.call('HSET', KEYS[1], 'openedAt', now)
+      -- A line whose state was lost with tickets still in it is past its draw: a new
+      -- draw would put new arrivals ahead of everyone waiting.
+      if redis.call('ZCARD', KEYS[2]) > 0 then opened = 0 else opened = now end
+      redis.call('HSET', KEYS[1], 'openedAt', opened)
     end
     local seq = redis.call('HINCRBY', KEYS[1], 'tickets', 1)
     -- Drawn arrivals score in [0, 1), every later one its ticket number (>= 1):
     -- later arrivals queue behind the whole draw, in arrival order.
     local score = seq
-    if now < opened + drawMs then score = tonumber(ARGV[5]) end
+    if now < opened + drawMs then
+      score = tonumber(ARGV[5])
+    else
+      -- Behind the last place even when the counter was lost with the state.
+      local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+      if last[2] and tonumber(last[2]) >= score then score = tonumber(last[2]) + 1 end
+    end
     redis.call('ZADD', KEYS[2], score, ticket)
     redis.call('HSET', KEYS[3], ticket, ARGV[3])
     redis.call('HSET', KEYS[4], ARGV[3], ticket)
-    for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[8]) end
     created = 1
   end
 end
@@ -74,16 +92,26 @@ local userId = redis.call('HGET', KEYS[3], ticket)
 local rank = redis.call('ZRANK', KEYS[2], ticket)
 if not userId or not rank then return {'unknown', ticket, '', 0, 0, ''} end
 
-local opened = tonumber(redis.call('HGET', KEYS[1], 'openedAt'))
+-- Every visit keeps the line: it lives keep ms after its last one.
+for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[8]) end
+
+-- State lost (the tickets kept): past the draw, as above.
+local opened = tonumber(redis.call('HGET', KEYS[1], 'openedAt') or '0')
 local drawEnds = opened + drawMs
+local soldOut = redis.call('EXISTS', KEYS[6]) == 1
 local state = redis.call('HMGET', KEYS[1], 'serving', 'advancedAt', 'rate', 'adjustedAt', 'answers', 'slow', 'shed')
 local serving = tonumber(state[1] or '0')
 local rate = fixedRate
 if fixedRate == 0 then rate = tonumber(state[3] or ARGV[9]) end
 local total = redis.call('ZCARD', KEYS[2])
 
-if now >= drawEnds then
-  local from = math.max(tonumber(state[2] or drawEnds), drawEnds)
+if now >= drawEnds and soldOut then
+  -- Nobody is let in while the SKU is sold out, and no admissions are banked for when units come back.
+  redis.call('HSET', KEYS[1], 'advancedAt', now)
+elseif now >= drawEnds then
+  -- At most 5 s of admissions at once: after a stretch with no visit (Redis was down),
+  -- the line goes on at its rate instead of letting a crowd in at one go.
+  local from = math.min(math.max(tonumber(state[2] or drawEnds), drawEnds, now - 5000), now)
   if fixedRate == 0 then
     -- Auto: once a second, from what admitted purchases were answered since the last
     -- look (the API processes report it): halve the rate when more than 5% were slower
@@ -115,11 +143,10 @@ if admittedAt then
   if now >= admittedAt + ttlMs then return {'expired', ticket, userId, created, admittedAt + ttlMs, ''} end
   return {'admitted', ticket, userId, created, admittedAt + ttlMs, ''}
 end
-if redis.call('EXISTS', KEYS[6]) == 1 then return {'sold_out', ticket, userId, created, 0, ''} end
+if soldOut then return {'sold_out', ticket, userId, created, 0, ''} end
 if now < drawEnds then return {'drawing', ticket, userId, created, drawEnds, tostring(rate)} end
 if rank < math.floor(serving) then
   redis.call('HSET', KEYS[5], ticket, now)
-  redis.call('PEXPIRE', KEYS[5], ARGV[8])
   return {'admitted', ticket, userId, created, now + ttlMs, ''}
 end
 return {'waiting', ticket, userId, created, rank - math.floor(serving) + 1, tostring(rate)}

@@ -77,10 +77,15 @@ describe('joining and the draw', () => {
     const ranked = await redis.zrange(order, 0, -1);
     const drawnTickets = drawn.map(ticketOf);
     const laterTickets = later.map(ticketOf);
+    // Drawn places are random numbers in [0, 1); a later arrival's is its ticket number, so it queues behind the draw.
+    const scores = new Map((await redis.zrange(order, 0, -1, 'WITHSCORES')).flatMap((member, i, all) => (i % 2 === 0 ? [[member, Number(all[i + 1])] as const] : [])));
+    for (const ticket of drawnTickets) expect(scores.get(ticket)).toBeLessThan(1);
+    for (const ticket of laterTickets) expect(scores.get(ticket)).toBeGreaterThanOrEqual(1);
+    expect(new Set(scores.values()).size, 'no two places alike').toBe(scores.size);
     // Every drawn arrival ahead of every later one, later ones in arrival order.
     expect(ranked.slice(ranked.length - laterTickets.length)).toEqual(laterTickets);
     expect(new Set(ranked.slice(0, drawnTickets.length))).toEqual(new Set(drawnTickets));
-    // Not arrival order: arriving first by milliseconds is no edge (the odds of a draw in arrival order are 1 in 20!).
+    // The draw's order is not the order the joins were sent in (the odds of that are 1 in 20! at least).
     expect(ranked.slice(0, drawnTickets.length)).not.toEqual(drawnTickets);
   });
 
@@ -236,14 +241,68 @@ describe('sold out, told to everyone waiting', () => {
       body: JSON.stringify({ units: 3 }),
     });
     expect(restocked.status).toBe(200);
-    // Cleared by the restock before it answered: every process's next poll admits again.
-    const back = await pollLine(api(1), sku, waiting[0] as string);
-    expect(back.body.state).toBe('admitted');
+    // Cleared by the restock before it answered: the line admits again, at its rate (none banked while it was sold out).
+    const back = await admitted(sku, waiting[0] as string);
     expect((await buy(back, 1, 'buyer-2')).status).toBe(201);
   });
 });
 
+describe('one admission, one order', () => {
+  it('replays a sale retried after its token lapsed, keeps the used ticket on a new join, and gives a new place to a buyer whose admission went unused', async () => {
+    const sku = await roomSku('wr-lapse', 5, { admitPerSecond: 1000, drawSeconds: 0, tokenTtlSeconds: 5 });
+    const [usedJoin, unusedJoin] = [await joinLine(api(0), sku, 'buys'), await joinLine(api(1), sku, 'walks-away')];
+    const used = admissionOf(await admitted(sku, ticketOf(usedJoin as Answer)));
+    await admitted(sku, ticketOf(unusedJoin as Answer));
+    const bought = await purchase(api(0), { sku, userId: 'buys', key: used.idempotencyKey, admissionToken: used.token, strategy: 'pg-atomic' });
+    expect(bought.status).toBe(201);
+    // Past the admission's end (the line said when).
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(used.expiresAt) - Date.now()) + 100));
+    const retried = await purchase(api(1), { sku, userId: 'buys', key: used.idempotencyKey, admissionToken: used.token, strategy: 'pg-atomic' });
+    expect(retried.status).toBe(201);
+    expect(retried.body.orderId).toBe(bought.body.orderId);
+    // A lapsed token buys nothing new.
+    expect((await purchase(api(1), { sku, userId: 'walks-away', key: ticketOf(unusedJoin as Answer), admissionToken: 'v1.x.y', strategy: 'pg-atomic' })).status).toBe(403);
+    const again = await joinLine(api(1), sku, 'buys');
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ ticket: ticketOf(usedJoin as Answer), state: 'expired' });
+    const fresh = await joinLine(api(0), sku, 'walks-away');
+    expect(fresh.status).toBe(201);
+    expect(ticketOf(fresh)).not.toBe(ticketOf(unusedJoin as Answer));
+    expect(await ordersOf(sku)).toBe(1);
+  });
+
+  it('does not tell the line sold out when a purchase of more units than are left is refused', async () => {
+    const sku = await roomSku('wr-short', 2, { admitPerSecond: 1000, drawSeconds: 0 });
+    const join = await joinLine(api(0), sku, 'wants-3');
+    const admission = admissionOf(await admitted(sku, ticketOf(join)));
+    const short = await purchase(api(1), { sku, userId: 'wants-3', quantity: 3, key: admission.idempotencyKey, admissionToken: admission.token, strategy: 'redis-lua' });
+    expect(short.body.code).toBe('sold_out');
+    const next = await joinLine(api(0), sku, 'wants-1');
+    expect(next.body.state === 'waiting' || next.body.state === 'admitted').toBe(true);
+    expect(await redis.exists(lineKeys(sku)[5])).toBe(0);
+  });
+
+  it('answers 404 for a purchase of a SKU that does not exist, without running the strategy', async () => {
+    const answer = await purchase(api(0), { sku: uniqueSku('wr-nowhere'), strategy: 'redis-lua' });
+    expect(answer.status).toBe(404);
+    expect(answer.body.code).toBe('sku_not_found');
+  });
+});
+
 describe('a line whose Redis is lost', () => {
+  it('keeps serving when its state hash alone is lost: no error, and no new draw ahead of those waiting', async () => {
+    const sku = await roomSku('wr-half', 5, { admitPerSecond: 1, drawSeconds: 0 });
+    const first = await joinLine(api(0), sku, 'first');
+    await redis.del(lineKeys(sku)[0]);
+    const polled = await pollLine(api(1), sku, ticketOf(first));
+    expect(polled.status, JSON.stringify(polled.body)).toBe(200);
+    const second = await joinLine(api(0), sku, 'second');
+    expect(second.status).toBe(201);
+    expect(Number(await redis.zscore(lineKeys(sku)[1], ticketOf(second)))).toBeGreaterThanOrEqual(1);
+    expect(await redis.zrange(lineKeys(sku)[1], 0, -1)).toEqual([ticketOf(first), ticketOf(second)]);
+  });
+
+
   it('loses its tickets with the data: a poll says 404 ticket_not_found, and joining again gives a new place', async () => {
     const sku = await roomSku('wr-lost', 5, { admitPerSecond: 1000, drawSeconds: 0 });
     const join = await joinLine(api(0), sku, 'buyer-1');

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { ProblemError } from '../../shared/errors.js';
+import { createOrderLookup } from '../purchases/order-lookup.js';
 import type { LineView } from '../../waiting-room/line.js';
 import type { RoomSettings } from '../../waiting-room/room-settings.js';
 import { JoinLineBody, LineParams, LineTicket, TicketParams } from '../schemas/line.js';
@@ -27,6 +28,11 @@ const asTicket = (view: LineView) => {
  * given still buy, since a purchase checks its token with no store.
  */
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const findOrder = createOrderLookup(fastify.db);
+  // A ticket carries its admission token: no cache may keep it.
+  fastify.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
   fastify.post('/v1/skus/:sku/line', {
     schema: {
       tags: ['waiting room'],
@@ -37,7 +43,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     },
   }, async (request, reply) => {
     const { sku } = request.params;
-    const view = await fastify.waitingRoom.join(sku, await roomOf(fastify, sku), request.body.userId);
+    const view = await fastify.waitingRoom.join(sku, await roomOf(fastify, sku), request.body.userId, async (ticket) => (await findOrder(ticket)) !== undefined);
     // 201 for a new ticket; 200 gives a buyer who joined before its own ticket again.
     return reply.code(view.created ? 201 : 200).header('location', pollUrl(sku, view.ticket)).send(asTicket(view));
   });

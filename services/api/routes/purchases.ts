@@ -4,7 +4,7 @@ import { problemContentType } from '../problem.js';
 import { startLoopLag } from '../loop-lag.js';
 import { createOrderLookup } from '../purchases/order-lookup.js';
 import { runPurchase } from '../purchases/purchase-flow.js';
-import { admissionRefusal } from '../purchases/admission-gate.js';
+import { afterPurchase, beforePurchase } from '../purchases/room-gate.js';
 import { problemResponses } from '../schemas/problem.js';
 import { purchaseLinks } from '../schemas/order.js';
 import { OrderAccepted, purchaseBody, purchaseHeaders, purchaseQuery } from '../schemas/purchase.js';
@@ -29,6 +29,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     waitMs: config.PURCHASE_WAIT_MS,
     soldOut: fastify.soldOut,
   };
+  const gateDeps = { rooms, secret: fastify.admissionSecret, findOrder: flowDeps.findOrder, answersAsync: flowDeps.answersAsync, waitingRoom: fastify.waitingRoom, soldOut };
 
   fastify.post('/v1/purchases', {
     // Off by default; when set, per address then per buyer (rate-limits.ts).
@@ -52,23 +53,14 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const stopTimer = metrics.purchaseSeconds.startTimer({ strategy: name });
     let outcome = 'error';
     try {
-      const { sku, userId } = request.body;
       const idempotencyKey = request.headers['idempotency-key'];
+      const command = { ...request.body, idempotencyKey };
       const arrived = arrivedAt(reply.elapsedTime, loop.lagMs());
-      // A Map read once the SKU's room is known here; its first purchase in this process reads PostgreSQL.
-      let room = rooms.peek(sku);
-      if (room === undefined) room = (await rooms.get(sku)) ?? null;
-      const refusal = room === null ? undefined : admissionRefusal(fastify.admissionSecret, { sku, userId, idempotencyKey }, request.headers['admission-token'], Date.now());
+      const { room, early } = await beforePurchase(gateDeps, command, request.headers['admission-token']);
       const mark = soldOut.mark();
-      const result = refusal !== undefined
-        ? { answer: refusal, outcome: 'not_admitted' }
-        : await runPurchase(flowDeps, strategy, { ...request.body, strategy: name, idempotencyKey }, randomUUID(), arrived);
+      const result = early ?? (await runPurchase(flowDeps, strategy, { ...command, strategy: name }, randomUUID(), arrived));
       outcome = result.outcome;
-      if (room !== null && refusal === undefined) {
-        // Sold out, told to the line only when no units came back since the store was asked.
-        const said = (outcome === 'sold_out' || outcome === 'sold_out_from_memory') && !soldOut.heardNewsSince(sku, mark);
-        fastify.waitingRoom.answered(sku, room, { status: result.answer.status, ms: Date.now() - arrived, soldOut: said });
-      }
+      if (room !== null && early === undefined) afterPurchase(gateDeps, room, command, result, mark, Date.now() - arrived);
       const { status, headers, body } = result.answer;
       reply.code(status).headers(headers);
       if (status >= 400) reply.type(problemContentType);

@@ -1,0 +1,62 @@
+import type { WaitingRoom } from '../../waiting-room/line.js';
+import type { RoomSettings, RoomSettingsCache } from '../../waiting-room/room-settings.js';
+import { admissionRefusal } from './admission-gate.js';
+import { earlierOrderOf, problemAnswer, replayAnswer } from './answers.js';
+import type { OrderLookup } from './order-lookup.js';
+import type { PurchaseResult } from './purchase-flow.js';
+import type { SoldOutMemory } from './sold-out-memory.js';
+
+export interface RoomGateDeps {
+  rooms: RoomSettingsCache;
+  secret: Buffer;
+  findOrder: OrderLookup;
+  answersAsync: (strategy: string) => boolean;
+  waitingRoom: WaitingRoom;
+  soldOut: SoldOutMemory;
+}
+
+export interface GatedPurchase {
+  sku: string;
+  userId: string;
+  quantity: number;
+  idempotencyKey: string;
+}
+
+// Answers that say nothing of how the strategy's store is coping: an auto room learns only from the others.
+const notFromTheStore = new Set(['replayed', 'key_reused', 'in_flight', 'sold_out_from_memory']);
+
+/**
+ * Before the strategy runs: the SKU's waiting room (null: none), or the
+ * answer that ends the purchase here. A Map read once the SKU is known in
+ * this process; its first purchase here reads PostgreSQL. A SKU PostgreSQL
+ * does not have is answered 404 here: running the strategy could sell a SKU
+ * created with a room in between, to a buyer the room never admitted.
+ */
+export async function beforePurchase(deps: RoomGateDeps, purchase: GatedPurchase, token: string | undefined): Promise<{ room: RoomSettings | null; early?: PurchaseResult }> {
+  let room = deps.rooms.peek(purchase.sku);
+  if (room === undefined) {
+    const read = await deps.rooms.get(purchase.sku);
+    if (read === undefined) return { room: null, early: { answer: problemAnswer({ code: 'sku_not_found', detail: `No SKU ${purchase.sku}.`, extensions: {} }), outcome: 'unknown_sku' } };
+    room = read;
+  }
+  if (room === null) return { room };
+  const refusal = admissionRefusal(deps.secret, purchase, token, Date.now());
+  if (refusal === undefined) return { room };
+  if (refusal.lapsed) {
+    // A retry of a sale made while the token was good still gets its order.
+    const order = await deps.findOrder(purchase.idempotencyKey);
+    if (order !== undefined) return { room, early: { answer: replayAnswer(earlierOrderOf(order), purchase, deps.answersAsync(order.strategy)), outcome: 'replayed' } };
+  }
+  return { room, early: { answer: refusal.answer, outcome: 'not_admitted' } };
+}
+
+/**
+ * After an admitted buyer's purchase: what the store answered, for an auto
+ * room, and "sold out" for everyone waiting. Only a refusal of a single unit
+ * says the SKU has none left (one of more units says it has fewer than
+ * asked), and only if no units came back since the store was asked (`mark`).
+ */
+export function afterPurchase(deps: RoomGateDeps, room: RoomSettings, purchase: GatedPurchase, result: PurchaseResult, mark: number, ms: number): void {
+  const soldOut = (result.outcome === 'sold_out' || result.outcome === 'sold_out_from_memory') && purchase.quantity === 1 && !deps.soldOut.heardNewsSince(purchase.sku, mark);
+  deps.waitingRoom.answered(purchase.sku, room, { status: result.answer.status, ms, fromStore: !notFromTheStore.has(result.outcome), soldOut });
+}
