@@ -1,6 +1,6 @@
 import type { Audit as SkuAudit } from '../../services/api/skus/sku-service.js';
 import { type StrategyFacts, isStrategyNeed, strategyLocks } from '../../services/strategies/facts.js';
-import { type ApiTarget, audit, createSku, getJson } from '../../harness/client.js';
+import { type ApiTarget, type WaitingRoomInput, audit, createSku, getJson } from '../../harness/client.js';
 // The API calls a fault run makes besides purchases: strategies, SKU
 // creation, the audit (Bearer ADMIN_TOKEN), order status and one counter of /metrics.
 /** A strategy's facts, as GET /v1/strategies serves them: which checks hold it, which scenarios apply. */
@@ -45,8 +45,8 @@ export class AdminClient {
     });
   }
 
-  async createSku(sku: string, stock: number): Promise<void> {
-    const { status, body } = await createSku(this.target(), sku, stock);
+  async createSku(sku: string, stock: number, waitingRoom?: WaitingRoomInput): Promise<void> {
+    const { status, body } = await createSku(this.target(), sku, stock, undefined, waitingRoom === undefined ? {} : { waitingRoom });
     if (status !== 201) throw new Error(`creating SKU ${sku} answered ${status}: ${JSON.stringify(body).slice(0, 200)}`);
   }
 

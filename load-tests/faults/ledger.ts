@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { postJson } from './http-post.js';
+import { type LineTally, throughTheLine } from './line-client.js';
 
 /** A 'final' answer ends a key; anything else is retried. */
 export type FinalKind = 'confirmed' | 'accepted' | 'sold_out' | 'unexpected';
@@ -27,6 +28,8 @@ export interface KeyRecord {
   userId: string;
   attempts: Attempt[];
   final?: { kind: FinalKind; at: number; status: number; code: string; orderId?: string };
+  /** Through a waiting room: the admission token its purchases carry (the key is the one it names). */
+  token?: string;
   /** After recovery, the same key and body sent once more: what came back (kept apart from attempts). */
   replay?: { status: number; code: string; orderId?: string };
   /** 202s: the order's status as last polled at its Location. */
@@ -81,10 +84,15 @@ export class Ledger {
   finals = 0;
   private readonly listeners: Array<(finals: number) => void> = [];
 
+  /** Through a waiting room: what the line's requests met. */
+  readonly line: LineTally = { requests: 0, unavailable: 0 };
+
   constructor(
     readonly sku: string,
     readonly strategy: string,
     private readonly budget: RetryBudget,
+    /** Buyers go through the SKU's waiting room first, and buy with its token. */
+    private readonly throughLine = false,
   ) {}
 
   now(): number {
@@ -101,9 +109,22 @@ export class Ledger {
     this.records.push(record);
     const body = JSON.stringify({ sku: this.sku, userId: record.userId, quantity: 1 });
     const first = Date.now();
+    if (this.throughLine) {
+      const admission = await throughTheLine(pickApi, this.sku, record.userId, first + this.budget.ms, this.line, this.budget.timeoutMs);
+      if (admission.kind === 'gave_up') return record;
+      if (admission.kind === 'sold_out') {
+        // Told by the line, which says so only after a store refused a single unit.
+        record.final = { kind: 'sold_out', at: admission.at - this.t0, status: 409, code: 'sold_out' };
+        this.finals += 1;
+        for (const listener of this.listeners) listener(this.finals);
+        return record;
+      }
+      record.key = admission.idempotencyKey;
+      record.token = admission.token;
+    }
     for (let n = 0; n < this.budget.attempts && Date.now() - first < this.budget.ms; n++) {
       const api = pickApi(n);
-      const attempt = await this.send(api, record.key, body);
+      const attempt = await this.send(api, record.key, body, record.token);
       record.attempts.push(attempt.attempt);
       const kind = classify(attempt.attempt.status, attempt.attempt.code);
       if (kind !== 'retry') {
@@ -130,18 +151,20 @@ export class Ledger {
   async replay(record: KeyRecord, api: string): Promise<void> {
     const body = JSON.stringify({ sku: this.sku, userId: record.userId, quantity: 1 });
     for (let n = 0; n < this.budget.attempts; n++) {
-      const { attempt, orderId, retryAfterMs } = await this.send(api, record.key, body);
+      const { attempt, orderId, retryAfterMs } = await this.send(api, record.key, body, record.token);
       record.replay = { status: attempt.status, code: attempt.code, orderId };
       if (classify(attempt.status, attempt.code) !== 'retry') return;
       await sleep(Math.min(retryAfterMs ?? 250, 1_000) * (0.5 + Math.random() / 2));
     }
   }
 
-  private async send(api: string, key: string, body: string): Promise<{ attempt: Attempt; orderId?: string; retryAfterMs?: number }> {
+  private async send(api: string, key: string, body: string, token: string | undefined): Promise<{ attempt: Attempt; orderId?: string; retryAfterMs?: number }> {
     const at = this.now();
     const started = performance.now();
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-strategy': this.strategy, 'idempotency-key': key };
+    if (token !== undefined) headers['admission-token'] = token;
     try {
-      const response = await postJson(`${api}/v1/purchases`, { 'content-type': 'application/json', 'x-strategy': this.strategy, 'idempotency-key': key }, body, this.budget.timeoutMs);
+      const response = await postJson(`${api}/v1/purchases`, headers, body, this.budget.timeoutMs);
       let parsed: unknown;
       try {
         parsed = JSON.parse(response.text) as unknown;

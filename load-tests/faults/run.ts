@@ -122,7 +122,7 @@ export async function runOne(scenario: Scenario, strategy: StrategyInfo, service
     strategy,
     sku,
     size: { ...shared.options.burst, ratePerSecond: scenario.ratePerSecond ?? shared.options.burst.ratePerSecond },
-    ledger: new Ledger(sku, strategy.name, budget),
+    ledger: new Ledger(sku, strategy.name, budget, scenario.line === true),
     services,
     stack: shared.stack,
     toxiproxy: shared.toxiproxy,
@@ -149,7 +149,9 @@ export async function runOne(scenario: Scenario, strategy: StrategyInfo, service
   });
   let endSupervision = (): void => undefined;
   try {
-    await shared.admin.createSku(sku, ctx.size.stock);
+    // Through a waiting room: admission far above the burst's rate and no draw, so the line holds nobody back
+    // but its own faults; admissions last 10 min, past recovery's replays.
+    await shared.admin.createSku(sku, ctx.size.stock, scenario.line === true ? { admitPerSecond: 1000, drawSeconds: 0, tokenTtlSeconds: 600 } : undefined);
     endSupervision = superviseServices(ctx);
     const first = services.apis[0];
     const pickApi: PickApi = scenario.pickApi?.(ctx) ?? (() => (first === undefined ? '' : services.urlOf(first)));
@@ -162,6 +164,10 @@ export async function runOne(scenario: Scenario, strategy: StrategyInfo, service
       }
     } finally {
       ctx.facts.clientLagMaxMs = clientLag();
+    }
+    if (scenario.line === true) {
+      ctx.facts.lineRequests = ctx.ledger.line.requests;
+      ctx.facts.lineUnavailable = ctx.ledger.line.unavailable;
     }
     if (Number(ctx.facts.clientLagMaxMs) >= 100) ctx.notes.push(`this runner's event loop ran up to ${String(ctx.facts.clientLagMaxMs)} ms late during the burst; its latencies include that`);
     const recovery = await recover(ctx, shared.db, shared.options.settleTimeoutMs);

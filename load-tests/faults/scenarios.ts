@@ -42,6 +42,8 @@ export interface Scenario {
   proxied?: Store;
   /** Purchases started per second, when not the default: the slow-network toxics last 7.5 s and must meet live sales. */
   ratePerSecond?: number;
+  /** Buyers go through the SKU's waiting room (admission far above the burst's rate), then buy with its token. */
+  line?: true;
   /** 'overload': the load is the fault (open loop at 10× the measured capacity, capped at what the API can answer at all). */
   load?: 'overload';
   fault(ctx: RunContext): Promise<void>;
@@ -126,6 +128,21 @@ export const scenarios: readonly Scenario[] = [
   { name: 'kafka-pause', what: 'Kafka broker SIGSTOP 5 s', appliesTo: usesKafka, quick: [queued], bounded: true, triggerAt: 60, fault: (ctx) => pauseStackService(ctx, 'kafka', shortPauseMs) },
   { name: 'kafka-kill', what: 'Kafka broker kill -9, restarted by the stack script', appliesTo: usesKafka, quick: [], bounded: true, triggerAt: 60, fault: (ctx) => killStackService(ctx, 'kafka') },
   { name: 'redis-pause', what: 'main Redis SIGSTOP 5 s', appliesTo: all, quick: [decidesInRedis], bounded: true, triggerAt: 60, fault: (ctx) => pauseStackService(ctx, 'redis-1', shortPauseMs) },
+  {
+    name: 'line-redis-pause',
+    what: 'buyers through a waiting room; main Redis SIGSTOP 5 s: the line fails closed (join and poll 503), admitted buyers buy on',
+    appliesTo: all,
+    quick: [plainPostgres],
+    bounded: true,
+    triggerAt: 60,
+    line: true,
+    fault: async (ctx) => {
+      const before = ctx.ledger.line.unavailable;
+      await pauseStackService(ctx, 'redis-1', shortPauseMs);
+      const refused = ctx.ledger.line.unavailable - before;
+      ctx.checks.push({ name: 'line-closed-while-redis-was-out', ok: refused > 0, detail: `${refused} joins and polls answered 503 (or not at all) while Redis was stopped: nobody was let in then` });
+    },
+  },
   { name: 'redis-kill', what: 'main Redis kill -9, restarted with its data (AOF)', appliesTo: all, quick: [], bounded: true, triggerAt: 60, fault: (ctx) => killStackService(ctx, 'redis-1') },
   {
     name: 'redis-failover',

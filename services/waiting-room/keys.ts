@@ -7,3 +7,13 @@ export function lineKeys(sku: string): [state: string, order: string, tickets: s
   const base = `${keyPrefix}:{line:${sku}}`;
   return [`${base}:state`, `${base}:order`, `${base}:tickets`, `${base}:users`, `${base}:admitted`, `${base}:sold-out`];
 }
+
+/**
+ * The SKU's room as set at its creation, copied to Redis beside the line
+ * (JSON; absent: no room). Read only when PostgreSQL, which holds the
+ * setting, cannot answer: a strategy deciding in Redis then still knows
+ * whether its buyers need a token. Never expires: a room never changes.
+ */
+export function roomCopyKey(sku: string): string {
+  return `${keyPrefix}:{line:${sku}}:room`;
+}

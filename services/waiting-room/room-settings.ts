@@ -33,26 +33,42 @@ export class RoomSettingsCache {
   private readonly known = new Map<string, RoomSettings | null>();
   private readonly loading = new Map<string, Promise<RoomSettings | null | undefined>>();
 
-  constructor(private readonly read: (sku: string) => Promise<RoomColumns | undefined>) {}
+  constructor(
+    /** From PostgreSQL, the truth: undefined when there is no such SKU. */
+    private readonly read: (sku: string) => Promise<RoomColumns | undefined>,
+    /** From the copy in Redis (roomCopyKey), when PostgreSQL cannot answer: null when there is none. */
+    private readonly readCopy: (sku: string) => Promise<RoomSettings | null>,
+    private readonly isOutage: (error: unknown) => boolean,
+  ) {}
 
   /** The room if known here (null: none), undefined when it must be read. */
   peek(sku: string): RoomSettings | null | undefined {
     return this.known.get(sku);
   }
 
-  /** The room (null: none), undefined when there is no such SKU. Throws when PostgreSQL cannot say. */
+  /**
+   * The room (null: none), undefined when PostgreSQL has no such SKU. When
+   * PostgreSQL cannot answer, the copy in Redis says (not remembered: the
+   * next purchase asks PostgreSQL again); throws when neither can.
+   */
   async get(sku: string): Promise<RoomSettings | null | undefined> {
     const known = this.known.get(sku);
     if (known !== undefined) return known;
     let pending = this.loading.get(sku);
     if (pending === undefined) {
       pending = this.read(sku)
-        .then((row) => {
-          if (row === undefined) return undefined;
-          const room = roomOf(row);
-          this.remember(sku, room);
-          return room;
-        })
+        .then(
+          (row) => {
+            if (row === undefined) return undefined;
+            const room = roomOf(row);
+            this.remember(sku, room);
+            return room;
+          },
+          async (error: unknown) => {
+            if (!this.isOutage(error)) throw error;
+            return this.readCopy(sku);
+          },
+        )
         .finally(() => this.loading.delete(sku));
       this.loading.set(sku, pending);
     }

@@ -7,6 +7,7 @@ import { lineKeys } from '../../services/waiting-room/keys.js';
 import type { MainRedis } from '../../services/shared/redis.js';
 import { type Answer, type RunningApi, adminToken, createSku, joinLine, pollLine, purchase, startApi, startApiWithoutMainRedis, testConfig, uniqueSku, type WaitingRoomInput } from '../helpers/api.js';
 import { mainRedis } from '../helpers/redis.js';
+import { freePort } from '../helpers/processes.js';
 import { until } from '../helpers/wait.js';
 
 // The waiting room (services/waiting-room/) on the real stack, with two API
@@ -311,6 +312,27 @@ describe('a line whose Redis is lost', () => {
     const again = await joinLine(api(1), sku, 'buyer-1');
     expect(again.status).toBe(201);
     expect(ticketOf(again)).not.toBe(ticketOf(join));
+  });
+
+  describe('PostgreSQL down, where the room is set', () => {
+    let noPostgres: RunningApi;
+    beforeAll(async () => {
+      noPostgres = await startApi({ DATABASE_URL: `postgres://nobody:nothing@127.0.0.1:${await freePort()}/none` });
+    });
+    afterAll(async () => {
+      await noPostgres.close();
+    });
+
+    it('still knows a SKU has a room from its copy in Redis: no token, no sale', async () => {
+      const sku = await roomSku('wr-no-pg', 5, { admitPerSecond: 1000, drawSeconds: 0 });
+      const refused = await purchase(noPostgres, { sku, strategy: 'redis-lua' });
+      expect(refused.status, JSON.stringify(refused.body)).toBe(403);
+      expect(refused.body.code).toBe('admission_required');
+      // The admitted still get through the gate (their order then needs PostgreSQL, which is out: 503).
+      const admission = admissionOf(await admitted(sku, ticketOf(await joinLine(api(0), sku, 'buyer-1'))));
+      const tried = await purchase(noPostgres, { sku, userId: 'buyer-1', key: admission.idempotencyKey, admissionToken: admission.token, strategy: 'redis-lua' });
+      expect(tried.status).toBe(503);
+    });
   });
 
   describe('down', () => {

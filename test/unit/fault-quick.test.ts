@@ -12,6 +12,7 @@ const pickedBefore: Record<string, string[]> = {
   'worker-kill': ['kafka-queue'],
   'worker-kill-one': ['kafka-queue'],
   'kafka-pause': ['kafka-queue'],
+  'line-redis-pause': ['pg-atomic'],
   'redis-pause': ['redis-lua'],
   'redis-failover': ['redis-lua'],
   'redis-flush': ['redis-lua'],

@@ -2,7 +2,9 @@ import fp from 'fastify-plugin';
 import { findLineSettings } from '../../../../db/queries/skus.js';
 import { admissionSecret } from '../../../waiting-room/admission-token.js';
 import { WaitingRoom } from '../../../waiting-room/line.js';
-import { RoomSettingsCache } from '../../../waiting-room/room-settings.js';
+import { type RoomSettings, RoomSettingsCache } from '../../../waiting-room/room-settings.js';
+import { roomCopyKey } from '../../../waiting-room/keys.js';
+import { classifyDependencyFailure } from '../../../shared/dependency-errors.js';
 import { defineLineScripts } from '../../../waiting-room/scripts.js';
 
 declare module 'fastify' {
@@ -29,7 +31,12 @@ export default fp(
       onReportFailed: (error) => fastify.log.debug({ err: error }, 'waiting room: a report to Redis failed'),
     });
     fastify.decorate('waitingRoom', room);
-    fastify.decorate('rooms', new RoomSettingsCache((sku) => findLineSettings(fastify.db, sku)));
+    const readCopy = async (sku: string): Promise<RoomSettings | null> => {
+      const copy = await fastify.redis.get(roomCopyKey(sku));
+      return copy === null ? null : (JSON.parse(copy) as RoomSettings);
+    };
+    const isOutage = (error: unknown): boolean => classifyDependencyFailure(error) !== undefined;
+    fastify.decorate('rooms', new RoomSettingsCache((sku) => findLineSettings(fastify.db, sku), readCopy, isOutage));
     fastify.decorate('admissionSecret', secret);
     fastify.addHook('preClose', async () => room.stop());
   },
