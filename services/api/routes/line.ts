@@ -4,7 +4,7 @@ import { ProblemError } from '../../shared/errors.js';
 import { createOrderLookup } from '../purchases/order-lookup.js';
 import type { LineView } from '../../waiting-room/line.js';
 import type { RoomSettings } from '../../waiting-room/room-settings.js';
-import { JoinLineBody, LineParams, LineTicket, TicketParams } from '../schemas/line.js';
+import { JoinLineBody, LineParams, LineTicket, TicketParams, lineOperations, ticketLinks } from '../schemas/line.js';
 import { problemResponses } from '../schemas/problem.js';
 
 const pollUrl = (sku: string, ticket: string): string => `/v1/skus/${sku}/line/${ticket}`;
@@ -37,10 +37,12 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['waiting room'],
       summary: 'Join the SKU\'s waiting room: a ticket, its place and the URL to poll (one ticket per userId)',
+      operationId: lineOperations.join,
       params: LineParams,
       body: JoinLineBody,
       response: { 200: LineTicket, 201: LineTicket, ...problemResponses },
     },
+    links: { 200: ticketLinks, 201: ticketLinks },
   }, async (request, reply) => {
     const { sku } = request.params;
     const view = await fastify.waitingRoom.join(sku, await roomOf(fastify, sku), request.body.userId, async (ticket) => (await findOrder(ticket)) !== undefined);
@@ -52,9 +54,11 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['waiting room'],
       summary: 'A ticket\'s place in line; once admitted, its admission token',
+      operationId: lineOperations.poll,
       params: TicketParams,
       response: { 200: LineTicket, ...problemResponses },
     },
+    links: { 200: ticketLinks },
   }, async (request) => {
     const { sku, ticket } = request.params;
     const view = await fastify.waitingRoom.poll(sku, await roomOf(fastify, sku), ticket);

@@ -8,6 +8,7 @@ import { reconciliationSummary } from '../../../db/queries/reconciliations.js';
 import { CreateSkuBody, RestockBody, RestockHeaders, RestockView, SkuAudit, SkuParams, SkuReconciliation, SkuView } from '../schemas/sku.js';
 import { auditSku, createSku, restock } from '../skus/sku-service.js';
 import { roomOf } from '../../waiting-room/room-settings.js';
+import { skuLineLinks } from '../schemas/line.js';
 
 const adminSecurity = [{ adminToken: [] }];
 
@@ -25,6 +26,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       body: CreateSkuBody,
       response: { 201: SkuView, ...problemResponses },
     },
+    links: { 201: skuLineLinks },
   }, async (request, reply) => {
     const { sku, stock, holdSeconds } = request.body;
     const maxPerUser = request.body.maxPerUser ?? null;

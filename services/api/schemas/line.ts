@@ -43,3 +43,10 @@ export const LineTicket = Type.Object({
     Type.Null(),
   ], { description: 'Once admitted: the signed admission, valid for this buyer, this SKU and one purchase until expiresAt' }),
 });
+
+/** operationId of the line's operations in the OpenAPI document: what links name. */
+export const lineOperations = { join: 'joinLine', poll: 'pollTicket' } as const;
+
+/** From a ticket to its poll, and from a created SKU to its line: a contract tool's stateful phase follows them with real values. */
+export const ticketLinks = { poll: { operationId: lineOperations.poll, parameters: { sku: '$response.body#/sku', ticket: '$response.body#/ticket' }, description: 'This ticket\'s place, or its admission' } };
+export const skuLineLinks = { line: { operationId: lineOperations.join, parameters: { sku: '$response.body#/sku' }, description: 'Join this SKU\'s waiting room (409 no_waiting_room when it has none)' } };
