@@ -85,7 +85,7 @@ export class Ledger {
   private readonly listeners: Array<(finals: number) => void> = [];
 
   /** Through a waiting room: what the line's requests met. */
-  readonly line: LineTally = { requests: 0, unavailable: 0 };
+  readonly line: LineTally = { requests: 0, unavailable: 0, unexpected: 0 };
 
   constructor(
     readonly sku: string,
@@ -108,7 +108,7 @@ export class Ledger {
     const record: KeyRecord = { key: randomUUID(), userId: `buyer-${index}`, attempts: [] };
     this.records.push(record);
     const body = JSON.stringify({ sku: this.sku, userId: record.userId, quantity: 1 });
-    const first = Date.now();
+    let first = Date.now();
     if (this.throughLine) {
       const admission = await throughTheLine(pickApi, this.sku, record.userId, first + this.budget.ms, this.line, this.budget.timeoutMs);
       if (admission.kind === 'gave_up') return record;
@@ -121,6 +121,8 @@ export class Ledger {
       }
       record.key = admission.idempotencyKey;
       record.token = admission.token;
+      // The purchase's own budget starts at its admission, as a buyer's patience would.
+      first = Date.now();
     }
     for (let n = 0; n < this.budget.attempts && Date.now() - first < this.budget.ms; n++) {
       const api = pickApi(n);

@@ -7,7 +7,10 @@ export type LineOutcome = { kind: 'admitted'; token: string; idempotencyKey: str
 
 export interface LineTally {
   requests: number;
+  /** Answered 503, or not at all (a connection error, the client's timeout). */
   unavailable: number;
+  /** Any other answer but 200/201 and a 404 of a lost ticket. */
+  unexpected: number;
 }
 
 interface Visit {
@@ -43,12 +46,15 @@ export async function throughTheLine(api: (n: number) => string, sku: string, us
         return { kind: 'admitted', token: admission.token, idempotencyKey: admission.idempotencyKey };
       }
       if (state === 'sold_out') return { kind: 'sold_out', at: Date.now() };
+      // An admission that lapsed unused: join again (the line gives a new place once it may).
+      if (state === 'expired') ticket = undefined;
       await sleep(50);
       continue;
     }
     // The line lost the ticket with Redis's data: join again.
     if (answer.status === 404) ticket = undefined;
-    else tally.unavailable += 1;
+    else if (answer.status === 503 || answer.status === 0) tally.unavailable += 1;
+    else tally.unexpected += 1;
     await sleep(250 + Math.random() * 250);
   }
   return { kind: 'gave_up' };

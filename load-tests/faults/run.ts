@@ -168,6 +168,7 @@ export async function runOne(scenario: Scenario, strategy: StrategyInfo, service
     if (scenario.line === true) {
       ctx.facts.lineRequests = ctx.ledger.line.requests;
       ctx.facts.lineUnavailable = ctx.ledger.line.unavailable;
+      ctx.checks.push({ name: 'line-answers-expected', ok: ctx.ledger.line.unexpected === 0, detail: `${ctx.ledger.line.unexpected} of ${ctx.ledger.line.requests} line requests answered other than 200/201, 404 of a lost ticket or 503` });
     }
     if (Number(ctx.facts.clientLagMaxMs) >= 100) ctx.notes.push(`this runner's event loop ran up to ${String(ctx.facts.clientLagMaxMs)} ms late during the burst; its latencies include that`);
     const recovery = await recover(ctx, shared.db, shared.options.settleTimeoutMs);

@@ -31,6 +31,8 @@ const ADMIT = envString('ADMIT', 'auto');
 const SUMMARY_PATH = envString('SUMMARY_PATH', '');
 const strategy = envRequired('STRATEGY', 'the strategy the buyers buy with');
 const BUYERS = STOCK * DEMAND_FACTOR;
+// A request past this is given up and sent again; well inside the graceful stop below, so no buyer is cut off mid-request.
+const requestTimeout = '10s';
 
 const counters = {
   buyers: new Counter('wr_buyers'),
@@ -65,7 +67,7 @@ export const options = {
       // (and a few spare: the executor starts an arrival a moment before the VU before it is free).
       preAllocatedVUs: BUYERS + 20,
       maxVUs: BUYERS + 20,
-      gracefulStop: `${Math.ceil(BUYER_LIMIT_MS / 1000) + 15}s`,
+      gracefulStop: `${Math.ceil(BUYER_LIMIT_MS / 1000) + 30}s`,
     },
   },
   thresholds: { wr_oversold_units: ['value==0'] },
@@ -122,7 +124,7 @@ function buy(buyer: Buyer, key: string, token: string | undefined): boolean {
     const res = http.post(`${API_URL}/v1/purchases`, JSON.stringify({ sku: buyer.sku, userId: buyer.userId, quantity: 1 }), {
       headers,
       tags: { name: 'purchase' },
-      timeout: '30s',
+      timeout: requestTimeout,
       responseCallback: http.expectedStatuses(201, 202, 409, 503),
     });
     trends.purchase.add(res.timings.duration);
@@ -134,33 +136,37 @@ function buy(buyer: Buyer, key: string, token: string | undefined): boolean {
       final(buyer, 'sold_out');
       return true;
     }
-    if (res.status !== 503) {
+    // What decides nothing is sent again, as a browser would: a 503, a connection the
+    // server closed under it (status 0), the same key still in flight (409).
+    if (res.status === 503) counters.purchase503.add(1);
+    else if (res.status !== 0 && !(res.status === 409 && code(res) === 'idempotency_key_in_flight')) {
       counters.errors.add(1);
       console.warn(`unexpected purchase answer: ${describe(res)}`);
       return true;
     }
-    counters.purchase503.add(1);
     browserPause();
   }
   return false;
 }
 
-function lineCall(res: RefinedResponse<ResponseType | undefined>): Record<string, unknown> | undefined {
+/** The line's answer; undefined for one to ask again (503, a closed connection); 'error' for one that ends the buyer. */
+function lineCall(res: RefinedResponse<ResponseType | undefined>): Record<string, unknown> | 'error' | undefined {
   counters.lineRequests.add(1);
   if (res.status === 200 || res.status === 201) return res.json() as Record<string, unknown>;
   if (res.status === 503) counters.line503.add(1);
-  else {
-    counters.errors.add(1);
-    console.warn(`unexpected line answer: ${describe(res)}`);
-  }
-  return undefined;
+  if (res.status === 503 || res.status === 0) return undefined;
+  counters.errors.add(1);
+  console.warn(`unexpected line answer: ${describe(res)}`);
+  return 'error';
 }
 
 /** Joins, polls until admitted or told the end, buys once admitted: true when it had a final answer. */
 function throughTheRoom(buyer: Buyer): boolean {
   let view: Record<string, unknown> | undefined;
   while (view === undefined && Date.now() < buyer.deadline) {
-    view = lineCall(http.post(`${API_URL}/v1/skus/${buyer.sku}/line`, JSON.stringify({ userId: buyer.userId }), { headers: { 'content-type': 'application/json' }, tags: { name: 'join' }, timeout: '30s', responseCallback: http.expectedStatuses(200, 201, 503) }));
+    const joined = lineCall(http.post(`${API_URL}/v1/skus/${buyer.sku}/line`, JSON.stringify({ userId: buyer.userId }), { headers: { 'content-type': 'application/json' }, tags: { name: 'join' }, timeout: requestTimeout, responseCallback: http.expectedStatuses(200, 201, 503) }));
+    if (joined === 'error') return true;
+    view = joined;
     if (view === undefined) browserPause();
   }
   while (view !== undefined && Date.now() < buyer.deadline) {
@@ -180,7 +186,8 @@ function throughTheRoom(buyer: Buyer): boolean {
       return true;
     }
     browserPause();
-    const polled = lineCall(http.get(`${API_URL}/v1/skus/${buyer.sku}/line/${String(view.ticket)}`, { tags: { name: 'poll' }, timeout: '30s', responseCallback: http.expectedStatuses(200, 503) }));
+    const polled = lineCall(http.get(`${API_URL}/v1/skus/${buyer.sku}/line/${String(view.ticket)}`, { tags: { name: 'poll' }, timeout: requestTimeout, responseCallback: http.expectedStatuses(200, 503) }));
+    if (polled === 'error') return true;
     if (polled !== undefined) view = polled;
   }
   return false;

@@ -1,3 +1,4 @@
+import type { RoomSettings } from './room-settings.js';
 import { keyPrefix } from '../shared/redis-keys.js';
 
 // A line's keys share one hash tag, {line:<sku>}, so its script runs on one
@@ -10,10 +11,19 @@ export function lineKeys(sku: string): [state: string, order: string, tickets: s
 
 /**
  * The SKU's room as set at its creation, copied to Redis beside the line
- * (JSON; absent: no room). Read only when PostgreSQL, which holds the
- * setting, cannot answer: a strategy deciding in Redis then still knows
- * whether its buyers need a token. Never expires: a room never changes.
+ * (JSON, or "none"), so a purchase can learn it from either store
+ * (room-settings.ts). Never expires: a room never changes.
  */
 export function roomCopyKey(sku: string): string {
   return `${keyPrefix}:{line:${sku}}:room`;
+}
+
+export function roomCopyValue(room: RoomSettings | null): string {
+  return room === null ? 'none' : JSON.stringify(room);
+}
+
+/** The copy's room (null: none), undefined when there is no copy. */
+export function parseRoomCopy(value: string | null): RoomSettings | null | undefined {
+  if (value === null) return undefined;
+  return value === 'none' ? null : (JSON.parse(value) as RoomSettings);
 }

@@ -32,6 +32,8 @@ export interface WaitingRoomOptions {
   p95TargetMs: number;
   /** Auto admission's starting, least and most rate (per second). */
   auto: { start: number; least: number; most: number };
+  /** A lapsed admission is replaced no sooner than this after its end: a purchase that started in time has answered by then (PURCHASE_WAIT_MS and a margin). */
+  graceMs: number;
   onReportFailed(error: unknown): void;
 }
 
@@ -85,10 +87,22 @@ export class WaitingRoom implements StockNewsListener {
    * memory: those say nothing of how the store copes). soldOut: the SKU has
    * no unit left, as the caller judged it.
    */
-  answered(sku: string, room: RoomSettings, answer: { status: number; ms: number; fromStore: boolean; soldOut: boolean }): void {
+  answered(sku: string, room: RoomSettings, answer: { ticket: string; status: number; ms: number; fromStore: boolean; soldOut: boolean }): void {
     this.rooms.add(sku);
+    // An admission that bought is never replaced by a new place (visit-line-6.lua, rejoin).
+    if (answer.status === 201 || answer.status === 202) this.markUsed(sku, answer.ticket);
     if (room.admitPerSecond === 'auto' && answer.fromStore) this.tally.add(sku, answer.ms > this.options.p95TargetMs, answer.status === 503);
     if (answer.soldOut) this.flagSoldOut(sku);
+  }
+
+  /** Whether a purchase with the ticket's admission was answered 2xx (its order may still be queued, not yet in PostgreSQL). */
+  async wasUsed(sku: string, ticket: string): Promise<boolean> {
+    return (await this.options.redis.hexists(lineKeys(sku)[4], `${ticket}:used`)) === 1;
+  }
+
+  private markUsed(sku: string, ticket: string): void {
+    const admitted = lineKeys(sku)[4];
+    this.options.redis.multi().hset(admitted, `${ticket}:used`, '1').pexpire(admitted, keepMs).exec().catch(this.options.onReportFailed);
   }
 
   stockBack(sku: string): void {
@@ -131,7 +145,7 @@ export class WaitingRoom implements StockNewsListener {
     // randomInt: the draw's order must not be predictable from the arrival's id or time.
     const score = (randomInt(0, 2 ** 47) / 2 ** 47).toString();
     const { auto } = this.options;
-    const [state, id, buyer, created, a, b] = await this.options.redis.visitLine(...keys, mode, ticket, userId, room.drawSeconds * 1000, score, fixed, room.tokenTtlSeconds * 1000, keepMs, auto.start, auto.least, auto.most);
+    const [state, id, buyer, created, a, b] = await this.options.redis.visitLine(...keys, mode, ticket, userId, room.drawSeconds * 1000, score, fixed, room.tokenTtlSeconds * 1000, keepMs, auto.start, auto.least, auto.most, this.options.graceMs);
     if (state === 'unknown') return undefined;
     const view: LineView = { ticket: id, sku, userId: buyer, state: state as LineState, created: created === 1, position: null, admitPerSecond: null, estimatedWaitSeconds: null, drawEndsAt: null, pollAfterSeconds: null, admission: null };
     // Browsers poll every 1-2 s; the jitter keeps a crowd that arrived together from polling together.

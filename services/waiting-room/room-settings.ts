@@ -22,54 +22,45 @@ export function roomOf(row: RoomColumns): RoomSettings | null {
 // SKUs whose room is known at once; past this, the oldest is read again when next asked.
 const maxSkus = 100_000;
 
+/** Where a SKU's room is kept: PostgreSQL (the truth) and its copy in Redis, written at the SKU's creation. */
+export interface RoomSources {
+  /** From PostgreSQL: undefined when there is no such SKU. */
+  read(sku: string): Promise<RoomColumns | undefined>;
+  /** The copy in Redis (roomCopyKey): the room, null for none, undefined when there is no copy. */
+  readCopy(sku: string): Promise<RoomSettings | null | undefined>;
+  /** Puts back a missing copy from what PostgreSQL said (best effort: the next first read tries again). */
+  writeCopy(sku: string, room: RoomSettings | null): void;
+}
+
 /**
  * Which SKUs sell through a waiting room, known in this process. A room is
  * set when its SKU is created and never changed, so what was read once stays
- * true: a purchase pays one PostgreSQL read per SKU per process, the first,
- * and a Map lookup after. A SKU not found is not remembered (it may be
- * created next).
+ * true: a purchase pays one read per SKU per process, the first, and a Map
+ * lookup after. The first read asks the copy in Redis, then PostgreSQL when
+ * there is none (an older SKU, a copy lost with Redis's data; the copy is
+ * then put back) or Redis cannot answer: either store alone can tell, so a
+ * strategy that needs only one of them is not stopped by the other's outage.
+ * No copy and no PostgreSQL: the purchase fails (503), it is not let through
+ * unguarded. A SKU found nowhere is not remembered (it may be created next).
  */
 export class RoomSettingsCache {
   private readonly known = new Map<string, RoomSettings | null>();
   private readonly loading = new Map<string, Promise<RoomSettings | null | undefined>>();
 
-  constructor(
-    /** From PostgreSQL, the truth: undefined when there is no such SKU. */
-    private readonly read: (sku: string) => Promise<RoomColumns | undefined>,
-    /** From the copy in Redis (roomCopyKey), when PostgreSQL cannot answer: null when there is none. */
-    private readonly readCopy: (sku: string) => Promise<RoomSettings | null>,
-    private readonly isOutage: (error: unknown) => boolean,
-  ) {}
+  constructor(private readonly sources: RoomSources) {}
 
   /** The room if known here (null: none), undefined when it must be read. */
   peek(sku: string): RoomSettings | null | undefined {
     return this.known.get(sku);
   }
 
-  /**
-   * The room (null: none), undefined when PostgreSQL has no such SKU. When
-   * PostgreSQL cannot answer, the copy in Redis says (not remembered: the
-   * next purchase asks PostgreSQL again); throws when neither can.
-   */
+  /** The room (null: none), undefined when there is no such SKU; throws when neither store can say. */
   async get(sku: string): Promise<RoomSettings | null | undefined> {
     const known = this.known.get(sku);
     if (known !== undefined) return known;
     let pending = this.loading.get(sku);
     if (pending === undefined) {
-      pending = this.read(sku)
-        .then(
-          (row) => {
-            if (row === undefined) return undefined;
-            const room = roomOf(row);
-            this.remember(sku, room);
-            return room;
-          },
-          async (error: unknown) => {
-            if (!this.isOutage(error)) throw error;
-            return this.readCopy(sku);
-          },
-        )
-        .finally(() => this.loading.delete(sku));
+      pending = this.load(sku).finally(() => this.loading.delete(sku));
       this.loading.set(sku, pending);
     }
     return pending;
@@ -81,5 +72,19 @@ export class RoomSettingsCache {
       const oldest = this.known.keys().next();
       if (oldest.done !== true) this.known.delete(oldest.value);
     }
+  }
+
+  private async load(sku: string): Promise<RoomSettings | null | undefined> {
+    const copy = await this.sources.readCopy(sku).catch(() => undefined);
+    if (copy !== undefined) {
+      this.remember(sku, copy);
+      return copy;
+    }
+    const row = await this.sources.read(sku);
+    if (row === undefined) return undefined;
+    const room = roomOf(row);
+    this.remember(sku, room);
+    this.sources.writeCopy(sku, room);
+    return room;
   }
 }

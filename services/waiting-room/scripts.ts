@@ -24,6 +24,7 @@ declare module 'ioredis' {
       autoStart: number,
       autoLeast: number,
       autoMost: number,
+      graceMs: number,
     ): Result<[string, string, string, number, number, string], Context>;
   }
 }

@@ -23,6 +23,10 @@
 -- ARGV[7] admission lifetime ms (the token's)
 -- ARGV[8] keep ms: the line's keys expire this long after its last join
 -- ARGV[9..11] auto: starting rate, least rate, most rate (per second)
+-- ARGV[12] grace ms: a lapsed admission may be replaced this long after its
+--          end at the earliest (a purchase started in time answers by then),
+--          and never once a purchase with it was answered 2xx (KEYS[5]
+--          field '<ticket>:used', set by the API)
 --
 -- Output: {state, ticket, userId, created, a, b}
 --   'unknown'                        no such ticket
@@ -49,13 +53,14 @@ if ARGV[1] == 'join' or ARGV[1] == 'rejoin' then
   if existing and not inLine(existing) then existing = false end
   if existing then
     local admittedAt = tonumber(redis.call('HGET', KEYS[5], existing))
-    local lapsed = admittedAt and now >= admittedAt + ttlMs
-    if lapsed and ARGV[1] == 'rejoin' then
+    local replaceable = admittedAt and now >= admittedAt + ttlMs + tonumber(ARGV[12])
+      and not redis.call('HGET', KEYS[5], existing .. ':used')
+    if replaceable and ARGV[1] == 'rejoin' then
       -- Its place was served and its admission went unused: every place behind it moves
       -- up one, so the serving counter does too, or one more buyer would be let in.
       redis.call('ZREM', KEYS[2], existing)
       redis.call('HDEL', KEYS[3], existing)
-      redis.call('HDEL', KEYS[5], existing)
+      redis.call('HDEL', KEYS[5], existing, existing .. ':used')
       local served = tonumber(redis.call('HGET', KEYS[1], 'serving') or '0')
       redis.call('HSET', KEYS[1], 'serving', tostring(math.max(0, served - 1)))
     else
@@ -92,8 +97,12 @@ local userId = redis.call('HGET', KEYS[3], ticket)
 local rank = redis.call('ZRANK', KEYS[2], ticket)
 if not userId or not rank then return {'unknown', ticket, '', 0, 0, ''} end
 
--- Every visit keeps the line: it lives keep ms after its last one.
-for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[8]) end
+-- Every visit keeps the line: it lives keep ms after its last one (last, so a key
+-- this visit created is kept too).
+local function answer(reply)
+  for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[8]) end
+  return reply
+end
 
 -- State lost (the tickets kept): past the draw, as above.
 local opened = tonumber(redis.call('HGET', KEYS[1], 'openedAt') or '0')
@@ -140,13 +149,13 @@ end
 
 local admittedAt = tonumber(redis.call('HGET', KEYS[5], ticket))
 if admittedAt then
-  if now >= admittedAt + ttlMs then return {'expired', ticket, userId, created, admittedAt + ttlMs, ''} end
-  return {'admitted', ticket, userId, created, admittedAt + ttlMs, ''}
+  if now >= admittedAt + ttlMs then return answer({'expired', ticket, userId, created, admittedAt + ttlMs, ''}) end
+  return answer({'admitted', ticket, userId, created, admittedAt + ttlMs, ''})
 end
-if soldOut then return {'sold_out', ticket, userId, created, 0, ''} end
-if now < drawEnds then return {'drawing', ticket, userId, created, drawEnds, tostring(rate)} end
+if soldOut then return answer({'sold_out', ticket, userId, created, 0, ''}) end
+if now < drawEnds then return answer({'drawing', ticket, userId, created, drawEnds, tostring(rate)}) end
 if rank < math.floor(serving) then
   redis.call('HSET', KEYS[5], ticket, now)
-  return {'admitted', ticket, userId, created, now + ttlMs, ''}
+  return answer({'admitted', ticket, userId, created, now + ttlMs, ''})
 end
-return {'waiting', ticket, userId, created, rank - math.floor(serving) + 1, tostring(rate)}
+return answer({'waiting', ticket, userId, created, rank - math.floor(serving) + 1, tostring(rate)})

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client.js';
 import { admissionSecret, signAdmission } from '../../services/waiting-room/admission-token.js';
-import { lineKeys } from '../../services/waiting-room/keys.js';
+import { lineKeys, roomCopyKey } from '../../services/waiting-room/keys.js';
 import type { MainRedis } from '../../services/shared/redis.js';
 import { type Answer, type RunningApi, adminToken, createSku, joinLine, pollLine, purchase, startApi, startApiWithoutMainRedis, testConfig, uniqueSku, type WaitingRoomInput } from '../helpers/api.js';
 import { mainRedis } from '../helpers/redis.js';
@@ -251,13 +251,23 @@ describe('sold out, told to everyone waiting', () => {
 describe('one admission, one order', () => {
   it('replays a sale retried after its token lapsed, keeps the used ticket on a new join, and gives a new place to a buyer whose admission went unused', async () => {
     const sku = await roomSku('wr-lapse', 5, { admitPerSecond: 1000, drawSeconds: 0, tokenTtlSeconds: 5 });
-    const [usedJoin, unusedJoin] = [await joinLine(api(0), sku, 'buys'), await joinLine(api(1), sku, 'walks-away')];
+    const [usedJoin, unusedJoin, queuedJoin] = [await joinLine(api(0), sku, 'buys'), await joinLine(api(1), sku, 'walks-away'), await joinLine(api(0), sku, 'queues')];
     const used = admissionOf(await admitted(sku, ticketOf(usedJoin as Answer)));
     await admitted(sku, ticketOf(unusedJoin as Answer));
+    const queued = admissionOf(await admitted(sku, ticketOf(queuedJoin as Answer)));
     const bought = await purchase(api(0), { sku, userId: 'buys', key: used.idempotencyKey, admissionToken: used.token, strategy: 'pg-atomic' });
     expect(bought.status).toBe(201);
-    // Past the admission's end (the line said when).
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(used.expiresAt) - Date.now()) + 100));
+    // kafka-queue's 202: no order in PostgreSQL while no worker runs here; the line marks the ticket used.
+    const accepted = await purchase(api(1), { sku, userId: 'queues', key: queued.idempotencyKey, admissionToken: queued.token, strategy: 'kafka-queue' });
+    expect(accepted.status).toBe(202);
+    // Past the admission's end and the grace after it, in which a purchase started in time still answers (the line said when).
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(used.expiresAt) - Date.now()) + Number(testConfig().PURCHASE_WAIT_MS) + 1100));
+    const queuedAgain = await joinLine(api(0), sku, 'queues');
+    expect(queuedAgain.body).toMatchObject({ ticket: ticketOf(queuedJoin as Answer), state: 'expired' });
+    // Its retry after the lapse is replayed by the strategy (the 202 again), not refused.
+    const queuedRetry = await purchase(api(0), { sku, userId: 'queues', key: queued.idempotencyKey, admissionToken: queued.token, strategy: 'kafka-queue' });
+    expect(queuedRetry.status).toBe(202);
+    expect(queuedRetry.body.orderId).toBe(accepted.body.orderId);
     const retried = await purchase(api(1), { sku, userId: 'buys', key: used.idempotencyKey, admissionToken: used.token, strategy: 'pg-atomic' });
     expect(retried.status).toBe(201);
     expect(retried.body.orderId).toBe(bought.body.orderId);
@@ -269,7 +279,9 @@ describe('one admission, one order', () => {
     const fresh = await joinLine(api(0), sku, 'walks-away');
     expect(fresh.status).toBe(201);
     expect(ticketOf(fresh)).not.toBe(ticketOf(unusedJoin as Answer));
-    expect(await ordersOf(sku)).toBe(1);
+    // One order in PostgreSQL from the buyers of pg-atomic (kafka-queue's waits for a worker, none runs here).
+    const rows = await sql<{ n: string }>`select count(*) as n from orders where sku = ${sku} and strategy = 'pg-atomic'`.execute(db);
+    expect(Number(rows.rows[0]?.n)).toBe(1);
   });
 
   it('does not tell the line sold out when a purchase of more units than are left is refused', async () => {
@@ -321,6 +333,17 @@ describe('a line whose Redis is lost', () => {
     });
     afterAll(async () => {
       await noPostgres.close();
+    });
+
+    it('answers 503 when the room can be read from neither store, rather than sell unguarded', async () => {
+      const sku = await roomSku('wr-no-copy', 5, { admitPerSecond: 1000, drawSeconds: 0 });
+      await redis.del(roomCopyKey(sku));
+      const answer = await purchase(noPostgres, { sku, strategy: 'redis-lua' });
+      expect(answer.status).toBe(503);
+      expect(answer.body.code).toBe('dependency_unavailable');
+      // A process that reads PostgreSQL puts the copy back.
+      expect((await purchase(api(1), { sku, strategy: 'redis-lua' })).body.code).toBe('admission_required');
+      await until('the copy is back', () => redis.get(roomCopyKey(sku)), (copy) => copy !== null);
     });
 
     it('still knows a SKU has a room from its copy in Redis: no token, no sale', async () => {

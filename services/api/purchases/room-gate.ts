@@ -43,9 +43,15 @@ export async function beforePurchase(deps: RoomGateDeps, purchase: GatedPurchase
   const refusal = admissionRefusal(deps.secret, purchase, token, Date.now());
   if (refusal === undefined) return { room };
   if (refusal.lapsed) {
-    // A retry of a sale made while the token was good still gets its order.
+    // A retry of a sale made while the token was good still gets its order: one the line knows was
+    // answered 2xx goes to the strategy, which replays it by its key (an asynchronous strategy's order
+    // may not be in PostgreSQL yet); else PostgreSQL is asked.
+    if (await deps.waitingRoom.wasUsed(purchase.sku, purchase.idempotencyKey).catch(() => false)) return { room };
     const order = await deps.findOrder(purchase.idempotencyKey);
-    if (order !== undefined) return { room, early: { answer: replayAnswer(earlierOrderOf(order), purchase, deps.answersAsync(order.strategy)), outcome: 'replayed' } };
+    if (order !== undefined) {
+      const answer = replayAnswer(earlierOrderOf(order), purchase, deps.answersAsync(order.strategy));
+      return { room, early: { answer, outcome: answer.status === 422 ? 'key_reused' : 'replayed' } };
+    }
   }
   return { room, early: { answer: refusal.answer, outcome: 'not_admitted' } };
 }
@@ -58,5 +64,5 @@ export async function beforePurchase(deps: RoomGateDeps, purchase: GatedPurchase
  */
 export function afterPurchase(deps: RoomGateDeps, room: RoomSettings, purchase: GatedPurchase, result: PurchaseResult, mark: number, ms: number): void {
   const soldOut = (result.outcome === 'sold_out' || result.outcome === 'sold_out_from_memory') && purchase.quantity === 1 && !deps.soldOut.heardNewsSince(purchase.sku, mark);
-  deps.waitingRoom.answered(purchase.sku, room, { status: result.answer.status, ms, fromStore: !notFromTheStore.has(result.outcome), soldOut });
+  deps.waitingRoom.answered(purchase.sku, room, { ticket: purchase.idempotencyKey, status: result.answer.status, ms, fromStore: !notFromTheStore.has(result.outcome), soldOut });
 }

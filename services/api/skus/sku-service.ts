@@ -14,7 +14,7 @@ import type { PendingPurchase, Strategy } from '../../strategies/strategy.js';
 import type { Log } from '../../shared/log.js';
 import { type Restock, restockSku } from '../../../db/queries/restocks.js';
 import { copyRestocks, counterMissedCopy } from '../../strategies/common/stock-mirror.js';
-import { roomCopyKey } from '../../waiting-room/keys.js';
+import { roomCopyKey, roomCopyValue } from '../../waiting-room/keys.js';
 import { roomOf } from '../../waiting-room/room-settings.js';
 
 /**
@@ -30,10 +30,8 @@ export async function createSku(db: Kysely<Database>, redis: MainRedis, sku: str
     // Overwrite, not NX: PostgreSQL just said the SKU is new, so any Redis value is a leftover,
     // the count of released units it has included (a new SKU has released none).
     await redis.multi().set(stockKey(sku), stock).del(releasedCopiedKey(sku), decidedCopiedKey(sku), restockedCopiedKey(sku)).exec();
-    // The room's copy (another slot than the stock's on a cluster: its own command): read when PostgreSQL is out.
-    const room = roomOf(created);
-    if (room === null) await redis.del(roomCopyKey(sku));
-    else await redis.set(roomCopyKey(sku), JSON.stringify(room));
+    // The room's copy, "none" included (another slot than the stock's on a cluster: its own command).
+    await redis.set(roomCopyKey(sku), roomCopyValue(roomOf(created)));
     return created;
   });
 }

@@ -2,9 +2,8 @@ import fp from 'fastify-plugin';
 import { findLineSettings } from '../../../../db/queries/skus.js';
 import { admissionSecret } from '../../../waiting-room/admission-token.js';
 import { WaitingRoom } from '../../../waiting-room/line.js';
-import { type RoomSettings, RoomSettingsCache } from '../../../waiting-room/room-settings.js';
-import { roomCopyKey } from '../../../waiting-room/keys.js';
-import { classifyDependencyFailure } from '../../../shared/dependency-errors.js';
+import { RoomSettingsCache } from '../../../waiting-room/room-settings.js';
+import { parseRoomCopy, roomCopyKey, roomCopyValue } from '../../../waiting-room/keys.js';
 import { defineLineScripts } from '../../../waiting-room/scripts.js';
 
 declare module 'fastify' {
@@ -28,15 +27,21 @@ export default fp(
       secret,
       p95TargetMs: config.WAITING_ROOM_P95_MS,
       auto: { start: config.WAITING_ROOM_AUTO_START, least: config.WAITING_ROOM_AUTO_LEAST, most: config.WAITING_ROOM_AUTO_MOST },
+      // Every wait of a purchase ends PURCHASE_WAIT_MS after it arrived; a second for its answer to be reported.
+      graceMs: config.PURCHASE_WAIT_MS + 1000,
       onReportFailed: (error) => fastify.log.debug({ err: error }, 'waiting room: a report to Redis failed'),
     });
     fastify.decorate('waitingRoom', room);
-    const readCopy = async (sku: string): Promise<RoomSettings | null> => {
-      const copy = await fastify.redis.get(roomCopyKey(sku));
-      return copy === null ? null : (JSON.parse(copy) as RoomSettings);
-    };
-    const isOutage = (error: unknown): boolean => classifyDependencyFailure(error) !== undefined;
-    fastify.decorate('rooms', new RoomSettingsCache((sku) => findLineSettings(fastify.db, sku), readCopy, isOutage));
+    fastify.decorate(
+      'rooms',
+      new RoomSettingsCache({
+        read: (sku) => findLineSettings(fastify.db, sku),
+        readCopy: async (sku) => parseRoomCopy(await fastify.redis.get(roomCopyKey(sku))),
+        writeCopy: (sku, found) => {
+          fastify.redis.set(roomCopyKey(sku), roomCopyValue(found), 'NX').catch((error: unknown) => fastify.log.debug({ err: error, sku }, 'waiting room: a room copy was not put back'));
+        },
+      }),
+    );
     fastify.decorate('admissionSecret', secret);
     fastify.addHook('preClose', async () => room.stop());
   },
