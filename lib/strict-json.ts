@@ -23,11 +23,17 @@ export function parseStrictJson(text: string): unknown {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
       const start = i;
-      for (i += 1; i < text.length && text.charCodeAt(i) !== 0x22; i += 1) if (text.charCodeAt(i) === 0x5c /* \ */) i += 1;
+      let escaped = false;
+      for (i += 1; i < text.length && text.charCodeAt(i) !== 0x22; i += 1) {
+        if (text.charCodeAt(i) === 0x5c /* \ */) {
+          escaped = true;
+          i += 1;
+        }
+      }
       const scope = scopes.at(-1);
       if (expectKey && scope !== undefined && scope !== null) {
-        // Decoded, so "q\u0075antity" is the same key as "quantity".
-        const key = JSON.parse(text.slice(start, i + 1)) as string;
+        // Decoded, so "q\u0075antity" is the same key as "quantity"; a key with no escape is its own text.
+        const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
         if (forbidden.has(key)) throw new StrictJsonError(`the key "${key}" is not accepted`);
         if (scope.has(key)) throw new StrictJsonError(`the key "${key}" appears twice in one object`);
         scope.add(key);

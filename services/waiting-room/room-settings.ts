@@ -36,10 +36,11 @@ export interface RoomSources {
  * Which SKUs sell through a waiting room, known in this process. A room is
  * set when its SKU is created and never changed, so what was read once stays
  * true: a purchase pays one read per SKU per process, the first, and a Map
- * lookup after. The first read asks the copy in Redis, then PostgreSQL when
- * there is none (an older SKU, a copy lost with Redis's data; the copy is
- * then put back) or Redis cannot answer: either store alone can tell, so a
- * strategy that needs only one of them is not stopped by the other's outage.
+ * lookup after. The first read asks the copy in Redis and PostgreSQL at
+ * once and takes the first that can tell (a missing copy, from an older SKU
+ * or lost with Redis's data, waits for PostgreSQL and is put back): either
+ * store alone can tell, so a strategy that needs only one of them is not
+ * stopped, or slowed, by the other's outage.
  * No copy and no PostgreSQL: the purchase fails (503), it is not let through
  * unguarded. A SKU found nowhere is not remembered (it may be created next).
  */
@@ -74,17 +75,48 @@ export class RoomSettingsCache {
     }
   }
 
+  /**
+   * Both stores at once, the first that can tell wins: a copy found, or
+   * PostgreSQL's row (or its "no such SKU"). A store that is slow or out
+   * then costs nothing while the other answers; a missing copy waits for
+   * PostgreSQL and is put back from it.
+   */
   private async load(sku: string): Promise<RoomSettings | null | undefined> {
-    const copy = await this.sources.readCopy(sku).catch(() => undefined);
-    if (copy !== undefined) {
-      this.remember(sku, copy);
-      return copy;
-    }
-    const row = await this.sources.read(sku);
-    if (row === undefined) return undefined;
-    const room = roomOf(row);
-    this.remember(sku, room);
-    this.sources.writeCopy(sku, room);
-    return room;
+    const fromPostgres = this.sources.read(sku).then((row) => {
+      if (row === undefined) return undefined;
+      const room = roomOf(row);
+      this.remember(sku, room);
+      return room;
+    });
+    const fromCopy = this.sources.readCopy(sku).then(
+      (copy) => copy,
+      () => undefined,
+    );
+    return new Promise((resolve, reject) => {
+      let copyMissing = false;
+      let postgresFailed: { error: unknown } | undefined;
+      fromCopy.then((copy) => {
+        if (copy !== undefined) {
+          this.remember(sku, copy);
+          resolve(copy);
+          return;
+        }
+        copyMissing = true;
+        if (postgresFailed !== undefined) reject(postgresFailed.error);
+      }, reject);
+      fromPostgres.then(
+        (room) => {
+          resolve(room);
+          // Resolved already by the copy, or not: either way a missing copy is put back.
+          void fromCopy.then((copy) => {
+            if (copy === undefined && room !== undefined) this.sources.writeCopy(sku, room);
+          });
+        },
+        (error: unknown) => {
+          postgresFailed = { error };
+          if (copyMissing) reject(error);
+        },
+      );
+    });
   }
 }
