@@ -52,8 +52,8 @@ const soldOutFlagMs = 15_000;
  */
 export class WaitingRoom implements StockNewsListener {
   private readonly tally: LineTally;
-  /** SKUs this process flagged sold out, and when: flagged again only when a third of the flag's life has passed. */
-  private readonly flagged = new Map<string, number>();
+  /** SKUs this process flagged sold out, when, and the write: flagged again only when a third of the flag's life has passed. */
+  private readonly flagged = new Map<string, { at: number; written: Promise<void> }>();
   /** SKUs with a room seen here: news of units back clears their flag. */
   private readonly rooms = new Set<string>();
 
@@ -87,12 +87,12 @@ export class WaitingRoom implements StockNewsListener {
    * memory: those say nothing of how the store copes). soldOut: the SKU has
    * no unit left, as the caller judged it.
    */
-  answered(sku: string, room: RoomSettings, answer: { ticket: string; status: number; ms: number; fromStore: boolean; soldOut: boolean }): void {
+  answered(sku: string, room: RoomSettings, answer: { ticket: string; status: number; ms: number; fromStore: boolean; soldOut: boolean }): Promise<void> | undefined {
     this.rooms.add(sku);
     // An admission that bought is never replaced by a new place (visit-line-6.lua, rejoin).
     if (answer.status === 201 || answer.status === 202) this.markUsed(sku, answer.ticket);
     if (room.admitPerSecond === 'auto' && answer.fromStore) this.tally.add(sku, answer.ms > this.options.p95TargetMs, answer.status === 503);
-    if (answer.soldOut) this.flagSoldOut(sku);
+    return answer.soldOut ? this.flagSoldOut(sku) : undefined;
   }
 
   /** Whether a purchase with the ticket's admission was answered 2xx (its order may still be queued, not yet in PostgreSQL). */
@@ -127,15 +127,26 @@ export class WaitingRoom implements StockNewsListener {
     await this.tally.stop();
   }
 
-  private flagSoldOut(sku: string): void {
+  /**
+   * Sets the line's flag, resolved once Redis has it (or failed): the caller
+   * answers its buyer after that, so whoever polls after a buyer was told
+   * sold out hears it too (set after the answer, a poll in between was
+   * admitted instead: a test failed that way). Once per third of the flag's
+   * life per process; a buyer meanwhile waits for the same write.
+   */
+  private flagSoldOut(sku: string): Promise<void> | undefined {
     const now = Date.now();
-    const at = this.flagged.get(sku);
-    if (at !== undefined && now - at < soldOutFlagMs / 3) return;
-    this.flagged.set(sku, now);
-    this.options.redis.set(lineKeys(sku)[5], '1', 'PX', soldOutFlagMs).catch((error: unknown) => {
-      this.flagged.delete(sku);
-      this.options.onReportFailed(error);
-    });
+    const last = this.flagged.get(sku);
+    if (last !== undefined && now - last.at < soldOutFlagMs / 3) return last.written;
+    const written = this.options.redis.set(lineKeys(sku)[5], '1', 'PX', soldOutFlagMs).then(
+      () => undefined,
+      (error: unknown) => {
+        this.flagged.delete(sku);
+        this.options.onReportFailed(error);
+      },
+    );
+    this.flagged.set(sku, { at: now, written });
+    return written;
   }
 
   private async visit(sku: string, room: RoomSettings, mode: 'join' | 'poll' | 'rejoin', ticket: string, userId: string): Promise<LineView | undefined> {

@@ -58,11 +58,12 @@ export async function beforePurchase(deps: RoomGateDeps, purchase: GatedPurchase
 
 /**
  * After an admitted buyer's purchase: what the store answered, for an auto
- * room, and "sold out" for everyone waiting. Only a refusal of a single unit
+ * room, and "sold out" for everyone waiting (a promise to await before the
+ * answer: the line has it once the buyer does). Only a refusal of a single unit
  * says the SKU has none left (one of more units says it has fewer than
  * asked), and only if no units came back since the store was asked (`mark`).
  */
-export function afterPurchase(deps: RoomGateDeps, room: RoomSettings, purchase: GatedPurchase, result: PurchaseResult, mark: number, ms: number): void {
+export function afterPurchase(deps: RoomGateDeps, room: RoomSettings, purchase: GatedPurchase, result: PurchaseResult, mark: number, ms: number): Promise<void> | undefined {
   const soldOut = (result.outcome === 'sold_out' || result.outcome === 'sold_out_from_memory') && purchase.quantity === 1 && !deps.soldOut.heardNewsSince(purchase.sku, mark);
-  deps.waitingRoom.answered(purchase.sku, room, { ticket: purchase.idempotencyKey, status: result.answer.status, ms, fromStore: !notFromTheStore.has(result.outcome), soldOut });
+  return deps.waitingRoom.answered(purchase.sku, room, { ticket: purchase.idempotencyKey, status: result.answer.status, ms, fromStore: !notFromTheStore.has(result.outcome), soldOut });
 }

@@ -63,7 +63,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       const mark = soldOut.mark();
       const result = early ?? (await runPurchase(flowDeps, strategy, { ...command, strategy: name }, randomUUID(), arrived));
       outcome = result.outcome;
-      if (room !== null && early === undefined) afterPurchase(gateDeps, room, command, result, mark, Date.now() - arrived);
+      if (room !== null && early === undefined) await afterPurchase(gateDeps, room, command, result, mark, Date.now() - arrived);
       const { status, headers, body } = result.answer;
       reply.code(status).headers(headers);
       if (status >= 400) reply.type(problemContentType);
