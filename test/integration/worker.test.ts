@@ -171,13 +171,22 @@ function partitionOf(sku: string, partitions: number): number {
   return pick({ topic: testConfig().PURCHASE_TOPIC, partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, partitionErrorCode: 0, leader: 0, replicas: [0], isr: [0] })), message: { key: sku, value: '' } });
 }
 
-/** The purchase applier's partitions in a worker's latest "consumer joined its group" line; undefined before it joined. */
+/** A log line as JSON, or undefined for one that is not whole (WORKER_PROCESSES=2: two processes write one pipe, and a long line can come interleaved). */
+function parsedLine(line: string): { assignment?: Record<string, number[]> } | undefined {
+  try {
+    return JSON.parse(line) as { assignment?: Record<string, number[]> };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The purchase applier's partitions in a worker's latest whole "consumer joined its group" line; undefined before it joined. */
 function applierPartitions(output: string): number[] | undefined {
   const topic = testConfig().PURCHASE_TOPIC;
   const joins = output
     .split('\n')
     .filter((line) => line.includes('"consumer joined its group"') && line.includes('"flash-sale-purchase-applier"'))
-    .map((line) => JSON.parse(line) as { assignment?: Record<string, number[]> });
+    .flatMap((line) => parsedLine(line) ?? []);
   return joins.at(-1)?.assignment?.[topic];
 }
 
