@@ -28,8 +28,8 @@ const notFromTheStore = new Set(['replayed', 'key_reused', 'in_flight', 'sold_ou
 /**
  * Before the strategy runs: the SKU's waiting room (null: none), or the
  * answer that ends the purchase here. A Map read once the SKU is known in
- * this process; its first purchase here reads PostgreSQL. A SKU PostgreSQL
- * does not have is answered 404 here: running the strategy could sell a SKU
+ * this process; its first purchase here reads the room's Redis copy and
+ * PostgreSQL at once (room-settings.ts). A SKU neither store has is answered 404 here: running the strategy could sell a SKU
  * created with a room in between, to a buyer the room never admitted.
  */
 export async function beforePurchase(deps: RoomGateDeps, purchase: GatedPurchase, token: string | undefined): Promise<{ room: RoomSettings | null; early?: PurchaseResult }> {
