@@ -36,6 +36,11 @@ export function isPerUserLimit(error: unknown): boolean {
   return sqlState(error) === checkViolation && typeof error === 'object' && error !== null && 'constraint' in error && error.constraint === 'user_purchases_within_limit';
 }
 
+/** An order names a unit another order of its SKU holds (sold_units_pkey, raised by the orders' INSERT trigger). */
+export function isUnitTaken(error: unknown): boolean {
+  return isUniqueViolation(error, 'sold_units_pkey');
+}
+
 /**
  * No pooled connection in time while PostgreSQL answers (every connection in
  * use under load): busy, not down, so it trips no breaker, and the buyer is

@@ -51,9 +51,10 @@ export interface OrdersTable {
   idempotency_key: string;
   // False while skus.stock does not yet include this order (Redis decided it; a batch subtracts it).
   stock_applied: Generated<boolean>;
-  // redis-lua: the units this order took, as a multirange literal ('{[5,8)}'); null for other strategies.
-  // No two orders of a SKU may hold the same unit (an exclusion constraint).
-  units: string | null;
+  // redis-lua, redis-buckets, redis-lease: the units this order took, as a multirange literal ('{[5,8)}');
+  // null for other strategies. No two orders of a SKU may hold the same unit: an INSERT's trigger puts
+  // each unit in sold_units, whose primary key refuses one taken. Fixed once written (a trigger refuses a change).
+  units: ColumnType<string | null, string | null | undefined, never>;
   // redis-lease: the lease the order sold from; null for other strategies.
   lease_id: ColumnType<string | null, string | null | undefined, never>;
   // A hold's end (PostgreSQL's clock); null for orders that are not holds.
@@ -116,6 +117,16 @@ export interface Database {
   user_purchases: UserPurchasesTable;
   restocks: RestocksTable;
   leases: LeasesTable;
+  sold_units: SoldUnitsTable;
+}
+
+// Each unit an order names, once (migration 2026-12-09T00-00-sold-units): written only by the
+// orders' INSERT trigger, read by nobody on the request path; its primary key is the check.
+export interface SoldUnitsTable {
+  sku: string;
+  unit: number;
+  // The order's lease (orders.lease_id), for a lease's close.
+  lease_id: string | null;
 }
 
 // One restock, by the Idempotency-Key it came with.

@@ -13,6 +13,7 @@ import * as restocks from './2026-12-05T01-00-restocks.js';
 import * as leases from './2026-12-06T00-00-leases.js';
 import * as leaseLedgers from './2026-12-07T00-00-lease-ledgers.js';
 import * as waitingRooms from './2026-12-08T00-00-waiting-rooms.js';
+import * as soldUnits from './2026-12-09T00-00-sold-units.js';
 
 /**
  * Every migration, by name. Names sort by date, which is the order Kysely's
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T00-00-leases': leases,
   '2026-12-07T00-00-lease-ledgers': leaseLedgers,
   '2026-12-08T00-00-waiting-rooms': waitingRooms,
+  '2026-12-09T00-00-sold-units': soldUnits,
 };

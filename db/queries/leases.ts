@@ -37,11 +37,16 @@ export async function openLease(db: Db, lease: LeaseRow): Promise<boolean> {
   return rows[0]?.open === true;
 }
 
-/** The units of `lease` that orders hold: any order's (`own` false) or the lease's own orders'. */
+/**
+ * The units of `lease` that orders hold: any order's (`own` false) or the lease's own orders'. Read
+ * from sold_units (one row per unit an order holds, with the order's lease) by its primary key's
+ * range over the lease's units: a few hundred rows, whatever the SKU sold before.
+ */
 function heldUnits(lease: ReturnType<typeof sql>, own: boolean) {
   return sql`coalesce((
-    select range_agg(u) from orders cross join lateral unnest(orders.units) as u
-    where orders.sku = ${lease}.sku and orders.units && ${lease}.units ${own ? sql`and orders.lease_id = ${lease}.id` : sql``}
+    select range_agg(int4range(s.unit, s.unit + 1)) from sold_units s
+    where s.sku = ${lease}.sku and s.unit >= lower(${lease}.units) and s.unit < upper(${lease}.units) and s.unit <@ ${lease}.units
+    ${own ? sql`and s.lease_id = ${lease}.id` : sql``}
   ), '{}'::int4multirange)`;
 }
 

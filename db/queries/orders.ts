@@ -162,11 +162,11 @@ const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * skus.stock left for the catch-up (stock_applied = false), or, for orders of
  * a lease, already counted (openLease took the lease's units off it). PostgreSQL
  * decides what is sold: a row is skipped when its Idempotency-Key has an
- * order already, when another order of the SKU holds any of its units (the
- * exclusion constraint), when a unit lies beyond the SKU's initial stock and restocks,
- * when the SKU is unknown, or (for an order of a lease) when its lease is closed or lacks the unit. One
- * bad row must not fail the others, so nothing raises; returns the ids of the orders inserted, and the
- * caller asks why for the rest. A batch is all of leases (each row its own; `leaseId` names one for the
+ * order already, when a unit lies beyond the SKU's initial stock and restocks,
+ * when the SKU is unknown, or (for an order of a lease) when its lease is closed or lacks the unit;
+ * returns the ids of the orders inserted, and the caller asks why for the rest. A unit another order
+ * holds fails the whole statement instead (unique_violation on sold_units_pkey, from the INSERT's
+ * trigger: migration 2026-12-09T00-00-sold-units), as a buyer past the per-user limit does. A batch is all of leases (each row its own; `leaseId` names one for the
  * orders that name none) or all without.
  */
 export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[], leaseId?: string): Promise<Set<string>> {
@@ -223,9 +223,8 @@ const leaseFence = sql`join leases on leases.id = i.lease_id and leases.closed_a
  */
 export async function freeUnitNames(db: Db, sku: string, top: number): Promise<{ ranges: Array<[number, number]>; count: number }> {
   const { rows } = await sql<{ free: string }>`
-    select (int4multirange(int4range(1, ${top + 1})) - coalesce(range_agg(u), '{}'::int4multirange))::text as free
-    from orders cross join lateral unnest(units) as u
-    where sku = ${sku} and units is not null`.execute(db);
+    select (int4multirange(int4range(1, ${top + 1})) - coalesce(range_agg(int4range(unit, unit + 1)), '{}'::int4multirange))::text as free
+    from sold_units where sku = ${sku} and unit <= ${top}`.execute(db);
   const ranges = parseMultirange(rows[0]?.free ?? '{}');
   return { ranges, count: ranges.reduce((sum, [lo, hi]) => sum + hi - lo + 1, 0) };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type UnitOrder, insertUnitOrders } from '../../db/queries/orders.js';
 import { insertSku } from '../../db/queries/skus.js';
@@ -49,5 +50,46 @@ describe('two attempts of one key in one batch of the order writer', () => {
     const insertedId = results[0] === 'inserted' ? first.id : second.id;
     expect(rows[0]?.id).toBe(insertedId);
     expect([...results].sort()).toEqual(['duplicate', 'inserted']);
+  });
+});
+
+describe('a unit another order holds', () => {
+  it('is refused in a batch of the order writer while the batch\'s other orders are written, and sold_units lists each sold unit once', async () => {
+    const sku = uniqueSku('unit-taken');
+    await insertSku(db, sku, 10);
+    const writer = createOrderWriter(db, 64, () => undefined);
+    const order = (units: string): UnitOrder => ({ id: randomUUID(), sku, userId: randomUUID(), quantity: 1, strategy: 'redis-lua', idempotencyKey: randomUUID(), units });
+    expect(await writer.write(order('{[1,2)}'))).toBe('inserted');
+    // One batch: a unit sold before, two orders naming one unit between them, and two free units.
+    const batch = [order('{[1,2)}'), order('{[2,3)}'), order('{[2,3)}'), order('{[3,4)}')];
+    const results = await Promise.all(batch.map((o) => writer.write(o)));
+    expect(results[0]).toBe('units_taken');
+    expect([results[1], results[2]].sort()).toEqual(['inserted', 'units_taken']);
+    expect(results[3]).toBe('inserted');
+    const sold = await db.selectFrom('sold_units').select('unit').where('sku', '=', sku).orderBy('unit').execute();
+    expect(sold.map((row) => row.unit)).toEqual([1, 2, 3]);
+  });
+
+  it('is refused when two processes write it at once: one order stands, the other statement waits for its commit and raises', async () => {
+    for (let round = 0; round < 10; round += 1) {
+      const sku = uniqueSku('unit-race');
+      await insertSku(db, sku, 10);
+      const order = (units: string): UnitOrder => ({ id: randomUUID(), sku, userId: randomUUID(), quantity: 2, strategy: 'redis-lua', idempotencyKey: randomUUID(), units });
+      // Units in opposite orders: the trigger takes them sorted, so the two wait, never deadlock.
+      const results = await Promise.allSettled([insertUnitOrders(db, [order('{[1,3)}')]), insertUnitOrders(db, [order('{[2,3),[1,2)}')])]);
+      const refused = results.filter((r) => r.status === 'rejected');
+      expect(refused).toHaveLength(1);
+      expect(refused[0]?.status === 'rejected' ? (refused[0].reason as { constraint?: string }).constraint : undefined).toBe('sold_units_pkey');
+      const rows = await db.selectFrom('orders').select('id').where('sku', '=', sku).execute();
+      expect(rows).toHaveLength(1);
+    }
+  });
+
+  it("cannot be moved: an order's units never change after its INSERT", async () => {
+    const sku = uniqueSku('units-fixed');
+    await insertSku(db, sku, 10);
+    const id = randomUUID();
+    await insertUnitOrders(db, [{ id, sku, userId: 'u', quantity: 1, strategy: 'redis-lua', idempotencyKey: randomUUID(), units: '{[4,5)}' }]);
+    await expect(sql`update orders set units = '{[5,6)}' where id = ${id}::uuid`.execute(db)).rejects.toThrow(/never change/);
   });
 });

@@ -98,7 +98,7 @@ export async function rebuildMissingCounter(deps: Pick<StrategyDeps, 'db' | 'red
  * Why a rebuild cannot oversell: orders whose deductions were in flight when
  * the counter vanished are written after the read, so the rebuilt counter
  * can be too high by those units. The next sales then name those same units,
- * and PostgreSQL refuses them (orders_units_sold_once): too high a counter
+ * and PostgreSQL refuses them (sold_units_pkey): too high a counter
  * costs refusals, never a unit sold twice.
  */
 export function createCounterRebuild(deps: Pick<StrategyDeps, 'db' | 'redis' | 'metrics' | 'log'>): CounterRebuild {

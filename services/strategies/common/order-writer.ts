@@ -3,7 +3,7 @@ import { closedOrderIds, insertUnitOrders, orderIdsByKey, type UnitOrder } from 
 import { findSku } from '../../../db/queries/skus.js';
 import type { Database } from '../../../db/schema.js';
 import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
-import { isPerUserLimit } from '../../../db/errors.js';
+import { isPerUserLimit, isUnitTaken } from '../../../db/errors.js';
 import { leasesNotOpen } from '../../../db/queries/leases.js';
 
 /**
@@ -50,7 +50,8 @@ async function classifySkipped(db: Kysely<Database>, sku: string, skipped: reado
 type Written = OrderWrite | { failed: unknown };
 
 /**
- * The fallback when a batch met the per-user limit: each order in its own
+ * The fallback when a batch met the per-user limit or named a unit another
+ * order holds (either fails the whole statement): each order in its own
  * statement and commit, each with its own result. An error fails only the
  * order whose statement raised it: those before it are committed, and
  * failing them too would have their buyers told 500 and their units given
@@ -64,7 +65,7 @@ async function writeOneByOne(db: Kysely<Database>, orders: readonly UnitOrder[],
       if (inserted.size > 0) written([order]);
       results.push(inserted.size > 0 ? 'inserted' : ((await classifySkipped(db, order.sku, [order])).get(order.id) ?? 'units_taken'));
     } catch (error: unknown) {
-      results.push(isPerUserLimit(error) ? 'per_user_limit' : { failed: error });
+      results.push(isPerUserLimit(error) ? 'per_user_limit' : isUnitTaken(error) ? 'units_taken' : { failed: error });
     }
   }
   return results;
@@ -96,8 +97,8 @@ export function createOrderWriter(db: Kysely<Database>, maxBatch: number, writte
       try {
         inserted = await insertUnitOrders(db, orders);
       } catch (error: unknown) {
-        // One buyer past the per-user limit fails the batch's statement for all: write them one at a time.
-        if (!isPerUserLimit(error)) throw error;
+        // One buyer past the per-user limit, or one unit already sold, fails the batch's statement for all: write them one at a time.
+        if (!isPerUserLimit(error) && !isUnitTaken(error)) throw error;
         return writeOneByOne(db, orders, written);
       }
       // By order id, not key: two attempts of one key in one batch (a retry while the first is still

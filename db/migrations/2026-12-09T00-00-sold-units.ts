@@ -1,0 +1,97 @@
+import { type Kysely, sql } from 'kysely';
+
+type AnyDb = Kysely<unknown>;
+
+// One unit sold once, checked by a btree instead of a GiST exclusion
+// constraint. Measured on this machine (batches of 20 unit-naming orders,
+// 100 batches in one transaction, 126k unit-naming orders in the table):
+// 178-216 µs of PostgreSQL per order with orders_units_sold_once, 25 µs
+// without it, 30-37 µs with this table. Every order of redis-lua,
+// redis-buckets and redis-lease names its units, and their selling rate was
+// PostgreSQL's CPU on those inserts: the GiST insert and its overlap search
+// were ~85% of it.
+//
+// A unit taken twice now raises unique_violation (sold_units_pkey) from the
+// statement trigger, for the whole INSERT, where the exclusion constraint let
+// ON CONFLICT DO NOTHING skip the row: the order writer then writes the batch
+// one order per statement, and the one that raises is refused
+// (services/strategies/common/order-writer.ts).
+export async function up(db: AnyDb): Promise<void> {
+  await db.schema
+    .createTable('sold_units')
+    .addColumn('sku', 'text', (col) => col.notNull())
+    .addColumn('unit', 'integer', (col) => col.notNull())
+    // The lease the order sold from (orders.lease_id): a lease's close finds the units its own orders hold by
+    // the primary key's range over the lease's units, as it found them by the GiST index before.
+    .addColumn('lease_id', 'uuid')
+    .addPrimaryKeyConstraint('sold_units_pkey', ['sku', 'unit'])
+    .execute();
+  await sql`
+    insert into sold_units (sku, unit, lease_id)
+    select o.sku, u, o.lease_id from orders o
+      cross join lateral unnest(o.units) as r
+      cross join lateral generate_series(lower(r), upper(r) - 1) as u
+    where o.units is not null`.execute(db);
+
+  // One statement per INSERT into orders, not one call per row (a row trigger's
+  // plpgsql call costs more than the btree insert). Units in (sku, unit) order:
+  // two batches naming the same units take their index entries in one order,
+  // so they wait for each other instead of deadlocking. jit off: the planner
+  // guesses 100 ranges × 1,000 units a row (it cannot see into a transition
+  // table's multiranges), passes jit_above_cost, and JIT-compiling the insert
+  // took 6-30 ms of a 20-order batch's 40 ms; the real work is microseconds.
+  await sql`
+    create function record_sold_units() returns trigger language plpgsql set jit = off as $$
+    begin
+      insert into sold_units (sku, unit, lease_id)
+      select n.sku, u, n.lease_id from inserted n
+        cross join lateral unnest(n.units) as r
+        cross join lateral generate_series(lower(r), upper(r) - 1) as u
+      where n.units is not null
+      order by n.sku, u;
+      return null;
+    end $$`.execute(db);
+  await sql`create trigger orders_record_sold_units after insert on orders referencing new table as inserted for each statement execute function record_sold_units()`.execute(db);
+
+  // Nothing changes an order's units after its INSERT (the code never does); a
+  // change would have to move its sold_units rows too, so it is refused instead.
+  await sql`
+    create function refuse_units_change() returns trigger language plpgsql as $$
+    begin
+      raise exception 'the units of order % never change', old.id using errcode = 'object_not_in_prerequisite_state';
+    end $$`.execute(db);
+  await sql`create trigger orders_units_fixed before update of units on orders for each row when (old.units is distinct from new.units) execute function refuse_units_change()`.execute(db);
+
+  // A deleted or truncated order gives its units back (nothing here deletes orders; a hand at psql might).
+  await sql`
+    create function forget_sold_units() returns trigger language plpgsql set jit = off as $$
+    begin
+      delete from sold_units s using (
+        select d.sku, u from deleted d
+          cross join lateral unnest(d.units) as r
+          cross join lateral generate_series(lower(r), upper(r) - 1) as u
+        where d.units is not null) as gone
+      where s.sku = gone.sku and s.unit = gone.u;
+      return null;
+    end $$`.execute(db);
+  await sql`create trigger orders_forget_sold_units after delete on orders referencing old table as deleted for each statement execute function forget_sold_units()`.execute(db);
+  await sql`
+    create function truncate_sold_units() returns trigger language plpgsql as $$
+    begin
+      truncate sold_units;
+      return null;
+    end $$`.execute(db);
+  await sql`create trigger orders_truncate_sold_units after truncate on orders for each statement execute function truncate_sold_units()`.execute(db);
+
+  await sql`alter table orders drop constraint orders_units_sold_once`.execute(db);
+}
+
+export async function down(db: AnyDb): Promise<void> {
+  await sql`alter table orders add constraint orders_units_sold_once exclude using gist (sku with =, units with &&) where (units is not null)`.execute(db);
+  await sql`drop trigger orders_truncate_sold_units on orders`.execute(db);
+  await sql`drop trigger orders_forget_sold_units on orders`.execute(db);
+  await sql`drop trigger orders_units_fixed on orders`.execute(db);
+  await sql`drop trigger orders_record_sold_units on orders`.execute(db);
+  await sql`drop function truncate_sold_units(), forget_sold_units(), refuse_units_change(), record_sold_units()`.execute(db);
+  await db.schema.dropTable('sold_units').execute();
+}
