@@ -208,6 +208,16 @@ export async function insertUnitOrders(db: Db, batch: readonly UnitOrder[], leas
   return new Set(rows.map((row) => row.id));
 }
 
+/** Which of these orders (all of `sku`) name a unit that some order holds (sold_units), by order id. */
+export async function ordersNamingSoldUnits(db: Db, sku: string, orders: readonly UnitOrder[]): Promise<Set<string>> {
+  if (orders.length === 0) return new Set();
+  const { rows } = await sql<{ id: string }>`
+    select distinct o.id::text as id
+    from unnest(${orders.map((order) => order.id)}::uuid[], ${orders.map((order) => order.units)}::int4multirange[]) as o(id, units)
+    join sold_units s on s.sku = ${sku} and s.unit >= lower(o.units) and s.unit < upper(o.units) and s.unit <@ o.units`.execute(db);
+  return new Set(rows.map((row) => row.id));
+}
+
 /**
  * Orders of leases: each row is inserted only while its lease is open and
  * only for units its lease holds. FOR SHARE on the lease rows (above) makes

@@ -70,6 +70,18 @@ describe('a unit another order holds', () => {
     expect(sold.map((row) => row.unit)).toEqual([1, 2, 3]);
   });
 
+  it("does not turn an order another process wrote into a refusal when its batch meets a sold unit", async () => {
+    const sku = uniqueSku('unit-elsewhere');
+    await insertSku(db, sku, 10);
+    const order = (units: string): UnitOrder => ({ id: randomUUID(), sku, userId: randomUUID(), quantity: 1, strategy: 'redis-lua', idempotencyKey: randomUUID(), units });
+    const mine = order('{[5,6)}');
+    // Another process met the same deduction and wrote this very order first; unit 1 is sold to someone else.
+    expect(await insertUnitOrders(db, [mine, order('{[1,2)}')])).toHaveProperty('size', 2);
+    const writer = createOrderWriter(db, 64, () => undefined);
+    const results = await Promise.all([writer.write(mine), writer.write(order('{[1,2)}')), writer.write(order('{[6,7)}'))]);
+    expect(results).toEqual(['written_elsewhere', 'units_taken', 'inserted']);
+  });
+
   it('is refused when two processes write it at once: one order stands, the other statement waits for its commit and raises', async () => {
     for (let round = 0; round < 10; round += 1) {
       const sku = uniqueSku('unit-race');

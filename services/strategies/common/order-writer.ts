@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { closedOrderIds, insertUnitOrders, orderIdsByKey, type UnitOrder } from '../../../db/queries/orders.js';
+import { closedOrderIds, insertUnitOrders, orderIdsByKey, ordersNamingSoldUnits, type UnitOrder } from '../../../db/queries/orders.js';
 import { findSku } from '../../../db/queries/skus.js';
 import type { Database } from '../../../db/schema.js';
 import { createKeyedBatcher } from '../../../lib/sku-batcher.js';
@@ -50,8 +50,9 @@ async function classifySkipped(db: Kysely<Database>, sku: string, skipped: reado
 type Written = OrderWrite | { failed: unknown };
 
 /**
- * The fallback when a batch met the per-user limit or named a unit another
- * order holds (either fails the whole statement): each order in its own
+ * The fallback when a batch met the per-user limit, or named a unit another
+ * order holds again after the orders naming sold units were taken out
+ * (writeAround; either fails the whole statement): each order in its own
  * statement and commit, each with its own result. An error fails only the
  * order whose statement raised it: those before it are committed, and
  * failing them too would have their buyers told 500 and their units given
@@ -65,10 +66,51 @@ async function writeOneByOne(db: Kysely<Database>, orders: readonly UnitOrder[],
       if (inserted.size > 0) written([order]);
       results.push(inserted.size > 0 ? 'inserted' : ((await classifySkipped(db, order.sku, [order])).get(order.id) ?? 'units_taken'));
     } catch (error: unknown) {
+      // Raised only by a row that was going in: not a key or an id written already (those are skipped), so the unit is another order's.
       results.push(isPerUserLimit(error) ? 'per_user_limit' : isUnitTaken(error) ? 'units_taken' : { failed: error });
     }
   }
   return results;
+}
+
+/**
+ * One INSERT for the batch. A buyer past the per-user limit fails the
+ * statement for all: one at a time then. So does a unit another order holds
+ * (Redis lost writes and handed it out again; after a failover, most batches
+ * for a while): the orders naming sold units are taken out and the rest go
+ * together again, one statement more instead of one per order; meeting one
+ * a second time (a unit taken meanwhile, or two orders of the batch naming
+ * one) falls back to one at a time.
+ */
+async function writeBatch(db: Kysely<Database>, sku: string, orders: readonly UnitOrder[], written: (orders: UnitOrder[]) => void, unitsLookedAt: boolean): Promise<Written[]> {
+  let inserted: Set<string>;
+  try {
+    inserted = await insertUnitOrders(db, orders);
+  } catch (error: unknown) {
+    if (isUnitTaken(error) && !unitsLookedAt) return writeAround(db, sku, orders, written);
+    if (!isPerUserLimit(error) && !isUnitTaken(error)) throw error;
+    return writeOneByOne(db, orders, written);
+  }
+  // By order id, not key: two attempts of one key in one batch (a retry while the first is still
+  // queued) insert one row, and only that attempt's buyer may be told 201 with its id.
+  const skipped = orders.filter((order) => !inserted.has(order.id));
+  const why = skipped.length === 0 ? new Map<string, OrderWrite>() : await classifySkipped(db, sku, skipped);
+  if (inserted.size > 0) written(orders.filter((order) => inserted.has(order.id)));
+  return orders.map((order) => (inserted.has(order.id) ? 'inserted' : (why.get(order.id) ?? 'units_taken')));
+}
+
+/**
+ * The batch named a unit some order holds. Those naming one are not written:
+ * each is told why as a skipped row is (its own order, written by another
+ * process, holds its units too: that is 'written_elsewhere', not a refusal).
+ */
+async function writeAround(db: Kysely<Database>, sku: string, orders: readonly UnitOrder[], written: (orders: UnitOrder[]) => void): Promise<Written[]> {
+  const naming = await ordersNamingSoldUnits(db, sku, orders);
+  const rest = orders.filter((order) => !naming.has(order.id));
+  const why = await classifySkipped(db, sku, orders.filter((order) => naming.has(order.id)));
+  const results = rest.length === 0 ? [] : await writeBatch(db, sku, rest, written, true);
+  const restResults = new Map(rest.map((order, index) => [order.id, results[index]]));
+  return orders.map((order): Written => restResults.get(order.id) ?? why.get(order.id) ?? 'units_taken');
 }
 
 /**
@@ -91,22 +133,7 @@ export function createOrderWriter(db: Kysely<Database>, maxBatch: number, writte
     maxSize: maxBatch,
     flush: async (_key, orders) => {
       const first = orders[0];
-      if (first === undefined) return [];
-      const { sku } = first;
-      let inserted: Set<string>;
-      try {
-        inserted = await insertUnitOrders(db, orders);
-      } catch (error: unknown) {
-        // One buyer past the per-user limit, or one unit already sold, fails the batch's statement for all: write them one at a time.
-        if (!isPerUserLimit(error) && !isUnitTaken(error)) throw error;
-        return writeOneByOne(db, orders, written);
-      }
-      // By order id, not key: two attempts of one key in one batch (a retry while the first is still
-      // queued) insert one row, and only that attempt's buyer may be told 201 with its id.
-      const skipped = orders.filter((order) => !inserted.has(order.id));
-      const why = skipped.length === 0 ? new Map<string, OrderWrite>() : await classifySkipped(db, sku, skipped);
-      if (inserted.size > 0) written(orders.filter((order) => inserted.has(order.id)));
-      return orders.map((order) => (inserted.has(order.id) ? 'inserted' : (why.get(order.id) ?? 'units_taken')));
+      return first === undefined ? [] : writeBatch(db, first.sku, orders, written, false);
     },
   });
   return {
