@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { OrderLookup } from './order-lookup.js';
 import { runWithDeadline } from '../../../lib/deadline.js';
 import { classifyDependencyFailure } from '../../shared/dependency-errors.js';
@@ -66,16 +67,18 @@ async function answerOutcome(deps: PurchaseFlowDeps, strategy: Strategy, command
  * order. A refusal writes nothing, so a retry of a refused request is decided
  * again (see docs/api.md, "Idempotency"). While a request with the key runs in this
  * process, another gets 409; in another process the database's unique key
- * makes it wait for the first and then replay its answer.
+ * makes it wait for the first and then replay its answer. The order id is
+ * drawn only for a purchase the strategy decides (a refusal from memory,
+ * most of a flash sale's answers, needs none).
  */
-export async function runPurchase(deps: PurchaseFlowDeps, strategy: Strategy, command: PurchaseCommand, orderId: string, arrivedAt = Date.now()): Promise<PurchaseResult> {
+export async function runPurchase(deps: PurchaseFlowDeps, strategy: Strategy, command: PurchaseCommand, arrivedAt = Date.now()): Promise<PurchaseResult> {
   const key = command.idempotencyKey;
   if (deps.inFlight.has(key)) return { answer: inFlightAnswer, outcome: 'in_flight' };
   const remembered = deps.soldOut?.refuses(strategy.name, command.sku, command.quantity, key);
   if (remembered !== undefined) return { answer: soldOutFromMemory(command, remembered.asOf), outcome: 'sold_out_from_memory' };
   deps.inFlight.add(key);
   try {
-    const request = { orderId, sku: command.sku, userId: command.userId, quantity: command.quantity, idempotencyKey: key };
+    const request = { orderId: randomUUID(), sku: command.sku, userId: command.userId, quantity: command.quantity, idempotencyKey: key };
     const mark = deps.soldOut?.mark();
     const askedAt = Date.now();
     const outcome = await runWithDeadline(arrivedAt + deps.waitMs, () => strategy.purchase(request));

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problemContentType } from '../problem.js';
 import { startLoopLag } from '../loop-lag.js';
@@ -61,7 +60,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       // A SKU known here to have no room (nearly every purchase) passes without an await.
       const { room, early } = rooms.peek(command.sku) === null ? noRoom : await beforePurchase(gateDeps, command, request.headers['admission-token']);
       const mark = soldOut.mark();
-      const result = early ?? (await runPurchase(flowDeps, strategy, { ...command, strategy: name }, randomUUID(), arrived));
+      const result = early ?? (await runPurchase(flowDeps, strategy, { ...command, strategy: name }, arrived));
       outcome = result.outcome;
       if (room !== null && early === undefined) await afterPurchase(gateDeps, room, command, result, mark, Date.now() - arrived);
       const { status, headers, body } = result.answer;
