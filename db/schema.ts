@@ -121,7 +121,8 @@ export interface Database {
 }
 
 // Each unit an order names, once (migration 2026-12-09T00-00-sold-units): written only by the
-// orders' INSERT trigger, read by nobody on the request path; its primary key is the check.
+// orders' INSERT triggers; its primary key is the check. Read by the order writer after a batch
+// met a sold unit, by a lease's close and by a counter rebuild.
 export interface SoldUnitsTable {
   sku: string;
   unit: number;

@@ -13,10 +13,13 @@ type AnyDb = Kysely<unknown>;
 //
 // A unit taken twice now raises unique_violation (sold_units_pkey) from the
 // statement trigger, for the whole INSERT, where the exclusion constraint let
-// ON CONFLICT DO NOTHING skip the row: the order writer then writes the batch
-// one order per statement, and the one that raises is refused
+// ON CONFLICT DO NOTHING skip the row: the order writer then takes out the
+// orders naming sold units and writes the rest again
 // (services/strategies/common/order-writer.ts).
 export async function up(db: AnyDb): Promise<void> {
+  // No order may commit between the backfill and the trigger (its units would
+  // be in neither): writers wait for this transaction, readers do not.
+  await sql`lock table orders in share row exclusive mode`.execute(db);
   await db.schema
     .createTable('sold_units')
     .addColumn('sku', 'text', (col) => col.notNull())
@@ -53,14 +56,18 @@ export async function up(db: AnyDb): Promise<void> {
     end $$`.execute(db);
   await sql`create trigger orders_record_sold_units after insert on orders referencing new table as inserted for each statement execute function record_sold_units()`.execute(db);
 
-  // Nothing changes an order's units after its INSERT (the code never does); a
-  // change would have to move its sold_units rows too, so it is refused instead.
+  // Nothing changes an order's units after its INSERT, nor the SKU or lease of
+  // an order holding units (the code never does); a change would have to move
+  // its sold_units rows too, so it is refused instead.
   await sql`
     create function refuse_units_change() returns trigger language plpgsql as $$
     begin
-      raise exception 'the units of order % never change', old.id using errcode = 'object_not_in_prerequisite_state';
+      raise exception 'the units of order % never change, nor its sku or lease', old.id using errcode = 'object_not_in_prerequisite_state';
     end $$`.execute(db);
-  await sql`create trigger orders_units_fixed before update of units on orders for each row when (old.units is distinct from new.units) execute function refuse_units_change()`.execute(db);
+  await sql`
+    create trigger orders_units_fixed before update of units, sku, lease_id on orders for each row
+    when (old.units is distinct from new.units or (old.units is not null and (old.sku is distinct from new.sku or old.lease_id is distinct from new.lease_id)))
+    execute function refuse_units_change()`.execute(db);
 
   // A deleted or truncated order gives its units back (nothing here deletes orders; a hand at psql might).
   await sql`

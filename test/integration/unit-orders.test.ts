@@ -82,6 +82,18 @@ describe('a unit another order holds', () => {
     expect(results).toEqual(['written_elsewhere', 'units_taken', 'inserted']);
   });
 
+  it('is refused as taken, not as past the per-user limit, when its buyer is also past the limit', async () => {
+    const sku = uniqueSku('unit-limit');
+    await insertSku(db, sku, 10, { maxPerUser: 1 });
+    const order = (userId: string, units: string): UnitOrder => ({ id: randomUUID(), sku, userId, quantity: 1, strategy: 'redis-lua', idempotencyKey: randomUUID(), units });
+    const writer = createOrderWriter(db, 64, () => undefined);
+    expect(await writer.write(order('u', '{[1,2)}'))).toBe('inserted');
+    expect(await writer.write(order('v', '{[2,3)}'))).toBe('inserted');
+    // u is at the limit and unit 2 is v's: a strategy told 'per_user_limit' would put unit 2 back on sale.
+    expect(await writer.write(order('u', '{[2,3)}'))).toBe('units_taken');
+    expect(await writer.write(order('u', '{[3,4)}'))).toBe('per_user_limit');
+  });
+
   it('is refused when two processes write it at once: one order stands, the other statement waits for its commit and raises', async () => {
     for (let round = 0; round < 10; round += 1) {
       const sku = uniqueSku('unit-race');

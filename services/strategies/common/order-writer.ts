@@ -67,10 +67,20 @@ async function writeOneByOne(db: Kysely<Database>, orders: readonly UnitOrder[],
       results.push(inserted.size > 0 ? 'inserted' : ((await classifySkipped(db, order.sku, [order])).get(order.id) ?? 'units_taken'));
     } catch (error: unknown) {
       // Raised only by a row that was going in: not a key or an id written already (those are skipped), so the unit is another order's.
-      results.push(isPerUserLimit(error) ? 'per_user_limit' : isUnitTaken(error) ? 'units_taken' : { failed: error });
+      results.push(isUnitTaken(error) ? 'units_taken' : isPerUserLimit(error) ? await limitOrTaken(db, order) : { failed: error });
     }
   }
   return results;
+}
+
+/**
+ * The per-user limit's trigger runs before the units' (row before statement):
+ * an order past the limit that also names a sold unit raises the limit. Its
+ * units are someone else's, and a strategy told 'per_user_limit' gives an
+ * order's units back to the counter: so the sold unit wins.
+ */
+async function limitOrTaken(db: Kysely<Database>, order: UnitOrder): Promise<OrderWrite> {
+  return (await ordersNamingSoldUnits(db, order.sku, [order])).has(order.id) ? 'units_taken' : 'per_user_limit';
 }
 
 /**
