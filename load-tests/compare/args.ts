@@ -44,7 +44,7 @@ export const usage = `Usage: npm run compare -- [options]
 Measures every strategy the same way, one after the other, beside the
 machine's ceilings (no-op HTTP route, Redis Lua, PostgreSQL hot-row UPDATE):
   1. selling capacity   closed loop on a SKU that cannot sell out: sales/s
-  2. refusing capacity  closed loop on a sold-out SKU: refusals/s
+  2. refusing capacity  closed loop on a sold-out SKU: refusals/s (run before 1)
   3. contention curve   selling capacity at several VU counts on one hot SKU
   4. spike              open-model flash sale above the slower strategies' capacity
 and writes load-tests/results/<time>/ with report.json, report.md, report.html.
