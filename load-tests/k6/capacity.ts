@@ -9,11 +9,11 @@
 // Never read throughput off an open model below capacity: this is why these
 // phases are closed loop. See load-tests/README.md. Runs inside k6 (not Node).
 import { sleep } from 'k6';
-import exec from 'k6/execution';
 import { Gauge } from 'k6/metrics';
 import { OUTCOMES, checkApi, classify, createSku, describe, newRunId, purchase, settle } from './api.ts';
 import { auditGauges, outcomeCounters, recordAnswer } from './metrics.ts';
 import { SUMMARY_TREND_STATS, envInt, envRequired, envString, parseDurationMs } from './options.ts';
+import { msSinceScenarioStart, nextIterationKey } from './vu.ts';
 import { type CapacityRun, type CapacitySetup, summarizeCapacity } from './capacity-summary.ts';
 import type { SummaryData } from './summary.ts';
 
@@ -79,8 +79,8 @@ export function setup(): CapacitySetup {
 }
 
 export default function (data: CapacitySetup): void {
-  const res = purchase(API_URL, data.sku, `${data.runId}-v${exec.vu.idInTest}-${exec.vu.iterationInScenario}`, data.strategy, REQUEST_TIMEOUT);
-  recordAnswer(res, Date.now() - exec.scenario.startTime);
+  const res = purchase(API_URL, data.sku, `${data.runId}-${nextIterationKey()}`, data.strategy, REQUEST_TIMEOUT);
+  recordAnswer(res, msSinceScenarioStart());
 }
 
 export function teardown(data: CapacitySetup): void {

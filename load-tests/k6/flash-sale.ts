@@ -4,7 +4,7 @@
 // teardown() settles asynchronous strategies, reads the audit and turns it
 // into metrics thresholds can check. The compare runner's spike phase.
 // See load-tests/README.md for how to run it and what each metric means.
-import exec from 'k6/execution';
+import { msSinceScenarioStart, nextIterationKey } from './vu.ts';
 import { OUTCOMES, checkApi, createSku, newRunId, purchase, settle } from './api.ts';
 import { auditGauges, outcomeCounters, recordAnswer, timeToSoldOut } from './metrics.ts';
 import {
@@ -102,9 +102,9 @@ export function setup(): SetupData {
 let soldOutSeen = false;
 
 export default function (data: SetupData): void {
-  series.started(Date.now() - exec.scenario.startTime);
-  const res = purchase(API_URL, data.sku, `${data.runId}-u${exec.scenario.iterationInTest}`, data.strategy, REQUEST_TIMEOUT);
-  const sinceStart = Date.now() - exec.scenario.startTime;
+  series.started(msSinceScenarioStart());
+  const res = purchase(API_URL, data.sku, `${data.runId}-u${nextIterationKey()}`, data.strategy, REQUEST_TIMEOUT);
+  const sinceStart = msSinceScenarioStart();
   const outcome = recordAnswer(res, sinceStart);
   series.answered(outcome, sinceStart);
   if (outcome === 'sold_out' && !soldOutSeen) {

@@ -11,10 +11,10 @@
 //             DURATION as in flash-sale.ts): the latency floor at that load.
 // Runs inside k6 (not Node).
 import http from 'k6/http';
-import exec from 'k6/execution';
 import { describe, purchase } from './api.ts';
 import { recordAnswer } from './metrics.ts';
 import { SUMMARY_TREND_STATS, constantArrivalScenario, envInt, envNumber, envString, parseDurationMs, planArrivals } from './options.ts';
+import { msSinceScenarioStart, nextIterationKey } from './vu.ts';
 
 const TARGET_URL = envString('TARGET_URL', 'http://127.0.0.1:3999').replace(/\/+$/, '');
 const MODE = envString('MODE', 'max');
@@ -43,9 +43,9 @@ export function setup(): void {
 }
 
 export default function (): void {
-  const res = purchase(TARGET_URL, 'ceiling', `u${exec.scenario.iterationInTest}`, 'noop', REQUEST_TIMEOUT);
+  const res = purchase(TARGET_URL, 'ceiling', `u${nextIterationKey()}`, 'noop', REQUEST_TIMEOUT);
   if (res.status !== 201) throw new Error(`no-op route answered ${describe(res)}`);
-  recordAnswer(res, Date.now() - exec.scenario.startTime);
+  recordAnswer(res, msSinceScenarioStart());
 }
 
 interface SummaryData {
