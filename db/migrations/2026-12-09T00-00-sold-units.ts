@@ -2,11 +2,17 @@ import { type Kysely, sql } from 'kysely';
 
 type AnyDb = Kysely<unknown>;
 
+/** One row per unit the orders of `table` (orders, or a trigger's transition table) name: sku, u, lease_id. */
+const unitRows = (table: string) =>
+  sql.raw(`select ${table}.sku, u, ${table}.lease_id from ${table}
+      cross join lateral unnest(${table}.units) as r
+      cross join lateral generate_series(lower(r), upper(r) - 1) as u`);
+
 // One unit sold once, checked by a btree instead of a GiST exclusion
 // constraint. Measured on this machine (batches of 20 unit-naming orders,
 // 100 batches in one transaction, 126k unit-naming orders in the table):
 // 178-216 µs of PostgreSQL per order with orders_units_sold_once, 25 µs
-// without it, 30-37 µs with this table. Every order of redis-lua,
+// without it, 38-41 µs with this table. Every order of redis-lua,
 // redis-buckets and redis-lease names its units, and their selling rate was
 // PostgreSQL's CPU on those inserts: the GiST insert and its overlap search
 // were ~85% of it.
@@ -29,12 +35,8 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('lease_id', 'uuid')
     .addPrimaryKeyConstraint('sold_units_pkey', ['sku', 'unit'])
     .execute();
-  await sql`
-    insert into sold_units (sku, unit, lease_id)
-    select o.sku, u, o.lease_id from orders o
-      cross join lateral unnest(o.units) as r
-      cross join lateral generate_series(lower(r), upper(r) - 1) as u
-    where o.units is not null`.execute(db);
+  // unnest of a null multirange is no rows: orders without units add none.
+  await sql`insert into sold_units (sku, unit, lease_id) ${unitRows('orders')}`.execute(db);
 
   // One statement per INSERT into orders, not one call per row (a row trigger's
   // plpgsql call costs more than the btree insert). Units in (sku, unit) order:
@@ -46,12 +48,7 @@ export async function up(db: AnyDb): Promise<void> {
   await sql`
     create function record_sold_units() returns trigger language plpgsql set jit = off as $$
     begin
-      insert into sold_units (sku, unit, lease_id)
-      select n.sku, u, n.lease_id from inserted n
-        cross join lateral unnest(n.units) as r
-        cross join lateral generate_series(lower(r), upper(r) - 1) as u
-      where n.units is not null
-      order by n.sku, u;
+      insert into sold_units (sku, unit, lease_id) ${unitRows('inserted')} order by 1, 2;
       return null;
     end $$`.execute(db);
   await sql`create trigger orders_record_sold_units after insert on orders referencing new table as inserted for each statement execute function record_sold_units()`.execute(db);
@@ -73,12 +70,7 @@ export async function up(db: AnyDb): Promise<void> {
   await sql`
     create function forget_sold_units() returns trigger language plpgsql set jit = off as $$
     begin
-      delete from sold_units s using (
-        select d.sku, u from deleted d
-          cross join lateral unnest(d.units) as r
-          cross join lateral generate_series(lower(r), upper(r) - 1) as u
-        where d.units is not null) as gone
-      where s.sku = gone.sku and s.unit = gone.u;
+      delete from sold_units s using (${unitRows('deleted')}) as gone where s.sku = gone.sku and s.unit = gone.u;
       return null;
     end $$`.execute(db);
   await sql`create trigger orders_forget_sold_units after delete on orders referencing old table as deleted for each statement execute function forget_sold_units()`.execute(db);

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
+import { soldUnitsIn } from './sold-units.js';
 
 type Db = Kysely<Database>;
 
@@ -45,8 +46,7 @@ export async function openLease(db: Db, lease: LeaseRow): Promise<boolean> {
 function heldUnits(lease: ReturnType<typeof sql>, own: boolean) {
   return sql`coalesce((
     select range_agg(int4range(s.unit, s.unit + 1)) from sold_units s
-    where s.sku = ${lease}.sku and s.unit >= lower(${lease}.units) and s.unit < upper(${lease}.units) and s.unit <@ ${lease}.units
-    ${own ? sql`and s.lease_id = ${lease}.id` : sql``}
+    where ${soldUnitsIn(sql`${lease}.sku`, sql`${lease}.units`)} ${own ? sql`and s.lease_id = ${lease}.id` : sql``}
   ), '{}'::int4multirange)`;
 }
 

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, NewOrder, Order } from '../schema.js';
+import { soldUnitsIn } from './sold-units.js';
 
 type Db = Kysely<Database>;
 
@@ -214,7 +215,7 @@ export async function ordersNamingSoldUnits(db: Db, sku: string, orders: readonl
   const { rows } = await sql<{ id: string }>`
     select distinct o.id::text as id
     from unnest(${orders.map((order) => order.id)}::uuid[], ${orders.map((order) => order.units)}::int4multirange[]) as o(id, units)
-    join sold_units s on s.sku = ${sku} and s.unit >= lower(o.units) and s.unit < upper(o.units) and s.unit <@ o.units`.execute(db);
+    join sold_units s on ${soldUnitsIn(sku, sql`o.units`)}`.execute(db);
   return new Set(rows.map((row) => row.id));
 }
 
