@@ -1,7 +1,9 @@
 // HTTP ceiling: starts the no-op server (same Node, same Fastify options and
-// log level as the API) and runs load-tests/k6/http-ceiling.ts against it twice:
-// closed loop at the capacity phases' VUs for the most requests per second,
-// then the spike's open rate for the latency floor.
+// log level as the API) and runs load-tests/k6/http-ceiling.ts against it three
+// times: closed loop at the capacity phases' VUs for the most requests per
+// second, the same closed loop on the order-row route (one order row written
+// before each 201: the order-row ceiling), then the spike's open rate for the
+// latency floor.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HttpCeiling, Percentiles } from '../compare/report-types.js';
@@ -90,6 +92,15 @@ export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<O
       logFile: join(options.dir, `${stem}.k6.log`),
       timeoutMs: options.maxDurationMs + 60_000,
     });
+    const orderRowPath = join(options.dir, `${stem}.order-row.json`);
+    const orderRowCode = await runK6(options.k6Bin, {
+      label: `[r${options.round}] ceiling http + order row (closed loop, ${options.vus} VUs)`,
+      script: 'load-tests/k6/http-ceiling.ts',
+      env: { ...common, MODE: 'max', ROUTE: 'order-row', VUS: String(options.vus), DURATION: `${options.maxDurationMs}ms` },
+      summaryPath: orderRowPath,
+      logFile: join(options.dir, `${stem}.k6.log`),
+      timeoutMs: options.maxDurationMs + 60_000,
+    });
     const ratePath = join(options.dir, `${stem}.rate.json`);
     const dashboard = `${stem}.dashboard.html`;
     const rateCode = await runK6(options.k6Bin, {
@@ -108,16 +119,18 @@ export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<O
       logFile: join(options.dir, `${stem}.k6.log`),
       timeoutMs: options.durationMs + 60_000,
     });
-    if (maxCode !== 0 || rateCode !== 0) {
-      throw new Error(`k6 against the no-op route failed (exit ${maxCode}, ${rateCode}); see ${stem}.k6.log`);
+    if (maxCode !== 0 || orderRowCode !== 0 || rateCode !== 0) {
+      throw new Error(`k6 against the no-op server failed (exit ${maxCode}, ${orderRowCode}, ${rateCode}); see ${stem}.k6.log`);
     }
     const max = readDigest(maxPath);
+    const orderRow = readDigest(orderRowPath);
     const atRate = readDigest(ratePath);
     return {
       throughput: max.throughput,
       latencyMs: max.latencyMs,
       vus: options.vus,
       durationMs: max.durationMs,
+      orderRow: { throughput: orderRow.throughput, latencyMs: orderRow.latencyMs, durationMs: orderRow.durationMs },
       atRate: { rate: options.rate, throughput: atRate.throughput, latencyMs: atRate.latencyMs, droppedIterations: atRate.droppedIterations },
       dashboard,
     };

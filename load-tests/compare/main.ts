@@ -197,7 +197,7 @@ async function buildReport(ctx: RoundContext, startedAt: Date, k6Bin: string, re
     reservations,
     waitingRoom,
     processes: null,
-    targets: targetsOf(results),
+    targets: targetsOf(results, ceilings),
     checks: [
       ...runChecks({ requested: settings.strategies, results, runs: m.runs, ceilings, curveVus: options.curve.vus, repeat: options.repeat, failures: m.failures }),
       ...reservationCheck({ reservations }, strategies.some((s) => s.holds)),

@@ -44,6 +44,15 @@ export function ceilingRows(ceilings: Ceilings, repeat: number): CeilingRow[] {
       dashboard: null,
     });
     rows.push({
+      name: 'HTTP route + one order row, closed loop',
+      figure: `${ranged(http.orderRow.throughput, range(http.range, 'orderRow.throughput'), rate)} req/s (${(http.orderRow.throughput / http.throughput).toFixed(2)}× the no-op route)`,
+      p50: ranged(http.orderRow.latencyMs.p50, range(http.range, 'orderRow.latencyMs.p50'), ms),
+      p95: ranged(http.orderRow.latencyMs.p95, range(http.range, 'orderRow.latencyMs.p95'), ms),
+      notes: 'the same loop, each request first writing one order row naming its unit, in group commits (load-tests/ceilings/order-rows.ts): the most a strategy that records its sale before its answer can sell here',
+      command: null,
+      dashboard: null,
+    });
+    rows.push({
       name: `HTTP no-op route at ${rate(http.atRate.rate)}/s`,
       figure: `${ranged(http.atRate.throughput, range(http.range, 'atRate.throughput'), rate)} req/s`,
       p50: ranged(http.atRate.latencyMs.p50, range(http.range, 'atRate.latencyMs.p50'), ms),

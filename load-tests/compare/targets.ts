@@ -4,7 +4,7 @@
 // safe strategy refuses from the same in-memory path, and one quick run gave
 // 0.56× to 1.30× of the nearby HTTP ceiling), so a goal read from one run is a
 // reading, not a verdict. A goal whose figure is missing reads `met: null`.
-import type { StrategyResult, Target } from './report-types.js';
+import type { Ceilings, StrategyResult, Target } from './report-types.js';
 
 const ratio = (value: number | null | undefined): string => (value == null ? '–' : `${value.toFixed(2)}×`);
 
@@ -29,10 +29,24 @@ function soldOutFromMemory(results: readonly StrategyResult[]): Target {
   };
 }
 
+/**
+ * Where a sale recorded before its answer stops on this machine: the
+ * order-row ceiling (one order row per request, nothing else) as a share of
+ * the no-op route, measured back to back. A lease sale writes that row too.
+ */
+function orderRowFloor(ceilings: Ceilings): { toHttp: number; perSecond: number } | null {
+  const http = ceilings.http;
+  if (http === null || http.throughput <= 0) return null;
+  return { toHttp: http.orderRow.throughput / http.throughput, perSecond: http.orderRow.throughput };
+}
+
 /** Issue 24: a strategy selling from stock leases sells at ≥ 0.8× the HTTP ceiling and ≥ 1.5× the group-commit strategy of the same run. */
-function leaseSells(results: readonly StrategyResult[]): Target[] {
+function leaseSells(results: readonly StrategyResult[], ceilings: Ceilings): Target[] {
   const batched = results.find((r) => r.safe && !r.async && r.decidesPer === 'batch');
   const batchedRate = batched?.capacity.selling?.perSecond ?? null;
+  const floor = orderRowFloor(ceilings);
+  const rowCeiling = (who: string, perSecond: number | null): string =>
+    floor === null || perSecond === null ? '' : `; ${who}${ratio(perSecond / floor.perSecond)} of the order-row ceiling (${Math.round(floor.perSecond)}/s, itself ${ratio(floor.toHttp)} the HTTP ceiling)`;
   return results
     .filter((r) => r.safe && !r.async && r.decidesPer === 'lease')
     .flatMap((r): Target[] => {
@@ -43,12 +57,12 @@ function leaseSells(results: readonly StrategyResult[]): Target[] {
       const sales = r.cost.selling?.salesPerAnswer ?? 0;
       const perSale = commands === null || sales === 0 ? null : commands / sales;
       return [
-        { name: `${r.strategy} sells at ≥ 0.8× the HTTP ceiling`, issue: 24, met: toHttp === null ? null : toHttp >= 0.8, detail: `${ratio(toHttp)} (${rate === null ? '–' : Math.round(rate)}/s)` },
+        { name: `${r.strategy} sells at ≥ 0.8× the HTTP ceiling`, issue: 24, met: toHttp === null ? null : toHttp >= 0.8, detail: `${ratio(toHttp)} (${rate === null ? '–' : Math.round(rate)}/s)${rowCeiling('', rate)}` },
         {
           name: `${r.strategy} sells at ≥ 1.5× the group-commit strategy`,
           issue: 24,
           met: toBatched === null ? null : toBatched >= 1.5,
-          detail: batched === undefined ? 'no group-commit strategy in this run' : `${ratio(toBatched)} of ${batched.strategy} (${batchedRate === null ? '–' : Math.round(batchedRate)}/s)`,
+          detail: batched === undefined ? 'no group-commit strategy in this run' : `${ratio(toBatched)} of ${batched.strategy} (${batchedRate === null ? '–' : Math.round(batchedRate)}/s)${rowCeiling(`${batched.strategy} at `, batchedRate)}`,
         },
         {
           name: `${r.strategy}: Redis commands per sale ≤ 0.05`,
@@ -60,6 +74,6 @@ function leaseSells(results: readonly StrategyResult[]): Target[] {
     });
 }
 
-export function targetsOf(results: readonly StrategyResult[]): Target[] {
-  return [soldOutFromMemory(results), ...leaseSells(results)];
+export function targetsOf(results: readonly StrategyResult[], ceilings: Ceilings): Target[] {
+  return [soldOutFromMemory(results), ...leaseSells(results, ceilings)];
 }

@@ -9,6 +9,8 @@
 //             the most requests per second this machine answers over HTTP.
 //   MODE=rate the flash-sale's own open arrival rate (STOCK, DEMAND_FACTOR, RATE,
 //             DURATION as in flash-sale.ts): the latency floor at that load.
+//   ROUTE=noop (default) answers at once; ROUTE=order-row writes one order row
+//             first (load-tests/ceilings/order-rows.ts): the order-row ceiling.
 // Runs inside k6 (not Node).
 import http from 'k6/http';
 import { describe, purchase } from './api.ts';
@@ -18,10 +20,12 @@ import { msSinceScenarioStart, nextIterationKey } from './vu.ts';
 
 const TARGET_URL = envString('TARGET_URL', 'http://127.0.0.1:3999').replace(/\/+$/, '');
 const MODE = envString('MODE', 'max');
+const ROUTE = envString('ROUTE', 'noop');
 const DURATION_MS = parseDurationMs('DURATION', envString('DURATION', '5s'));
 const REQUEST_TIMEOUT = envString('REQUEST_TIMEOUT', '30s');
 const SUMMARY_PATH = envString('SUMMARY_PATH', '');
 if (MODE !== 'max' && MODE !== 'rate') throw new Error(`MODE must be max or rate, got "${MODE}"`);
+if (ROUTE !== 'noop' && ROUTE !== 'order-row') throw new Error(`ROUTE must be noop or order-row, got "${ROUTE}"`);
 
 const PLAN = planArrivals(envInt('STOCK', 100), envNumber('DEMAND_FACTOR', 10), envInt('RATE', 200), DURATION_MS);
 const VUS = envInt('VUS', 64);
@@ -43,8 +47,8 @@ export function setup(): void {
 }
 
 export default function (): void {
-  const res = purchase(TARGET_URL, 'ceiling', `u${nextIterationKey()}`, 'noop', REQUEST_TIMEOUT);
-  if (res.status !== 201) throw new Error(`no-op route answered ${describe(res)}`);
+  const res = purchase(TARGET_URL, 'ceiling', `u${nextIterationKey()}`, ROUTE, REQUEST_TIMEOUT);
+  if (res.status !== 201) throw new Error(`${ROUTE} route answered ${describe(res)}`);
   recordAnswer(res, msSinceScenarioStart());
 }
 
@@ -59,6 +63,7 @@ export function handleSummary(data: SummaryData): Record<string, string> {
   const windowMs = Math.max(MODE === 'max' ? DURATION_MS : PLAN.windowMs, v('purchase_answered_at', 'max') ?? 0);
   const digest = {
     mode: MODE,
+    route: ROUTE,
     vus: MODE === 'max' ? VUS : PLAN.maxVUs,
     rate: MODE === 'rate' ? PLAN.rate : null,
     durationMs: MODE === 'max' ? DURATION_MS : PLAN.windowMs,
@@ -69,7 +74,7 @@ export function handleSummary(data: SummaryData): Record<string, string> {
     droppedIterations: v('dropped_iterations', 'count') ?? 0,
   };
   const line =
-    `\n  http ceiling (${MODE}): ${requests} requests, ${digest.throughput.toFixed(0)} req/s, ` +
+    `\n  http ceiling (${ROUTE}, ${MODE}): ${requests} requests, ${digest.throughput.toFixed(0)} req/s, ` +
     `p50 ${digest.latencyMs.p50?.toFixed(2) ?? '-'}ms p95 ${digest.latencyMs.p95?.toFixed(2) ?? '-'}ms, dropped ${digest.droppedIterations}\n\n`;
   const out: Record<string, string> = { stdout: line };
   if (SUMMARY_PATH !== '') out[SUMMARY_PATH] = JSON.stringify(digest, null, 2);

@@ -44,6 +44,7 @@ export function ceilings(): Ceilings {
     latencyMs: pct(5.8, 12.1, 18.0, 90_400),
     vus: capacityVus,
     durationMs: phaseMs,
+    orderRow: { throughput: 4_410, latencyMs: pct(13.9, 24.6, 31.0, 44_100), durationMs: phaseMs },
     atRate: { rate, throughput: 499.9, latencyMs: pct(0.7, 1.5, 2.9, 10_000), droppedIterations: 0 },
     dashboard: 'dashboards/http-ceiling.html',
   };

@@ -201,7 +201,7 @@ export function sampleReport(options: SampleOptions = {}): Report {
       room: { digest: { mode: 'room', strategy: 'pg-atomic', stock: 300, buyers: 3000, arrivalMs: 2000, admitted: 302, admittedPerSecond: 77.5, bought: 300, soldOut: 2700, expired: 0, gaveUp: 0, errors: 0, finalMs: { p50: 5893, p95: 7208, max: 8041 }, purchaseMs: { p50: 4.2, p95: 13.0, max: 25.4 }, soldOutLearnedMs: { p50: 6015, p95: 7243, max: 8041 }, purchase503: 0, retries: 0, lineRequests: 14502, line503: 0, confirmedUnits: 300, oversoldUnits: 0 }, failure: null },
       direct: { digest: { mode: 'direct', strategy: 'pg-atomic', stock: 300, buyers: 3000, arrivalMs: 2000, admitted: 3000, admittedPerSecond: 1530.6, bought: 300, soldOut: 2700, expired: 0, gaveUp: 0, errors: 0, finalMs: { p50: 2, p95: 285, max: 331 }, purchaseMs: { p50: 1.4, p95: 280.6, max: 319.9 }, soldOutLearnedMs: { p50: 2, p95: 258, max: 331 }, purchase503: 0, retries: 0, lineRequests: 0, line503: 0, confirmedUnits: 300, oversoldUnits: 0 }, failure: null },
     },
-    targets: targetsOf(strategies),
+    targets: targetsOf(strategies, measured),
     checks: [
       { name: 'no safe strategy oversold', ok: true, detail: `oversold 0 for all ${safe.length} safe strategies (audit)` },
       { name: 'the unsafe baseline oversold', ok: true, detail: 'naive confirmed 1,180 of 1,000 units: the test can see overselling' },

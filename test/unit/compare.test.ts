@@ -218,7 +218,7 @@ function measuredRuns(tweak: (runs: StrategyRuns) => void = () => undefined): St
 }
 
 const ceilings: Ceilings = {
-  http: { throughput: 8000, latencyMs: pct(5, 10), vus: 64, durationMs: 3000, atRate: { rate: 400, throughput: 400, latencyMs: pct(1, 2), droppedIterations: 0 }, dashboard: null, range: {} },
+  http: { throughput: 8000, latencyMs: pct(5, 10), vus: 64, durationMs: 3000, orderRow: { throughput: 4000, latencyMs: pct(12, 20), durationMs: 3000 }, atRate: { rate: 400, throughput: 400, latencyMs: pct(1, 2), droppedIterations: 0 }, dashboard: null, range: {} },
   redis: { opsPerSecond: 20_000, latencyMs: pct(1, 2), clients: 50, requests: 50_000, command: 'redis-benchmark', range: {} },
   postgres: { tps: 2000, latencyAvgMs: 8, clients: 20, durationMs: 3000, command: 'pgbench', range: {} },
 };

@@ -19,7 +19,7 @@ function leaseAndBatch(lease: { perSecond: number; toHttp: number; netCommands: 
   ];
 }
 
-const leaseTargets = (results: StrategyResult[]) => targetsOf(results).filter((target) => target.name.startsWith('leasing'));
+const leaseTargets = (results: StrategyResult[]) => targetsOf(results, sampleReport().ceilings).filter((target) => target.name.startsWith('leasing'));
 
 describe('the lease targets of issue 24, found by facts, not names', () => {
   it('are met at 0.8x the HTTP ceiling, 1.5x the group-commit strategy and 0.05 Redis commands a sale', () => {
@@ -31,7 +31,19 @@ describe('the lease targets of issue 24, found by facts, not names', () => {
     expect(leaseTargets(leaseAndBatch({ perSecond: 1500, toHttp: 0.8, netCommands: null }, 1000)).map((t) => t.met)).toEqual([true, true, null]);
   });
 
+  it('say where the order-row ceiling of the same run stands, for the lease and the group-commit strategy', () => {
+    const { ceilings } = sampleReport();
+    const http = ceilings.http;
+    if (http === null) throw new Error('sample report changed');
+    const halfway = { ...ceilings, http: { ...http, throughput: 10_000, orderRow: { ...http.orderRow, throughput: 5_000 } } };
+    const [sells, beatsBatch] = targetsOf(leaseAndBatch({ perSecond: 4_000, toHttp: 0.4, netCommands: 0.02 }, 2_500), halfway).filter((t) => t.name.startsWith('leasing'));
+    expect(sells?.detail).toBe('0.40× (4000/s); 0.80× of the order-row ceiling (5000/s, itself 0.50× the HTTP ceiling)');
+    expect(beatsBatch?.detail).toBe('1.60× of batching (2500/s); batching at 0.50× of the order-row ceiling (5000/s, itself 0.50× the HTTP ceiling)');
+    const unmeasured = targetsOf(leaseAndBatch({ perSecond: 4_000, toHttp: 0.4, netCommands: 0.02 }, 2_500), { ...ceilings, http: null }).filter((t) => t.name.startsWith('leasing'));
+    expect(unmeasured[0]?.detail).toBe('0.40× (4000/s)');
+  });
+
   it('are not reported for a run without a lease strategy', () => {
-    expect(targetsOf(sampleReport().strategies).filter((t) => t.name.includes('lease'))).toEqual([]);
+    expect(targetsOf(sampleReport().strategies, sampleReport().ceilings).filter((t) => t.name.includes('lease'))).toEqual([]);
   });
 });
