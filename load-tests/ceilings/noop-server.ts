@@ -14,8 +14,8 @@ import { purchaseBody, purchaseHeaders } from '../../services/api/schemas/purcha
 import { strategyFacts } from '../../services/strategies/registry.js';
 import { startOrderRows } from './order-rows.js';
 
-// What k6's ceiling script sends in X-Strategy: validated against the same enum
-// as a purchase, with this one name more, so the ceiling pays the same check.
+// What k6's ceiling script sends in X-Strategy (ROUTE): validated against the same
+// enum as a purchase, with these two names more, so the ceiling pays the same check.
 const noopStrategy = 'noop';
 const orderRowStrategy = 'order-row';
 
