@@ -1,12 +1,10 @@
 // HTTP ceiling: starts the no-op server (same Node, same Fastify options and
-// log level as the API) and runs load-tests/k6/http-ceiling.ts against it three
-// times: closed loop at the capacity phases' VUs for the most requests per
-// second, the same closed loop on the order-row route (one order row written
-// before each 201: the order-row ceiling), then the spike's open rate for the
-// latency floor.
+// log level as the API) and runs load-tests/k6/http-ceiling.ts against it twice:
+// closed loop at the capacity phases' VUs for the most requests per second,
+// then the spike's open rate for the latency floor.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HttpCeiling, Percentiles } from '../compare/report-types.js';
+import type { HttpCeiling, OrderRowCeiling, Percentiles } from '../compare/report-types.js';
 import { runK6 } from '../compare/k6.js';
 import { answers200, spawnTs, waitFor } from '../../harness/processes.js';
 
@@ -42,10 +40,23 @@ export interface NoopServer {
   stop(): Promise<void>;
 }
 
+// The no-op servers running, for stopNoopServers: each holds a PostgreSQL pool (order-rows.ts).
+const running = new Set<{ stop(): Promise<void> }>();
+
+/** Stops every no-op server still running (compare's SIGINT/SIGTERM handler). */
+export async function stopNoopServers(): Promise<void> {
+  await Promise.all([...running].map((server) => server.stop()));
+}
+
 /** The no-op server on a free port, ready to answer (its log in `dir`). */
 export async function startNoopServer(dir: string, logLevel: string): Promise<NoopServer> {
   // PORT 0: the kernel picks a free port; the server prints the address it got.
   const server = spawnTs('no-op server', 'load-tests/ceilings/noop-server.ts', { PORT: '0', LOG_LEVEL: logLevel }, join(dir, 'noop-server.log'));
+  running.add(server);
+  const stop = async (): Promise<void> => {
+    running.delete(server);
+    await server.stop();
+  };
   let url = '';
   await waitFor(
     server,
@@ -55,8 +66,11 @@ export async function startNoopServer(dir: string, logLevel: string): Promise<No
       return url !== '' && answers200(`${url}/health/ready`);
     },
     30_000,
-  );
-  return { url, stop: () => server.stop() };
+  ).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return { url, stop };
 }
 
 /**
@@ -92,15 +106,6 @@ export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<O
       logFile: join(options.dir, `${stem}.k6.log`),
       timeoutMs: options.maxDurationMs + 60_000,
     });
-    const orderRowPath = join(options.dir, `${stem}.order-row.json`);
-    const orderRowCode = await runK6(options.k6Bin, {
-      label: `[r${options.round}] ceiling http + order row (closed loop, ${options.vus} VUs)`,
-      script: 'load-tests/k6/http-ceiling.ts',
-      env: { ...common, MODE: 'max', ROUTE: 'order-row', VUS: String(options.vus), DURATION: `${options.maxDurationMs}ms` },
-      summaryPath: orderRowPath,
-      logFile: join(options.dir, `${stem}.k6.log`),
-      timeoutMs: options.maxDurationMs + 60_000,
-    });
     const ratePath = join(options.dir, `${stem}.rate.json`);
     const dashboard = `${stem}.dashboard.html`;
     const rateCode = await runK6(options.k6Bin, {
@@ -119,21 +124,46 @@ export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<O
       logFile: join(options.dir, `${stem}.k6.log`),
       timeoutMs: options.durationMs + 60_000,
     });
-    if (maxCode !== 0 || orderRowCode !== 0 || rateCode !== 0) {
-      throw new Error(`k6 against the no-op server failed (exit ${maxCode}, ${orderRowCode}, ${rateCode}); see ${stem}.k6.log`);
+    if (maxCode !== 0 || rateCode !== 0) {
+      throw new Error(`k6 against the no-op route failed (exit ${maxCode}, ${rateCode}); see ${stem}.k6.log`);
     }
     const max = readDigest(maxPath);
-    const orderRow = readDigest(orderRowPath);
     const atRate = readDigest(ratePath);
     return {
       throughput: max.throughput,
       latencyMs: max.latencyMs,
       vus: options.vus,
       durationMs: max.durationMs,
-      orderRow: { throughput: orderRow.throughput, latencyMs: orderRow.latencyMs, durationMs: orderRow.durationMs },
       atRate: { rate: options.rate, throughput: atRate.throughput, latencyMs: atRate.latencyMs, droppedIterations: atRate.droppedIterations },
       dashboard,
     };
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * The order-row ceiling: the same closed loop on a no-op server of its own,
+ * each request first writing one order row (X-Strategy order-row, see
+ * order-rows.ts). Measured last in a round, after pgbench: its ~5,000 rows a
+ * second must not load a ceiling or a strategy measured after it.
+ */
+export async function measureOrderRowCeiling(options: { k6Bin: string; dir: string; round: number; logLevel: string; vus: number; durationMs: number }): Promise<Omit<OrderRowCeiling, 'range'>> {
+  const stem = `ceiling-order-row.r${options.round}`;
+  const server = await startNoopServer(options.dir, options.logLevel);
+  try {
+    const path = join(options.dir, `${stem}.json`);
+    const code = await runK6(options.k6Bin, {
+      label: `[r${options.round}] ceiling order row (closed loop, ${options.vus} VUs)`,
+      script: 'load-tests/k6/http-ceiling.ts',
+      env: { TARGET_URL: server.url, MODE: 'max', ROUTE: 'order-row', VUS: String(options.vus), DURATION: `${options.durationMs}ms` },
+      summaryPath: path,
+      logFile: join(options.dir, `${stem}.k6.log`),
+      timeoutMs: options.durationMs + 60_000,
+    });
+    if (code !== 0) throw new Error(`k6 against the order-row route failed (exit ${code}); see ${stem}.k6.log`);
+    const digest = readDigest(path);
+    return { throughput: digest.throughput, latencyMs: digest.latencyMs, vus: options.vus, durationMs: digest.durationMs };
   } finally {
     await server.stop();
   }

@@ -65,11 +65,11 @@ function safeCapacityPresent({ results }: CheckInput): Check {
 }
 
 function everyCeilingMeasured({ ceilings, failures }: CheckInput): Check {
-  const unmeasured = (['http', 'redis', 'postgres'] as const).filter((name) => ceilings[name] === null);
+  const unmeasured = (['http', 'orderRow', 'redis', 'postgres'] as const).filter((name) => ceilings[name] === null);
   return check(
     'every ceiling measured',
     unmeasured.map((name) => `not measured: ${name}${failures.has(`ceiling:${name}`) ? ` (${failures.get(`ceiling:${name}`)})` : ''}`),
-    'http, redis, postgres',
+    'http, orderRow, redis, postgres',
   );
 }
 

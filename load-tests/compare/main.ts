@@ -13,7 +13,7 @@ import { createRedis } from '../../services/shared/redis.js';
 import { type CompareOptions, parseOptions, spikeWindow, usage } from './args.js';
 import { combine, rangesOf } from './aggregate.js';
 import { confirmedRate, deriveSpikeRate, strategyResults } from './build-report.js';
-import { type NoopServer, nearbyHttpCeiling, startNoopServer } from '../ceilings/http-ceiling.js';
+import { type NoopServer, nearbyHttpCeiling, startNoopServer, stopNoopServers } from '../ceilings/http-ceiling.js';
 import { runChecks } from './checks.js';
 import { targetsOf } from './targets.js';
 import { curveSvg } from './html/curve-chart.js';
@@ -42,7 +42,7 @@ function say(line: string): void {
 /** The median of each ceiling over the rounds it was measured in, with its range; null when no round measured it. */
 function combineCeilings(m: Measurements): Ceilings {
   const one = <T extends object>(runs: T[]): (T & { range: Ranges }) | null => (runs.length === 0 ? null : { ...combine(runs), range: rangesOf(runs) });
-  return { http: one(m.ceilings.http), redis: one(m.ceilings.redis), postgres: one(m.ceilings.postgres) };
+  return { http: one(m.ceilings.http), orderRow: one(m.ceilings.orderRow), redis: one(m.ceilings.redis), postgres: one(m.ceilings.postgres) };
 }
 
 /** The spike rate: --rate, or derived from the first round's selling capacities of the safe strategies. */
@@ -247,13 +247,13 @@ async function main(): Promise<number> {
     throw error;
   });
   say(`compare: ${services.description}`);
-  // A SIGTERM to this process alone (Ctrl-C reaches the whole group) must not leave our API and worker behind.
+  // A SIGTERM to this process alone (Ctrl-C reaches the whole group) must not leave our API, worker and no-op servers behind.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       say(`compare: ${signal}, stopping what it started`);
       // k6 first: it would otherwise go on loading the machine until its phase ends.
       killRunningK6();
-      void services.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      void Promise.all([stopNoopServers(), services.stop()]).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     });
   }
   let noop: NoopServer | undefined;

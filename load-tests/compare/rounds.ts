@@ -5,21 +5,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { measureHttpCeiling, nearbyHttpCeiling, type NoopServer } from '../ceilings/http-ceiling.js';
+import { measureHttpCeiling, measureOrderRowCeiling, nearbyHttpCeiling, type NoopServer } from '../ceilings/http-ceiling.js';
 import { measurePostgresCeiling } from '../ceilings/postgres-ceiling.js';
 import { measureRedisCeiling } from '../ceilings/redis-ceiling.js';
 import type { CompareOptions } from './args.js';
 import { spikeWindow } from './args.js';
 import type { StrategyRuns } from './build-report.js';
 import { type CapacityDigest, type StrategyInfo, type Target, runCapacity, runSpike } from './phases.js';
-import type { HttpCeiling, PostgresCeiling, RedisCeiling } from './report-types.js';
+import type { HttpCeiling, OrderRowCeiling, PostgresCeiling, RedisCeiling } from './report-types.js';
 import { type CostProbe, costBetween, sampleCost } from './cost.js';
 import { hotRowUpdates } from './hot-row.js';
 
 export interface Measurements {
   runs: StrategyRuns[];
   /** Each round's ceilings; their ranges are added when the rounds are combined. */
-  ceilings: { http: Array<Omit<HttpCeiling, 'range'>>; redis: Array<Omit<RedisCeiling, 'range'>>; postgres: Array<Omit<PostgresCeiling, 'range'>> };
+  ceilings: { http: Array<Omit<HttpCeiling, 'range'>>; orderRow: Array<Omit<OrderRowCeiling, 'range'>>; redis: Array<Omit<RedisCeiling, 'range'>>; postgres: Array<Omit<PostgresCeiling, 'range'>> };
   /** Why a phase or ceiling has no figures, by strategy or `ceiling:name`. */
   failures: Map<string, string>;
   /** Whether every asynchronous selling phase ran with the worker paused (see RunSettings.capacity). */
@@ -49,7 +49,7 @@ const pauseMs = 250;
 export function emptyMeasurements(strategies: StrategyInfo[]): Measurements {
   return {
     runs: strategies.map((s) => ({ strategy: s.name, async: s.async, safe: s.safe, decidesIn: s.decidesIn, decidesPer: s.decidesPer, locksIn: s.locksIn, selling: [], refusing: [], curve: new Map(), spike: [], cost: { selling: [], refusing: [], spike: [] }, httpNearby: [] })),
-    ceilings: { http: [], redis: [], postgres: [] },
+    ceilings: { http: [], orderRow: [], redis: [], postgres: [] },
     failures: new Map(),
     asyncWorker: 'paused',
   };
@@ -200,5 +200,13 @@ export async function ceilingRound(ctx: RoundContext, m: Measurements, round: nu
       return measurePostgresCeiling({ db: ctx.db, databaseUrl: ctx.databaseUrl, clients: ctx.pgPoolMax, durationMs: options.ceiling.pgMs, dir: target.dir });
     },
     m.ceilings.postgres,
+  );
+  // Last: its order rows are the only ones a ceiling writes (measureOrderRowCeiling).
+  await ceiling(
+    ctx,
+    m,
+    'orderRow',
+    () => measureOrderRowCeiling({ k6Bin: target.k6Bin, dir: target.dir, round, logLevel, vus: options.capacity.vus, durationMs: options.ceiling.httpMs }),
+    m.ceilings.orderRow,
   );
 }

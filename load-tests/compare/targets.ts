@@ -31,13 +31,13 @@ function soldOutFromMemory(results: readonly StrategyResult[]): Target {
 
 /**
  * Where a sale recorded before its answer stops on this machine: the
- * order-row ceiling (one order row per request, nothing else) as a share of
- * the no-op route, measured back to back. A lease sale writes that row too.
+ * order-row ceiling (one order row per request, nothing else), and its share
+ * of the no-op route measured in the same round. A lease sale writes that row too.
  */
-function orderRowFloor(ceilings: Ceilings): { toHttp: number; perSecond: number } | null {
-  const http = ceilings.http;
-  if (http === null || http.throughput <= 0) return null;
-  return { toHttp: http.orderRow.throughput / http.throughput, perSecond: http.orderRow.throughput };
+function orderRowFloor(ceilings: Ceilings): { toHttp: number | null; perSecond: number } | null {
+  const { http, orderRow } = ceilings;
+  if (orderRow === null || orderRow.throughput <= 0) return null;
+  return { toHttp: http === null || http.throughput <= 0 ? null : orderRow.throughput / http.throughput, perSecond: orderRow.throughput };
 }
 
 /** Issue 24: a strategy selling from stock leases sells at ≥ 0.8× the HTTP ceiling and ≥ 1.5× the group-commit strategy of the same run. */
@@ -46,7 +46,9 @@ function leaseSells(results: readonly StrategyResult[], ceilings: Ceilings): Tar
   const batchedRate = batched?.capacity.selling?.perSecond ?? null;
   const floor = orderRowFloor(ceilings);
   const rowCeiling = (who: string, perSecond: number | null): string =>
-    floor === null || perSecond === null ? '' : `; ${who}${ratio(perSecond / floor.perSecond)} of the order-row ceiling (${Math.round(floor.perSecond)}/s, itself ${ratio(floor.toHttp)} the HTTP ceiling)`;
+    floor === null || perSecond === null
+      ? ''
+      : `; ${who}${ratio(perSecond / floor.perSecond)} of the order-row ceiling (${Math.round(floor.perSecond)}/s${floor.toHttp === null ? '' : `, itself ${ratio(floor.toHttp)} the round's no-op route`})`;
   return results
     .filter((r) => r.safe && !r.async && r.decidesPer === 'lease')
     .flatMap((r): Target[] => {
@@ -57,7 +59,7 @@ function leaseSells(results: readonly StrategyResult[], ceilings: Ceilings): Tar
       const sales = r.cost.selling?.salesPerAnswer ?? 0;
       const perSale = commands === null || sales === 0 ? null : commands / sales;
       return [
-        { name: `${r.strategy} sells at ≥ 0.8× the HTTP ceiling`, issue: 24, met: toHttp === null ? null : toHttp >= 0.8, detail: `${ratio(toHttp)} (${rate === null ? '–' : Math.round(rate)}/s)${rowCeiling('', rate)}` },
+        { name: `${r.strategy} sells at ≥ 0.8× the HTTP ceiling`, issue: 24, met: toHttp === null ? null : toHttp >= 0.8, detail: `${ratio(toHttp)} of the nearby HTTP ceiling (${rate === null ? '–' : Math.round(rate)}/s)${rowCeiling('', rate)}` },
         {
           name: `${r.strategy} sells at ≥ 1.5× the group-commit strategy`,
           issue: 24,

@@ -35,12 +35,16 @@ describe('the lease targets of issue 24, found by facts, not names', () => {
     const { ceilings } = sampleReport();
     const http = ceilings.http;
     if (http === null) throw new Error('sample report changed');
-    const halfway = { ...ceilings, http: { ...http, throughput: 10_000, orderRow: { ...http.orderRow, throughput: 5_000 } } };
+    const { orderRow } = ceilings;
+    if (orderRow === null) throw new Error('sample report changed');
+    const halfway = { ...ceilings, http: { ...http, throughput: 10_000 }, orderRow: { ...orderRow, throughput: 5_000 } };
     const [sells, beatsBatch] = targetsOf(leaseAndBatch({ perSecond: 4_000, toHttp: 0.4, netCommands: 0.02 }, 2_500), halfway).filter((t) => t.name.startsWith('leasing'));
-    expect(sells?.detail).toBe('0.40× (4000/s); 0.80× of the order-row ceiling (5000/s, itself 0.50× the HTTP ceiling)');
-    expect(beatsBatch?.detail).toBe('1.60× of batching (2500/s); batching at 0.50× of the order-row ceiling (5000/s, itself 0.50× the HTTP ceiling)');
-    const unmeasured = targetsOf(leaseAndBatch({ perSecond: 4_000, toHttp: 0.4, netCommands: 0.02 }, 2_500), { ...ceilings, http: null }).filter((t) => t.name.startsWith('leasing'));
-    expect(unmeasured[0]?.detail).toBe('0.40× (4000/s)');
+    expect(sells?.detail).toBe("0.40× of the nearby HTTP ceiling (4000/s); 0.80× of the order-row ceiling (5000/s, itself 0.50× the round's no-op route)");
+    expect(beatsBatch?.detail).toBe("1.60× of batching (2500/s); batching at 0.50× of the order-row ceiling (5000/s, itself 0.50× the round's no-op route)");
+    const noHttp = targetsOf(leaseAndBatch({ perSecond: 4_000, toHttp: 0.4, netCommands: 0.02 }, 2_500), { ...halfway, http: null }).filter((t) => t.name.startsWith('leasing'));
+    expect(noHttp[0]?.detail).toBe('0.40× of the nearby HTTP ceiling (4000/s); 0.80× of the order-row ceiling (5000/s)');
+    const unmeasured = targetsOf(leaseAndBatch({ perSecond: 4_000, toHttp: 0.4, netCommands: 0.02 }, 2_500), { ...ceilings, orderRow: null }).filter((t) => t.name.startsWith('leasing'));
+    expect(unmeasured[0]?.detail).toBe('0.40× of the nearby HTTP ceiling (4000/s)');
   });
 
   it('are not reported for a run without a lease strategy', () => {
