@@ -1,7 +1,9 @@
 // HTTP ceiling: starts the no-op server (same Node, same Fastify options and
 // log level as the API) and runs load-tests/k6/http-ceiling.ts against it twice:
 // closed loop at the capacity phases' VUs for the most requests per second,
-// then the spike's open rate for the latency floor.
+// then the spike's open rate for the latency floor. Also the short nearby
+// ceiling, and the order-row ceiling (the closed loop on the route that first
+// writes one order row).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HttpCeiling, OrderRowCeiling, Percentiles } from '../compare/report-types.js';
@@ -40,7 +42,7 @@ export interface NoopServer {
   stop(): Promise<void>;
 }
 
-// The no-op servers running, for stopNoopServers: each holds a PostgreSQL pool (order-rows.ts).
+// The no-op servers running, for stopNoopServers (the order-row one holds a PostgreSQL pool).
 const running = new Set<{ stop(): Promise<void> }>();
 
 /** Stops every no-op server still running (compare's SIGINT/SIGTERM handler). */
@@ -48,10 +50,11 @@ export async function stopNoopServers(): Promise<void> {
   await Promise.all([...running].map((server) => server.stop()));
 }
 
-/** The no-op server on a free port, ready to answer (its log in `dir`). */
-export async function startNoopServer(dir: string, logLevel: string): Promise<NoopServer> {
+/** The no-op server on a free port, ready to answer (its log in `dir`); with `orderRows`, its order-row route too (noop-server.ts). */
+export async function startNoopServer(dir: string, logLevel: string, orderRows = false): Promise<NoopServer> {
   // PORT 0: the kernel picks a free port; the server prints the address it got.
-  const server = spawnTs('no-op server', 'load-tests/ceilings/noop-server.ts', { PORT: '0', LOG_LEVEL: logLevel }, join(dir, 'noop-server.log'));
+  const env = { PORT: '0', LOG_LEVEL: logLevel, ...(orderRows ? { ORDER_ROWS: '1' } : {}) };
+  const server = spawnTs('no-op server', 'load-tests/ceilings/noop-server.ts', env, join(dir, orderRows ? 'noop-server.order-rows.log' : 'noop-server.log'));
   running.add(server);
   const stop = async (): Promise<void> => {
     running.delete(server);
@@ -78,18 +81,36 @@ export async function startNoopServer(dir: string, logLevel: string): Promise<No
  * measured next to a strategy's capacity phases so their ratio is taken
  * against what the machine did at that moment, not at the run's end.
  */
-export async function nearbyHttpCeiling(options: { k6Bin: string; dir: string; url: string; vus: number; durationMs: number; stem: string; label: string }): Promise<number> {
+export async function nearbyHttpCeiling(options: ClosedLoopOptions): Promise<number> {
+  return (await closedLoop(options)).throughput;
+}
+
+interface ClosedLoopOptions {
+  k6Bin: string;
+  dir: string;
+  url: string;
+  vus: number;
+  durationMs: number;
+  stem: string;
+  label: string;
+  /** k6/http-ceiling.ts's ROUTE: the no-op answer (default) or one order row first. */
+  route?: 'noop' | 'order-row';
+}
+
+/** k6/http-ceiling.ts as fast as it goes against a running no-op server, files named after `stem`. */
+async function closedLoop(options: ClosedLoopOptions): Promise<K6CeilingDigest> {
+  const route = options.route ?? 'noop';
   const path = join(options.dir, `${options.stem}.json`);
   const code = await runK6(options.k6Bin, {
     label: options.label,
     script: 'load-tests/k6/http-ceiling.ts',
-    env: { TARGET_URL: options.url, MODE: 'max', VUS: String(options.vus), DURATION: `${options.durationMs}ms` },
+    env: { TARGET_URL: options.url, MODE: 'max', ROUTE: route, VUS: String(options.vus), DURATION: `${options.durationMs}ms` },
     summaryPath: path,
     logFile: join(options.dir, `${options.stem}.k6.log`),
     timeoutMs: options.durationMs + 60_000,
   });
-  if (code !== 0) throw new Error(`k6 against the no-op route failed (exit ${code}); see ${options.stem}.k6.log`);
-  return readDigest(path).throughput;
+  if (code !== 0) throw new Error(`k6 against the ${route} route failed (exit ${code}); see ${options.stem}.k6.log`);
+  return readDigest(path);
 }
 
 export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<Omit<HttpCeiling, 'range'>> {
@@ -149,20 +170,15 @@ export async function measureHttpCeiling(options: HttpCeilingOptions): Promise<O
  * second must not load a ceiling or a strategy measured after it.
  */
 export async function measureOrderRowCeiling(options: { k6Bin: string; dir: string; round: number; logLevel: string; vus: number; durationMs: number }): Promise<Omit<OrderRowCeiling, 'range'>> {
-  const stem = `ceiling-order-row.r${options.round}`;
-  const server = await startNoopServer(options.dir, options.logLevel);
+  const server = await startNoopServer(options.dir, options.logLevel, true);
   try {
-    const path = join(options.dir, `${stem}.json`);
-    const code = await runK6(options.k6Bin, {
+    const digest = await closedLoop({
+      ...options,
+      url: server.url,
+      route: 'order-row',
+      stem: `ceiling-order-row.r${options.round}`,
       label: `[r${options.round}] ceiling order row (closed loop, ${options.vus} VUs)`,
-      script: 'load-tests/k6/http-ceiling.ts',
-      env: { TARGET_URL: server.url, MODE: 'max', ROUTE: 'order-row', VUS: String(options.vus), DURATION: `${options.durationMs}ms` },
-      summaryPath: path,
-      logFile: join(options.dir, `${stem}.k6.log`),
-      timeoutMs: options.durationMs + 60_000,
     });
-    if (code !== 0) throw new Error(`k6 against the order-row route failed (exit ${code}); see ${stem}.k6.log`);
-    const digest = readDigest(path);
     return { throughput: digest.throughput, latencyMs: digest.latencyMs, vus: options.vus, durationMs: digest.durationMs };
   } finally {
     await server.stop();

@@ -1,9 +1,10 @@
 // The HTTP ceiling's server: the API's Fastify options (same logger level,
 // timeouts, body limit) and the purchase body's schema, but a handler that
 // touches no store. k6 against this route measures what Node, Fastify and k6
-// cost on this machine before any strategy does its work. With X-Strategy
-// order-row the same route first writes one order row (order-rows.ts): the
-// order-row ceiling, the floor of a sale recorded before its answer.
+// cost on this machine before any strategy does its work. Started with
+// ORDER_ROWS=1, the same route with X-Strategy order-row first writes one order
+// row (order-rows.ts): the order-row ceiling, the floor of a sale recorded
+// before its answer. Without it the server touches no database.
 // Usage: node --import tsx load-tests/ceilings/noop-server.ts (PORT=0 picks a free port;
 // the bound address is printed as one JSON line on stdout).
 import Fastify from 'fastify';
@@ -23,8 +24,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const server = Fastify(serverOptions(config)).withTypeProvider<TypeBoxTypeProvider>();
   server.removeContentTypeParser('text/plain');
-  const orderRows = await startOrderRows(config);
-  server.addHook('onClose', async () => orderRows.close());
+  const orderRows = process.env.ORDER_ROWS === '1' ? await startOrderRows(config) : undefined;
+  if (orderRows !== undefined) server.addHook('onClose', async () => orderRows.close());
 
   server.get('/health/ready', async () => ({ status: 'ready' }));
   // Parsed and validated like a purchase, answered like a confirmed one, with nothing in between;
@@ -34,7 +35,10 @@ async function main(): Promise<void> {
     { schema: { body: purchaseBody(config.MAX_QUANTITY), headers: purchaseHeaders([...strategyFacts.map((facts) => facts.name), noopStrategy, orderRowStrategy]) } },
     async (request, reply) => {
       const { sku, userId, quantity } = request.body;
-      if (request.headers['x-strategy'] === orderRowStrategy) await orderRows.write(userId, request.headers['idempotency-key']);
+      if (request.headers['x-strategy'] === orderRowStrategy) {
+        if (orderRows === undefined) return reply.code(400).send({ error: 'this no-op server was started without ORDER_ROWS=1' });
+        await orderRows.write(userId, request.headers['idempotency-key']);
+      }
       return reply.code(201).send({ status: 'confirmed', sku, userId, quantity });
     },
   );
